@@ -1,0 +1,110 @@
+import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import ts from 'typescript-eslint';
+import svelteConfig from './svelte.config.js';
+
+/**
+ * Layer boundaries (see README, "Architecture"): each layer may import only the layers
+ * below it. A violation fails `npm run check` and CI.
+ */
+const VENDOR_SDKS = [
+	'libsodium-wrappers-sumo',
+	'libsodium-wrappers',
+	'idb',
+	'octokit',
+	'@octokit/*',
+	'isomorphic-git',
+	'isomorphic-git/*',
+	'@zip.js/zip.js',
+	'age-encryption'
+];
+const layer = (name) => [`**/${name}/**`, `**/${name}`, `$lib/${name}/**`, `$lib/${name}`];
+const forbid = (layers, message, extra = []) => ({
+	'no-restricted-imports': [
+		'error',
+		{
+			patterns: [
+				{ group: layers.flatMap(layer), message },
+				...(extra.length ? [{ group: extra, message: 'Vendor SDKs are used only inside src/lib/adapters.' }] : [])
+			]
+		}
+	]
+});
+
+export const boundaries = [
+	{
+		files: ['src/lib/core/**'],
+		rules: forbid(
+			['ports', 'adapters', 'services', 'state', 'ui', 'main', 'routes'],
+			'core is pure: it imports only core and small pure libraries.',
+			[...VENDOR_SDKS, 'svelte', 'svelte/*', '$app/*', 'node:*']
+		)
+	},
+	{
+		files: ['src/lib/ports/**'],
+		rules: forbid(
+			['adapters', 'services', 'state', 'ui', 'main', 'routes'],
+			'ports import only core types.',
+			VENDOR_SDKS
+		)
+	},
+	{
+		files: ['src/lib/adapters/**'],
+		rules: forbid(
+			['services', 'state', 'ui', 'main', 'routes'],
+			'adapters implement ports; they never reach up into services or UI.'
+		)
+	},
+	{
+		files: ['src/lib/services/**'],
+		rules: forbid(['adapters', 'state', 'ui', 'main', 'routes'], 'services work only through ports.', VENDOR_SDKS)
+	},
+	{
+		files: ['src/lib/state/**'],
+		rules: forbid(
+			['adapters', 'ui', 'routes'],
+			'state wraps services; adapters are chosen in src/lib/main.',
+			VENDOR_SDKS
+		)
+	},
+	{
+		files: ['src/lib/ui/**', 'src/routes/**'],
+		rules: forbid(
+			['adapters', 'services', 'main', 'ports'],
+			'pages and components use the state layer and core types only.',
+			VENDOR_SDKS
+		)
+	}
+];
+
+export default ts.config(
+	js.configs.recommended,
+	...ts.configs.recommended,
+	...svelte.configs.recommended,
+	{
+		languageOptions: { globals: { ...globals.browser, ...globals.node } },
+		rules: {
+			// TypeScript's checker already reports undefined names.
+			'no-undef': 'off',
+			// The app is served from the root of its origin; there is no base path to resolve.
+			'svelte/no-navigation-without-resolve': 'off',
+			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }]
+		}
+	},
+	{
+		files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],
+		languageOptions: {
+			parserOptions: {
+				projectService: true,
+				extraFileExtensions: ['.svelte'],
+				parser: ts.parser,
+				svelteConfig
+			}
+		}
+	},
+	...boundaries,
+	{
+		ignores: ['build/', '.svelte-kit/', 'node_modules/', 'test-results/', 'playwright-report/', 'tests/lint/fixtures/']
+	}
+);

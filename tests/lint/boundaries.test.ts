@@ -1,0 +1,41 @@
+/**
+ * The layer rule in eslint.config.js must bite: each case is a deliberate violation,
+ * linted as if it lived in the given file.
+ */
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint({ cwd: process.cwd() });
+
+async function restrictedImports(filePath: string, code: string): Promise<string[]> {
+	const [result] = await eslint.lintText(code, { filePath });
+	return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('layer boundaries', () => {
+	const violations: [string, string, string][] = [
+		['core importing an adapter', 'src/lib/core/fixture.ts', "import { x } from '../adapters/crypto/sodium.ts';"],
+		['core importing an adapter via $lib', 'src/lib/core/deep/fixture.ts', "import { x } from '$lib/adapters/crypto';"],
+		['core importing a vendor SDK', 'src/lib/core/fixture.ts', "import sodium from 'libsodium-wrappers-sumo';"],
+		['core importing Node built-ins', 'src/lib/core/fixture.ts', "import { readFile } from 'node:fs';"],
+		['a service importing an adapter', 'src/lib/services/fixture.ts', "import { x } from '../adapters/pwa/x.ts';"],
+		['UI importing a vendor SDK', 'src/lib/ui/fixture.ts', "import { Octokit } from 'octokit';"],
+		['a page importing a service', 'src/routes/fixture.ts', "import { x } from '$lib/services/deploy';"],
+		['a page importing an adapter', 'src/routes/x/fixture.ts', "import { x } from '$lib/adapters/storage/idb';"],
+		['state importing idb', 'src/lib/state/fixture.ts', "import { openDB } from 'idb';"]
+	];
+	it.each(violations)('rejects %s', async (_name, file, code) => {
+		expect(await restrictedImports(file, `${code}\nexport const y = x;`)).not.toEqual([]);
+	});
+
+	const allowed: [string, string, string][] = [
+		['an adapter importing a vendor SDK', 'src/lib/adapters/fixture.ts', "import { x } from 'idb';"],
+		['an adapter importing core', 'src/lib/adapters/fixture.ts', "import { x } from '../core/operations.ts';"],
+		['a page importing state', 'src/routes/fixture.ts', "import { x } from '$lib/state/app.svelte';"],
+		['core importing core', 'src/lib/core/fixture.ts', "import { x } from './operations.ts';"],
+		['core importing yaml', 'src/lib/core/fixture.ts', "import { x } from 'yaml';"]
+	];
+	it.each(allowed)('allows %s', async (_name, file, code) => {
+		expect(await restrictedImports(file, `${code}\nexport const y = x;`)).toEqual([]);
+	});
+});

@@ -1,0 +1,55 @@
+import { defineConfig, devices } from '@playwright/test';
+
+/**
+ * End-to-end tests against the built app, served by the local entry, in the machine's
+ * Chromium (Debian's /usr/bin/chromium unless CHROMIUM_PATH says otherwise). No browser
+ * is downloaded.
+ */
+const port = Number(process.env.E2E_PORT ?? 4317);
+const chromium = {
+	executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+	args: [
+		'--no-sandbox',
+		'--disable-gpu',
+		'--disable-background-networking',
+		'--disable-component-update',
+		'--disable-quic'
+	]
+};
+
+export default defineConfig({
+	testDir: './e2e',
+	testMatch: '**/*.e2e.ts',
+	outputDir: '../test-results',
+	fullyParallel: true,
+	workers: process.env.E2E_WORKERS ? Number(process.env.E2E_WORKERS) : 2,
+	retries: 0,
+	timeout: 60_000,
+	expect: { timeout: 10_000 },
+	reporter: [['list']],
+	forbidOnly: !!process.env.CI,
+	use: {
+		baseURL: `http://127.0.0.1:${port}`,
+		trace: 'off',
+		serviceWorkers: 'allow',
+		launchOptions: chromium
+	},
+	projects: [
+		{
+			name: 'phone',
+			use: { ...devices['Pixel 7'], browserName: 'chromium', launchOptions: chromium }
+		},
+		{
+			name: 'desktop',
+			use: { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 800 }, launchOptions: chromium }
+		}
+	],
+	webServer: {
+		command: 'node workers/local/serve.ts',
+		cwd: '..',
+		url: `http://127.0.0.1:${port}/`,
+		env: { PORT: String(port), HOST: '127.0.0.1' },
+		reuseExistingServer: false,
+		timeout: 60_000
+	}
+});

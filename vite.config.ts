@@ -1,0 +1,16 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	plugins: [sveltekit()],
+	build: {
+		// Keep the first page small; heavy libraries are split out and loaded on demand.
+		chunkSizeWarningLimit: 900
+	},
+	test: {
+		include: ['src/**/*.spec.ts', 'tests/**/*.test.ts', 'workers/**/*.spec.ts', 'catalog/**/*.spec.ts'],
+		environment: 'node',
+		testTimeout: 30_000,
+		hookTimeout: 60_000
+	}
+});

@@ -1,0 +1,6 @@
+import type { Mount } from './server.ts';
+
+/** Handlers the local entry serves beside the app (the proxy and the sandbox providers). */
+export async function localMounts(): Promise<Mount[]> {
+	return [];
+}
