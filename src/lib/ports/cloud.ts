@@ -1,0 +1,90 @@
+import type { Labels } from '../core/labels.ts';
+
+/** Progress of a long wait, for the UI ("Waiting for the server to start… 40%"). */
+export type Progress = (note: { message: string; fraction?: number }) => void;
+
+export interface Region {
+	id: string;
+	name: string;
+	country?: string;
+	available: boolean;
+}
+
+export interface Size {
+	id: string;
+	name: string;
+	vcpus: number;
+	memoryMiB: number;
+	diskGiB: number;
+	/** Price per month in the provider's currency, as the provider states it. */
+	monthlyPrice: number;
+	currency: string;
+	regions: string[];
+	arch: 'amd64' | 'arm64';
+}
+
+/** Anything the provider made for a deployment, as found by label or name. */
+export interface CloudResource {
+	kind: 'image' | 'ssh-key' | 'volume' | 'firewall' | 'server' | 'snapshot';
+	id: string;
+	name: string;
+	labels: Labels;
+	/** Provider-specific state, e.g. "active", "available", "running". */
+	status?: string;
+	region?: string;
+}
+
+export interface Server extends CloudResource {
+	kind: 'server';
+	ipv4?: string;
+	ipv6?: string;
+}
+
+export interface ServerSpec {
+	name: string;
+	region: string;
+	size: string;
+	imageId: string;
+	/** The Ignition config, as JSON text. */
+	userData: string;
+	volumeIds: string[];
+	firewallId?: string;
+	sshKeyIds: string[];
+	labels: Labels;
+}
+
+export interface Metrics {
+	/** Unix ms timestamps with values. */
+	cpuPercent: [number, number][];
+	networkInBytesPerSec: [number, number][];
+	networkOutBytesPerSec: [number, number][];
+	diskReadBytesPerSec?: [number, number][];
+	diskWriteBytesPerSec?: [number, number][];
+}
+
+/**
+ * A cloud account. Every `ensure*` looks before it creates: called twice with the same
+ * name and labels, it returns the same resource and makes no second one.
+ */
+export interface CloudProvider {
+	readonly id: string;
+	readonly displayName: string;
+	/** Checks the token and what it may do; throws ProviderError('unauthorized'|'forbidden'). */
+	verify(): Promise<{ account: string }>;
+	regions(): Promise<Region[]>;
+	sizes(): Promise<Size[]>;
+	/** A Flatcar image usable in `region` (imported or built once, then reused). */
+	ensureImage(region: string, labels: Labels, progress?: Progress): Promise<CloudResource>;
+	ensureSshKey(name: string, publicKey: string, labels: Labels): Promise<CloudResource>;
+	ensureVolume(name: string, region: string, sizeGiB: number, labels: Labels): Promise<CloudResource>;
+	/** Inbound 80/443 (and 22 only when `allowSsh`). */
+	ensureFirewall(name: string, allowSsh: boolean, labels: Labels): Promise<CloudResource>;
+	ensureServer(spec: ServerSpec): Promise<Server>;
+	/** Waits until the server runs and has an address. */
+	waitForServer(id: string, progress?: Progress, signal?: AbortSignal): Promise<Server>;
+	/** Everything carrying all of `labels` (e.g. one deployment, or everything nassella made). */
+	findByLabels(labels: Labels): Promise<CloudResource[]>;
+	metrics(serverId: string, sinceMs: number): Promise<Metrics>;
+	/** Deletes one resource; deleting something already gone is not an error. */
+	delete(resource: Pick<CloudResource, 'kind' | 'id'>): Promise<void>;
+}

@@ -1,0 +1,30 @@
+export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'CAA' | 'TXT';
+
+/** One record set: a name and type with all its values. */
+export interface RecordSet {
+	/** Fully qualified, lowercase, no trailing dot (e.g. "photos.example.org"). */
+	name: string;
+	type: RecordType;
+	ttl: number;
+	/** Values in the zone-file presentation form (e.g. `0 issue "letsencrypt.org"` for CAA). */
+	values: string[];
+}
+
+export interface Zone {
+	id: string;
+	/** Lowercase, no trailing dot. */
+	name: string;
+}
+
+export interface DnsProvider {
+	readonly id: string;
+	readonly displayName: string;
+	verify(): Promise<{ account: string }>;
+	/** The zone that holds `fqdn`: the longest zone name that is a suffix of it. */
+	findZone(fqdn: string): Promise<Zone>;
+	list(zone: Zone): Promise<RecordSet[]>;
+	/** Creates or replaces the record set; the same call twice leaves one record set. */
+	upsert(zone: Zone, record: RecordSet): Promise<void>;
+	/** Deleting a record set that is already gone is not an error. */
+	delete(zone: Zone, name: string, type: RecordType): Promise<void>;
+}
