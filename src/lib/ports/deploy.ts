@@ -1,0 +1,55 @@
+/**
+ * Ports the deploy runner needs besides the cloud, DNS and git hosts: where deployment
+ * state is kept, how tabs agree on who runs a deployment, how an app is checked, the
+ * clock, and the files a deployment ships (bundle, Ignition, keys).
+ */
+import type { DeploymentState } from '../core/deploy/machine.ts';
+import type { BundleFile, CommitSigner, RepoRef } from './git-host.ts';
+
+/** Deployment state, one record per deployment (`deployment/<id>` in the vault). */
+export interface DeploymentStore {
+	load(id: string): Promise<DeploymentState | undefined>;
+	/** Must be durable when it resolves: the runner writes an intent, then acts. */
+	save(state: DeploymentState): Promise<void>;
+	list(): Promise<string[]>;
+	remove(id: string): Promise<void>;
+}
+
+/** Cross-tab agreement: one tab runs a deployment, the others follow its news. */
+export interface DeployCoordination {
+	/**
+	 * Runs `fn` holding the deployment's exclusive lock. With `ifAvailable`, returns
+	 * `{ acquired: false }` at once when another tab holds it; otherwise waits for it.
+	 */
+	exclusive<T>(
+		deploymentId: string,
+		fn: () => Promise<T>,
+		options: { ifAvailable: boolean; signal?: AbortSignal }
+	): Promise<{ acquired: true; value: T } | { acquired: false }>;
+	/** Tells the other tabs about a new state. */
+	publish(state: DeploymentState): void;
+	/** Hears about new states from other tabs; returns an unsubscribe function. */
+	subscribe(deploymentId: string, listener: (state: DeploymentState) => void): () => void;
+}
+
+/** Whether an app answers over HTTPS on its address. */
+export interface AppProbe {
+	answers(fqdn: string, server: { ipv4?: string; ipv6?: string }): Promise<boolean>;
+}
+
+export interface Clock {
+	now(): number;
+	/** Resolves after `ms`, or rejects with an AbortError when `signal` aborts. */
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** What the deployment ships, generated from its configuration and the vault's keys. */
+export interface DeployArtifacts {
+	/** The server bundle committed to the repo. */
+	bundle(): Promise<BundleFile[]>;
+	sign: CommitSigner;
+	/** The read-only key the server pulls with (public half, OpenSSH form). */
+	deployKey(): Promise<{ title: string; publicKey: string }>;
+	/** The Ignition config (JSON text) for the server, once the repo exists. */
+	ignition(context: { repo: RepoRef; commit: string }): Promise<string>;
+}

@@ -1,0 +1,268 @@
+/**
+ * What each deploy step does through the ports. Every step looks before it creates when
+ * an earlier attempt may have left something behind (`observe`), and treats "it already
+ * exists" (409) as "find it and adopt it". Nothing here keeps state: results go back to
+ * the runner as output + created resources.
+ */
+import { isProviderError, ProviderError } from '../../core/errors.ts';
+import type { CreatedResource, DeploymentState, StepOutput } from '../../core/deploy/machine.ts';
+import { stepSpec, type StepId } from '../../core/deploy/plan.ts';
+import type { CloudProvider, CloudResource } from '../../ports/cloud.ts';
+import type { DnsProvider, Zone } from '../../ports/dns.ts';
+import type { GitHost, RepoRef } from '../../ports/git-host.ts';
+import type { AppProbe, Clock, DeployArtifacts } from '../../ports/deploy.ts';
+
+export interface StepPorts {
+	cloud: CloudProvider;
+	dns: DnsProvider;
+	git: GitHost;
+	probe: AppProbe;
+	artifacts: DeployArtifacts;
+	clock: Clock;
+}
+
+export interface StepTimings {
+	/** How often an app is checked while waiting for HTTPS. */
+	probeIntervalMs: number;
+	/** How long to wait for every app before giving up (the step can be retried). */
+	probeTimeoutMs: number;
+	ttl: number;
+}
+
+export const DEFAULT_TIMINGS: StepTimings = { probeIntervalMs: 5_000, probeTimeoutMs: 15 * 60_000, ttl: 300 };
+
+export interface StepResult {
+	output: StepOutput;
+	resources: CreatedResource[];
+}
+
+type CloudKind = CloudResource['kind'];
+
+function out(state: DeploymentState, step: StepId): StepOutput {
+	const o = state.steps[step]?.output;
+	if (!o) throw new Error(`Step ${step} has no result yet.`);
+	return o;
+}
+
+function str(o: StepOutput, key: string): string {
+	const v = o[key];
+	if (typeof v !== 'string') throw new Error(`Missing ${key}.`);
+	return v;
+}
+
+export function repoFromOutput(o: StepOutput): RepoRef {
+	return {
+		fullName: str(o, 'fullName'),
+		sshUrl: str(o, 'sshUrl'),
+		defaultBranch: str(o, 'defaultBranch'),
+		hostKeys: Array.isArray(o.hostKeys) ? o.hostKeys : []
+	};
+}
+
+async function findOwn(
+	ports: StepPorts,
+	state: DeploymentState,
+	kind: CloudKind,
+	name: string | undefined
+): Promise<CloudResource | undefined> {
+	const found = await ports.cloud.findByLabels(state.plan.labels);
+	const ofKind = found.filter((r) => r.kind === kind);
+	return name ? ofKind.find((r) => r.name === name) : ofKind[0];
+}
+
+/** Creates through `create`, but first (when asked) and on a 409 looks for what may already be there. */
+async function ensureObserved(
+	ports: StepPorts,
+	state: DeploymentState,
+	kind: CloudKind,
+	name: string | undefined,
+	observe: boolean,
+	create: () => Promise<CloudResource>
+): Promise<CloudResource> {
+	if (observe) {
+		const existing = await findOwn(ports, state, kind, name);
+		if (existing) return existing;
+	}
+	try {
+		return await create();
+	} catch (e) {
+		if (isProviderError(e) && e.code === 'conflict') {
+			const existing = await findOwn(ports, state, kind, name);
+			if (existing) return existing;
+		}
+		throw e;
+	}
+}
+
+function cloudCreated(step: StepId, r: CloudResource): CreatedResource {
+	return { kind: r.kind as CreatedResource['kind'], id: r.id, name: r.name, step };
+}
+
+export async function performStep(
+	ports: StepPorts,
+	state: DeploymentState,
+	step: StepId,
+	observe: boolean,
+	signal: AbortSignal,
+	timings: StepTimings = DEFAULT_TIMINGS
+): Promise<StepResult> {
+	const { input, labels } = state.plan;
+	const name = stepSpec(state.plan, step).name;
+	switch (step) {
+		case 'image': {
+			const r = await ensureObserved(ports, state, 'image', undefined, observe, () =>
+				ports.cloud.ensureImage(input.cloud.region, labels)
+			);
+			return { output: { imageId: r.id }, resources: [cloudCreated(step, r)] };
+		}
+		case 'ssh-key': {
+			const key = input.sshPublicKey;
+			if (!key || !name) throw new Error('No SSH key was given.');
+			const r = await ensureObserved(ports, state, 'ssh-key', name, observe, () =>
+				ports.cloud.ensureSshKey(name, key, labels)
+			);
+			return { output: { sshKeyId: r.id }, resources: [cloudCreated(step, r)] };
+		}
+		case 'volume': {
+			const r = await ensureObserved(ports, state, 'volume', name, observe, () =>
+				ports.cloud.ensureVolume(name!, input.cloud.region, input.volumeGiB, labels)
+			);
+			return { output: { volumeId: r.id }, resources: [cloudCreated(step, r)] };
+		}
+		case 'firewall': {
+			const r = await ensureObserved(ports, state, 'firewall', name, observe, () =>
+				ports.cloud.ensureFirewall(name!, Boolean(input.sshPublicKey), labels)
+			);
+			return { output: { firewallId: r.id }, resources: [cloudCreated(step, r)] };
+		}
+		case 'repo': {
+			// ensureRepo adopts an empty repo of that name, so it observes by itself.
+			const repo = await ports.git.ensureRepo(name!, 'Settings of a nassella server. Managed by nassella.');
+			return {
+				output: {
+					fullName: repo.fullName,
+					sshUrl: repo.sshUrl,
+					defaultBranch: repo.defaultBranch,
+					hostKeys: repo.hostKeys
+				},
+				resources: [{ kind: 'repo', id: repo.fullName, name: repo.fullName, step }]
+			};
+		}
+		case 'deploy-key': {
+			const repo = repoFromOutput(out(state, 'repo'));
+			const key = await ports.artifacts.deployKey();
+			const { id } = await ports.git.ensureDeployKey(repo, key.title, key.publicKey);
+			return { output: { deployKeyId: id }, resources: [{ kind: 'deploy-key', id, name: key.title, step }] };
+		}
+		case 'commit': {
+			const repo = repoFromOutput(out(state, 'repo'));
+			// The repo was empty when adopted and only this deployment writes to it:
+			// a head means an earlier attempt's commit landed.
+			const head = await ports.git.head(repo);
+			if (head) return { output: { sha: head }, resources: [] };
+			const files = await ports.artifacts.bundle();
+			try {
+				const { sha } = await ports.git.commit(repo, files, 'Set up the server', undefined, ports.artifacts.sign);
+				return { output: { sha }, resources: [] };
+			} catch (e) {
+				if (isProviderError(e) && e.code === 'conflict') {
+					const now = await ports.git.head(repo);
+					if (now) return { output: { sha: now }, resources: [] };
+				}
+				throw e;
+			}
+		}
+		case 'server': {
+			const repo = repoFromOutput(out(state, 'repo'));
+			const commit = str(out(state, 'commit'), 'sha');
+			const existing = observe ? await findOwn(ports, state, 'server', name) : undefined;
+			const r =
+				existing ??
+				(await ensureObserved(ports, state, 'server', name, false, async () =>
+					ports.cloud.ensureServer({
+						name: name!,
+						region: input.cloud.region,
+						size: input.cloud.size,
+						imageId: str(out(state, 'image'), 'imageId'),
+						userData: await ports.artifacts.ignition({ repo, commit }),
+						volumeIds: [str(out(state, 'volume'), 'volumeId')],
+						firewallId: str(out(state, 'firewall'), 'firewallId'),
+						sshKeyIds: state.steps['ssh-key'] ? [str(out(state, 'ssh-key'), 'sshKeyId')] : [],
+						labels
+					})
+				));
+			return { output: { serverId: r.id }, resources: [cloudCreated(step, r)] };
+		}
+		case 'wait-server': {
+			const server = await ports.cloud.waitForServer(str(out(state, 'server'), 'serverId'), undefined, signal);
+			if (!server.ipv4 && !server.ipv6)
+				throw new ProviderError({
+					code: 'unavailable',
+					provider: ports.cloud.displayName,
+					message: 'The server started but has no address yet.',
+					action: 'nassella tries again by itself.'
+				});
+			return { output: { ipv4: server.ipv4 ?? null, ipv6: server.ipv6 ?? null }, resources: [] };
+		}
+		case 'dns': {
+			const addr = out(state, 'wait-server');
+			const zones: Zone[] = [];
+			const zoneFor = async (fqdn: string): Promise<Zone> => {
+				const known = zones.find((z) => fqdn === z.name || fqdn.endsWith('.' + z.name));
+				if (known) return known;
+				const zone = await ports.dns.findZone(fqdn);
+				zones.push(zone);
+				return zone;
+			};
+			const created: CreatedResource[] = [];
+			const records: { fqdn: string; type: 'A' | 'AAAA'; value: string }[] = [];
+			for (const { fqdn } of input.hosts) {
+				if (typeof addr.ipv4 === 'string') records.push({ fqdn, type: 'A', value: addr.ipv4 });
+				if (typeof addr.ipv6 === 'string') records.push({ fqdn, type: 'AAAA', value: addr.ipv6 });
+			}
+			// Zones are looked up once (most hosts share one), then every record is written at once.
+			const first = input.hosts[0];
+			if (first) await zoneFor(first.fqdn);
+			await Promise.all(
+				records.map(async (r) => {
+					const zone = await zoneFor(r.fqdn);
+					await ports.dns.upsert(zone, { name: r.fqdn, type: r.type, ttl: timings.ttl, values: [r.value] });
+					created.push({
+						kind: 'dns-record',
+						id: `${r.fqdn}|${r.type}`,
+						name: r.fqdn,
+						step,
+						extra: { zoneId: zone.id, zoneName: zone.name, type: r.type }
+					});
+				})
+			);
+			created.sort((a, b) => a.id.localeCompare(b.id));
+			return { output: { records: created.map((c) => c.id) }, resources: created };
+		}
+		case 'wait-https': {
+			const addr = out(state, 'wait-server');
+			const server = {
+				ipv4: typeof addr.ipv4 === 'string' ? addr.ipv4 : undefined,
+				ipv6: typeof addr.ipv6 === 'string' ? addr.ipv6 : undefined
+			};
+			const deadline = ports.clock.now() + timings.probeTimeoutMs;
+			await Promise.all(
+				input.hosts.map(async ({ fqdn }) => {
+					for (;;) {
+						if (await ports.probe.answers(fqdn, server)) return;
+						if (ports.clock.now() >= deadline)
+							throw new ProviderError({
+								code: 'network',
+								provider: 'your server',
+								message: `${fqdn} does not answer yet.`,
+								action:
+									'Getting a certificate can take a few minutes after the addresses change. nassella keeps trying; if it still fails, check that the domain’s DNS is managed where you said.'
+							});
+						await ports.clock.sleep(timings.probeIntervalMs, signal);
+					}
+				})
+			);
+			return { output: { hosts: input.hosts.map((h) => h.fqdn) }, resources: [] };
+		}
+	}
+}
