@@ -57,8 +57,17 @@ describe('transition', () => {
 	const start = () => initialState(buildPlan(input), 1000);
 
 	it('writes an intent before the side effect and the id after it', () => {
-		let s: DeploymentState = transition(start(), { type: 'begin', step: 'volume', at: 1, name: 'nassella-abc12345-data' });
-		expect(s.steps.volume).toMatchObject({ status: 'pending', attempts: 1, intent: { name: 'nassella-abc12345-data' } });
+		let s: DeploymentState = transition(start(), {
+			type: 'begin',
+			step: 'volume',
+			at: 1,
+			name: 'nassella-abc12345-data'
+		});
+		expect(s.steps.volume).toMatchObject({
+			status: 'pending',
+			attempts: 1,
+			intent: { name: 'nassella-abc12345-data' }
+		});
 		expect(s.steps.volume?.intent?.labels).toEqual({ 'managed-by': 'nassella', 'nassella-deployment': 'abc12345' });
 		s = transition(s, {
 			type: 'succeed',
@@ -154,7 +163,7 @@ describe('removal and sweep', () => {
 	});
 
 	it('finds labelled resources that no known deployment owns', () => {
-		const res = [
+		const res: { kind: string; id: string; name: string; labels: Record<string, string> }[] = [
 			{ kind: 'server', id: '1', name: 'a', labels: { 'managed-by': 'nassella', 'nassella-deployment': 'known123' } },
 			{ kind: 'server', id: '2', name: 'b', labels: { 'managed-by': 'nassella', 'nassella-deployment': 'gone1234' } },
 			{ kind: 'server', id: '3', name: 'c', labels: { 'managed-by': 'nassella' } },

@@ -14,14 +14,7 @@ export type Phase = 'running' | 'failed' | 'cancelled' | 'done' | 'destroying' |
 export type StepStatus = 'waiting' | 'pending' | 'retrying' | 'done' | 'failed';
 
 export type ResourceKind =
-	| 'image'
-	| 'ssh-key'
-	| 'volume'
-	| 'firewall'
-	| 'server'
-	| 'repo'
-	| 'deploy-key'
-	| 'dns-record';
+	'image' | 'ssh-key' | 'volume' | 'firewall' | 'server' | 'repo' | 'deploy-key' | 'dns-record';
 
 /** Something this deployment made (or adopted after a lost answer), with the provider's id. */
 export interface CreatedResource {
@@ -143,9 +136,7 @@ export function transition(state: DeploymentState, event: DeployEvent): Deployme
 			if (state.phase !== 'running') throw new TransitionError(`Cannot start a step while ${state.phase}.`);
 			const s = stepState(state, event.step);
 			const resumable =
-				s.status === 'waiting' ||
-				s.status === 'pending' ||
-				(s.status === 'retrying' && (s.retryAt ?? 0) <= event.at);
+				s.status === 'waiting' || s.status === 'pending' || (s.status === 'retrying' && (s.retryAt ?? 0) <= event.at);
 			if (!resumable) throw new TransitionError(`Step ${event.step} cannot start now (${s.status}).`);
 			if (!depsDone(state, event.step)) throw new TransitionError(`Step ${event.step} waits for earlier steps.`);
 			const attempt = s.attempts + 1;
@@ -164,7 +155,12 @@ export function transition(state: DeploymentState, event: DeployEvent): Deployme
 		case 'succeed': {
 			const s = stepState(state, event.step);
 			if (s.status !== 'pending') throw new TransitionError(`Step ${event.step} was not running.`);
-			const next = withStep(state, event.step, { status: 'done', attempts: s.attempts, output: event.output }, event.at);
+			const next = withStep(
+				state,
+				event.step,
+				{ status: 'done', attempts: s.attempts, output: event.output },
+				event.at
+			);
 			next.resources = addResources(state.resources, event.resources);
 			if (next.phase === 'running' && state.plan.steps.every((p) => next.steps[p.id]?.status === 'done')) {
 				next.phase = 'done';
@@ -196,7 +192,12 @@ export function transition(state: DeploymentState, event: DeployEvent): Deployme
 			return next;
 		}
 		case 'record':
-			return { ...state, resources: addResources(state.resources, event.resources), updatedAt: event.at, rev: state.rev + 1 };
+			return {
+				...state,
+				resources: addResources(state.resources, event.resources),
+				updatedAt: event.at,
+				rev: state.rev + 1
+			};
 		case 'retry': {
 			if (state.phase !== 'failed' && state.phase !== 'cancelled')
 				throw new TransitionError(`Nothing to retry while ${state.phase}.`);

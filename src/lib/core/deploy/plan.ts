@@ -94,7 +94,13 @@ export function buildPlan(input: PlanInput): Plan {
 			: []),
 		{ id: 'volume', title: 'Create the data disk', after: [], name: resourceName(id, 'data'), by: 'cloud' },
 		{ id: 'firewall', title: 'Set up the firewall', after: [], name: resourceName(id, 'fw'), by: 'cloud' },
-		{ id: 'repo', title: 'Create the private settings repository', after: [], name: resourceName(id, 'config'), by: 'git' },
+		{
+			id: 'repo',
+			title: 'Create the private settings repository',
+			after: [],
+			name: resourceName(id, 'config'),
+			by: 'git'
+		},
 		{ id: 'deploy-key', title: 'Let the server read the repository', after: ['repo'], by: 'git' },
 		{ id: 'commit', title: 'Save the server’s settings in the repository', after: ['repo'], by: 'git' },
 		{

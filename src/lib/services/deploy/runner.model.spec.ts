@@ -86,8 +86,11 @@ function checkInvariants(world: World): void {
 type Cmd = fc.AsyncCommand<object, Real, true>;
 
 class Drive implements Cmd {
-	constructor(readonly crashAfter: number | undefined) {}
-	check = () => true;
+	readonly crashAfter: number | undefined;
+	constructor(crashAfter: number | undefined) {
+		this.crashAfter = crashAfter;
+	}
+	check = async () => true;
 	async run(_m: object, r: Real) {
 		r.world.crashAfterCalls = this.crashAfter;
 		const state = stored(r.world);
@@ -100,8 +103,11 @@ class Drive implements Cmd {
 }
 
 class Inject implements Cmd {
-	constructor(readonly faults: Fault[]) {}
-	check = () => true;
+	readonly faults: Fault[];
+	constructor(faults: Fault[]) {
+		this.faults = faults;
+	}
+	check = async () => true;
 	async run(_m: object, r: Real) {
 		r.world.faults.push(...this.faults);
 	}
@@ -109,7 +115,7 @@ class Inject implements Cmd {
 }
 
 class UserRetry implements Cmd {
-	check = () => true;
+	check = async () => true;
 	async run(_m: object, r: Real) {
 		const state = stored(r.world);
 		if (state.phase !== 'failed' && state.phase !== 'cancelled') return;
@@ -120,7 +126,7 @@ class UserRetry implements Cmd {
 }
 
 class TwoTabs implements Cmd {
-	check = () => true;
+	check = async () => true;
 	async run(_m: object, r: Real) {
 		if (stored(r.world).phase !== 'running') return;
 		const results = await Promise.all(
@@ -135,8 +141,11 @@ class TwoTabs implements Cmd {
 }
 
 class CancelMidway implements Cmd {
-	constructor(readonly afterCalls: number) {}
-	check = () => true;
+	readonly afterCalls: number;
+	constructor(afterCalls: number) {
+		this.afterCalls = afterCalls;
+	}
+	check = async () => true;
 	async run(_m: object, r: Real) {
 		if (stored(r.world).phase !== 'running') return;
 		const runner = runnerFor(r.world);
@@ -177,7 +186,13 @@ async function finish(world: World): Promise<DeploymentState> {
 function expectEqualsPlan(world: World, state: DeploymentState): void {
 	expect(state.phase).toBe('done');
 	const planned = state.plan.steps.map((s) => s.id);
-	const expectedKinds = ['image', 'volume', 'firewall', 'server', ...(planned.includes('ssh-key') ? ['ssh-key'] : [])].sort();
+	const expectedKinds = [
+		'image',
+		'volume',
+		'firewall',
+		'server',
+		...(planned.includes('ssh-key') ? ['ssh-key'] : [])
+	].sort();
 	expect(world.cloud.map((r) => r.kind).sort()).toEqual(expectedKinds);
 	const recorded = state.resources.filter((r) => ['image', 'ssh-key', 'volume', 'firewall', 'server'].includes(r.kind));
 	expect(recorded.map((r) => r.id).sort()).toEqual(world.cloud.map((r) => r.id).sort());

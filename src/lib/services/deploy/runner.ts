@@ -112,7 +112,12 @@ export class DeployRunner {
 		const before = this.#state.steps[step];
 		// Anything but a first attempt may have left something behind: look before creating.
 		const observe = (before?.attempts ?? 0) > 0;
-		await this.#apply({ type: 'begin', step, at: this.#ports.clock.now(), name: stepSpec(this.#state.plan, step).name });
+		await this.#apply({
+			type: 'begin',
+			step,
+			at: this.#ports.clock.now(),
+			name: stepSpec(this.#state.plan, step).name
+		});
 		let outcome: { ok: true; result: StepResult } | { ok: false; error: unknown };
 		try {
 			outcome = {
@@ -161,7 +166,8 @@ export class DeployRunner {
 				continue;
 			}
 			const woken = new Promise<void>((resolve) => (this.#wake = resolve));
-			const timers = wakeAt !== undefined ? this.#ports.clock.sleep(Math.max(0, wakeAt - now), this.#abort.signal) : undefined;
+			const timers =
+				wakeAt !== undefined ? this.#ports.clock.sleep(Math.max(0, wakeAt - now), this.#abort.signal) : undefined;
 			await Promise.race([woken, ...(timers ? [timers.catch(() => undefined)] : []), ...this.#inFlight.values()]);
 		}
 		if (this.#fatal !== undefined) throw this.#fatal;

@@ -61,13 +61,16 @@ export class World {
 	}
 
 	/** Ports bound to the current epoch: after a crash they refuse to act. */
-	ports(): { cloud: CloudProvider; dns: DnsProvider; git: GitHost; probe: AppProbe; store: DeploymentStore; clock: Clock } {
+	ports(): {
+		cloud: CloudProvider;
+		dns: DnsProvider;
+		git: GitHost;
+		probe: AppProbe;
+		store: DeploymentStore;
+		clock: Clock;
+	} {
 		const epoch = this.epoch;
-		const gate = async <T>(
-			provider: string,
-			mutating: boolean,
-			effect: () => T | Promise<T>
-		): Promise<T> => {
+		const gate = async <T>(provider: string, mutating: boolean, effect: () => T | Promise<T>): Promise<T> => {
 			if (this.epoch !== epoch) throw new Crashed();
 			await Promise.resolve();
 			if (this.epoch !== epoch) throw new Crashed();
@@ -94,12 +97,24 @@ export class World {
 						retryAfterMs: 2_000
 					});
 				case 'unavailable':
-					throw new ProviderError({ code: 'unavailable', provider, message: 'Server error.', action: 'Wait.', status: 503 });
+					throw new ProviderError({
+						code: 'unavailable',
+						provider,
+						message: 'Server error.',
+						action: 'Wait.',
+						status: 503
+					});
 				case 'network':
 					throw new ProviderError({ code: 'network', provider, message: 'No answer.', action: 'Wait.' });
 				case 'quota':
 					if (mutating)
-						throw new ProviderError({ code: 'quota', provider, message: 'Limit reached.', action: 'Remove something.', status: 403 });
+						throw new ProviderError({
+							code: 'quota',
+							provider,
+							message: 'Limit reached.',
+							action: 'Remove something.',
+							status: 403
+						});
 					break;
 				case 'lost-response': {
 					await effect();
@@ -137,7 +152,12 @@ export class World {
 				gate('Test cloud', true, () => {
 					for (const id of [spec.imageId, ...spec.volumeIds, spec.firewallId ?? '', ...spec.sshKeyIds]) {
 						if (id && !this.cloud.some((r) => r.id === id))
-							throw new ProviderError({ code: 'invalid', provider: 'Test cloud', message: `Unknown ${id}.`, action: '' });
+							throw new ProviderError({
+								code: 'invalid',
+								provider: 'Test cloud',
+								message: `Unknown ${id}.`,
+								action: ''
+							});
 					}
 					const n = this.#seq + 1;
 					return create('server', spec.name, spec.labels, { ipv4: `192.0.2.${n % 250}` });
@@ -145,11 +165,19 @@ export class World {
 			waitForServer: (id) =>
 				gate('Test cloud', false, () => {
 					const s = this.cloud.find((r) => r.id === id && r.kind === 'server');
-					if (!s) throw new ProviderError({ code: 'not-found', provider: 'Test cloud', message: 'No such server.', action: '' });
+					if (!s)
+						throw new ProviderError({
+							code: 'not-found',
+							provider: 'Test cloud',
+							message: 'No such server.',
+							action: ''
+						});
 					return { ...s, kind: 'server', status: 'running' } as Server;
 				}),
-			findByLabels: (labels) => gate('Test cloud', false, () => this.cloud.filter(labelled(labels)).map((r) => ({ ...r }))),
-			metrics: () => gate('Test cloud', false, () => ({ cpuPercent: [], networkInBytesPerSec: [], networkOutBytesPerSec: [] })),
+			findByLabels: (labels) =>
+				gate('Test cloud', false, () => this.cloud.filter(labelled(labels)).map((r) => ({ ...r }))),
+			metrics: () =>
+				gate('Test cloud', false, () => ({ cpuPercent: [], networkInBytesPerSec: [], networkOutBytesPerSec: [] })),
 			delete: (r) =>
 				gate('Test cloud', true, () => {
 					this.cloud = this.cloud.filter((x) => !(x.id === r.id && x.kind === r.kind));
