@@ -1,0 +1,157 @@
+/**
+ * Pure helpers of the setup wizard: does a server size fit the chosen apps, how big the
+ * data disk should be, which web addresses the apps get, what it all costs per month,
+ * and fresh ids and passwords from random bytes the caller supplies.
+ */
+import type { PlanInput } from './plan.ts';
+
+/** What the wizard needs to know about an app (a catalog app satisfies it). */
+export interface AppChoice {
+	id: string;
+	name: string;
+	tagline: string;
+	entrypoints: { id: string; subdomain: string }[];
+	resources: { ramMinMiB: number; ramRecommendedMiB: number; diskMiB: number };
+	firstLogin: string;
+}
+
+export interface SizeChoice {
+	id: string;
+	name: string;
+	vcpus: number;
+	memoryMiB: number;
+	diskGiB: number;
+	monthlyPrice: number;
+	currency: string;
+	regions: string[];
+}
+
+/** Memory the operating system, Docker, Caddy and the sync service use on their own. */
+export const SYSTEM_MEMORY_MIB = 512;
+
+export type Fit = { fits: true; tight: boolean } | { fits: false; reason: string };
+
+export function sizeFit(apps: readonly AppChoice[], size: SizeChoice): Fit {
+	const min = SYSTEM_MEMORY_MIB + apps.reduce((n, a) => n + a.resources.ramMinMiB, 0);
+	const recommended = SYSTEM_MEMORY_MIB + apps.reduce((n, a) => n + a.resources.ramRecommendedMiB, 0);
+	if (size.memoryMiB < min) {
+		return {
+			fits: false,
+			reason: `Too small: your apps need at least ${formatMiB(min)} of memory together (this size has ${formatMiB(size.memoryMiB)}).`
+		};
+	}
+	return { fits: true, tight: size.memoryMiB < recommended };
+}
+
+export function formatMiB(mib: number): string {
+	return mib >= 1024 ? `${Math.round((mib / 1024) * 10) / 10} GB` : `${mib} MB`;
+}
+
+/** The data disk: what the apps say they need, doubled for growth, at least 10 GiB. */
+export function volumeGiB(apps: readonly AppChoice[]): number {
+	const mib = apps.reduce((n, a) => n + a.resources.diskMiB, 0);
+	return Math.max(10, Math.ceil((mib * 2) / 1024));
+}
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A domain the person owns: lowercase, at least two labels. Undefined when fine, else why not. */
+export function domainProblem(domain: string): string | undefined {
+	const d = domain.trim().toLowerCase().replace(/\.$/, '');
+	if (!d) return 'Enter a domain name, like example.org.';
+	if (d.length > 200) return 'That domain name is too long.';
+	const labels = d.split('.');
+	if (labels.length < 2) return 'A domain name has at least one dot, like example.org.';
+	if (!labels.every((l) => LABEL.test(l))) return 'Use only letters, digits, dots and dashes, like my-family.org.';
+	if (!/^[a-z]{2,63}$/.test(labels.at(-1)!)) return 'The last part (like .org) looks wrong.';
+	return undefined;
+}
+
+export const DEDYN_SUFFIX = 'dedyn.io';
+
+/** A free name under dedyn.io: one label. */
+export function dedynProblem(name: string): string | undefined {
+	const n = name.trim().toLowerCase();
+	if (!LABEL.test(n) || n.length < 3) return 'Choose a name of at least 3 letters, digits or dashes.';
+	return undefined;
+}
+
+/** The address each app answers on: its default subdomain under the domain. */
+export function hostsFor(apps: readonly AppChoice[], domain: string): PlanInput['hosts'] {
+	return apps.flatMap((a) => a.entrypoints.map((e) => ({ app: a.id, fqdn: `${e.subdomain}.${domain}` })));
+}
+
+export interface CostLine {
+	what: string;
+	monthly?: number;
+	currency?: string;
+	note?: string;
+}
+
+export function monthlyCost(size: SizeChoice | undefined): { lines: CostLine[]; total?: number; currency?: string } {
+	if (!size) return { lines: [] };
+	return {
+		lines: [
+			{ what: `Server (${size.name})`, monthly: size.monthlyPrice, currency: size.currency },
+			{ what: 'Data disk', note: 'charged by size by the cloud provider (a few cents per GB)' },
+			{ what: 'Git repository, DNS records', monthly: 0, currency: size.currency }
+		],
+		total: size.monthlyPrice,
+		currency: size.currency
+	};
+}
+
+export function formatMoney(amount: number, currency: string): string {
+	try {
+		return new Intl.NumberFormat('en', { style: 'currency', currency }).format(amount);
+	} catch {
+		return `${amount.toFixed(2)} ${currency}`;
+	}
+}
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A deployment id (12 lowercase letters/digits) from random bytes. */
+export function deploymentIdFrom(bytes: Uint8Array): string {
+	if (bytes.length < 12) throw new Error('Need 12 random bytes.');
+	let out = '';
+	for (let i = 0; i < 12; i++) out += ID_ALPHABET[bytes[i]! % ID_ALPHABET.length];
+	// Starts with a letter, so it reads as a name.
+	return 'n' + out.slice(1);
+}
+
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/** A long random password (for restic) from random bytes, without bias. */
+export function passwordFrom(bytes: Uint8Array, length = 32): string {
+	let out = '';
+	const limit = 256 - (256 % PASSWORD_ALPHABET.length);
+	for (const b of bytes) {
+		if (b >= limit) continue;
+		out += PASSWORD_ALPHABET[b % PASSWORD_ALPHABET.length];
+		if (out.length === length) return out;
+	}
+	throw new Error('Not enough random bytes for a password.');
+}
+
+/** S3-compatible backup target as the person enters it. */
+export interface BackupTarget {
+	endpoint: string;
+	bucket: string;
+	accessKeyId: string;
+	secretAccessKey: string;
+}
+
+export function backupProblem(t: BackupTarget): string | undefined {
+	let url: URL;
+	try {
+		url = new URL(t.endpoint.trim());
+	} catch {
+		return 'The endpoint is a web address, like https://s3.eu-central-1.amazonaws.com.';
+	}
+	if (url.protocol !== 'https:') return 'The endpoint must start with https://.';
+	if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(t.bucket.trim()))
+		return 'A bucket name is 3 to 63 lowercase letters, digits, dots or dashes.';
+	if (!t.accessKeyId.trim() || !t.secretAccessKey.trim()) return 'Enter both keys of the storage account.';
+	return undefined;
+}

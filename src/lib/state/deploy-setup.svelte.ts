@@ -1,0 +1,356 @@
+/**
+ * The setup wizard's state: the person's choices step by step, tokens checked as they are
+ * entered, the review, and then the running deployment (resumed after a reload).
+ */
+import { buildPlan, PlanError, type Plan, type PlanInput, type StepId } from '../core/deploy/plan.ts';
+import type { DeploymentState } from '../core/deploy/machine.ts';
+import {
+	backupProblem,
+	dedynProblem,
+	DEDYN_SUFFIX,
+	deploymentIdFrom,
+	domainProblem,
+	hostsFor,
+	monthlyCost,
+	passwordFrom,
+	sizeFit,
+	volumeGiB,
+	type AppChoice,
+	type Fit,
+	type SizeChoice
+} from '../core/deploy/setup.ts';
+import { isProviderError } from '../core/errors.ts';
+import type { Region } from '../ports/cloud.ts';
+import type { DeployController, Role } from '../services/deploy/controller.ts';
+import type { DeployEnvironment, ProviderOption, SetupRecord } from '../main/deploy.ts';
+
+export const WIZARD_STEPS = ['apps', 'domain', 'cloud', 'git', 'backups', 'review', 'deploy'] as const;
+export type WizardStep = (typeof WIZARD_STEPS)[number];
+
+export const WIZARD_TITLES: Record<WizardStep, string> = {
+	apps: 'Apps',
+	domain: 'Web address',
+	cloud: 'Server',
+	git: 'Settings storage',
+	backups: 'Backups',
+	review: 'Review',
+	deploy: 'Set up'
+};
+
+export const SETUP_RECORD = 'setup/current';
+
+export type Check =
+	| { state: 'idle' }
+	| { state: 'checking' }
+	| { state: 'ok'; account: string }
+	| { state: 'error'; message: string; action: string };
+
+function describe(e: unknown): { message: string; action: string } {
+	if (isProviderError(e)) return { message: e.message, action: e.action };
+	if (e instanceof PlanError) return { message: e.message, action: 'Go back and change it.' };
+	return { message: 'Something unexpected went wrong.', action: 'Try again.' };
+}
+
+export class SetupWizard {
+	step = $state<WizardStep>('apps');
+	apps = $state<AppChoice[]>([]);
+	selected = $state<string[]>([]);
+	domainMode = $state<'own' | 'dedyn'>('own');
+	domainInput = $state('');
+	dnsProvider = $state('');
+	dnsToken = $state('');
+	dnsCheck = $state<Check>({ state: 'idle' });
+	cloudProvider = $state('');
+	cloudToken = $state('');
+	cloudCheck = $state<Check>({ state: 'idle' });
+	regions = $state<Region[]>([]);
+	sizes = $state<SizeChoice[]>([]);
+	region = $state('');
+	size = $state('');
+	gitHost = $state('');
+	gitToken = $state('');
+	gitCheck = $state<Check>({ state: 'idle' });
+	backups = $state({ endpoint: '', bucket: '', accessKeyId: '', secretAccessKey: '' });
+	resticPassword = $state('');
+	problem = $state('');
+	deployment = $state<DeploymentState | undefined>(undefined);
+	role = $state<Role>('idle');
+	deploymentProblem = $state('');
+	ready = $state(false);
+	vaultLocked = $state(false);
+	#env: DeployEnvironment;
+	#controller: DeployController | undefined;
+	#deploymentId = '';
+
+	constructor(env: DeployEnvironment) {
+		this.#env = env;
+	}
+
+	get clouds(): ProviderOption<unknown>[] {
+		return sortSandboxFirst(this.#env.clouds);
+	}
+	get dnsProviders(): ProviderOption<unknown>[] {
+		return sortSandboxFirst(this.#env.dns);
+	}
+	get gitHosts(): ProviderOption<unknown>[] {
+		return sortSandboxFirst(this.#env.gits);
+	}
+
+	get chosenApps(): AppChoice[] {
+		return this.apps.filter((a) => this.selected.includes(a.id));
+	}
+
+	get domain(): string {
+		const d = this.domainInput.trim().toLowerCase().replace(/\.$/, '');
+		return this.domainMode === 'dedyn' ? `${d}.${DEDYN_SUFFIX}` : d;
+	}
+
+	get domainProblem(): string | undefined {
+		return this.domainMode === 'dedyn' ? dedynProblem(this.domainInput) : domainProblem(this.domainInput);
+	}
+
+	get sizesInRegion(): SizeChoice[] {
+		return this.sizes.filter((s) => !this.region || s.regions.includes(this.region));
+	}
+
+	fit(size: SizeChoice): Fit {
+		return sizeFit(this.chosenApps, size);
+	}
+
+	get chosenSize(): SizeChoice | undefined {
+		return this.sizes.find((s) => s.id === this.size);
+	}
+
+	get cost() {
+		return monthlyCost(this.chosenSize);
+	}
+
+	get volumeGiB(): number {
+		return volumeGiB(this.chosenApps);
+	}
+
+	get hosts() {
+		return hostsFor(this.chosenApps, this.domain);
+	}
+
+	/** Loads the catalog and any setup saved earlier; resumes a deployment under way. */
+	async load(): Promise<void> {
+		this.apps = await this.#env.apps();
+		const records = this.#env.records();
+		this.vaultLocked = !records;
+		if (records) {
+			const saved = await records.get<SetupRecord>(SETUP_RECORD);
+			if (saved) {
+				this.#restore(saved);
+				const existing = await records.get<DeploymentState>(`deployment/${saved.deploymentId}`);
+				if (existing && existing.phase !== 'destroyed') {
+					this.step = 'deploy';
+					this.deployment = existing;
+					this.ready = true;
+					void this.#open(saved, existing.plan, false);
+					return;
+				}
+			}
+		}
+		this.ready = true;
+	}
+
+	#restore(s: SetupRecord): void {
+		this.#deploymentId = s.deploymentId;
+		this.selected = s.apps;
+		this.domainMode = s.domain.endsWith('.' + DEDYN_SUFFIX) ? 'dedyn' : 'own';
+		this.domainInput = this.domainMode === 'dedyn' ? s.domain.slice(0, -(DEDYN_SUFFIX.length + 1)) : s.domain;
+		this.dnsProvider = s.dns.provider;
+		this.dnsToken = s.dns.token;
+		this.cloudProvider = s.cloud.provider;
+		this.cloudToken = s.cloud.token;
+		this.region = s.cloud.region;
+		this.size = s.cloud.size;
+		this.gitHost = s.git.host;
+		this.gitToken = s.git.token;
+		const { resticPassword, ...rest } = s.backups;
+		this.backups = rest;
+		this.resticPassword = resticPassword;
+	}
+
+	toggleApp(id: string): void {
+		this.selected = this.selected.includes(id) ? this.selected.filter((x) => x !== id) : [...this.selected, id];
+	}
+
+	async checkDns(): Promise<void> {
+		const option = this.#env.dns.find((o) => o.id === this.dnsProvider);
+		if (!option || !this.dnsToken.trim()) return;
+		this.dnsCheck = { state: 'checking' };
+		try {
+			const provider = option.create(this.dnsToken.trim());
+			const { account } = await provider.verify();
+			if (!this.domainProblem) await provider.findZone(this.domain);
+			this.dnsCheck = { state: 'ok', account };
+		} catch (e) {
+			this.dnsCheck = { state: 'error', ...describe(e) };
+		}
+	}
+
+	async checkCloud(): Promise<void> {
+		const option = this.#env.clouds.find((o) => o.id === this.cloudProvider);
+		if (!option || !this.cloudToken.trim()) return;
+		this.cloudCheck = { state: 'checking' };
+		try {
+			const provider = option.create(this.cloudToken.trim());
+			const { account } = await provider.verify();
+			const [regions, sizes] = await Promise.all([provider.regions(), provider.sizes()]);
+			this.regions = regions.filter((r) => r.available);
+			this.sizes = [...sizes].sort((a, b) => a.monthlyPrice - b.monthlyPrice);
+			if (!this.regions.some((r) => r.id === this.region)) this.region = this.regions[0]?.id ?? '';
+			this.cloudCheck = { state: 'ok', account };
+		} catch (e) {
+			this.cloudCheck = { state: 'error', ...describe(e) };
+		}
+	}
+
+	async checkGit(): Promise<void> {
+		const option = this.#env.gits.find((o) => o.id === this.gitHost);
+		if (!option || !this.gitToken.trim()) return;
+		this.gitCheck = { state: 'checking' };
+		try {
+			const { account } = await option.create(this.gitToken.trim()).verify();
+			this.gitCheck = { state: 'ok', account };
+		} catch (e) {
+			this.gitCheck = { state: 'error', ...describe(e) };
+		}
+	}
+
+	/** Why the person cannot go on from the current step, or undefined. */
+	get blocker(): string | undefined {
+		switch (this.step) {
+			case 'apps':
+				return this.selected.length ? undefined : 'Choose at least one app.';
+			case 'domain':
+				return this.domainProblem ?? (this.dnsCheck.state === 'ok' ? undefined : 'Check the DNS token first.');
+			case 'cloud': {
+				if (this.cloudCheck.state !== 'ok') return 'Check the cloud token first.';
+				if (!this.region) return 'Choose a region.';
+				const size = this.chosenSize;
+				if (!size) return 'Choose a server size.';
+				const fit = this.fit(size);
+				return fit.fits ? undefined : fit.reason;
+			}
+			case 'git':
+				return this.gitCheck.state === 'ok' ? undefined : 'Check the git token first.';
+			case 'backups':
+				return backupProblem(this.backups);
+			default:
+				return undefined;
+		}
+	}
+
+	next(): void {
+		if (this.blocker) return;
+		const i = WIZARD_STEPS.indexOf(this.step);
+		if (this.step === 'backups' && !this.resticPassword) this.resticPassword = passwordFrom(this.#env.randomBytes(96));
+		this.step = WIZARD_STEPS[Math.min(i + 1, WIZARD_STEPS.length - 2)]!;
+	}
+
+	back(): void {
+		const i = WIZARD_STEPS.indexOf(this.step);
+		if (i > 0 && this.step !== 'deploy') this.step = WIZARD_STEPS[i - 1]!;
+	}
+
+	#record(): SetupRecord {
+		if (!this.#deploymentId) this.#deploymentId = deploymentIdFrom(this.#env.randomBytes(12));
+		return {
+			deploymentId: this.#deploymentId,
+			apps: [...this.selected],
+			domain: this.domain,
+			dns: { provider: this.dnsProvider, token: this.dnsToken.trim() },
+			cloud: { provider: this.cloudProvider, token: this.cloudToken.trim(), region: this.region, size: this.size },
+			git: { host: this.gitHost, token: this.gitToken.trim() },
+			backups: { ...this.backups, resticPassword: this.resticPassword }
+		};
+	}
+
+	planInput(setup: SetupRecord): PlanInput {
+		return {
+			deploymentId: setup.deploymentId,
+			cloud: { provider: setup.cloud.provider, region: setup.cloud.region, size: setup.cloud.size },
+			volumeGiB: this.volumeGiB,
+			dns: { provider: setup.dns.provider },
+			git: { host: setup.git.host },
+			hosts: hostsFor(this.chosenApps, setup.domain)
+		};
+	}
+
+	/** The plan the review page shows. */
+	get plan(): Plan | undefined {
+		try {
+			return buildPlan(this.planInput(this.#record()));
+		} catch {
+			return undefined;
+		}
+	}
+
+	/** Saves the choices in the vault and starts the deployment. */
+	async deploy(): Promise<void> {
+		const records = this.#env.records();
+		if (!records) {
+			this.vaultLocked = true;
+			return;
+		}
+		this.problem = '';
+		try {
+			const setup = this.#record();
+			const plan = buildPlan(this.planInput(setup));
+			await records.put(SETUP_RECORD, setup as never);
+			this.step = 'deploy';
+			await this.#open(setup, plan, true);
+		} catch (e) {
+			this.problem = describe(e).message;
+		}
+	}
+
+	async #open(setup: SetupRecord, plan: Plan, fresh: boolean): Promise<void> {
+		this.#controller?.close();
+		const controller = this.#env.controller(setup, plan);
+		this.#controller = controller;
+		controller.subscribe((view) => {
+			this.deployment = view.state;
+			this.role = view.role;
+			this.deploymentProblem = view.problem ?? '';
+		});
+		if (fresh) {
+			const { initialState } = await import('../core/deploy/machine.ts');
+			await controller.start(initialState(plan, Date.now()));
+		} else await controller.open();
+	}
+
+	retry(): Promise<void> {
+		return this.#controller?.retry() ?? Promise.resolve();
+	}
+	cancel(): Promise<void> {
+		return this.#controller?.cancel() ?? Promise.resolve();
+	}
+	destroy(): Promise<void> {
+		return this.#controller?.destroy() ?? Promise.resolve();
+	}
+
+	/** After a full removal: start over with the same choices and a new deployment id. */
+	async startOver(): Promise<void> {
+		const records = this.#env.records();
+		if (records && this.#deploymentId) await records.delete(`deployment/${this.#deploymentId}`);
+		this.#deploymentId = '';
+		this.deployment = undefined;
+		this.step = 'review';
+	}
+
+	close(): void {
+		this.#controller?.close();
+	}
+
+	stepTitle(id: StepId): string {
+		return this.deployment?.plan.steps.find((s) => s.id === id)?.title ?? id;
+	}
+}
+
+function sortSandboxFirst<T>(options: ProviderOption<T>[]): ProviderOption<T>[] {
+	return [...options].sort((a, b) => Number(b.sandbox) - Number(a.sandbox));
+}
