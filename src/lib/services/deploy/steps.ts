@@ -156,9 +156,9 @@ export async function performStep(
 		}
 		case 'commit': {
 			const repo = repoFromOutput(out(state, 'repo'));
-			// The repo was empty when adopted and only this deployment writes to it:
-			// a head means an earlier attempt's commit landed.
-			const head = await ports.git.head(repo);
+			// The repo was empty when adopted and only this deployment writes to it: on a
+			// later attempt, a head means an earlier attempt's commit landed.
+			const head = observe ? await ports.git.head(repo) : undefined;
 			if (head) return { output: { sha: head }, resources: [] };
 			const files = await ports.artifacts.bundle();
 			try {

@@ -48,6 +48,11 @@ export class World {
 	epoch = 0;
 	calls = 0;
 	time = 1_700_000_000_000;
+	/** Simulated latency of every call, and how long a server takes to boot (benchmarks). */
+	latencyMs = 0;
+	bootMs = 0;
+	/** How the simulated waits pass (virtual or real time); by default they do not. */
+	delay: (ms: number) => Promise<void> = async () => {};
 	#seq = 0;
 
 	nextId(prefix: string): string {
@@ -73,6 +78,7 @@ export class World {
 		const gate = async <T>(provider: string, mutating: boolean, effect: () => T | Promise<T>): Promise<T> => {
 			if (this.epoch !== epoch) throw new Crashed();
 			await Promise.resolve();
+			if (this.latencyMs) await this.delay(this.latencyMs);
 			if (this.epoch !== epoch) throw new Crashed();
 			this.calls += 1;
 			if (this.crashAfterCalls !== undefined) {
@@ -163,7 +169,8 @@ export class World {
 					return create('server', spec.name, spec.labels, { ipv4: `192.0.2.${n % 250}` });
 				}),
 			waitForServer: (id) =>
-				gate('Test cloud', false, () => {
+				gate('Test cloud', false, async () => {
+					if (this.bootMs) await this.delay(this.bootMs);
 					const s = this.cloud.find((r) => r.id === id && r.kind === 'server');
 					if (!s)
 						throw new ProviderError({
