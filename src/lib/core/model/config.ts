@@ -20,8 +20,8 @@ export const CONFIG_VERSION = 1;
 export interface AppSelection {
 	/** Catalog app id. */
 	id: string;
-	/** Host name for the app; defaults to `<app default subdomain>.<domain>`. */
-	host?: string;
+	/** Host name per entrypoint id; each defaults to `<entrypoint subdomain>.<domain>`. */
+	hosts?: Record<string, string>;
 	/** Values the person typed for the app's inputs (non-secret inputs). */
 	inputs?: Record<string, string>;
 }
@@ -84,6 +84,8 @@ export interface DeploymentConfig {
 	admin: { user: string; passwordHash: string };
 	/** Restore the newest backup before first start (a reinstall). */
 	restoreFromBackup?: boolean;
+	/** Outgoing mail for apps that send e-mail (the password is in secrets.smtpPassword). */
+	smtp?: { host: string; port: number; username: string; from: string; security: 'starttls' | 'tls' | 'none' };
 	/** Docker Compose sysext pin. `sha256` is the published hash; without it the HTTPS download is unverified. */
 	composeSysext?: { version: string; sha256?: string };
 }
@@ -94,6 +96,7 @@ export interface DeploymentSecrets {
 	/** The server's read-only deploy key, OpenSSH private key (PEM-like text). */
 	deployKey: string;
 	backup?: { accessKeyId: string; secretAccessKey: string; resticPassword: string };
+	smtpPassword?: string;
 	/** Per app: secret name → value (generated passwords, tokens, secret inputs). */
 	apps: Record<string, Record<string, string>>;
 }
@@ -235,7 +238,19 @@ export function validateDeployment(input: unknown): Deployment {
 			if (!APP_ID.test(appId)) return add(`${p}.id`, `"${preview(appId)}" is not a catalog app id.`);
 			if (seen.has(appId)) add(`${p}.id`, `${appId} is listed twice.`);
 			seen.add(appId);
-			const host = a.host === undefined ? undefined : domainOf(str(a, 'host', `${p}.host`), `${p}.host`);
+			const hosts: Record<string, string> = {};
+			if (a.hosts !== undefined) {
+				if (!isObject(a.hosts)) add(`${p}.hosts`, 'must map entrypoint ids to host names.');
+				else
+					for (const [ep, h] of Object.entries(a.hosts)) {
+						if (!/^[a-z][a-z0-9_]{0,62}$/.test(ep)) add(`${p}.hosts`, `"${preview(ep)}" is not an entrypoint id.`);
+						else if (typeof h !== 'string') add(`${p}.hosts.${ep}`, 'must be a host name.');
+						else {
+							const v = domainOf(h, `${p}.hosts.${ep}`);
+							if (v) hosts[ep] = v;
+						}
+					}
+			}
 			const inputs: Record<string, string> = {};
 			if (a.inputs !== undefined) {
 				if (!isObject(a.inputs)) add(`${p}.inputs`, 'must be an object of text values.');
@@ -247,7 +262,7 @@ export function validateDeployment(input: unknown): Deployment {
 						else inputs[k] = v;
 					}
 			}
-			apps.push({ id: appId, ...(host ? { host } : {}), inputs });
+			apps.push({ id: appId, ...(Object.keys(hosts).length ? { hosts } : {}), inputs });
 		});
 	}
 
@@ -375,7 +390,30 @@ export function validateDeployment(input: unknown): Deployment {
 		}
 	}
 
+	let smtp: DeploymentConfig['smtp'];
+	if (c.smtp !== undefined) {
+		if (!isObject(c.smtp)) add('config.smtp', 'must be an object.');
+		else {
+			const host = domainOf(str(c.smtp, 'host', 'config.smtp.host'), 'config.smtp.host');
+			const port = c.smtp.port;
+			if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+				add('config.smtp.port', 'must be a port number.');
+			const username = str(c.smtp, 'username', 'config.smtp.username');
+			if (username !== undefined && (username.length > 256 || /[\u0000-\u001f\u007f]/.test(username)))
+				add('config.smtp.username', 'must be up to 256 characters without line breaks.');
+			const from = str(c.smtp, 'from', 'config.smtp.from');
+			if (from !== undefined && !/^[^\s@]{1,64}@[A-Za-z0-9.-]{1,190}$/.test(from))
+				add('config.smtp.from', 'must be an e-mail address.');
+			const security = c.smtp.security;
+			if (security !== 'starttls' && security !== 'tls' && security !== 'none')
+				add('config.smtp.security', 'must be starttls, tls or none.');
+			if (host && typeof port === 'number' && username !== undefined && from && typeof security === 'string')
+				smtp = { host, port, username, from, security: security as 'starttls' | 'tls' | 'none' };
+		}
+	}
+
 	// Secrets: shapes only; messages never include the values.
+	const smtpPassword = str(s, 'smtpPassword', 'secrets.smtpPassword', true);
 	const ageIdentity = str(s, 'ageIdentity', 'secrets.ageIdentity');
 	if (ageIdentity !== undefined && !AGE_IDENTITY.test(ageIdentity))
 		add('secrets.ageIdentity', 'is not an age identity (AGE-SECRET-KEY-1…).');
@@ -440,12 +478,14 @@ export function validateDeployment(input: unknown): Deployment {
 			...(ntfyTopic ? { ntfyTopic } : {}),
 			admin: admin!,
 			...(c.restoreFromBackup === true ? { restoreFromBackup: true } : {}),
+			...(smtp ? { smtp } : {}),
 			...(composeSysext ? { composeSysext } : {})
 		},
 		secrets: {
 			ageIdentity: ageIdentity!,
 			deployKey: deployKey!,
 			...(backupSecrets ? { backup: backupSecrets } : {}),
+			...(smtpPassword !== undefined ? { smtpPassword } : {}),
 			apps: appSecrets
 		}
 	};

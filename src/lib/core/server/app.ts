@@ -8,43 +8,63 @@ export interface ServerHealthcheck {
 	interval?: string;
 	timeout?: string;
 	retries?: number;
-	startPeriod?: string;
+	start_period?: string;
 }
 
 export interface ServerService {
-	/** Service name inside the app (`web`, `db`); the compose service is `<app>-<name>`. */
+	/** Compose service name: the app id or `<app id>-<role>` (catalog rule). */
 	name: string;
 	image: string;
 	command?: string[];
+	entrypoint?: string[];
 	/** Non-secret environment, written into docker-compose.yml. */
 	environment: Record<string, string>;
-	/** Environment holding secrets, written only into the app's age-encrypted env file. */
+	/** Environment holding secrets, written only into the service's age-encrypted env file. */
 	secretEnvironment: Record<string, string>;
-	/** Named data directories, kept under /var/lib/nassella/data/<app>/<name>. */
-	volumes: { name: string; target: string; readOnly?: boolean }[];
+	/** Short-syntax bind mounts, every source under /var/lib/nassella/data/<app>/. */
+	volumes: string[];
 	healthcheck?: ServerHealthcheck;
-	dependsOn?: string[];
-	/** Databases get a longer stop grace period. */
-	database?: boolean;
+	depends_on?: Record<string, { condition: string }>;
 	user?: string;
+	working_dir?: string;
+	tmpfs?: string[];
+	shm_size?: string;
+	stop_grace_period?: string;
+	read_only?: boolean;
+	/** Databases get a longer stop grace period when none is given. */
+	database?: boolean;
 }
 
 export interface ServerHook {
-	/** Service (inside the app) the command runs in, with `docker compose exec -T`. */
+	/** Service the command runs in, with `docker compose exec -T`. */
 	service: string;
 	command: string[];
-	/** File under /var/lib/nassella/dumps/<app>/ receiving stdout (backup) or given as stdin (restore). */
+	/** Path relative to the app's data directory: receives stdout (backup) or is given as stdin (restore). */
 	file: string;
+}
+
+export interface ServerEntrypoint {
+	id: string;
+	service: string;
+	port: number;
+	host: string;
+	/** Path prefix; `/` for the whole host. */
+	path: string;
 }
 
 export interface ServerApp {
 	id: string;
 	name: string;
-	/** The service Caddy proxies to, on which port, under which host name. */
-	web?: { service: string; port: number; host: string };
+	entrypoints: ServerEntrypoint[];
+	/** HTTP probe made from the Caddy container: `http://<service>:<port><path>`. */
+	probe?: { service: string; port: number; path: string };
 	services: ServerService[];
 	backupHooks: ServerHook[];
 	restoreHooks: ServerHook[];
+	/** Paths relative to the app's data directory left out of backups. */
+	backupExclude: string[];
+	/** Stop the app while the snapshot is taken. */
+	stopDuringBackup: boolean;
 }
 
 export class RenderError extends Error {
@@ -54,10 +74,9 @@ export class RenderError extends Error {
 	}
 }
 
-export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-export const VOLUME_NAME = /^[a-z][a-z0-9_-]{0,30}$/;
-export const DUMP_FILE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-/** Registry/name[:tag][@sha256:digest], the characters image references may contain. */
-export const IMAGE_REF = /^[a-z0-9][a-z0-9._/:-]{0,200}(@sha256:[0-9a-f]{64})?$/;
-export const DURATION = /^[0-9]{1,5}(ms|s|m|h)$/;
+/** A path relative to an app's data directory. */
+export const DATA_RELATIVE = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]{1,64}(\/[A-Za-z0-9._-]{1,64}){0,7}$/;
+export const IMAGE_REF = /^[a-z0-9][A-Za-z0-9._/:@-]{0,250}$/;
+export const DURATION = /^([0-9]{1,5}(ms|s|m|h))+$/;

@@ -8,7 +8,6 @@
  * a bcrypt hash and the app origin (each re-checked here).
  */
 import { RenderError, type ServerApp } from './app.ts';
-import { composeServiceName } from './compose.ts';
 import { JOURNAL_SOCKET } from './paths.ts';
 
 export interface CaddyOptions {
@@ -25,7 +24,7 @@ export interface CaddyOptions {
 	storageRoot?: string;
 	adminApiOff?: boolean;
 	/** Test harness only: where an app's web service is reached (default `<service>:<port>`). */
-	upstream?: (app: ServerApp) => string;
+	upstream?: (app: ServerApp, entrypoint: ServerApp['entrypoints'][number]) => string;
 	/** Where the status files are inside the Caddy container (default /srv/nassella-status). */
 	statusRoot?: string;
 	/** The journal gateway socket (default /run/nassella/gateway/journal.sock). */
@@ -69,20 +68,39 @@ export function renderCaddyfile(apps: readonly ServerApp[], o: CaddyOptions): st
 		if (hosts.has(host)) throw new RenderError(`Two sites would both use ${host}; give each app its own host name.`);
 		hosts.add(host);
 	};
-	for (const app of apps) {
-		if (!app.web) continue;
-		claim(app.web.host);
-		const port = app.web.port;
-		if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RenderError(`App ${app.id}: bad web port.`);
-		const upstream = o.upstream ? o.upstream(app) : `${composeServiceName(app.id, app.web.service)}:${port}`;
-		lines.push(
-			`${app.web.host} {`,
-			'\timport security',
-			'\tencode zstd gzip',
-			`\treverse_proxy ${safe(upstream, SAFE_TOKEN, 'The upstream')}`,
-			'}',
-			''
-		);
+	// One site per host; entrypoints with a path prefix are matched first, the whole host last.
+	const sites = new Map<string, { app: ServerApp; ep: ServerApp['entrypoints'][number] }[]>();
+	const order: string[] = [];
+	for (const app of apps)
+		for (const ep of app.entrypoints) {
+			safe(ep.host, HOST, 'The host name');
+			if (!sites.has(ep.host)) {
+				claim(ep.host);
+				sites.set(ep.host, []);
+				order.push(ep.host);
+			}
+			sites.get(ep.host)!.push({ app, ep });
+		}
+	for (const host of order) {
+		const eps = sites.get(host)!;
+		const paths = new Set<string>();
+		lines.push(`${host} {`, '\timport security', '\tencode zstd gzip');
+		const sorted = [...eps].sort((a, b) => b.ep.path.length - a.ep.path.length);
+		for (const { app, ep } of sorted) {
+			if (!Number.isInteger(ep.port) || ep.port < 1 || ep.port > 65535) throw new RenderError(`App ${app.id}: bad port.`);
+			const path = ep.path === '' ? '/' : safe(ep.path, /^\/([A-Za-z0-9._~-]+\/?)*$/, 'The path');
+			if (paths.has(path)) throw new RenderError(`Two apps would both serve ${host}${path}.`);
+			paths.add(path);
+			const upstream = safe(o.upstream ? o.upstream(app, ep) : `${ep.service}:${ep.port}`, SAFE_TOKEN, 'The upstream');
+			if (path === '/' && sorted.length === 1) lines.push(`\treverse_proxy ${upstream}`);
+			else if (path === '/') lines.push('\thandle {', `\t\treverse_proxy ${upstream}`, '\t}');
+			else {
+				const base = path.replace(/\/$/, '');
+				lines.push(`\thandle ${base} {`, `\t\tredir ${base}/`, '\t}', `\thandle ${base}/* {`, `\t\treverse_proxy ${upstream}`, '\t}');
+			}
+		}
+		if (!paths.has('/')) lines.push('\trespond 404');
+		lines.push('}', '');
 	}
 	claim(o.adminHost);
 	const origin = safe(o.appOrigin, /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, 'The app origin');

@@ -1,10 +1,10 @@
 /**
  * Per-app backup and restore hooks as generated bash. Every catalog value is shell-quoted
- * (single quotes, `'` written as `'\''`), so no value can run as code.
+ * (single quotes, `'` written as `'\''`), so no value can run as code. Dumps land in the
+ * app's own data directory (catalog rule), which the snapshot then includes.
  */
-import { DUMP_FILE, RenderError, SERVICE_NAME, type ServerApp, type ServerHook } from './app.ts';
-import { composeServiceName } from './compose.ts';
-import { COMPOSE_PROJECT, DUMPS_DIR } from './paths.ts';
+import { DATA_RELATIVE, RenderError, SERVICE_NAME, type ServerApp, type ServerHook } from './app.ts';
+import { COMPOSE_PROJECT, DATA_DIR } from './paths.ts';
 
 export function shellQuote(value: string): string {
 	if (value.includes('\u0000')) throw new RenderError('A hook argument contains a NUL character.');
@@ -19,9 +19,10 @@ const HEADER = (what: string) =>
 		'umask 077',
 		`ROOT="\${ROOT:-/var/lib/nassella}"`,
 		`CURRENT="\${CURRENT:-$ROOT/current}"`,
-		`DUMPS="\${DUMPS:-${DUMPS_DIR}}"`,
+		`DATA="\${DATA:-${DATA_DIR}}"`,
+		`PROJECT="\${PROJECT:-${COMPOSE_PROJECT}}"`,
 		'compose() {',
-		`\tdocker compose --project-name ${COMPOSE_PROJECT} --project-directory "$CURRENT" -f "$CURRENT/docker-compose.yml" "$@"`,
+		'\tdocker compose --project-name "$PROJECT" --project-directory "$CURRENT" -f "$CURRENT/docker-compose.yml" "$@"',
 		'}',
 		''
 	].join('\n');
@@ -29,7 +30,7 @@ const HEADER = (what: string) =>
 function checkHook(app: ServerApp, h: ServerHook): void {
 	if (!SERVICE_NAME.test(h.service) || !app.services.some((s) => s.name === h.service))
 		throw new RenderError(`App ${app.id}: a hook runs in "${h.service.slice(0, 40)}", which the app does not have.`);
-	if (!DUMP_FILE.test(h.file)) throw new RenderError(`App ${app.id}: "${h.file.slice(0, 40)}" is not a dump file name.`);
+	if (!DATA_RELATIVE.test(h.file)) throw new RenderError(`App ${app.id}: "${h.file.slice(0, 40)}" is not a file in the app's data directory.`);
 	if (h.command.length === 0) throw new RenderError(`App ${app.id}: a hook has no command.`);
 }
 
@@ -38,13 +39,13 @@ export function renderPreBackup(apps: readonly ServerApp[]): string {
 	for (const app of apps)
 		for (const h of app.backupHooks) {
 			checkHook(app, h);
-			const svc = composeServiceName(app.id, h.service);
-			const out = `"$DUMPS/${app.id}/${h.file}"`;
+			const target = `"$DATA/${app.id}/${h.file}"`;
+			const tmp = `"$DATA/${app.id}/${h.file}.tmp"`;
 			lines.push(
-				`echo ${shellQuote(`dumping ${app.id}/${h.file}`)}`,
-				`mkdir -p "$DUMPS/${app.id}"`,
-				`compose exec -T ${svc} ${h.command.map(shellQuote).join(' ')} >${out.slice(0, -1)}.tmp"`,
-				`mv -f ${out.slice(0, -1)}.tmp" ${out}`,
+				`echo ${shellQuote(`dumping ${app.id}: ${h.file}`)}`,
+				`mkdir -p "$(dirname ${target})"`,
+				`compose exec -T ${h.service} ${h.command.map(shellQuote).join(' ')} >${tmp}`,
+				`mv -f ${tmp} ${target}`,
 				''
 			);
 		}
@@ -57,12 +58,12 @@ export function renderPostRestore(apps: readonly ServerApp[]): string {
 	for (const app of apps)
 		for (const h of app.restoreHooks) {
 			checkHook(app, h);
-			const svc = composeServiceName(app.id, h.service);
+			const file = `"$DATA/${app.id}/${h.file}"`;
 			lines.push(
-				`if [ -f "$DUMPS/${app.id}/${h.file}" ]; then`,
-				`\techo ${shellQuote(`loading ${app.id}/${h.file}`)}`,
-				`\tcompose up -d --wait ${svc}`,
-				`\tcompose exec -T ${svc} ${h.command.map(shellQuote).join(' ')} <"$DUMPS/${app.id}/${h.file}"`,
+				`if [ -f ${file} ]; then`,
+				`\techo ${shellQuote(`loading ${app.id}: ${h.file}`)}`,
+				`\tcompose up -d --wait ${h.service}`,
+				`\tcompose exec -T ${h.service} ${h.command.map(shellQuote).join(' ')} <${file}`,
 				'fi',
 				''
 			);

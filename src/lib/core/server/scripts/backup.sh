@@ -68,19 +68,36 @@ if [ -z "$RESTIC_IMAGE" ] || [ -z "$HOST_TAG" ]; then fail "backup.conf is incom
 
 restic() {
 	docker run --rm -i --hostname "$HOST_TAG" --env-file "$ENV_FILE" \
-		-v "$ROOT/data:/backup/data" -v "$ROOT/dumps:/backup/dumps" \
+		-v "$ROOT/data:/backup/data:ro" \
+		-v "$CURRENT/backup-excludes.txt:/etc/nassella-excludes:ro" \
 		-v "$ROOT/restic-cache:/root/.cache/restic" \
 		"$RESTIC_IMAGE" "$@"
 }
 
-mkdir -p "$ROOT/dumps" "$ROOT/data" "$ROOT/restic-cache"
+compose() {
+	docker compose --project-name "${PROJECT:-nassella}" --project-directory "$CURRENT" -f "$CURRENT/docker-compose.yml" "$@"
+}
+
+mkdir -p "$ROOT/data" "$ROOT/restic-cache"
+touch "$CURRENT/backup-excludes.txt" 2>/dev/null || true
 if [ -f "$CURRENT/hooks/pre-backup.sh" ]; then
 	bash "$CURRENT/hooks/pre-backup.sh" || fail "a database dump failed"
 fi
 if ! restic cat config >/dev/null 2>&1; then
 	restic init >/dev/null || fail "the backup repository could not be opened or created"
 fi
-restic backup --quiet --host "$HOST_TAG" --tag nassella /backup/data /backup/dumps || fail "restic could not save the snapshot"
+# Apps that keep live files without a dump are stopped for the snapshot, and always started again.
+mapfile -t STOP < <(grep -E '^[a-z][a-z0-9-]*$' "$CURRENT/backup-stop.list" 2>/dev/null || true)
+if [ "${#STOP[@]}" -gt 0 ]; then
+	trap 'compose start "${STOP[@]}" >/dev/null 2>&1 || true' EXIT
+	compose stop "${STOP[@]}" || fail "the apps could not be stopped for a consistent snapshot"
+fi
+restic backup --quiet --host "$HOST_TAG" --tag nassella --exclude-file /etc/nassella-excludes /backup/data ||
+	fail "restic could not save the snapshot"
+if [ "${#STOP[@]}" -gt 0 ]; then
+	compose start "${STOP[@]}" || fail "the apps stopped for the snapshot could not be started again"
+	trap - EXIT
+fi
 restic forget --quiet --host "$HOST_TAG" --tag nassella --keep-daily "${KEEP_DAILY:-7}" \
 	--keep-weekly "${KEEP_WEEKLY:-4}" --keep-monthly "${KEEP_MONTHLY:-6}" --prune || fail "old snapshots could not be pruned"
 if [ "$(date -u +%u)" = 7 ]; then

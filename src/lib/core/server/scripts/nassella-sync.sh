@@ -179,6 +179,16 @@ wait_healthy() {
 			health_obj="$(jq -c --arg a "$app" --arg v "$verdict" \
 				'if (.[$a] // "healthy") == "healthy" then .[$a] = $v else . end' <<<"$health_obj")"
 		done <"$dir/services.list"
+		# HTTP probes from inside the Caddy container, through each app's network.
+		if [ "$all_ok" = 1 ] && [ -f "$dir/probes.list" ]; then
+			while read -r app url; do
+				[ -n "$url" ] || continue
+				if ! compose "$dir" exec -T caddy wget -q -T 5 -O /dev/null "$url" </dev/null >/dev/null 2>&1; then
+					all_ok=0
+					health_obj="$(jq -c --arg a "$app" '.[$a] = "not answering"' <<<"$health_obj")"
+				fi
+			done <"$dir/probes.list"
+		fi
 		printf '%s\n' "$health_obj" >"$STATE/health.json"
 		if [ "$all_ok" = 1 ]; then return 0; fi
 		if grep -qE ' (exited|dead) | unhealthy$' <<<"$ps"; then return 1; fi

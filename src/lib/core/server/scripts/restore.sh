@@ -40,13 +40,13 @@ compose() {
 
 restic() {
 	docker run --rm -i --hostname "$HOST_TAG" --env-file "$ENV_FILE" \
-		-v "$ROOT/data:/backup/data" -v "$ROOT/dumps:/backup/dumps" \
+		-v "$ROOT/data:/backup/data" \
 		"$RESTIC_IMAGE" "$@"
 }
 
 echo "nassella-restore: stopping the apps"
 compose stop || true
-mkdir -p "$ROOT/data" "$ROOT/dumps"
+mkdir -p "$ROOT/data"
 echo "nassella-restore: restoring snapshot $SNAPSHOT"
 restic restore "$SNAPSHOT" --host "$HOST_TAG" --tag nassella --target /
 if [ -f "$CURRENT/hooks/post-restore.sh" ]; then
