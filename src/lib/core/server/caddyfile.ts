@@ -129,7 +129,6 @@ export function renderCaddyfile(apps: readonly ServerApp[], o: CaddyOptions): st
 		'\t\t\tfile_server',
 		'\t\t}',
 		'\t\thandle_path /journal/* {',
-		'\t\t\turi query -token',
 		`\t\t\treverse_proxy unix/${safe(o.journalSocket ?? JOURNAL_SOCKET, PATH, 'The journal socket')}`,
 		'\t\t}',
 		'\t\trespond 404',

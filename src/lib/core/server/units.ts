@@ -62,7 +62,7 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 				'[Service]',
 				'Type=oneshot',
 				'RemainAfterExit=yes',
-				`ExecStart=${BIN_DIR}/nassella-format-data ${device} ${DATA_LABEL}`,
+				`ExecStart=/bin/bash ${BIN_DIR}/nassella-format-data ${device} ${DATA_LABEL}`,
 				''
 			].join('\n')
 		},
@@ -120,7 +120,7 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 				'',
 				'[Service]',
 				'Type=oneshot',
-				`ExecStart=${BIN_DIR}/nassella-sync`,
+				`ExecStart=/bin/bash ${BIN_DIR}/nassella-sync`,
 				'TimeoutStartSec=45min',
 				''
 			].join('\n')
