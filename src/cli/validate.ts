@@ -1,0 +1,74 @@
+/** Checks of a rendered output directory, shared by the CLI and the tests. Node only. */
+import { existsSync, readFileSync, readdirSync, statSync, lstatSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { checkManifest, MANIFEST_PATH } from '../lib/core/server/manifest.ts';
+import { IGNITION_MAX_BYTES } from '../lib/core/server/ignition.ts';
+
+const SCHEMAS = join(import.meta.dirname, 'schemas');
+
+let ajvCache: { ignition: ReturnType<Ajv['compile']>; compose: ReturnType<Ajv['compile']> } | undefined;
+export function validators() {
+	if (!ajvCache) {
+		const ajv = new Ajv({ allErrors: true, strict: false });
+		const ign = JSON.parse(readFileSync(join(SCHEMAS, 'ignition-3.3.0.json'), 'utf8'));
+		delete ign.$schema;
+		const compose = JSON.parse(readFileSync(join(SCHEMAS, 'compose-spec.json'), 'utf8'));
+		delete compose.$schema;
+		delete compose.$id;
+		ajvCache = { ignition: ajv.compile(ign), compose: ajv.compile(compose) };
+	}
+	return ajvCache;
+}
+
+function walk(dir: string, base = dir): string[] {
+	const out: string[] = [];
+	for (const name of readdirSync(dir)) {
+		const p = join(dir, name);
+		const st = lstatSync(p);
+		if (st.isSymbolicLink()) out.push(`!symlink:${relative(base, p)}`);
+		else if (st.isDirectory()) out.push(...walk(p, base));
+		else out.push(relative(base, p));
+	}
+	return out.sort();
+}
+
+/** Problems with `<dir>/bundle` (and `<dir>/ignition.json` when present). Empty when valid. */
+export function validateOutput(dir: string): string[] {
+	const problems: string[] = [];
+	const bundle = existsSync(join(dir, 'bundle')) ? join(dir, 'bundle') : dir;
+	if (!existsSync(join(bundle, MANIFEST_PATH))) return [`${MANIFEST_PATH} is missing in ${bundle}`];
+	const paths = walk(bundle);
+	for (const p of paths) if (p.startsWith('!symlink:')) problems.push(`${p.slice(9)} is a link; bundles hold plain files only`);
+	const files = paths
+		.filter((p) => !p.startsWith('!'))
+		.map((p) => ({ path: p, contents: readFileSync(join(bundle, p), 'utf8') }));
+	problems.push(...checkManifest(readFileSync(join(bundle, MANIFEST_PATH), 'utf8'), files));
+	const composeFile = join(bundle, 'docker-compose.yml');
+	if (!existsSync(composeFile)) problems.push('docker-compose.yml is missing');
+	else {
+		try {
+			const doc = parse(readFileSync(composeFile, 'utf8'));
+			const v = validators().compose;
+			if (!v(doc)) problems.push(...(v.errors ?? []).map((e) => `docker-compose.yml${e.instancePath} ${e.message}`));
+		} catch (e) {
+			problems.push(`docker-compose.yml is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+		}
+	}
+	if (!existsSync(join(bundle, 'Caddyfile'))) problems.push('Caddyfile is missing');
+	const ignFile = join(dir, 'ignition.json');
+	if (bundle !== dir && existsSync(ignFile)) {
+		const size = statSync(ignFile).size;
+		if (size > IGNITION_MAX_BYTES) problems.push(`ignition.json is ${size} bytes; the limit is ${IGNITION_MAX_BYTES}`);
+		try {
+			const ign = JSON.parse(readFileSync(ignFile, 'utf8'));
+			const v = validators().ignition;
+			if (!v(ign)) problems.push(...(v.errors ?? []).map((e) => `ignition.json${e.instancePath} ${e.message}`));
+			if (ign?.ignition?.version !== '3.3.0') problems.push('ignition.json is not Ignition spec 3.3.0');
+		} catch (e) {
+			problems.push(`ignition.json is not JSON: ${(e as Error).message}`);
+		}
+	}
+	return problems;
+}

@@ -1,0 +1,82 @@
+/**
+ * What the server generator needs to know about one selected app, after the catalog's
+ * placeholders are resolved for this deployment (see from-catalog.ts). Values here are
+ * final: the generator escapes them for each file format, never interprets them.
+ */
+export interface ServerHealthcheck {
+	test: string[];
+	interval?: string;
+	timeout?: string;
+	retries?: number;
+	start_period?: string;
+}
+
+export interface ServerService {
+	/** Compose service name: the app id or `<app id>-<role>` (catalog rule). */
+	name: string;
+	image: string;
+	command?: string[];
+	entrypoint?: string[];
+	/** Non-secret environment, written into docker-compose.yml. */
+	environment: Record<string, string>;
+	/** Environment holding secrets, written only into the service's age-encrypted env file. */
+	secretEnvironment: Record<string, string>;
+	/** Short-syntax bind mounts, every source under /var/lib/nassella/data/<app>/. */
+	volumes: string[];
+	healthcheck?: ServerHealthcheck;
+	depends_on?: Record<string, { condition: string }>;
+	user?: string;
+	working_dir?: string;
+	tmpfs?: string[];
+	shm_size?: string;
+	stop_grace_period?: string;
+	read_only?: boolean;
+	/** Databases get a longer stop grace period when none is given. */
+	database?: boolean;
+}
+
+export interface ServerHook {
+	/** Service the command runs in, with `docker compose exec -T`. */
+	service: string;
+	command: string[];
+	/** Path relative to the app's data directory: receives stdout (backup) or is given as stdin (restore). */
+	file: string;
+}
+
+export interface ServerEntrypoint {
+	id: string;
+	service: string;
+	port: number;
+	host: string;
+	/** Path prefix; `/` for the whole host. */
+	path: string;
+}
+
+export interface ServerApp {
+	id: string;
+	name: string;
+	entrypoints: ServerEntrypoint[];
+	/** HTTP probe made from the Caddy container: `http://<service>:<port><path>`. */
+	probe?: { service: string; port: number; path: string };
+	services: ServerService[];
+	backupHooks: ServerHook[];
+	restoreHooks: ServerHook[];
+	/** Paths relative to the app's data directory left out of backups. */
+	backupExclude: string[];
+	/** Stop the app while the snapshot is taken. */
+	stopDuringBackup: boolean;
+}
+
+export class RenderError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'RenderError';
+	}
+}
+
+export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** A path relative to an app's data directory. */
+export const DATA_RELATIVE = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]{1,64}(\/[A-Za-z0-9._-]{1,64}){0,7}$/;
+export const IMAGE_REF = /^[a-z0-9][A-Za-z0-9._/:@-]{0,250}$/;
+export const DURATION = /^([0-9]{1,5}(ms|s|m|h))+$/;

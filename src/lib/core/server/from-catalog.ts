@@ -1,0 +1,143 @@
+/**
+ * Turns catalog manifests plus a deployment into ServerApps: placeholders are resolved
+ * with the catalog's own resolver, and every environment value that carries a secret
+ * (a generated secret, a password input, the SMTP password) is moved to the service's
+ * encrypted env file. A secret anywhere else (a command, a health check) is refused, so
+ * no secret can reach docker-compose.yml in plain text.
+ */
+import { checkInputs } from '../catalog/inputs.ts';
+import { parsePlaceholders, resolveString } from '../catalog/placeholders.ts';
+import type { AppManifest, CatalogService, ResolveContext } from '../catalog/types.ts';
+import type { Deployment } from '../model/config.ts';
+import { RenderError, type ServerApp, type ServerService } from './app.ts';
+import { DATA_DIR } from './paths.ts';
+
+function secretPlaceholders(manifest: AppManifest): (value: string) => boolean {
+	const passwordInputs = new Set(manifest.inputs.filter((i) => i.type === 'password').map((i) => i.id));
+	return (value: string) =>
+		parsePlaceholders(value, manifest.id).some(
+			(p) =>
+				p.kind === 'secret' ||
+				(p.kind === 'smtp' && p.name === 'password') ||
+				(p.kind === 'input' && passwordInputs.has(p.name))
+		);
+}
+
+export function appHosts(manifest: AppManifest, deployment: Deployment): Record<string, string> {
+	const selection = deployment.config.apps.find((a) => a.id === manifest.id);
+	const hosts: Record<string, string> = {};
+	for (const ep of manifest.entrypoints)
+		hosts[ep.id] = selection?.hosts?.[ep.id] ?? `${ep.subdomain}.${deployment.config.domain}`;
+	return hosts;
+}
+
+export function toServerApp(manifest: AppManifest, deployment: Deployment): ServerApp {
+	const { config, secrets } = deployment;
+	const selection = config.apps.find((a) => a.id === manifest.id);
+	if (!selection) throw new RenderError(`${manifest.id} is not selected.`);
+	const appSecrets = secrets.apps[manifest.id] ?? {};
+	const passwordInputs = manifest.inputs.filter((i) => i.type === 'password').map((i) => i.id);
+	const inputs: Record<string, string> = { ...(selection.inputs ?? {}) };
+	for (const id of passwordInputs) {
+		if (inputs[id] !== undefined)
+			throw new RenderError(`${manifest.name}: the password "${id}" belongs in the secrets, not in the plain settings.`);
+		if (appSecrets[id] !== undefined) inputs[id] = appSecrets[id];
+	}
+	const unknown = Object.keys(selection.inputs ?? {}).filter((k) => !manifest.inputs.some((i) => i.id === k));
+	if (unknown.length) throw new RenderError(`${manifest.name}: there is no setting called ${unknown.join(', ')}.`);
+	const problems = checkInputs(manifest, inputs);
+	const ids = Object.keys(problems);
+	if (ids.length) throw new RenderError(`${manifest.name}: ${ids.map((k) => problems[k]).join(' ')}`);
+
+	const ctx: ResolveContext = {
+		secrets: appSecrets,
+		inputs,
+		hosts: appHosts(manifest, deployment),
+		dataDir: `${DATA_DIR}/${manifest.id}`,
+		timezone: config.rebootWindow.timezone,
+		...(config.smtp && secrets.smtpPassword !== undefined
+			? { smtp: { ...config.smtp, password: secrets.smtpPassword } }
+			: {})
+	};
+	const isSecret = secretPlaceholders(manifest);
+	const plain = (value: string, where: string): string => {
+		if (isSecret(value))
+			throw new RenderError(`${manifest.name}: ${where} uses a secret; secrets may only be used in environment values.`);
+		return resolveString(value, manifest, ctx, { escapeDollar: false });
+	};
+	const plainList = (list: string[] | undefined, where: string) => list?.map((v) => plain(v, where));
+	const dumpServices = new Set(manifest.backup.dumps.map((d) => d.service));
+
+	const services: ServerService[] = Object.entries(manifest.services)
+		.sort(([a], [b]) => (a < b ? -1 : 1))
+		.map(([name, svc]: [string, CatalogService]) => {
+			const env: Record<string, string> = { ...(svc.environment ?? {}) };
+			if (ctx.smtp && manifest.smtp?.service === name) Object.assign(env, manifest.smtp.environment);
+			const environment: Record<string, string> = {};
+			const secretEnvironment: Record<string, string> = {};
+			for (const [k, v] of Object.entries(env)) {
+				const resolved = resolveString(v, manifest, ctx, { escapeDollar: false });
+				if (isSecret(v)) secretEnvironment[k] = resolved;
+				else environment[k] = resolved;
+			}
+			const out: ServerService = {
+				name,
+				image: plain(svc.image, `the image of ${name}`),
+				environment,
+				secretEnvironment,
+				volumes: plainList(svc.volumes, `a volume of ${name}`) ?? []
+			};
+			const command = plainList(svc.command, `the command of ${name}`);
+			if (command) out.command = command;
+			const entrypoint = plainList(svc.entrypoint, `the entrypoint of ${name}`);
+			if (entrypoint) out.entrypoint = entrypoint;
+			if (svc.healthcheck)
+				out.healthcheck = {
+					...svc.healthcheck,
+					test: svc.healthcheck.test.map((t) => plain(t, `the health check of ${name}`))
+				};
+			if (svc.depends_on) out.depends_on = svc.depends_on;
+			if (svc.user !== undefined) out.user = plain(svc.user, `the user of ${name}`);
+			if (svc.working_dir !== undefined) out.working_dir = plain(svc.working_dir, `working_dir of ${name}`);
+			const tmpfs = plainList(svc.tmpfs, `tmpfs of ${name}`);
+			if (tmpfs) out.tmpfs = tmpfs;
+			if (svc.shm_size !== undefined) out.shm_size = svc.shm_size;
+			if (svc.stop_grace_period !== undefined) out.stop_grace_period = svc.stop_grace_period;
+			if (svc.read_only !== undefined) out.read_only = svc.read_only;
+			if (dumpServices.has(name)) out.database = true;
+			return out;
+		});
+
+	const hook = (c: { service: string; command: string[]; file: string }) => ({
+		service: c.service,
+		file: c.file,
+		command: c.command.map((part) => resolveString(part, manifest, ctx, { escapeDollar: false }))
+	});
+	const healthEp = manifest.entrypoints.find((e) => e.id === manifest.health.entrypoint);
+	return {
+		id: manifest.id,
+		name: manifest.name,
+		entrypoints: manifest.entrypoints.map((ep) => ({
+			id: ep.id,
+			service: ep.service,
+			port: ep.port,
+			host: ctx.hosts[ep.id]!,
+			path: ep.path ?? '/'
+		})),
+		...(healthEp ? { probe: { service: healthEp.service, port: healthEp.port, path: manifest.health.path } } : {}),
+		services,
+		backupHooks: manifest.backup.dumps.map(hook),
+		restoreHooks: manifest.backup.restore.map(hook),
+		backupExclude: manifest.backup.exclude,
+		stopDuringBackup: manifest.backup.stopDuringBackup === true
+	};
+}
+
+/** The selected apps, in the order the person chose them; an unknown id is a clear error. */
+export function selectApps(catalog: readonly AppManifest[], deployment: Deployment): ServerApp[] {
+	return deployment.config.apps.map((sel) => {
+		const manifest = catalog.find((m) => m.id === sel.id);
+		if (!manifest) throw new RenderError(`"${sel.id}" is not in the app catalog.`);
+		return toServerApp(manifest, deployment);
+	});
+}

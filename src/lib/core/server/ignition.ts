@@ -1,0 +1,140 @@
+/**
+ * The Ignition 3.3.0 config (flatcar-server.md §1, §9): the newest spec both Flatcar and
+ * Debian's ignition-validate accept. It carries only what the server needs before it can
+ * fetch the signed bundle: keys, the sync script, units and update policy. Apps, Caddy
+ * and secrets for apps come from the bundle.
+ */
+import type { Deployment } from '../model/config.ts';
+import { DEFAULT_COMPOSE_SYSEXT_VERSION, parseGitSshUrl } from '../model/config.ts';
+import { RenderError } from './app.ts';
+import { SCRIPTS } from './scripts.gen.ts';
+import { renderUnits } from './units.ts';
+import { BIN_DIR, COMPOSE_PROJECT, ETC_DIR, ROOT, RUN_DIR } from './paths.ts';
+
+export const IGNITION_VERSION = '3.3.0';
+/** Hetzner's user-data limit, the smallest of the providers nassella targets for Flatcar. */
+export const IGNITION_MAX_BYTES = 32 * 1024;
+
+interface IgnFile {
+	path: string;
+	mode: number;
+	overwrite?: boolean;
+	contents: { source: string; verification?: { hash: string } };
+}
+
+/** The shorter of a percent-encoded and a base64 data URL, deterministically. */
+export function dataUrl(text: string): string {
+	const bytes = new TextEncoder().encode(text);
+	let bin = '';
+	for (const b of bytes) bin += String.fromCharCode(b);
+	const b64 = `data:;base64,${btoa(bin)}`;
+	const pct = `data:,${[...bytes]
+		.map((b) => {
+			const c = String.fromCharCode(b);
+			return /[A-Za-z0-9\-_.!~*'()/:;=?@ ]/.test(c) && b < 128
+				? c === ' '
+					? '%20'
+					: c
+				: `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+		})
+		.join('')}`;
+	return pct.length <= b64.length ? pct : b64;
+}
+
+function file(path: string, text: string, mode = 0o644): IgnFile {
+	return { path, mode, overwrite: true, contents: { source: dataUrl(text) } };
+}
+
+function shellSingleQuote(v: string): string {
+	if (/[\u0000-\u001f']/.test(v)) throw new RenderError('A value for the sync settings contains a quote or control character.');
+	return `'${v}'`;
+}
+
+export function knownHostsLines(url: string, hostKeys: readonly string[]): string {
+	const remote = parseGitSshUrl(url);
+	if (!remote) throw new RenderError('The git remote is not an SSH URL.');
+	const hostField = remote.port === 22 ? remote.host : `[${remote.host}]:${remote.port}`;
+	return hostKeys.map((k) => `${hostField} ${k}\n`).join('');
+}
+
+export function allowedSigners(signers: readonly string[]): string {
+	return signers
+		.map((k, i) => {
+			const [type, key] = k.split(' ');
+			return `nassella-signer-${i + 1} namespaces="git" ${type} ${key}\n`;
+		})
+		.join('');
+}
+
+export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
+	const { config, secrets } = d;
+	const sysext = config.composeSysext ?? { version: DEFAULT_COMPOSE_SYSEXT_VERSION };
+	const rawName = `docker-compose-${sysext.version}-x86-64.raw`;
+	const rawPath = `/opt/extensions/docker-compose/${rawName}`;
+	const files: IgnFile[] = [
+		file(
+			'/etc/flatcar/update.conf',
+			`REBOOT_STRATEGY=reboot\nLOCKSMITHD_REBOOT_WINDOW_START="${config.rebootWindow.start}"\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=${config.rebootWindow.length}\n`
+		),
+		file('/etc/docker/daemon.json', '{"log-driver":"journald"}\n'),
+		file('/etc/systemd/journald.conf.d/size.conf', '[Journal]\nSystemMaxUse=1G\n'),
+		{
+			path: rawPath,
+			mode: 0o644,
+			contents: {
+				source: `https://extensions.flatcar.org/extensions/${rawName}`,
+				...(sysext.sha256 ? { verification: { hash: `sha256-${sysext.sha256}` } } : {})
+			}
+		},
+		file(
+			`${ETC_DIR}/sync.conf`,
+			[
+				'# Read by nassella-sync.',
+				`REMOTE_URL=${shellSingleQuote(config.git.url)}`,
+				`BRANCH=${shellSingleQuote(config.git.branch)}`,
+				`ROOT=${ROOT}`,
+				`ETC=${ETC_DIR}`,
+				`RUN=${RUN_DIR}`,
+				`PROJECT=${COMPOSE_PROJECT}`,
+				''
+			].join('\n'),
+			0o600
+		),
+		file(`${ETC_DIR}/deploy_key`, secrets.deployKey.endsWith('\n') ? secrets.deployKey : `${secrets.deployKey}\n`, 0o600),
+		file(`${ETC_DIR}/known_hosts`, knownHostsLines(config.git.url, config.git.hostKeys)),
+		file(`${ETC_DIR}/allowed_signers`, allowedSigners(config.commitSigners)),
+		file(`${ETC_DIR}/age-identity`, `${secrets.ageIdentity}\n`, 0o400),
+		file(`${BIN_DIR}/nassella-sync`, SCRIPTS['nassella-sync.sh']!, 0o755),
+		file(`${BIN_DIR}/nassella-format-data`, SCRIPTS['format-data.sh']!, 0o755)
+	];
+	if (config.restoreFromBackup) files.push(file(`${ETC_DIR}/restore-from-backup`, 'restore the newest backup before the first start\n'));
+	const units = renderUnits(config);
+	const ign: Record<string, unknown> = {
+		ignition: { version: IGNITION_VERSION },
+		...(config.sshKeys?.length ? { passwd: { users: [{ name: 'core', sshAuthorizedKeys: config.sshKeys }] } } : {}),
+		storage: {
+			files,
+			links: [
+				{ path: '/etc/extensions/docker-compose.raw', target: rawPath, hard: false, overwrite: true },
+				{
+					path: '/etc/localtime',
+					target: `/usr/share/zoneinfo/${config.rebootWindow.timezone}`,
+					hard: false,
+					overwrite: true
+				}
+			]
+		},
+		systemd: { units }
+	};
+	return ign;
+}
+
+export function renderIgnition(d: Deployment): string {
+	const text = JSON.stringify(renderIgnitionObject(d));
+	const size = new TextEncoder().encode(text).length;
+	if (size > IGNITION_MAX_BYTES)
+		throw new RenderError(
+			`The server's start-up configuration is ${Math.ceil(size / 1024)} KiB; providers accept at most 32 KiB. Remove SSH keys or commit signers you do not need.`
+		);
+	return text;
+}

@@ -1,0 +1,125 @@
+/**
+ * The server generator: (deployment, catalog, encrypt) → the bundle's file tree and the
+ * Ignition config. Pure and deterministic for a given `encrypt`; the only secret-bearing
+ * outputs are the env files (ciphertext from `encrypt`) and the Ignition config (which
+ * is handed to the cloud provider, never committed).
+ */
+import type { AppManifest } from '../catalog/types.ts';
+import { validateDeployment, type Deployment } from '../model/config.ts';
+import { RenderError, type ServerApp } from './app.ts';
+import { renderCaddyfile, type CaddyOptions } from './caddyfile.ts';
+import { envFileName, renderCompose } from './compose.ts';
+import { renderComposeEnv, renderDockerEnv } from './envfile.ts';
+import { selectApps } from './from-catalog.ts';
+import { renderPostRestore, renderPreBackup } from './hooks.ts';
+import { renderIgnition } from './ignition.ts';
+import { MANIFEST_PATH, renderManifest, type BundleFile } from './manifest.ts';
+import { SCRIPTS } from './scripts.gen.ts';
+
+/** Encrypts text to an age recipient and returns the ASCII-armored file. */
+export type Encrypt = (plaintext: string, recipient: string) => Promise<string>;
+
+export const RESTIC_IMAGE = 'restic/restic:0.18.0';
+
+export interface RenderOptions {
+	encrypt: Encrypt;
+	/** Test harness only (see CaddyOptions). */
+	caddy?: Partial<CaddyOptions>;
+}
+
+export interface RenderResult {
+	files: BundleFile[];
+	ignition: string;
+	apps: ServerApp[];
+}
+
+export function adminHostOf(d: Deployment): string {
+	return d.config.adminHost ?? `nassella.${d.config.domain}`;
+}
+
+function lines(rows: string[]): string {
+	return rows.map((r) => `${r}\n`).join('');
+}
+
+export async function renderServer(
+	input: unknown,
+	catalog: readonly AppManifest[],
+	options: RenderOptions
+): Promise<RenderResult> {
+	const deployment = validateDeployment(input);
+	const { config, secrets } = deployment;
+	const apps = selectApps(catalog, deployment);
+
+	const files: BundleFile[] = [];
+	files.push({ path: 'docker-compose.yml', contents: renderCompose(apps) });
+	files.push({
+		path: 'Caddyfile',
+		contents: renderCaddyfile(apps, {
+			adminHost: adminHostOf(deployment),
+			appOrigin: config.appOrigin,
+			admin: config.admin,
+			...(config.acmeEmail ? { acmeEmail: config.acmeEmail } : {}),
+			...options.caddy
+		})
+	});
+	files.push({
+		path: 'services.list',
+		contents: lines([...apps.flatMap((a) => a.services.map((s) => `${a.id} ${s.name}`)), 'nassella caddy'])
+	});
+	files.push({
+		path: 'probes.list',
+		contents: lines(
+			apps.flatMap((a) => {
+				if (!a.probe) return [];
+				if (!/^\/[A-Za-z0-9._~/?=&%-]{0,200}$/.test(a.probe.path))
+					throw new RenderError(`App ${a.id}: the health path cannot be probed safely.`);
+				return [`${a.id} http://${a.probe.service}:${a.probe.port}${a.probe.path}`];
+			})
+		)
+	});
+	for (const app of apps)
+		for (const s of app.services) {
+			if (Object.keys(s.secretEnvironment).length === 0) continue;
+			const text = renderComposeEnv(s.secretEnvironment, `App ${app.id}, service ${s.name}`);
+			files.push({ path: `env/${envFileName(s.name)}.age`, contents: await options.encrypt(text, config.ageRecipient) });
+		}
+	files.push({ path: 'bin/restore.sh', contents: SCRIPTS['restore.sh']!, executable: true });
+	files.push({ path: 'bin/backup.sh', contents: SCRIPTS['backup.sh']!, executable: true });
+	files.push({ path: 'hooks/pre-backup.sh', contents: renderPreBackup(apps), executable: true });
+	files.push({ path: 'hooks/post-restore.sh', contents: renderPostRestore(apps), executable: true });
+	if (config.backup && secrets.backup) {
+		const b = config.backup;
+		files.push({
+			path: 'backup.conf',
+			contents: lines([
+				`RESTIC_IMAGE=${RESTIC_IMAGE}`,
+				`HOST=nassella-${config.id}`,
+				`KEEP_DAILY=${b.keepDaily}`,
+				`KEEP_WEEKLY=${b.keepWeekly}`,
+				`KEEP_MONTHLY=${b.keepMonthly}`
+			])
+		});
+		files.push({
+			path: 'backup-excludes.txt',
+			contents: lines(apps.flatMap((a) => a.backupExclude.map((p) => `/backup/data/${a.id}/${p.replace(/^\/+/, '')}`)))
+		});
+		files.push({
+			path: 'backup-stop.list',
+			contents: lines(apps.filter((a) => a.stopDuringBackup).flatMap((a) => a.services.map((s) => s.name)))
+		});
+		const env: Record<string, string> = {
+			RESTIC_REPOSITORY: `s3:https://${b.endpoint}/${b.bucket}${b.prefix ? `/${b.prefix}` : ''}`,
+			RESTIC_PASSWORD: secrets.backup.resticPassword,
+			AWS_ACCESS_KEY_ID: secrets.backup.accessKeyId,
+			AWS_SECRET_ACCESS_KEY: secrets.backup.secretAccessKey
+		};
+		if (config.ntfyTopic) env.NTFY_TOPIC = config.ntfyTopic;
+		files.push({
+			path: 'env/backup.env.age',
+			contents: await options.encrypt(renderDockerEnv(env, 'The backup settings'), config.ageRecipient)
+		});
+	}
+	files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+	files.push({ path: MANIFEST_PATH, contents: renderManifest(files) });
+	return { files, ignition: renderIgnition(deployment), apps };
+}

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Formats the data volume only when it is blank: no filesystem, partition table or any
+# other signature that blkid or wipefs can see. A volume with anything on it is never
+# touched; if it is not the expected ext4 volume, the mount fails and says why.
+set -euo pipefail
+DEVICE="${1:?usage: nassella-format-data /dev/disk/by-id/...}"
+LABEL="${2:-nassella-data}"
+
+for _ in $(seq 1 60); do
+	[ -b "$DEVICE" ] && break
+	sleep 2
+done
+[ -b "$DEVICE" ] || {
+	echo "nassella-format-data: $DEVICE did not appear" >&2
+	exit 1
+}
+
+# blkid -p exits 2 when it finds no signature at all; wipefs -n lists every signature.
+set +e
+blkid -p -o value -s TYPE "$DEVICE" >/dev/null 2>&1
+probe=$?
+set -e
+signatures="$(wipefs --no-act --noheadings "$DEVICE" 2>/dev/null || echo unreadable)"
+if [ "$probe" -eq 2 ] && [ -z "$signatures" ]; then
+	echo "nassella-format-data: $DEVICE is blank, creating ext4 labelled $LABEL"
+	mkfs.ext4 -q -L "$LABEL" "$DEVICE"
+else
+	echo "nassella-format-data: $DEVICE already holds data; leaving it as it is"
+fi

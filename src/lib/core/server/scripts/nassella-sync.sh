@@ -1,0 +1,310 @@
+#!/bin/bash
+# nassella-sync: fetch the bundle, check it, apply it, and report in status.json.
+#
+# Order of checks (security.md §6): the new head commit must carry an SSH signature by a
+# key in the allowed-signers file placed by Ignition (never one read from the repo), and
+# must descend from the last applied commit; every file must match the signed manifest.
+# Then env files are decrypted, compose checks the bundle, images are pulled and the apps
+# started. If anything fails after the old apps were touched, the last good commit is
+# applied again. Until a bundle passes every check, whatever runs keeps running.
+set -euo pipefail
+umask 077
+
+CONF="${NASSELLA_CONF:-/etc/nassella/sync.conf}"
+# shellcheck source=/dev/null
+. "$CONF"
+: "${REMOTE_URL:?REMOTE_URL is not set in $CONF}"
+: "${BRANCH:?BRANCH is not set in $CONF}"
+ROOT="${ROOT:-/var/lib/nassella}"
+ETC="${ETC:-/etc/nassella}"
+RUN="${RUN:-/run/nassella}"
+PROJECT="${PROJECT:-nassella}"
+HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-300}"
+HEALTH_INTERVAL="${HEALTH_INTERVAL:-5}"
+KEEP_RELEASES="${KEEP_RELEASES:-3}"
+AGE_BASE_IMAGE="${AGE_BASE_IMAGE:-alpine:3.21}"
+
+REPO="$ROOT/repo.git"
+RELEASES="$ROOT/releases"
+STATE="$ROOT/state"
+STATUS_DIR="$ROOT/status"
+ENV_DIR="$RUN/env"
+
+mkdir -p "$ROOT" "$RELEASES" "$STATE" "$STATUS_DIR" "$RUN"
+chmod 755 "$STATUS_DIR"
+
+# Git reads no configuration but ours: no system or user config, no hooks from anywhere.
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0
+export GIT_SSH_COMMAND="ssh -i $ETC/deploy_key -o IdentitiesOnly=yes -o UserKnownHostsFile=$ETC/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=30"
+
+exec 9>"$RUN/sync.lock"
+if ! flock -w 900 9; then
+	echo "nassella-sync: another run still holds the lock" >&2
+	exit 1
+fi
+
+log() { echo "nassella-sync: $*" >&2; }
+
+g() {
+	git --git-dir="$REPO" -c core.hooksPath=/dev/null -c gpg.format=ssh \
+		-c "gpg.ssh.allowedSignersFile=$ETC/allowed_signers" "$@"
+}
+
+compose() {
+	local dir="$1"
+	shift
+	docker compose --project-name "$PROJECT" --project-directory "$dir" -f "$dir/docker-compose.yml" "$@"
+}
+
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+LAST_ERROR=""
+RESULT="ok"
+
+# Writes status.json atomically; Caddy serves it to the nassella app behind basic auth.
+write_status() {
+	local applied applied_at os_version update_status backup_json health_json tmp
+	applied="$(cat "$STATE/applied" 2>/dev/null || true)"
+	applied_at="$(cat "$STATE/applied-at" 2>/dev/null || true)"
+	os_version="$(sed -n 's/^VERSION=//p' /etc/os-release 2>/dev/null | tr -d '"' | head -n 1)"
+	update_status="$(update_engine_client -status 2>/dev/null | grep -E '^CURRENT_OP=' | cut -d= -f2 || true)"
+	backup_json="$(cat "$STATUS_DIR/backup.json" 2>/dev/null || echo null)"
+	if ! jq -e . >/dev/null 2>&1 <<<"$backup_json"; then backup_json=null; fi
+	health_json="$(cat "$STATE/health.json" 2>/dev/null || echo '{}')"
+	if ! jq -e . >/dev/null 2>&1 <<<"$health_json"; then health_json='{}'; fi
+	tmp="$(mktemp "$STATUS_DIR/.status.XXXXXX")"
+	jq -n \
+		--arg commit "$applied" --arg appliedAt "$applied_at" --arg checkedAt "$(now)" \
+		--arg result "$RESULT" --arg lastError "$LAST_ERROR" --arg os "${os_version:-unknown}" \
+		--arg update "$update_status" --argjson backup "$backup_json" --argjson apps "$health_json" \
+		'{version: 1, commit: (if $commit == "" then null else $commit end),
+		  appliedAt: (if $appliedAt == "" then null else $appliedAt end),
+		  checkedAt: $checkedAt, result: $result,
+		  lastError: (if $lastError == "" then null else $lastError end),
+		  apps: $apps, os: {version: $os, update: (if $update == "" then null else $update end)},
+		  backup: $backup}' >"$tmp"
+	chmod 644 "$tmp"
+	mv -f "$tmp" "$STATUS_DIR/status.json"
+}
+
+refuse() {
+	LAST_ERROR="$1"
+	RESULT="refused"
+	log "refused: $1"
+	write_status
+	exit 1
+}
+
+age_decrypt() {
+	if command -v age >/dev/null 2>&1; then
+		age --decrypt --identity "$ETC/age-identity"
+	else
+		if ! docker image inspect nassella-age:1 >/dev/null 2>&1; then
+			printf 'FROM %s\nRUN apk add --no-cache age\nENTRYPOINT ["age"]\n' "$AGE_BASE_IMAGE" |
+				docker build --quiet --tag nassella-age:1 - >/dev/null
+		fi
+		docker run --rm -i --network none -v "$ETC/age-identity:/identity:ro" nassella-age:1 \
+			--decrypt --identity /identity
+	fi
+}
+
+# Decrypts a release's env files into a fresh directory, then swaps it in.
+decrypt_env() {
+	local dir="$1" f name tmpdir
+	tmpdir="$(mktemp -d "$RUN/env.XXXXXX")"
+	if [ -d "$dir/env" ]; then
+		for f in "$dir"/env/*.env.age; do
+			[ -e "$f" ] || continue
+			name="$(basename "$f" .age)"
+			if ! age_decrypt <"$f" >"$tmpdir/$name"; then
+				rm -rf "$tmpdir"
+				return 1
+			fi
+		done
+	fi
+	rm -rf "$ENV_DIR.old"
+	if [ -d "$ENV_DIR" ]; then mv "$ENV_DIR" "$ENV_DIR.old"; fi
+	mv "$tmpdir" "$ENV_DIR"
+	rm -rf "$ENV_DIR.old"
+}
+
+# Every file in the tree is listed in MANIFEST.sha256 with the right hash, and nothing else exists.
+verify_manifest() {
+	local dir="$1"
+	[ -f "$dir/MANIFEST.sha256" ] || return 1
+	if [ -n "$(find "$dir" ! -type f ! -type d -print -quit)" ]; then
+		log "the bundle contains links or special files"
+		return 1
+	fi
+	if ! grep -qE '^[0-9a-f]{64}  [A-Za-z0-9._/-]+$' "$dir/MANIFEST.sha256" ||
+		grep -vqE '^[0-9a-f]{64}  [A-Za-z0-9._/-]+$' "$dir/MANIFEST.sha256"; then
+		log "the manifest is malformed"
+		return 1
+	fi
+	if ! (cd "$dir" && sha256sum --quiet --strict -c MANIFEST.sha256 >/dev/null 2>&1); then
+		log "a file does not match its manifest hash"
+		return 1
+	fi
+	local listed present
+	listed="$(cut -c67- "$dir/MANIFEST.sha256" | LC_ALL=C sort)"
+	present="$(cd "$dir" && find . -type f ! -path ./MANIFEST.sha256 | sed 's|^\./||' | LC_ALL=C sort)"
+	if [ "$listed" != "$present" ]; then
+		log "the bundle has files the manifest does not list"
+		return 1
+	fi
+}
+
+# Waits until every service is running and, where it has a health check, healthy.
+# Records per-app health in state/health.json.
+wait_healthy() {
+	local dir="$1" deadline line app svc state health all_ok ps
+	deadline=$(($(date +%s) + HEALTH_TIMEOUT))
+	while :; do
+		all_ok=1
+		ps="$(compose "$dir" ps --all --format '{{.Service}} {{.State}} {{.Health}}' 2>/dev/null || true)"
+		local health_obj='{}'
+		while read -r app svc; do
+			[ -n "$svc" ] || continue
+			line="$(grep -E "^$svc " <<<"$ps" | head -n 1 || true)"
+			state="$(awk '{print $2}' <<<"$line")"
+			health="$(awk '{print $3}' <<<"$line")"
+			local verdict="healthy"
+			if [ "$state" != "running" ]; then
+				verdict="${state:-missing}"
+				all_ok=0
+			elif [ -n "$health" ] && [ "$health" != "healthy" ]; then
+				verdict="$health"
+				all_ok=0
+			fi
+			health_obj="$(jq -c --arg a "$app" --arg v "$verdict" \
+				'if (.[$a] // "healthy") == "healthy" then .[$a] = $v else . end' <<<"$health_obj")"
+		done <"$dir/services.list"
+		# HTTP probes from inside the Caddy container, through each app's network.
+		if [ "$all_ok" = 1 ] && [ -f "$dir/probes.list" ]; then
+			while read -r app url; do
+				[ -n "$url" ] || continue
+				if ! compose "$dir" exec -T caddy wget -q -T 5 -O /dev/null "$url" </dev/null >/dev/null 2>&1; then
+					all_ok=0
+					health_obj="$(jq -c --arg a "$app" '.[$a] = "not answering"' <<<"$health_obj")"
+				fi
+			done <"$dir/probes.list"
+		fi
+		printf '%s\n' "$health_obj" >"$STATE/health.json"
+		if [ "$all_ok" = 1 ]; then return 0; fi
+		if grep -qE ' (exited|dead) | unhealthy$' <<<"$ps"; then return 1; fi
+		if [ "$(date +%s)" -ge "$deadline" ]; then return 1; fi
+		sleep "$HEALTH_INTERVAL"
+	done
+}
+
+start_release() {
+	local dir="$1"
+	decrypt_env "$dir" || { LAST_ERROR="the secrets could not be decrypted with this server's key"; return 1; }
+	compose "$dir" config -q || { LAST_ERROR="docker compose rejected the bundle"; return 1; }
+	compose "$dir" pull --quiet || { LAST_ERROR="an app image could not be downloaded"; return 1; }
+	# A reinstall restores the newest backup once, before the apps first start.
+	if [ -f "$ETC/restore-from-backup" ] && [ ! -f "$STATE/restored" ]; then
+		CURRENT="$dir" ROOT="$ROOT" RUN="$RUN" PROJECT="$PROJECT" bash "$dir/bin/restore.sh" latest ||
+			{ LAST_ERROR="the backup could not be restored"; return 1; }
+		now >"$STATE/restored"
+	fi
+	compose "$dir" up -d --remove-orphans || { LAST_ERROR="the apps could not be started"; return 1; }
+	wait_healthy "$dir" || { LAST_ERROR="an app did not become healthy in time"; return 1; }
+}
+
+rollback() {
+	local last="$1"
+	if [ -n "$last" ] && [ -d "$RELEASES/$last" ]; then
+		log "applying the last good commit ${last:0:12} again"
+		local keep="$LAST_ERROR"
+		if start_release "$RELEASES/$last"; then
+			LAST_ERROR="$keep; the previous version is running again"
+		else
+			LAST_ERROR="$keep; restarting the previous version also failed: $LAST_ERROR"
+		fi
+	fi
+}
+
+LAST="$(cat "$STATE/applied" 2>/dev/null || true)"
+
+# After a reboot /run is empty: bring the applied release back up before anything else.
+if [ -n "$LAST" ] && [ -d "$RELEASES/$LAST" ] && [ ! -d "$ENV_DIR" ]; then
+	log "starting the applied release ${LAST:0:12} after boot"
+	if ! start_release "$RELEASES/$LAST"; then
+		RESULT="error"
+		write_status
+	fi
+fi
+
+if [ ! -d "$REPO" ]; then
+	git init --quiet --bare "$REPO"
+fi
+
+if ! g fetch --quiet --no-tags --force "$REMOTE_URL" "+refs/heads/$BRANCH:refs/remotes/origin/$BRANCH"; then
+	LAST_ERROR="the git host could not be reached or refused the deploy key"
+	RESULT="error"
+	write_status
+	exit 1
+fi
+NEW="$(g rev-parse --verify --quiet "refs/remotes/origin/$BRANCH^{commit}")" || refuse "the branch $BRANCH has no commit"
+
+if [ "$NEW" = "$LAST" ]; then
+	if [ -d "$ENV_DIR" ]; then wait_healthy "$RELEASES/$LAST" || { RESULT="error"; LAST_ERROR="an app is not healthy"; }; fi
+	write_status
+	exit 0
+fi
+
+if [ "$NEW" = "$(cat "$STATE/failed" 2>/dev/null || true)" ]; then
+	RESULT="error"
+	LAST_ERROR="commit ${NEW:0:12} failed before and is not tried again; the previous version keeps running"
+	write_status
+	exit 1
+fi
+
+# 1. Signature: an SSH signature (not OpenPGP, not X.509) by an allowed key.
+if ! g cat-file commit "$NEW" | sed -n '/^$/q;p' | grep -q '^gpgsig -----BEGIN SSH SIGNATURE-----$'; then
+	refuse "commit ${NEW:0:12} is not signed with an SSH signature"
+fi
+if ! g verify-commit "$NEW" >/dev/null 2>&1; then
+	refuse "commit ${NEW:0:12} is not signed by a key this server trusts"
+fi
+# 2. No rollback, no rewritten history.
+if [ -n "$LAST" ] && ! g merge-base --is-ancestor "$LAST" "$NEW"; then
+	refuse "commit ${NEW:0:12} does not build on the applied commit ${LAST:0:12} (history was rewritten or rolled back)"
+fi
+# 3. Unpack and check every file against the manifest.
+STAGE="$RELEASES/.stage-$NEW"
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+g archive --format=tar "$NEW" | tar -x -C "$STAGE" --no-same-owner
+if ! verify_manifest "$STAGE"; then
+	rm -rf "$STAGE"
+	refuse "commit ${NEW:0:12} has files that do not match its manifest"
+fi
+rm -rf "${RELEASES:?}/$NEW"
+mv "$STAGE" "$RELEASES/$NEW"
+
+# 4. Apply; on failure put the last good release back.
+if start_release "$RELEASES/$NEW"; then
+	printf '%s\n' "$NEW" >"$STATE/applied.tmp" && mv -f "$STATE/applied.tmp" "$STATE/applied"
+	now >"$STATE/applied-at"
+	ln -sfn "$RELEASES/$NEW" "$ROOT/current.tmp" && mv -Tf "$ROOT/current.tmp" "$ROOT/current"
+	compose "$RELEASES/$NEW" ps >/dev/null 2>&1 || true
+	docker image prune -f >/dev/null 2>&1 || true
+	# Keep the newest releases only (never the applied one).
+	find "$RELEASES" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%T@ %f\n' | sort -rn |
+		tail -n "+$((KEEP_RELEASES + 1))" | while read -r _ old; do
+		if [ "$old" != "$NEW" ]; then rm -rf "${RELEASES:?}/$old"; fi
+	done
+	RESULT="ok"
+	LAST_ERROR=""
+	log "applied ${NEW:0:12}"
+	write_status
+	exit 0
+fi
+RESULT="error"
+log "commit ${NEW:0:12} failed: $LAST_ERROR"
+rollback "$LAST"
+printf '%s\n' "$NEW" >"$STATE/failed"
+write_status
+exit 1

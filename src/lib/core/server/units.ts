@@ -1,0 +1,207 @@
+/**
+ * systemd units for the server. No person-entered text goes into a unit: the only values
+ * are the device path (checked against a strict pattern) and times built from validated
+ * numbers. Values that systemd would expand (`%`, `$`) cannot occur.
+ */
+import type { DeploymentConfig } from '../model/config.ts';
+import { RenderError } from './app.ts';
+import { BIN_DIR, DATA_LABEL, GATEWAY_DIR, JOURNAL_SOCKET, ROOT } from './paths.ts';
+
+export interface Unit {
+	name: string;
+	enabled?: boolean;
+	contents?: string;
+	dropins?: { name: string; contents: string }[];
+}
+
+/** systemd-escape --path. */
+export function systemdEscapePath(path: string): string {
+	const trimmed = path.replace(/^\/+|\/+$/g, '').replace(/\/+/g, '/');
+	if (trimmed === '') return '-';
+	return trimmed
+		.split('/')
+		.map((part) =>
+			[...part]
+				.map((ch, i) =>
+					/[A-Za-z0-9:_]/.test(ch) || (ch === '.' && i > 0)
+						? ch
+						: [...new TextEncoder().encode(ch)].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')
+				)
+				.join('')
+		)
+		.join('-');
+}
+
+export const MOUNT_UNIT = `${systemdEscapePath(ROOT)}.mount`;
+
+/** Backup time: 90 minutes before the reboot window opens (same day or the day before). */
+export function backupTime(windowStart: string): string {
+	const m = /([0-9]{2}):([0-9]{2})$/.exec(windowStart);
+	if (!m) throw new RenderError('The reboot window start is not a time.');
+	const minutes = (Number(m[1]) * 60 + Number(m[2]) - 90 + 1440) % 1440;
+	return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}:00`;
+}
+
+export function renderUnits(config: DeploymentConfig): Unit[] {
+	const device = config.dataDevice;
+	if (!/^\/dev\/disk\/by-id\/[A-Za-z0-9._:+-]{1,200}$/.test(device))
+		throw new RenderError('The data volume must be a /dev/disk/by-id/ path.');
+	const deviceUnit = `${systemdEscapePath(device)}.device`;
+	const units: Unit[] = [
+		{ name: 'docker.service', enabled: true },
+		{
+			name: 'nassella-format-data.service',
+			contents: [
+				'[Unit]',
+				'Description=Format the nassella data volume, only when it is blank',
+				'DefaultDependencies=no',
+				`Requires=${deviceUnit}`,
+				`After=${deviceUnit}`,
+				`Before=${MOUNT_UNIT}`,
+				'',
+				'[Service]',
+				'Type=oneshot',
+				'RemainAfterExit=yes',
+				`ExecStart=/bin/bash ${BIN_DIR}/nassella-format-data ${device} ${DATA_LABEL}`,
+				''
+			].join('\n')
+		},
+		{
+			name: MOUNT_UNIT,
+			enabled: true,
+			contents: [
+				'[Unit]',
+				'Description=nassella data volume',
+				'Requires=nassella-format-data.service',
+				'After=nassella-format-data.service',
+				'Before=docker.service',
+				'',
+				'[Mount]',
+				`What=${device}`,
+				`Where=${ROOT}`,
+				'Type=ext4',
+				'Options=defaults,noatime,discard',
+				'',
+				'[Install]',
+				'WantedBy=local-fs.target',
+				''
+			].join('\n')
+		},
+		{
+			name: 'nassella-metadata-firewall.service',
+			enabled: true,
+			contents: [
+				'[Unit]',
+				'Description=Keep containers away from the cloud metadata endpoint (169.254.169.254)',
+				'After=docker.service',
+				'Requires=docker.service',
+				'PartOf=docker.service',
+				'',
+				'[Service]',
+				'Type=oneshot',
+				'RemainAfterExit=yes',
+				"ExecStart=/bin/sh -c 'iptables -w -N DOCKER-USER 2>/dev/null || true'",
+				"ExecStart=/bin/sh -c 'iptables -w -C DOCKER-USER -d 169.254.169.254/32 -j DROP 2>/dev/null || iptables -w -I DOCKER-USER 1 -d 169.254.169.254/32 -j DROP'",
+				'',
+				'[Install]',
+				'WantedBy=multi-user.target',
+				''
+			].join('\n')
+		},
+		{
+			name: 'nassella-sync.service',
+			contents: [
+				'[Unit]',
+				'Description=Fetch, check and apply the nassella bundle',
+				'Wants=network-online.target',
+				'After=network-online.target docker.service nassella-metadata-firewall.service',
+				'Requires=docker.service nassella-metadata-firewall.service',
+				`RequiresMountsFor=${ROOT}`,
+				'',
+				'[Service]',
+				'Type=oneshot',
+				`ExecStart=/bin/bash ${BIN_DIR}/nassella-sync`,
+				'TimeoutStartSec=45min',
+				''
+			].join('\n')
+		},
+		{
+			name: 'nassella-sync.timer',
+			enabled: true,
+			contents: [
+				'[Unit]',
+				'Description=Check for a new nassella bundle regularly',
+				'',
+				'[Timer]',
+				'OnBootSec=1min',
+				'OnUnitInactiveSec=10min',
+				'RandomizedDelaySec=1min',
+				'',
+				'[Install]',
+				'WantedBy=timers.target',
+				''
+			].join('\n')
+		},
+		{
+			name: 'systemd-journal-gatewayd.socket',
+			enabled: true,
+			dropins: [
+				{
+					name: 'nassella.conf',
+					contents: [
+						'# The gateway has no authentication: it listens only on a socket that Caddy reaches.',
+						'[Socket]',
+						'ListenStream=',
+						`ListenStream=${JOURNAL_SOCKET}`,
+						'SocketMode=0600',
+						'DirectoryMode=0755',
+						''
+					].join('\n')
+				}
+			]
+		}
+	];
+	if (config.backup) {
+		units.push(
+			{
+				name: 'nassella-backup.service',
+				contents: [
+					'[Unit]',
+					'Description=Back up the nassella data volume off-site (restic)',
+					'Wants=network-online.target',
+					'After=network-online.target docker.service nassella-sync.service',
+					'Requires=docker.service',
+					`RequiresMountsFor=${ROOT}`,
+					'',
+					'[Service]',
+					'Type=oneshot',
+					`ExecStart=/bin/bash ${ROOT}/current/bin/backup.sh`,
+					'TimeoutStartSec=4h',
+					'Nice=10',
+					'IOSchedulingClass=idle',
+					''
+				].join('\n')
+			},
+			{
+				name: 'nassella-backup.timer',
+				enabled: true,
+				contents: [
+					'[Unit]',
+					'Description=Nightly nassella backup, before the reboot window',
+					'',
+					'[Timer]',
+					`OnCalendar=*-*-* ${backupTime(config.rebootWindow.start)}`,
+					'RandomizedDelaySec=20min',
+					'Persistent=true',
+					'',
+					'[Install]',
+					'WantedBy=timers.target',
+					''
+				].join('\n')
+			}
+		);
+	}
+	return units;
+}
+
+export { GATEWAY_DIR };
