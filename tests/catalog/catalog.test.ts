@@ -49,3 +49,68 @@ describe('the catalog', () => {
 		});
 	});
 });
+
+describe('all apps together', () => {
+	const REQUIRED = [
+		'nextcloud',
+		'vaultwarden',
+		'immich',
+		'jellyfin',
+		'forgejo',
+		'paperless-ngx',
+		'uptime-kuma',
+		'umami',
+		'ghost',
+		'wordpress',
+		'miniflux',
+		'freshrss',
+		'audiobookshelf',
+		'navidrome',
+		'actual-budget',
+		'mealie',
+		'hedgedoc',
+		'bookstack',
+		'linkding',
+		'stirling-pdf',
+		'excalidraw',
+		'memos',
+		'wallabag',
+		'radicale',
+		'ntfy',
+		'vikunja',
+		'joplin-server',
+		'conduit',
+		'pocket-id',
+		'gotify'
+	];
+	it('has every app the catalog promises', () => {
+		expect(catalog.apps.map((a) => a.id).sort()).toEqual([...REQUIRED].sort());
+	});
+	it('render into one Compose file with no clash of service names, subdomains, volumes or ports', () => {
+		const services: Record<string, unknown> = {};
+		const hostDirs = new Map<string, string>();
+		const subdomains = new Set<string>();
+		const endpoints = new Set<string>();
+		for (const app of catalog.apps) {
+			for (const [name, s] of Object.entries(resolveServices(app, contextFor(app)))) {
+				expect(services[name], `service ${name}`).toBeUndefined();
+				services[name] = s;
+				for (const v of s.volumes ?? []) {
+					const dir = v.split(':')[0]!;
+					const owner = hostDirs.get(dir);
+					expect(owner === undefined || owner === app.id, `${dir} shared by ${owner} and ${app.id}`).toBe(true);
+					hostDirs.set(dir, app.id);
+				}
+			}
+			for (const e of app.entrypoints) {
+				expect(subdomains.has(e.subdomain), `subdomain ${e.subdomain}`).toBe(false);
+				subdomains.add(e.subdomain);
+				// Nothing is published on the host: each entrypoint is a distinct service:port inside the app's network.
+				expect(endpoints.has(`${e.service}:${e.port}`)).toBe(false);
+				endpoints.add(`${e.service}:${e.port}`);
+			}
+		}
+		expect(validateCompose({ services })).toBe(true);
+		expect(Object.values(services).some((s) => 'ports' in (s as object))).toBe(false);
+	});
+});
