@@ -52,11 +52,17 @@ export class SpecValidator {
 	private readonly ops: Operation[] = [];
 	private readonly doc: Json;
 	private readonly cache = new Map<string, ValidateFunction>();
+	private readonly basePath: string;
 
-	constructor(doc: Json, private readonly basePath = '') {
+	constructor(doc: Json, basePath = '') {
 		this.doc = doc;
+		this.basePath = basePath;
 		this.ajv = new Ajv({ strict: false, allErrors: false, validateFormats: true });
 		addFormats(this.ajv);
+		// Formats the providers' specs use beyond JSON Schema's own.
+		this.ajv.addFormat('decimal', /^-?\d+(\.\d+)?$/);
+		this.ajv.addFormat('int64', { type: 'number', validate: Number.isInteger });
+		this.ajv.addFormat('int32', { type: 'number', validate: Number.isInteger });
 		this.ajv.addSchema(convert(doc) as Json, DOC_ID);
 		for (const [template, item] of Object.entries((doc.paths ?? {}) as Record<string, Json>)) {
 			for (const [method, op] of Object.entries(item)) {

@@ -70,9 +70,11 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 /** Thrown inside the chain when no answer came at all. */
 export class NetworkFailure extends Error {
-	constructor(readonly timedOut: boolean) {
+	readonly timedOut: boolean;
+	constructor(timedOut: boolean) {
 		super(timedOut ? 'The request timed out.' : 'The request got no answer.');
 		this.name = 'NetworkFailure';
+		this.timedOut = timedOut;
 	}
 }
 
