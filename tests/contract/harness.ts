@@ -33,3 +33,22 @@ export function testOptions(fake: FakeApi, rec: Recorder, token = TOKEN) {
 		waitTimeoutMs: 5_000
 	};
 }
+
+import type { Fault } from '../../workers/sandbox/kit.ts';
+
+/**
+ * Faults injected in the transport, for a real server that cannot be told to misbehave:
+ * a 429 with Retry-After, or a request that reaches the server but whose answer is lost.
+ */
+export function faultyTransport(next: (r: Request) => Promise<Response>, faults: Fault[]) {
+	return async (request: Request): Promise<Response> => {
+		const path = new URL(request.url).pathname;
+		const i = faults.findIndex((f) => (!f.method || f.method === request.method) && (!f.path || path.includes(f.path)));
+		const fault = i >= 0 ? faults.splice(i, 1)[0] : undefined;
+		if (fault?.kind === 'rate-limit')
+			return new Response(JSON.stringify({ error: 'Too many requests' }), { status: 429, headers: { 'retry-after': String(fault.waitSeconds ?? 1) } });
+		const response = await next(request);
+		if (fault?.kind === 'lost') throw new TypeError('fetch failed');
+		return response;
+	};
+}
