@@ -98,6 +98,10 @@ export function createCloudflareFake(options: { tokens?: string[]; latencyMs?: n
 	return {
 		api,
 		state,
+		lookup(fqdn: string, type: string) {
+			const recs = state.records.filter((r) => r.name === fqdn && r.type === type);
+			return recs.length ? { values: recs.map((r) => (r.type === 'TXT' ? `"${r.content}"` : r.type === 'CNAME' ? r.content + '.' : r.content)), ttl: recs[0]!.ttl } : undefined;
+		},
 		addZone(name: string) {
 			if (!state.zones.some((z) => z.name === name)) state.zones.push({ id: hex(), name });
 		},

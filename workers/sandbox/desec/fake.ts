@@ -20,6 +20,9 @@ interface Domain { name: string; created: number; touched: number; rrsets: Map<s
 
 let validator: SpecValidator | undefined;
 
+const owner = <T extends { name: string }>(zones: T[], fqdn: string) =>
+	zones.filter((z) => fqdn === z.name || fqdn.endsWith('.' + z.name)).sort((a, b) => b.name.length - a.name.length)[0];
+
 export function createDesecFake(options: { tokens?: string[]; latencyMs?: number; limitDomains?: number; minimumTtl?: number; validate?: boolean } = {}) {
 	const api = new FakeApi({
 		dialect: desecDialect,
@@ -119,6 +122,12 @@ export function createDesecFake(options: { tokens?: string[]; latencyMs?: number
 		api,
 		state,
 		addDomain: (name: string) => find(name) ?? addDomain(name),
+		/** What public DNS would answer once published (for the DoH stand-in). */
+		lookup(fqdn: string, type: string) {
+			const d = owner(state.domains, fqdn);
+			const r = d?.rrsets.get(`${fqdn === d.name ? '' : fqdn.slice(0, -(d.name.length + 1))} ${type}`);
+			return r && { values: r.records, ttl: r.ttl };
+		},
 		reset() {
 			state.domains.length = 0;
 			api.faults = [];

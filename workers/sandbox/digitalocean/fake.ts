@@ -370,6 +370,14 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 	return {
 		api,
 		state,
+		lookup(fqdn: string, type: string) {
+			const zone = [...state.domains.keys()].filter((z) => fqdn === z || fqdn.endsWith('.' + z)).sort((a, b) => b.length - a.length)[0];
+			if (!zone) return undefined;
+			const rel = fqdn === zone ? '@' : fqdn.slice(0, -(zone.length + 1));
+			const recs = state.domains.get(zone)!.filter((r) => r.name === rel && r.type === type);
+			const value = (r: DnsRecord) => (r.type === 'TXT' ? `"${r.data}"` : r.type === 'CAA' ? `${r.flags ?? 0} ${r.tag ?? 'issue'} "${r.data}"` : r.data);
+			return recs.length ? { values: recs.map(value), ttl: recs[0]!.ttl } : undefined;
+		},
 		/** Adds a domain as if the person had added it in DigitalOcean's control panel. */
 		addDomain(name: string) {
 			if (!state.domains.has(name))

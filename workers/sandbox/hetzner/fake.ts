@@ -453,6 +453,12 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 	return {
 		api,
 		state,
+		lookup(fqdn: string, type: string) {
+			const z = state.zones.filter((x) => fqdn === x.name || fqdn.endsWith('.' + x.name)).sort((a, b) => b.name.length - a.name.length)[0];
+			const rel = z && (fqdn === z.name ? '@' : fqdn.slice(0, -(z.name.length + 1)));
+			const r = z?.rrsets.find((x) => x.name === rel && x.type === type);
+			return r && { values: r.records.map((x) => x.value), ttl: r.ttl ?? z!.ttl };
+		},
 		/** Adds a DNS zone as if the person had created it in Hetzner's console. */
 		addZone(name: string) {
 			if (!state.zones.some((z) => z.name === name))
