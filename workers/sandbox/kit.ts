@@ -55,6 +55,8 @@ export interface FakeOptions {
 	validator?: SpecValidator;
 	/** Path prefix of the vendor API (e.g. "/v2"), part of every route. */
 	tokens?: string[];
+	/** The sandbox: any non-empty token works (until a "revoked" fault). */
+	acceptAnyToken?: boolean;
 	latencyMs?: number;
 	rateLimit?: number;
 }
@@ -72,6 +74,7 @@ export class FakeApi {
 	faults: Fault[] = [];
 	latencyMs: number;
 	tokens: Set<string>;
+	acceptAnyToken: boolean;
 	private readonly validator?: SpecValidator;
 	private readonly routes: { method: string; regex: RegExp; route: Route }[] = [];
 	private readonly limit: number;
@@ -82,6 +85,7 @@ export class FakeApi {
 		this.dialect = options.dialect;
 		this.validator = options.validator;
 		this.tokens = new Set(options.tokens ?? ['sandbox-token']);
+		this.acceptAnyToken = options.acceptAnyToken ?? false;
 		this.latencyMs = options.latencyMs ?? 0;
 		this.limit = options.rateLimit ?? 3600;
 	}
@@ -101,10 +105,13 @@ export class FakeApi {
 			await delay(60_000, signal);
 			throw new LostResponse();
 		}
-		if (fault?.kind === 'revoked') this.tokens.clear();
+		if (fault?.kind === 'revoked') {
+			this.tokens.clear();
+			this.acceptAnyToken = false;
+		}
 		const respond = (r: FakeResponse) => this.finish(method, path, r);
 		const token = this.dialect.token(headers);
-		if (!token || !this.tokens.has(token))
+		if (!token || !(this.tokens.has(token) || this.acceptAnyToken))
 			return respond({ status: 401, body: this.dialect.error(401, 'unauthorized', 'Unable to authenticate you') });
 		this.used++;
 		const nowS = Math.floor(Date.now() / 1000);

@@ -31,11 +31,12 @@ interface Rec { id: string; zone: string; name: string; type: string; content: s
 
 let validator: SpecValidator | undefined;
 
-export function createCloudflareFake(options: { tokens?: string[]; latencyMs?: number; validate?: boolean } = {}) {
+export function createCloudflareFake(options: { tokens?: string[]; latencyMs?: number; validate?: boolean; acceptAnyToken?: boolean } = {}) {
 	const api = new FakeApi({
 		dialect: cloudflareDialect,
 		validator: options.validate === false ? undefined : (validator ??= new SpecValidator(cloudflareSpec as unknown as Record<string, unknown>)),
 		tokens: options.tokens,
+		acceptAnyToken: options.acceptAnyToken,
 		latencyMs: options.latencyMs
 	});
 	const state = { zones: [] as { id: string; name: string }[], records: [] as Rec[] };

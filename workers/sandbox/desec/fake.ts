@@ -23,11 +23,12 @@ let validator: SpecValidator | undefined;
 const owner = <T extends { name: string }>(zones: T[], fqdn: string) =>
 	zones.filter((z) => fqdn === z.name || fqdn.endsWith('.' + z.name)).sort((a, b) => b.name.length - a.name.length)[0];
 
-export function createDesecFake(options: { tokens?: string[]; latencyMs?: number; limitDomains?: number; minimumTtl?: number; validate?: boolean } = {}) {
+export function createDesecFake(options: { tokens?: string[]; latencyMs?: number; limitDomains?: number; minimumTtl?: number; validate?: boolean; acceptAnyToken?: boolean } = {}) {
 	const api = new FakeApi({
 		dialect: desecDialect,
 		validator: options.validate === false ? undefined : (validator ??= new SpecValidator(desecSpec as unknown as Record<string, unknown>)),
 		tokens: options.tokens,
+		acceptAnyToken: options.acceptAnyToken,
 		latencyMs: options.latencyMs
 	});
 	const minimumTtl = options.minimumTtl ?? 3600;

@@ -63,6 +63,7 @@ export interface DigitalOceanFakeOptions {
 	bootMs?: number;
 	dropletLimit?: number;
 	validate?: boolean;
+	acceptAnyToken?: boolean;
 }
 
 export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
@@ -70,6 +71,7 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 		dialect: digitalOceanDialect,
 		validator: options.validate === false ? undefined : digitalOceanValidator(),
 		tokens: options.tokens,
+		acceptAnyToken: options.acceptAnyToken,
 		latencyMs: options.latencyMs,
 		rateLimit: 5000
 	});

@@ -68,6 +68,7 @@ export interface HetznerFakeOptions {
 	actionMs?: number;
 	serverLimit?: number;
 	validate?: boolean;
+	acceptAnyToken?: boolean;
 }
 
 export function createHetznerFake(options: HetznerFakeOptions = {}) {
@@ -75,6 +76,7 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 		dialect: hetznerDialect,
 		validator: options.validate === false ? undefined : hetznerValidator(),
 		tokens: options.tokens,
+		acceptAnyToken: options.acceptAnyToken,
 		latencyMs: options.latencyMs,
 		rateLimit: 3600
 	});
