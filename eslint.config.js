@@ -17,7 +17,8 @@ const VENDOR_SDKS = [
 	'isomorphic-git',
 	'isomorphic-git/*',
 	'@zip.js/zip.js',
-	'age-encryption'
+	'age-encryption',
+	'bcryptjs'
 ];
 const layer = (name) => [`**/${name}/**`, `**/${name}`, `$lib/${name}/**`, `$lib/${name}`];
 const forbid = (layers, message, extra = []) => ({

@@ -1,17 +1,28 @@
 /**
  * Composition root of setup and deploy: which providers the wizard offers (the sandbox
- * ones first), where deployment state and setup choices are kept, and how a deployment's
- * controller is assembled from the chosen adapters.
+ * ones first: the real adapters pointed at the fakes `npm start` serves under /sandbox/),
+ * where deployment state and setup choices are kept (the vault), how the bundle and the
+ * Ignition config are made, and how a deployment's controller is assembled.
  */
-import type { CloudProvider } from '../ports/cloud.ts';
-import type { DnsProvider } from '../ports/dns.ts';
-import type { GitHost } from '../ports/git-host.ts';
-import type { AppProbe, Clock, DeployArtifacts } from '../ports/deploy.ts';
-import type { AppChoice } from '../core/deploy/setup.ts';
+import type { AppManifest, CatalogApp } from '../core/catalog/types.ts';
+import { completeAppSecrets, dataDevicePath, toDeployment } from '../core/deploy/config.ts';
 import type { Plan } from '../core/deploy/plan.ts';
+import type { AppChoice } from '../core/deploy/setup.ts';
+import type { CloudProvider } from '../ports/cloud.ts';
+import type { AppProbe, Clock, DeployArtifacts } from '../ports/deploy.ts';
+import type { DnsProvider } from '../ports/dns.ts';
+import type { BundleFile, GitHost, RepoRef } from '../ports/git-host.ts';
 import { DeployController } from '../services/deploy/controller.ts';
 import { vaultDeploymentStore, type RecordVault } from '../services/deploy/vault-store.ts';
 import { webDeployCoordination } from '../adapters/deploy/web-coordination.ts';
+import { dohProbe } from '../adapters/deploy/probe.ts';
+import { PUBLIC_DOH } from '../adapters/doh/propagation.ts';
+import { DigitalOceanCloud } from '../adapters/digitalocean/cloud.ts';
+import { DigitalOceanDns } from '../adapters/digitalocean/dns.ts';
+import { HetznerCloud } from '../adapters/hetzner/cloud.ts';
+import { HetznerDns } from '../adapters/hetzner/dns.ts';
+import { DesecDns } from '../adapters/desec/dns.ts';
+import { CloudflareDns } from '../adapters/cloudflare/dns.ts';
 import { appParts } from './app.ts';
 
 export interface ProviderOption<T> {
@@ -29,6 +40,7 @@ export interface SetupRecord {
 	deploymentId: string;
 	apps: string[];
 	domain: string;
+	inputs?: Record<string, Record<string, string>>;
 	dns: { provider: string; token: string };
 	cloud: { provider: string; token: string; region: string; size: string };
 	git: { host: string; token: string };
@@ -41,10 +53,10 @@ export interface DeployEnvironment {
 	gits: ProviderOption<GitHost>[];
 	apps(): Promise<AppChoice[]>;
 	/** The vault's records when it is unlocked; undefined while locked or absent. */
-	records(): RecordVault | undefined;
+	records(): Promise<RecordVault | undefined>;
 	randomBytes(n: number): Uint8Array;
 	/** Assembles the controller of one deployment from the chosen adapters. */
-	controller(setup: SetupRecord, plan: Plan): DeployController;
+	controller(setup: SetupRecord, plan: Plan): Promise<DeployController>;
 }
 
 export const realClock: Clock = {
@@ -60,21 +72,179 @@ export const realClock: Clock = {
 		})
 };
 
-/** Parts that differ per environment; filled in by `configureDeploy` as the adapters become available. */
-export interface DeployWiring {
-	clouds: ProviderOption<CloudProvider>[];
-	dns: ProviderOption<DnsProvider>[];
-	gits: ProviderOption<GitHost>[];
-	apps(): Promise<AppChoice[]>;
-	records(): RecordVault | undefined;
-	probe(setup: SetupRecord): AppProbe;
-	artifacts(setup: SetupRecord, plan: Plan): DeployArtifacts;
+const SANDBOX_TOKEN_HELP = 'Practice token: type anything (for example “sandbox”). Nothing is created or charged.';
+
+function origin(): string {
+	return typeof location !== 'undefined' ? location.origin : 'http://127.0.0.1';
 }
 
-let wiring: DeployWiring | undefined;
+export function cloudOptions(): ProviderOption<CloudProvider>[] {
+	const base = origin();
+	return [
+		{
+			id: 'sandbox-digitalocean',
+			name: 'DigitalOcean',
+			sandbox: true,
+			tokenHelp: SANDBOX_TOKEN_HELP,
+			create: (token) =>
+				new DigitalOceanCloud({
+					token,
+					baseUrl: `${base}/sandbox/digitalocean`,
+					id: 'sandbox-digitalocean',
+					displayName: 'Sandbox DigitalOcean'
+				})
+		},
+		{
+			id: 'sandbox-hetzner',
+			name: 'Hetzner Cloud',
+			sandbox: true,
+			tokenHelp: SANDBOX_TOKEN_HELP,
+			create: (token) =>
+				new HetznerCloud({
+					token,
+					baseUrl: `${base}/sandbox/hetzner/v1`,
+					id: 'sandbox-hetzner',
+					displayName: 'Sandbox Hetzner'
+				})
+		},
+		{
+			id: 'digitalocean',
+			name: 'DigitalOcean',
+			sandbox: false,
+			tokenHelp:
+				'In DigitalOcean: API → Generate New Token, with read and write access. Paste it here; it stays in your vault.',
+			create: (token) => new DigitalOceanCloud({ token })
+		},
+		{
+			id: 'hetzner',
+			name: 'Hetzner Cloud',
+			sandbox: false,
+			tokenHelp:
+				'In the Hetzner Cloud console: your project → Security → API tokens → Generate, with Read & Write. It stays in your vault.',
+			create: (token) => new HetznerCloud({ token })
+		}
+	];
+}
 
-export function configureDeploy(w: DeployWiring): void {
-	wiring = w;
+export function dnsOptions(): ProviderOption<DnsProvider>[] {
+	const base = origin();
+	return [
+		{
+			id: 'sandbox-desec',
+			name: 'deSEC (also for free .dedyn.io names)',
+			sandbox: true,
+			tokenHelp: SANDBOX_TOKEN_HELP,
+			create: (token) =>
+				new DesecDns({ token, baseUrl: `${base}/sandbox/desec`, id: 'sandbox-desec', displayName: 'Sandbox deSEC' })
+		},
+		{
+			id: 'desec',
+			name: 'deSEC (also for free .dedyn.io names)',
+			sandbox: false,
+			tokenHelp: 'At desec.io: Token Management → create a token. It stays in your vault.',
+			create: (token) => new DesecDns({ token })
+		},
+		{
+			id: 'cloudflare',
+			name: 'Cloudflare',
+			sandbox: false,
+			tokenHelp: 'In Cloudflare: My Profile → API Tokens → Create Token with “Edit zone DNS” for your domain.',
+			create: (token) => new CloudflareDns({ token })
+		},
+		{
+			id: 'digitalocean-dns',
+			name: 'DigitalOcean DNS',
+			sandbox: false,
+			tokenHelp: 'The same kind of DigitalOcean token as for the server, with read and write access.',
+			create: (token) => new DigitalOceanDns({ token })
+		},
+		{
+			id: 'hetzner-dns',
+			name: 'Hetzner DNS',
+			sandbox: false,
+			tokenHelp: 'A Hetzner token with read and write access to your DNS zones.',
+			create: (token) => new HetznerDns({ token })
+		}
+	];
+}
+
+export function gitOptions(): ProviderOption<GitHost>[] {
+	return [];
+}
+
+let catalogPromise: Promise<CatalogApp[]> | undefined;
+
+function catalog(): Promise<CatalogApp[]> {
+	catalogPromise ??= import('virtual:nassella-catalog').then((m) => m.default as CatalogApp[]);
+	return catalogPromise;
+}
+
+/** The unlocked vault's records, once the vault is part of the app. */
+async function vaultRecords(): Promise<RecordVault | undefined> {
+	return undefined;
+}
+
+function probeFor(setup: SetupRecord): AppProbe {
+	const sandbox = setup.dns.provider.startsWith('sandbox-');
+	return dohProbe(sandbox ? [{ name: 'Sandbox DNS', url: `${origin()}/sandbox/doh` }] : PUBLIC_DOH);
+}
+
+const KEYS_PREFIX = 'deployment-keys/';
+
+/** The bundle and Ignition config of a deployment, rendered by the server generator. */
+function artifactsFor(setup: SetupRecord, plan: Plan, records: RecordVault): DeployArtifacts {
+	type Keys = import('../adapters/deploy/keys.ts').StoredKeys;
+	let keys: Promise<Keys> | undefined;
+	const ensureKeys = (): Promise<Keys> =>
+		(keys ??= (async () => {
+			const name = KEYS_PREFIX + setup.deploymentId;
+			const existing = await records.get<Keys>(name);
+			if (existing) return existing;
+			const { makeKeys } = await import('../adapters/deploy/keys.ts');
+			const secrets = completeAppSecrets(await catalog(), setup.apps, {}, (b) => crypto.getRandomValues(b));
+			const made = await makeKeys(setup.deploymentId, secrets);
+			await records.put(name, made as never);
+			return made;
+		})());
+	const render = async (repo: RepoRef, volume: { id: string; name: string }) => {
+		const stored = await ensureKeys();
+		const [{ deploymentKeys }, { renderServer }, { ageEncrypt }] = await Promise.all([
+			import('../adapters/deploy/keys.ts'),
+			import('../core/server/render.ts'),
+			import('../adapters/age/encrypt.ts')
+		]);
+		const apps: readonly AppManifest[] = await catalog();
+		const deployment = toDeployment({
+			choices: setup,
+			catalog: apps,
+			keys: deploymentKeys(stored),
+			repo: { sshUrl: repo.sshUrl, branch: repo.defaultBranch, hostKeys: repo.hostKeys },
+			dataDevice: dataDevicePath(setup.cloud.provider, volume),
+			appOrigin: origin()
+		});
+		return renderServer(deployment, apps, { encrypt: ageEncrypt });
+	};
+	const volumeName = plan.steps.find((s) => s.id === 'volume')?.name ?? 'data';
+	return {
+		async bundle({ repo }) {
+			const { files } = await render(repo, { id: '0', name: volumeName });
+			return files.map((f): BundleFile => ({ path: f.path, content: f.contents, executable: f.executable }));
+		},
+		async sign(payload) {
+			const [{ commitSigner }, stored] = await Promise.all([
+				import('../adapters/ssh-signature/index.ts'),
+				ensureKeys()
+			]);
+			return commitSigner(stored.signingKey)(payload);
+		},
+		async deployKey() {
+			const stored = await ensureKeys();
+			return { title: `nassella server ${setup.deploymentId}`, publicKey: stored.deployKey.publicKey };
+		},
+		async ignition({ repo, volume }) {
+			return (await render(repo, volume)).ignition;
+		}
+	};
 }
 
 function pick<T>(options: ProviderOption<T>[], id: string, token: string): T {
@@ -83,27 +253,30 @@ function pick<T>(options: ProviderOption<T>[], id: string, token: string): T {
 	return option.create(token);
 }
 
+let coordination: ReturnType<typeof webDeployCoordination> | undefined;
+
 export function deployEnvironment(): DeployEnvironment {
-	const w = wiring;
-	if (!w) throw new Error('Setup is not available in this build.');
-	const coordination = webDeployCoordination();
+	const clouds = cloudOptions();
+	const dns = dnsOptions();
+	const gits = gitOptions();
 	return {
-		clouds: w.clouds,
-		dns: w.dns,
-		gits: w.gits,
-		apps: () => w.apps(),
-		records: () => w.records(),
+		clouds,
+		dns,
+		gits,
+		apps: () => catalog(),
+		records: () => vaultRecords(),
 		randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
-		controller(setup, plan) {
-			const records = w.records();
+		async controller(setup, plan) {
+			const records = await vaultRecords();
 			if (!records) throw new Error('Unlock your vault first.');
+			coordination ??= webDeployCoordination();
 			return new DeployController(
 				{
-					cloud: pick(w.clouds, setup.cloud.provider, setup.cloud.token),
-					dns: pick(w.dns, setup.dns.provider, setup.dns.token),
-					git: pick(w.gits, setup.git.host, setup.git.token),
-					probe: w.probe(setup),
-					artifacts: w.artifacts(setup, plan),
+					cloud: pick(clouds, setup.cloud.provider, setup.cloud.token),
+					dns: pick(dns, setup.dns.provider, setup.dns.token),
+					git: pick(gits, setup.git.host, setup.git.token),
+					probe: probeFor(setup),
+					artifacts: artifactsFor(setup, plan, records),
 					clock: realClock,
 					random: Math.random,
 					store: vaultDeploymentStore(records),

@@ -46,10 +46,10 @@ export interface Clock {
 /** What the deployment ships, generated from its configuration and the vault's keys. */
 export interface DeployArtifacts {
 	/** The server bundle committed to the repo. */
-	bundle(): Promise<BundleFile[]>;
+	bundle(context: { repo: RepoRef }): Promise<BundleFile[]>;
 	sign: CommitSigner;
 	/** The read-only key the server pulls with (public half, OpenSSH form). */
 	deployKey(): Promise<{ title: string; publicKey: string }>;
 	/** The Ignition config (JSON text) for the server, once the repo exists. */
-	ignition(context: { repo: RepoRef; commit: string }): Promise<string>;
+	ignition(context: { repo: RepoRef; commit: string; volume: { id: string; name: string } }): Promise<string>;
 }

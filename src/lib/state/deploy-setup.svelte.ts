@@ -136,7 +136,7 @@ export class SetupWizard {
 	/** Loads the catalog and any setup saved earlier; resumes a deployment under way. */
 	async load(): Promise<void> {
 		this.apps = await this.#env.apps();
-		const records = this.#env.records();
+		const records = await this.#env.records();
 		this.vaultLocked = !records;
 		if (records) {
 			const saved = await records.get<SetupRecord>(SETUP_RECORD);
@@ -291,7 +291,7 @@ export class SetupWizard {
 
 	/** Saves the choices in the vault and starts the deployment. */
 	async deploy(): Promise<void> {
-		const records = this.#env.records();
+		const records = await this.#env.records();
 		if (!records) {
 			this.vaultLocked = true;
 			return;
@@ -310,7 +310,7 @@ export class SetupWizard {
 
 	async #open(setup: SetupRecord, plan: Plan, fresh: boolean): Promise<void> {
 		this.#controller?.close();
-		const controller = this.#env.controller(setup, plan);
+		const controller = await this.#env.controller(setup, plan);
 		this.#controller = controller;
 		controller.subscribe((view) => {
 			this.deployment = view.state;
@@ -335,7 +335,7 @@ export class SetupWizard {
 
 	/** After a full removal: start over with the same choices and a new deployment id. */
 	async startOver(): Promise<void> {
-		const records = this.#env.records();
+		const records = await this.#env.records();
 		if (records && this.#deploymentId) await records.delete(`deployment/${this.#deploymentId}`);
 		this.#deploymentId = '';
 		this.deployment = undefined;

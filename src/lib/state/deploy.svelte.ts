@@ -22,7 +22,7 @@ export class DoneView {
 
 	async load(): Promise<void> {
 		const env = deployEnvironment();
-		const records = env.records();
+		const records = await env.records();
 		if (!records) {
 			this.state = 'locked';
 			return;

@@ -160,7 +160,7 @@ export async function performStep(
 			// later attempt, a head means an earlier attempt's commit landed.
 			const head = observe ? await ports.git.head(repo) : undefined;
 			if (head) return { output: { sha: head }, resources: [] };
-			const files = await ports.artifacts.bundle();
+			const files = await ports.artifacts.bundle({ repo });
 			try {
 				const { sha } = await ports.git.commit(repo, files, 'Set up the server', undefined, ports.artifacts.sign);
 				return { output: { sha }, resources: [] };
@@ -184,7 +184,11 @@ export async function performStep(
 						region: input.cloud.region,
 						size: input.cloud.size,
 						imageId: str(out(state, 'image'), 'imageId'),
-						userData: await ports.artifacts.ignition({ repo, commit }),
+						userData: await ports.artifacts.ignition({
+							repo,
+							commit,
+							volume: { id: str(out(state, 'volume'), 'volumeId'), name: stepSpec(state.plan, 'volume').name! }
+						}),
 						volumeIds: [str(out(state, 'volume'), 'volumeId')],
 						firewallId: str(out(state, 'firewall'), 'firewallId'),
 						sshKeyIds: state.steps['ssh-key'] ? [str(out(state, 'ssh-key'), 'sshKeyId')] : [],

@@ -1,0 +1,53 @@
+/**
+ * Makes a deployment's keys once, in the browser: the server's age identity, the read-only
+ * deploy key the server pulls with, the key that signs the settings commits, and the
+ * password (kept in the vault) plus its bcrypt hash for the server's status and logs.
+ * Loaded on demand: it pulls in age and bcrypt.
+ */
+import type { DeploymentKeys } from '../../core/deploy/config.ts';
+import { generateSshKey, openSshPrivateKeyFile, type SshKeyRecord } from '../ssh-signature/index.ts';
+import { newAgeIdentity } from '../age/encrypt.ts';
+
+/** What the vault keeps for a deployment's keys (`deployment-keys/<id>`). */
+export interface StoredKeys {
+	age: { identity: string; recipient: string };
+	deployKey: SshKeyRecord;
+	signingKey: SshKeyRecord;
+	admin: { user: string; password: string; passwordHash: string };
+	appSecrets: Record<string, Record<string, string>>;
+}
+
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+function randomPassword(length = 24): string {
+	const limit = 256 - (256 % PASSWORD_ALPHABET.length);
+	let out = '';
+	while (out.length < length) {
+		for (const b of crypto.getRandomValues(new Uint8Array(64))) {
+			if (b < limit && out.length < length) out += PASSWORD_ALPHABET[b % PASSWORD_ALPHABET.length];
+		}
+	}
+	return out;
+}
+
+export async function makeKeys(deploymentId: string, appSecrets: StoredKeys['appSecrets']): Promise<StoredKeys> {
+	const { hash } = await import('bcryptjs');
+	const password = randomPassword();
+	const [age, deployKey, signingKey, passwordHash] = await Promise.all([
+		newAgeIdentity(),
+		generateSshKey(`nassella-${deploymentId}-server`),
+		generateSshKey(`nassella-${deploymentId}-signer`),
+		hash(password, 10)
+	]);
+	return { age, deployKey, signingKey, admin: { user: 'admin', password, passwordHash }, appSecrets };
+}
+
+export function deploymentKeys(stored: StoredKeys): DeploymentKeys {
+	return {
+		age: stored.age,
+		deployKeyFile: openSshPrivateKeyFile(stored.deployKey),
+		commitSigners: [stored.signingKey.publicKey],
+		admin: { user: stored.admin.user, passwordHash: stored.admin.passwordHash },
+		appSecrets: stored.appSecrets
+	};
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../../../catalog/load.ts';
+import { renderServer } from '../server/render.ts';
+import { completeAppSecrets, dataDevicePath, toDeployment, type DeploymentKeys } from './config.ts';
+
+// Key material in the right formats, taken from the server generator's fixtures.
+const fixture = JSON.parse(readFileSync('tests/fixtures/configs/one-app.json', 'utf8'));
+const catalog = loadCatalog().apps;
+
+function keys(apps: string[]): DeploymentKeys {
+	let n = 0;
+	return {
+		age: { identity: fixture.secrets.ageIdentity, recipient: fixture.config.ageRecipient },
+		deployKeyFile: fixture.secrets.deployKey,
+		commitSigners: fixture.config.commitSigners,
+		admin: fixture.config.admin,
+		appSecrets: completeAppSecrets(catalog, apps, {}, (b) => b.map(() => n++ % 251))
+	};
+}
+
+describe('setup choices → deployment model', () => {
+	it('renders a bundle and an Ignition config the server generator accepts', async () => {
+		const apps = ['vaultwarden', 'uptime-kuma'];
+		const deployment = toDeployment({
+			choices: {
+				deploymentId: 'n1234abcd567',
+				domain: 'example.org',
+				apps,
+				backups: {
+					endpoint: 'https://s3.example.com',
+					bucket: 'my-backups',
+					accessKeyId: 'AKIA',
+					secretAccessKey: 'secret',
+					resticPassword: 'restic-password'
+				}
+			},
+			catalog,
+			keys: keys(apps),
+			repo: {
+				sshUrl: 'git@github.com:someone/nassella-n1234abcd567-config.git',
+				branch: 'main',
+				hostKeys: ['github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl']
+			},
+			dataDevice: dataDevicePath('sandbox-hetzner', { id: '42', name: 'nassella-n1234abcd567-data' }),
+			appOrigin: 'http://127.0.0.1:4173'
+		});
+		expect(deployment.config.git.hostKeys).toEqual([
+			'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'
+		]);
+		expect(deployment.config.backup?.endpoint).toBe('s3.example.com');
+		const encrypt = async (text: string) => `encrypted(${text.length})`;
+		const { files, ignition } = await renderServer(deployment, catalog, { encrypt });
+		expect(files.map((f) => f.path)).toContain('docker-compose.yml');
+		expect(ignition.length).toBeLessThan(32 * 1024);
+		expect(ignition).toContain('scsi-0HC_Volume_42');
+		// Secrets never reach the committed files in clear.
+		const committed = files.map((f) => f.contents).join('\n');
+		expect(committed).not.toContain('restic-password');
+		expect(committed).not.toContain(fixture.secrets.ageIdentity);
+	});
+
+	it('keeps generated secrets stable and paths per provider', () => {
+		const first = completeAppSecrets(catalog, ['vaultwarden'], {}, (b) => b.fill(7));
+		const again = completeAppSecrets(catalog, ['vaultwarden'], first, () => {
+			throw new Error('no new randomness needed');
+		});
+		expect(again).toEqual(first);
+		expect(dataDevicePath('digitalocean', { id: 'x', name: 'vol' })).toBe('/dev/disk/by-id/scsi-0DO_Volume_vol');
+	});
+});

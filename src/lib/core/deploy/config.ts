@@ -1,0 +1,140 @@
+/**
+ * From the wizard's choices to the server generator's deployment model: which apps, which
+ * addresses, backups, the repo the server pulls from, and the keys it trusts. Pure: keys
+ * and generated secrets are made elsewhere (once) and passed in.
+ */
+import type { AppManifest } from '../catalog/types.ts';
+import { ensureSecrets, type RandomBytes } from '../catalog/secrets.ts';
+import { CONFIG_VERSION, type Deployment } from '../model/config.ts';
+
+export interface SetupChoices {
+	deploymentId: string;
+	domain: string;
+	apps: string[];
+	/** Values the person typed per app input (passwords among them go to the secrets). */
+	inputs?: Record<string, Record<string, string>>;
+	backups?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; resticPassword: string };
+}
+
+export interface DeploymentKeys {
+	/** The server's age identity and its recipient. */
+	age: { identity: string; recipient: string };
+	/** The read-only deploy key as an OpenSSH private key file. */
+	deployKeyFile: string;
+	/** Public keys (OpenSSH) whose commit signatures the server accepts. */
+	commitSigners: string[];
+	admin: { user: string; passwordHash: string };
+	/** Generated app secrets, kept so every render gives the same values. */
+	appSecrets: Record<string, Record<string, string>>;
+}
+
+export interface RepoFacts {
+	sshUrl: string;
+	branch: string;
+	/** known_hosts lines (`host key-type base64`) or bare keys (`key-type base64`). */
+	hostKeys: string[];
+}
+
+/** Secrets the catalog asks for that are not generated yet; existing ones are kept. */
+export function completeAppSecrets(
+	catalog: readonly AppManifest[],
+	apps: readonly string[],
+	existing: Record<string, Record<string, string>>,
+	random: RandomBytes
+): Record<string, Record<string, string>> {
+	const out: Record<string, Record<string, string>> = {};
+	for (const id of apps) {
+		const manifest = catalog.find((a) => a.id === id);
+		if (!manifest) continue;
+		out[id] = ensureSecrets(manifest, existing[id] ?? {}, random);
+	}
+	return out;
+}
+
+function bareHostKey(line: string): string {
+	const parts = line.trim().split(/\s+/);
+	// known_hosts form carries the host name first; the server model wants the key only.
+	return (
+		parts.length >= 3 && !parts[0]!.startsWith('ssh-') && !parts[0]!.startsWith('ecdsa-')
+			? parts.slice(1, 3)
+			: parts.slice(0, 2)
+	).join(' ');
+}
+
+export function toDeployment(input: {
+	choices: SetupChoices;
+	catalog: readonly AppManifest[];
+	keys: DeploymentKeys;
+	repo: RepoFacts;
+	dataDevice: string;
+	appOrigin: string;
+}): Deployment {
+	const { choices, catalog, keys, repo } = input;
+	const appSecrets: Record<string, Record<string, string>> = {};
+	const apps = choices.apps.map((id) => {
+		const manifest = catalog.find((a) => a.id === id);
+		const typed = choices.inputs?.[id] ?? {};
+		const passwords = new Set((manifest?.inputs ?? []).filter((i) => i.type === 'password').map((i) => i.id));
+		const plain: Record<string, string> = {};
+		const secret: Record<string, string> = { ...(keys.appSecrets[id] ?? {}) };
+		for (const spec of manifest?.inputs ?? []) {
+			const value = typed[spec.id] ?? spec.default;
+			if (value === undefined || value === '') continue;
+			if (passwords.has(spec.id)) secret[spec.id] = value;
+			else plain[spec.id] = value;
+		}
+		appSecrets[id] = secret;
+		return { id, inputs: plain };
+	});
+	const backup = choices.backups;
+	let endpointHost = '';
+	if (backup) {
+		try {
+			endpointHost = new URL(backup.endpoint).host;
+		} catch {
+			endpointHost = backup.endpoint;
+		}
+	}
+	return {
+		config: {
+			version: CONFIG_VERSION,
+			id: choices.deploymentId,
+			domain: choices.domain,
+			appOrigin: input.appOrigin,
+			apps,
+			rebootWindow: { start: 'Sun 04:00', length: '2h', timezone: 'UTC' },
+			dataDevice: input.dataDevice,
+			...(backup
+				? { backup: { endpoint: endpointHost, bucket: backup.bucket, keepDaily: 7, keepWeekly: 4, keepMonthly: 6 } }
+				: {}),
+			git: { url: repo.sshUrl, branch: repo.branch, hostKeys: repo.hostKeys.map(bareHostKey) },
+			commitSigners: keys.commitSigners,
+			ageRecipient: keys.age.recipient,
+			admin: keys.admin
+		},
+		secrets: {
+			ageIdentity: keys.age.identity,
+			deployKey: keys.deployKeyFile,
+			...(backup
+				? {
+						backup: {
+							accessKeyId: backup.accessKeyId,
+							secretAccessKey: backup.secretAccessKey,
+							resticPassword: backup.resticPassword
+						}
+					}
+				: {}),
+			apps: appSecrets
+		}
+	};
+}
+
+/**
+ * Where the data volume appears on the server, per provider (stable by-id paths):
+ * DigitalOcean names it after the volume's name, Hetzner after its id.
+ */
+export function dataDevicePath(provider: string, volume: { id: string; name: string }): string {
+	const p = provider.replace(/^sandbox-/, '');
+	if (p === 'hetzner') return `/dev/disk/by-id/scsi-0HC_Volume_${volume.id}`;
+	return `/dev/disk/by-id/scsi-0DO_Volume_${volume.name}`;
+}
