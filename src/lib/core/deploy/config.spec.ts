@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../../catalog/load.ts';
+import oneApp from '../../../../tests/fixtures/configs/one-app.json' with { type: 'json' };
 import { renderServer } from '../server/render.ts';
 import { completeAppSecrets, dataDevicePath, toDeployment, type DeploymentKeys } from './config.ts';
 
 // Key material in the right formats, taken from the server generator's fixtures.
-const fixture = JSON.parse(readFileSync('tests/fixtures/configs/one-app.json', 'utf8'));
+const fixture = oneApp;
 const catalog = loadCatalog().apps;
 
 function keys(apps: string[]): DeploymentKeys {
