@@ -20,6 +20,7 @@ import {
 	type SizeChoice
 } from '../core/deploy/setup.ts';
 import { isProviderError } from '../core/errors.ts';
+import { checkInputs } from '../core/catalog/inputs.ts';
 import type { Region } from '../ports/cloud.ts';
 import type { DeployController, Role } from '../services/deploy/controller.ts';
 import type { DeployEnvironment, ProviderOption, SetupRecord } from '../main/deploy.ts';
@@ -55,6 +56,8 @@ export class SetupWizard {
 	step = $state<WizardStep>('apps');
 	apps = $state<AppChoice[]>([]);
 	selected = $state<string[]>([]);
+	/** Values typed for the chosen apps' inputs, per app. */
+	inputs = $state<Record<string, Record<string, string>>>({});
 	domainMode = $state<'own' | 'dedyn'>('own');
 	domainInput = $state('');
 	dnsProvider = $state('');
@@ -158,6 +161,7 @@ export class SetupWizard {
 	#restore(s: SetupRecord): void {
 		this.#deploymentId = s.deploymentId;
 		this.selected = s.apps;
+		this.inputs = s.inputs ?? {};
 		this.domainMode = s.domain.endsWith('.' + DEDYN_SUFFIX) ? 'dedyn' : 'own';
 		this.domainInput = this.domainMode === 'dedyn' ? s.domain.slice(0, -(DEDYN_SUFFIX.length + 1)) : s.domain;
 		this.dnsProvider = s.dns.provider;
@@ -171,6 +175,20 @@ export class SetupWizard {
 		const { resticPassword, ...rest } = s.backups;
 		this.backups = rest;
 		this.resticPassword = resticPassword;
+	}
+
+	/** Problems with the chosen apps' input values, per app and input. */
+	get inputProblems(): Record<string, Record<string, string>> {
+		const out: Record<string, Record<string, string>> = {};
+		for (const app of this.chosenApps) {
+			const problems = checkInputs({ inputs: app.inputs ?? [] }, this.inputs[app.id] ?? {});
+			if (Object.keys(problems).length) out[app.id] = problems;
+		}
+		return out;
+	}
+
+	setInput(app: string, id: string, value: string): void {
+		this.inputs = { ...this.inputs, [app]: { ...(this.inputs[app] ?? {}), [id]: value } };
 	}
 
 	toggleApp(id: string): void {
@@ -223,8 +241,11 @@ export class SetupWizard {
 	/** Why the person cannot go on from the current step, or undefined. */
 	get blocker(): string | undefined {
 		switch (this.step) {
-			case 'apps':
-				return this.selected.length ? undefined : 'Choose at least one app.';
+			case 'apps': {
+				if (!this.selected.length) return 'Choose at least one app.';
+				const first = Object.values(this.inputProblems)[0];
+				return first ? Object.values(first)[0] : undefined;
+			}
 			case 'domain':
 				return this.domainProblem ?? (this.dnsCheck.state === 'ok' ? undefined : 'Check the DNS token first.');
 			case 'cloud': {
@@ -261,6 +282,7 @@ export class SetupWizard {
 		return {
 			deploymentId: this.#deploymentId,
 			apps: [...this.selected],
+			inputs: Object.fromEntries(this.selected.map((id) => [id, { ...(this.inputs[id] ?? {}) }])),
 			domain: this.domain,
 			dns: { provider: this.dnsProvider, token: this.dnsToken.trim() },
 			cloud: { provider: this.cloudProvider, token: this.cloudToken.trim(), region: this.region, size: this.size },

@@ -3,6 +3,7 @@
  * data disk should be, which web addresses the apps get, what it all costs per month,
  * and fresh ids and passwords from random bytes the caller supplies.
  */
+import type { InputSpec } from '../catalog/types.ts';
 import type { PlanInput } from './plan.ts';
 
 /** What the wizard needs to know about an app (a catalog app satisfies it). */
@@ -13,6 +14,8 @@ export interface AppChoice {
 	entrypoints: { id: string; subdomain: string }[];
 	resources: { ramMinMiB: number; ramRecommendedMiB: number; diskMiB: number };
 	firstLogin: string;
+	/** Values the person gives when adding the app. */
+	inputs?: InputSpec[];
 }
 
 export interface SizeChoice {
