@@ -160,8 +160,28 @@ export function createNodeProxy(options: NodeProxyOptions = {}): NodeHandler {
 	});
 	const ipHeader = options.clientIpHeader?.toLowerCase();
 
+	const answer = (res: ServerResponse, status: number, reason: string) => {
+		res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+		res.end(JSON.stringify({ error: reason }));
+	};
+
 	return async (req, res) => {
+		try {
+			await serve(req, res);
+		} catch {
+			// Reached only on malformed input the fetch API itself refuses; nothing about it is logged.
+			if (!res.headersSent) answer(res, 400, 'The request could not be read.');
+			else res.destroy();
+		}
+	};
+
+	async function serve(req: IncomingMessage, res: ServerResponse) {
 		const method = req.method ?? 'GET';
+		// The fetch API cannot carry these methods at all; refuse them here like any method off the list.
+		if (/^(?:CONNECT|TRACE|TRACK)$/i.test(method)) {
+			req.resume();
+			return answer(res, 403, `The method ${method} is not allowed through this relay.`);
+		}
 		const hostHeader = req.headers.host ?? '';
 		const host = /^[A-Za-z0-9.:[\]-]{1,300}$/.test(hostHeader) ? hostHeader : '127.0.0.1';
 		const raw = req.url ?? '/';
@@ -178,8 +198,7 @@ export function createNodeProxy(options: NodeProxyOptions = {}): NodeHandler {
 				headers.set(name, Array.isArray(value) ? value.join(', ') : value);
 			}
 		} catch {
-			res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Malformed request headers.');
-			return;
+			return answer(res, 400, 'Malformed request headers.');
 		}
 		const hasBody = method !== 'GET' && method !== 'HEAD';
 		const request = new Request(url, {
@@ -209,7 +228,7 @@ export function createNodeProxy(options: NodeProxyOptions = {}): NodeHandler {
 		} catch {
 			res.destroy();
 		}
-	};
+	}
 }
 
 /** `npm run proxy` */

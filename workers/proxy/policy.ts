@@ -150,8 +150,12 @@ const DROPPED_REQUEST_HEADERS = new Set([
 	'pragma',
 	'priority',
 	'referer',
+	'expect',
 	'te',
+	'trailer',
+	'transfer-encoding',
 	'true-client-ip',
+	'upgrade',
 	'upgrade-insecure-requests',
 	'via',
 	'x-real-ip'
