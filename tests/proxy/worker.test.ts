@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Miniflare } from 'miniflare';
+import { Miniflare, type Request as WorkerRequest } from 'miniflare';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const APP = 'https://app.nassella.example';
@@ -51,7 +51,7 @@ beforeAll(async () => {
 		compatibilityDate: '2025-01-01',
 		bindings: { ALLOWED_ORIGINS: APP },
 		ratelimits: { RATE_LIMITER: { simple: { limit: 40, period: 60 } } },
-		outboundService: (request) => {
+		outboundService: (request: WorkerRequest) => {
 			outbound.push({
 				url: request.url,
 				method: request.method,

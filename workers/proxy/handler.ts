@@ -22,7 +22,7 @@ import {
 export interface UpstreamInit {
 	method: string;
 	headers: Headers;
-	body?: Uint8Array;
+	body?: Uint8Array<ArrayBuffer>;
 	signal: AbortSignal;
 }
 
@@ -150,7 +150,7 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 		}
 
 		const deadline = AbortSignal.timeout(limits.timeoutMs);
-		let body: Uint8Array | undefined;
+		let body: Uint8Array<ArrayBuffer> | undefined;
 		if (method !== 'GET' && method !== 'HEAD') {
 			const declared = Number(request.headers.get('content-length') ?? NaN);
 			if (declared > limits.maxRequestBytes) return refuse(413, 'The request is larger than this relay accepts.');
@@ -245,7 +245,7 @@ async function readLimited(
 	body: ReadableStream<Uint8Array> | null,
 	max: number,
 	signal: AbortSignal
-): Promise<Uint8Array | 'too-large' | 'timeout' | 'broken'> {
+): Promise<Uint8Array<ArrayBuffer> | 'too-large' | 'timeout' | 'broken'> {
 	if (!body) return new Uint8Array(0);
 	const reader = body.getReader();
 	const chunks: Uint8Array[] = [];
