@@ -149,15 +149,24 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 			if (verdict === 'forward') forward.set(name, value);
 		}
 
-		const deadline = AbortSignal.timeout(limits.timeoutMs);
+		// One timer per request, cleared as soon as the answer is complete (cheaper than
+		// AbortSignal.timeout under load, and it also bounds the streamed answer body).
+		const controller = new AbortController();
+		const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
+		const deadline = controller.signal;
+		const done = () => clearTimeout(timer);
+		const refuseNow = (status: number, reason: string) => {
+			done();
+			return refuse(status, reason);
+		};
 		let body: Uint8Array<ArrayBuffer> | undefined;
 		if (method !== 'GET' && method !== 'HEAD') {
 			const declared = Number(request.headers.get('content-length') ?? NaN);
-			if (declared > limits.maxRequestBytes) return refuse(413, 'The request is larger than this relay accepts.');
+			if (declared > limits.maxRequestBytes) return refuseNow(413, 'The request is larger than this relay accepts.');
 			const read = await readLimited(request.body, limits.maxRequestBytes, deadline);
-			if (read === 'too-large') return refuse(413, 'The request is larger than this relay accepts.');
-			if (read === 'timeout') return refuse(408, 'The request took too long to arrive.');
-			if (read === 'broken') return refuse(400, 'The request body could not be read.');
+			if (read === 'too-large') return refuseNow(413, 'The request is larger than this relay accepts.');
+			if (read === 'timeout') return refuseNow(408, 'The request took too long to arrive.');
+			if (read === 'broken') return refuseNow(400, 'The request body could not be read.');
 			body = read;
 		}
 
@@ -167,9 +176,9 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 		try {
 			answer = await config.upstream(upstreamUrl, { method, headers: forward, body, signal: deadline });
 		} catch (error) {
-			if (error instanceof BlockedAddressError) return refuse(403, error.message);
-			if (deadline.aborted) return refuse(504, `${rule.provider} did not answer in time.`);
-			return refuse(502, `Could not reach ${rule.provider}.`);
+			if (error instanceof BlockedAddressError) return refuseNow(403, error.message);
+			if (deadline.aborted) return refuseNow(504, `${rule.provider} did not answer in time.`);
+			return refuseNow(502, `Could not reach ${rule.provider}.`);
 		}
 
 		const headers = new Headers(cors);
@@ -177,13 +186,18 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 			const value = answer.headers.get(name);
 			if (value !== null && name !== 'location') headers.set(name, value);
 		}
+		// A runtime that decodes compressed answers by itself (Workers) leaves the encoded length behind.
+		const encoding = answer.headers.get('content-encoding');
+		if (encoding !== null && encoding.toLowerCase() !== 'identity') {
+			headers.delete('content-length');
+		}
 		if (answer.status >= 300 && answer.status < 400) {
 			const location = answer.headers.get('location');
 			if (location !== null) {
 				const moved = relayedLocation(config.rules, location, upstreamUrl, answer.status, method);
 				if (!moved) {
 					await answer.body?.cancel().catch(() => {});
-					return refuse(403, `${rule.provider} redirected to an address that is not on this relay's list.`);
+					return refuseNow(403, `${rule.provider} redirected to an address that is not on this relay's list.`);
 				}
 				headers.set('location', viaProxy(moved, `${config.publicOrigin ?? selfOrigin}${basePath}`));
 			}
@@ -192,12 +206,15 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 		const declared = Number(answer.headers.get('content-length') ?? NaN);
 		if (declared > limits.maxResponseBytes) {
 			await answer.body?.cancel().catch(() => {});
-			return refuse(502, `The answer from ${rule.provider} is larger than this relay passes on.`);
+			return refuseNow(502, `The answer from ${rule.provider} is larger than this relay passes on.`);
 		}
 		const nullBody = answer.status === 204 || answer.status === 304 || method === 'HEAD';
-		if (nullBody) await answer.body?.cancel().catch(() => {});
+		if (nullBody) {
+			await answer.body?.cancel().catch(() => {});
+			done();
+		}
 		return finish(
-			new Response(nullBody ? null : limitStream(answer.body, limits.maxResponseBytes), {
+			new Response(nullBody ? null : limitStream(answer.body, limits.maxResponseBytes, done), {
 				status: answer.status,
 				headers
 			})
@@ -279,16 +296,26 @@ async function readLimited(
 }
 
 /** Passes the body through, erroring it once more than `max` bytes have gone by. */
-function limitStream(body: ReadableStream<Uint8Array> | null, max: number): ReadableStream<Uint8Array> | null {
-	if (!body) return null;
+function limitStream(
+	body: ReadableStream<Uint8Array> | null,
+	max: number,
+	done: () => void
+): ReadableStream<Uint8Array> | null {
+	if (!body) {
+		done();
+		return null;
+	}
 	let size = 0;
 	return body.pipeThrough(
 		new TransformStream<Uint8Array, Uint8Array>({
 			transform(chunk, controller) {
 				size += chunk.byteLength;
-				if (size > max) controller.error(new Error('The answer is larger than this relay passes on.'));
-				else controller.enqueue(chunk);
-			}
+				if (size > max) {
+					done();
+					controller.error(new Error('The answer is larger than this relay passes on.'));
+				} else controller.enqueue(chunk);
+			},
+			flush: done
 		})
 	);
 }

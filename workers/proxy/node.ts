@@ -25,7 +25,7 @@ import {
 	type ServerResponse
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isPublicAddress } from './address.ts';
@@ -91,7 +91,6 @@ export function nodeUpstream(options: NodeUpstreamOptions = {}): Upstream {
 					path: url.pathname + url.search,
 					headers,
 					lookup: pinnedLookup,
-					signal: init.signal,
 					agent: secure ? httpsAgent : httpAgent,
 					...(secure ? { servername: url.hostname } : {})
 				},
@@ -111,6 +110,11 @@ export function nodeUpstream(options: NodeUpstreamOptions = {}): Upstream {
 					}
 				}
 			);
+			// The deadline covers the answer's body too: the listener stays until the socket is done.
+			const onAbort = () => request.destroy(new Error('The relay gave up waiting.'));
+			if (init.signal.aborted) return onAbort();
+			init.signal.addEventListener('abort', onAbort, { once: true });
+			request.on('close', () => init.signal.removeEventListener('abort', onAbort));
 			request.on('error', reject);
 			request.end(init.body);
 		});
@@ -250,7 +254,8 @@ async function main() {
 		});
 	});
 	server.listen(port, host, () => {
-		console.log(`nassella relay listening on http://${host.includes(':') ? `[${host}]` : host}:${port}/`);
+		const bound = (server.address() as AddressInfo).port;
+		console.log(`nassella relay listening on http://${host.includes(':') ? `[${host}]` : host}:${bound}/`);
 		console.log(`Serving the app at: ${allowedOrigins.join(', ') || '(no origin: set PROXY_ALLOWED_ORIGINS)'}`);
 	});
 	const stop = () => server.close(() => process.exit(0));

@@ -165,6 +165,7 @@ const DROPPED_REQUEST_PREFIXES = ['sec-', 'cf-', 'x-forwarded-', 'access-control
 /** Response headers passed back to the app; everything else (Set-Cookie first) is dropped. */
 export const FORWARDED_RESPONSE_HEADERS: readonly string[] = [
 	'cache-control',
+	'content-length',
 	'content-type',
 	'etag',
 	'last-modified',
@@ -182,7 +183,7 @@ export const FORWARDED_RESPONSE_HEADERS: readonly string[] = [
 
 /** Response headers the app's code may read (the CORS-safelisted ones need no mention). */
 export const EXPOSED_RESPONSE_HEADERS: readonly string[] = FORWARDED_RESPONSE_HEADERS.filter(
-	(h) => !['cache-control', 'content-type', 'last-modified'].includes(h)
+	(h) => !['cache-control', 'content-length', 'content-type', 'last-modified'].includes(h)
 );
 
 export type HeaderVerdict = 'forward' | 'drop' | 'refuse';
