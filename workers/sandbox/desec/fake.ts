@@ -64,7 +64,12 @@ export function createDesecFake(
 	});
 	const minimumTtl = options.minimumTtl ?? 3600;
 	const limit = options.limitDomains ?? 15;
-	const state = { domains: [] as Domain[], email: 'sandbox@example.org' };
+	const state = {
+		domains: [] as Domain[],
+		email: 'sandbox@example.org',
+		/** Names other deSEC accounts hold (a new domain may not clash with them). */
+		takenElsewhere: new Set<string>()
+	};
 	const bad = (body: unknown): FakeResponse => ({ status: 400, body });
 	const domainView = (d: Domain) => ({
 		created: iso(d.created),
@@ -126,7 +131,7 @@ export function createDesecFake(
 			const name = String((req.body as { name: string }).name).toLowerCase();
 			if (!/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(name)) return bad({ name: ['Invalid value (not a DNS name).'] });
 			if (state.domains.length >= limit) return desecDialect.quota;
-			if (find(name)) return { status: 409, body: { name: ['This domain name conflicts with an existing domain.'] } };
+			if (find(name) || state.takenElsewhere.has(name)) return { status: 409, body: { name: ['This domain name conflicts with an existing domain.'] } };
 			return { status: 201, body: domainView(addDomain(name)) };
 		})
 		.on('GET', '/api/v1/domains/:name/rrsets/', (req) => {
