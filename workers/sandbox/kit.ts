@@ -110,7 +110,7 @@ export class FakeApi {
 		signal?: AbortSignal
 	): Promise<FakeResponse> {
 		if (this.latencyMs) await delay(this.latencyMs, signal);
-		const path = decodeURI(url.pathname);
+		const path = url.pathname.split('/').map(decodeURIComponent).join('/');
 		const fault = this.takeFault(method, path);
 		if (fault?.kind === 'timeout') {
 			await delay(60_000, signal);
