@@ -40,7 +40,11 @@ export function cloudContract(name: string, make: (rec: Recorder) => CloudSetup)
 			const image = await provider.ensureImage(s.region, labels);
 			const volume = await provider.ensureVolume(resourceName(dep, 'data'), s.region, 10, labels);
 			const firewall = await provider.ensureFirewall(resourceName(dep, 'firewall'), false, labels);
-			const key = await provider.ensureSshKey(resourceName(dep, 'key'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMx1 nassella', labels);
+			const key = await provider.ensureSshKey(
+				resourceName(dep, 'key'),
+				'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMx1 nassella',
+				labels
+			);
 			const server = await provider.ensureServer({
 				name: resourceName(dep, 'server'),
 				region: s.region,
@@ -99,10 +103,15 @@ export function cloudContract(name: string, make: (rec: Recorder) => CloudSetup)
 
 		it('maps a wrong token to "unauthorized" without leaking it', async () => {
 			const wrong = 'wrong-token-1f2e3d4c5b6a79881726';
-			const error = await s.withToken(wrong).verify().catch((e: unknown) => e);
+			const error = await s
+				.withToken(wrong)
+				.verify()
+				.catch((e: unknown) => e);
 			expect(error).toBeInstanceOf(ProviderError);
 			expect((error as ProviderError).code).toBe('unauthorized');
-			expect(JSON.stringify({ m: (error as ProviderError).message, a: (error as ProviderError).action })).not.toContain(wrong);
+			expect(JSON.stringify({ m: (error as ProviderError).message, a: (error as ProviderError).action })).not.toContain(
+				wrong
+			);
 		});
 
 		it('maps a token revoked midway to "unauthorized"', async () => {
@@ -132,8 +141,21 @@ export function cloudContract(name: string, make: (rec: Recorder) => CloudSetup)
 
 		it('after a create whose answer was lost, a retry finds the server instead of making a second', async () => {
 			const image = await s.provider.ensureImage(s.region, labels);
-			s.fake.faults.push({ kind: 'lost', method: 'POST', path: s.fake.dialect.name === 'DigitalOcean' ? '/droplets' : '/servers' });
-			const spec = { name: resourceName(dep, 'server'), region: s.region, size: s.size, imageId: image.id, userData: '{"ignition":{"version":"3.4.0"}}', volumeIds: [], sshKeyIds: [], labels };
+			s.fake.faults.push({
+				kind: 'lost',
+				method: 'POST',
+				path: s.fake.dialect.name === 'DigitalOcean' ? '/droplets' : '/servers'
+			});
+			const spec = {
+				name: resourceName(dep, 'server'),
+				region: s.region,
+				size: s.size,
+				imageId: image.id,
+				userData: '{"ignition":{"version":"3.4.0"}}',
+				volumeIds: [],
+				sshKeyIds: [],
+				labels
+			};
 			const server = await s.provider.ensureServer(spec);
 			expect(server.name).toBe(spec.name);
 			expect(s.serverCount(spec.name)).toBe(1);
@@ -152,7 +174,16 @@ export function cloudContract(name: string, make: (rec: Recorder) => CloudSetup)
 			const image = await s.provider.ensureImage(s.region, labels);
 			s.fake.faults.push({ kind: 'quota', method: 'POST' });
 			const error = (await s.provider
-				.ensureServer({ name: resourceName(dep, 'server'), region: s.region, size: s.size, imageId: image.id, userData: '{}', volumeIds: [], sshKeyIds: [], labels })
+				.ensureServer({
+					name: resourceName(dep, 'server'),
+					region: s.region,
+					size: s.size,
+					imageId: image.id,
+					userData: '{}',
+					volumeIds: [],
+					sshKeyIds: [],
+					labels
+				})
 				.catch((e: unknown) => e)) as ProviderError;
 			expect(error.code).toBe('quota');
 			expect(error.action).toBeTruthy();

@@ -72,17 +72,25 @@ describe.runIf(powerDnsAvailable())('PowerDNS (a real pdns_server on loopback)',
 		await server?.stop();
 	});
 
-	let zoneCounter = 0;
 	dnsContract('PowerDNS', async (rec) => {
 		const faults: Fault[] = [];
 		// Each test gets fresh zones by deleting the previous ones.
-		const zones = await (await fetch(`${server.apiUrl}/api/v1/servers/localhost/zones`, { headers: { 'x-api-key': server.apiKey } })).json();
+		const zones = await (
+			await fetch(`${server.apiUrl}/api/v1/servers/localhost/zones`, { headers: { 'x-api-key': server.apiKey } })
+		).json();
 		for (const z of zones as { id: string }[])
-			await fetch(`${server.apiUrl}/api/v1/servers/localhost/zones/${z.id}`, { method: 'DELETE', headers: { 'x-api-key': server.apiKey } });
-		zoneCounter++;
+			await fetch(`${server.apiUrl}/api/v1/servers/localhost/zones/${z.id}`, {
+				method: 'DELETE',
+				headers: { 'x-api-key': server.apiKey }
+			});
 		const make = (key: string) => {
 			const o = testOptions({ client: () => (r: Request) => fetch(r) } as never, rec, key);
-			return new PowerDns({ ...o, apiKey: key, baseUrl: server.apiUrl, http: faultyTransport((r) => fetch(r), faults) });
+			return new PowerDns({
+				...o,
+				apiKey: key,
+				baseUrl: server.apiUrl,
+				http: faultyTransport((r) => fetch(r), faults)
+			});
 		};
 		return {
 			provider: make(server.apiKey),

@@ -49,14 +49,30 @@ describe('propagation check through DNS-over-HTTPS (local stand-in)', () => {
 		expect((await checkPropagation(a, { http })).live).toBe(true);
 		await dns.upsert(zone, letsEncryptCaa('example.org'));
 		expect((await checkPropagation(letsEncryptCaa('example.org'), { http })).live).toBe(true);
-		expect(requests.some((r) => r.startsWith('/cloudflare-dns.com/dns-query?name=photos.example.org&type=A'))).toBe(true);
+		expect(requests.some((r) => r.startsWith('/cloudflare-dns.com/dns-query?name=photos.example.org&type=A'))).toBe(
+			true
+		);
 		expect(requests.some((r) => r.startsWith('/dns.google/resolve?'))).toBe(true);
 	});
 
 	it('reads CAA answers in the generic RFC 3597 form', async () => {
 		const generic = async () =>
-			new Response(JSON.stringify({ Status: 0, Answer: [{ name: 'example.org.', type: 257, TTL: 300, data: '\\# 22 00 05 69 73 73 75 65 6c 65 74 73 65 6e 63 72 79 70 74 2e 6f 72 67' }] }));
-		expect(await resolve(PUBLIC_DOH[0]!, 'example.org', 'CAA', { http: generic })).toEqual(['0 issue "letsencrypt.org"']);
+			new Response(
+				JSON.stringify({
+					Status: 0,
+					Answer: [
+						{
+							name: 'example.org.',
+							type: 257,
+							TTL: 300,
+							data: '\\# 22 00 05 69 73 73 75 65 6c 65 74 73 65 6e 63 72 79 70 74 2e 6f 72 67'
+						}
+					]
+				})
+			);
+		expect(await resolve(PUBLIC_DOH[0]!, 'example.org', 'CAA', { http: generic })).toEqual([
+			'0 issue "letsencrypt.org"'
+		]);
 	});
 
 	it('waits until the record appears, within a bounded number of checks', async () => {
@@ -75,7 +91,12 @@ describe('propagation check through DNS-over-HTTPS (local stand-in)', () => {
 		expect(result.live).toBe(true);
 		expect(checks).toBe(3);
 		hidden = true;
-		const never = await waitForPropagation(record, { http, intervalMs: 100, timeoutMs: 300, sleep: async () => undefined });
+		const never = await waitForPropagation(record, {
+			http,
+			intervalMs: 100,
+			timeoutMs: 300,
+			sleep: async () => undefined
+		});
 		expect(never.live).toBe(false);
 		hidden = false;
 	});

@@ -46,7 +46,10 @@ export function faultyTransport(next: (r: Request) => Promise<Response>, faults:
 		const i = faults.findIndex((f) => (!f.method || f.method === request.method) && (!f.path || path.includes(f.path)));
 		const fault = i >= 0 ? faults.splice(i, 1)[0] : undefined;
 		if (fault?.kind === 'rate-limit')
-			return new Response(JSON.stringify({ error: 'Too many requests' }), { status: 429, headers: { 'retry-after': String(fault.waitSeconds ?? 1) } });
+			return new Response(JSON.stringify({ error: 'Too many requests' }), {
+				status: 429,
+				headers: { 'retry-after': String(fault.waitSeconds ?? 1) }
+			});
 		const response = await next(request);
 		if (fault?.kind === 'lost') throw new TypeError('fetch failed');
 		return response;

@@ -9,10 +9,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const SCHEMAS = ['/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql', '/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql'];
+const SCHEMAS = [
+	'/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql',
+	'/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql'
+];
 
 export function powerDnsAvailable(): boolean {
-	return existsSync('/usr/sbin/pdns_server') && SCHEMAS.some(existsSync) && spawnSync('sqlite3', ['-version']).status === 0;
+	return (
+		existsSync('/usr/sbin/pdns_server') && SCHEMAS.some(existsSync) && spawnSync('sqlite3', ['-version']).status === 0
+	);
 }
 
 function freePort(): Promise<number> {
@@ -66,7 +71,9 @@ export async function startPowerDns(): Promise<RunningPowerDns> {
 				''
 			].join('\n')
 		);
-		const child: ChildProcess = spawn('/usr/sbin/pdns_server', [`--config-dir=${dir}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+		const child: ChildProcess = spawn('/usr/sbin/pdns_server', [`--config-dir=${dir}`], {
+			stdio: ['ignore', 'ignore', 'pipe']
+		});
 		let stderr = '';
 		child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
 		const apiUrl = `http://127.0.0.1:${webPort}`;
@@ -118,7 +125,12 @@ async function waitUp(apiUrl: string, apiKey: string, child: ChildProcess): Prom
 
 /** `dig @127.0.0.1 -p <port> <name> <type> +short` */
 export function dig(port: number, name: string, type: string): string[] {
-	const r = spawnSync('dig', [`@127.0.0.1`, '-p', String(port), name, type, '+short', '+tries=1', '+time=2'], { encoding: 'utf8' });
+	const r = spawnSync('dig', [`@127.0.0.1`, '-p', String(port), name, type, '+short', '+tries=1', '+time=2'], {
+		encoding: 'utf8'
+	});
 	if (r.status !== 0) throw new Error(`dig failed: ${r.stderr}`);
-	return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+	return r.stdout
+		.split('\n')
+		.map((l) => l.trim())
+		.filter(Boolean);
 }

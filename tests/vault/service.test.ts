@@ -196,7 +196,11 @@ describe('vault service', () => {
 			await check(zip({ ...manifest, recordCount: 2 }), 'tampered');
 			await check(zip({ ...manifest, createdAt: '2020-01-01T00:00:00.000Z' }), 'tampered');
 			const weak = { alg: 'argon2id13', m: 8 * 1024, t: 1, p: 1 };
-			await check(zip({ ...manifest, kdf: weak, header: { ...manifest.header, kdf: { ...manifest.header.kdf, ...weak } } }), 'weak-kdf', /weaker protection/);
+			await check(
+				zip({ ...manifest, kdf: weak, header: { ...manifest.header, kdf: { ...manifest.header.kdf, ...weak } } }),
+				'weak-kdf',
+				/weaker protection/
+			);
 			await check(zip({ ...manifest, kdf: { ...manifest.kdf, m: 19 * 1024, t: 2 } }), 'tampered');
 			await check(zip({ ...manifest, formatVersion: 2 }), 'unsupported-version', /newer version/);
 			await check(zip({ ...manifest, header: { ...manifest.header, v: 9 } }), 'unsupported-version');
@@ -208,8 +212,16 @@ describe('vault service', () => {
 			const { check, manifest, records } = await setup();
 			const m = { name: 'manifest.json', data: utf8(JSON.stringify(manifest)) };
 			const r = { name: 'records.bin', data: records };
-			await check(craftZip([m, r, { name: '../../evil.json', data: utf8('{}') }]), 'import-refused', /outside its folder/);
-			await check(craftZip([m, { name: 'records.bin', data: new Uint8Array(1_000_000), deflate: true }]), 'import-refused', /zip bomb/);
+			await check(
+				craftZip([m, r, { name: '../../evil.json', data: utf8('{}') }]),
+				'import-refused',
+				/outside its folder/
+			);
+			await check(
+				craftZip([m, { name: 'records.bin', data: new Uint8Array(1_000_000), deflate: true }]),
+				'import-refused',
+				/zip bomb/
+			);
 			await check(craftZip([m, r, r]), 'import-refused', /twice/);
 			await check(craftZip([m]), 'import-refused', /missing/);
 			await check(utf8('not a zip'), 'import-refused', /not a readable zip/);

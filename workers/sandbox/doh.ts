@@ -20,7 +20,9 @@ export function dohAnswer(lookup: Lookup, name: string, type: string) {
 		AD: false,
 		CD: false,
 		Question: [{ name: fqdn + '.', type: NUMBERS[type] ?? 0 }],
-		...(found ? { Answer: found.values.map((data) => ({ name: fqdn + '.', type: NUMBERS[type] ?? 0, TTL: found.ttl, data })) } : {})
+		...(found
+			? { Answer: found.values.map((data) => ({ name: fqdn + '.', type: NUMBERS[type] ?? 0, TTL: found.ttl, data })) }
+			: {})
 	};
 }
 
@@ -33,6 +35,8 @@ export function dohHandler(lookup: Lookup) {
 			res.writeHead(400, { 'content-type': 'application/dns-json' }).end('{"error":"name is required"}');
 			return;
 		}
-		res.writeHead(200, { 'content-type': 'application/dns-json', 'cache-control': 'no-store' }).end(JSON.stringify(dohAnswer(lookup, name, type)));
+		res
+			.writeHead(200, { 'content-type': 'application/dns-json', 'cache-control': 'no-store' })
+			.end(JSON.stringify(dohAnswer(lookup, name, type)));
 	};
 }

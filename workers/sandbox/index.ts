@@ -37,7 +37,12 @@ export function createSandbox(timing: SandboxTiming = {}) {
 	const t = { bootMs: 3000, importMs: 4000, builderMs: 5000, snapshotMs: 2000, ...timing };
 	const fakes = {
 		digitalocean: createDigitalOceanFake({ acceptAnyToken: true, bootMs: t.bootMs, importMs: t.importMs }),
-		hetzner: createHetznerFake({ acceptAnyToken: true, bootMs: t.bootMs, builderMs: t.builderMs, snapshotMs: t.snapshotMs }),
+		hetzner: createHetznerFake({
+			acceptAnyToken: true,
+			bootMs: t.bootMs,
+			builderMs: t.builderMs,
+			snapshotMs: t.snapshotMs
+		}),
 		desec: createDesecFake({ acceptAnyToken: true }),
 		cloudflare: createCloudflareFake({ acceptAnyToken: true })
 	};
@@ -46,7 +51,10 @@ export function createSandbox(timing: SandboxTiming = {}) {
 	fakes.desec.addDomain(SANDBOX_ZONE);
 	fakes.cloudflare.addZone(SANDBOX_ZONE);
 	const lookup = (name: string, type: string) =>
-		fakes.desec.lookup(name, type) ?? fakes.cloudflare.lookup(name, type) ?? fakes.digitalocean.lookup(name, type) ?? fakes.hetzner.lookup(name, type);
+		fakes.desec.lookup(name, type) ??
+		fakes.cloudflare.lookup(name, type) ??
+		fakes.digitalocean.lookup(name, type) ??
+		fakes.hetzner.lookup(name, type);
 	return { fakes, timing: t, doh: dohHandler(lookup) };
 }
 
@@ -80,13 +88,28 @@ function snapshot(sb: Sandbox, withUserData: boolean) {
 		timing: sb.timing,
 		digitalocean: {
 			images: f.digitalocean.state.images.map((i) => ({ id: i.id, name: i.name, region: i.region, tags: i.tags })),
-			droplets: f.digitalocean.state.droplets.map((d) => ({ id: d.id, name: d.name, region: d.region, ip: d.ip, tags: d.tags, ...(withUserData ? { userData: d.userData } : {}) })),
+			droplets: f.digitalocean.state.droplets.map((d) => ({
+				id: d.id,
+				name: d.name,
+				region: d.region,
+				ip: d.ip,
+				tags: d.tags,
+				...(withUserData ? { userData: d.userData } : {})
+			})),
 			volumes: f.digitalocean.state.volumes.map((v) => ({ id: v.id, name: v.name, tags: v.tags })),
 			firewalls: f.digitalocean.state.firewalls.map((x) => ({ id: x.id, name: x.name, tags: x.tags })),
 			domains: Object.fromEntries([...f.digitalocean.state.domains].map(([k, v]) => [k, v]))
 		},
 		hetzner: {
-			servers: f.hetzner.state.servers.map((s) => ({ id: s.id, name: s.name, location: s.location, ip: s.ip, labels: s.labels, image: s.image, ...(withUserData ? { userData: s.userData } : {}) })),
+			servers: f.hetzner.state.servers.map((s) => ({
+				id: s.id,
+				name: s.name,
+				location: s.location,
+				ip: s.ip,
+				labels: s.labels,
+				image: s.image,
+				...(withUserData ? { userData: s.userData } : {})
+			})),
 			images: f.hetzner.state.images.map((i) => ({ id: i.id, labels: i.labels })),
 			volumes: f.hetzner.state.volumes.map((v) => ({ id: v.id, name: v.name, labels: v.labels, server: v.server })),
 			firewalls: f.hetzner.state.firewalls.map((x) => ({ id: x.id, name: x.name, labels: x.labels })),
@@ -105,11 +128,14 @@ export function sandboxMount(timing?: SandboxTiming): Mount {
 		const url = new URL(req.url ?? '/', 'http://local');
 		const [, , first] = url.pathname.split('/');
 		if (first === '_control') {
-			if (!isLoopback(req)) return send(res, 403, { error: 'The sandbox control endpoint answers only on this machine.' });
+			if (!isLoopback(req))
+				return send(res, 403, { error: 'The sandbox control endpoint answers only on this machine.' });
 			const action = url.pathname.slice('/sandbox/_control/'.length);
-			if (req.method === 'GET' && action === 'state') return send(res, 200, snapshot(sb, url.searchParams.get('userData') === '1'));
+			if (req.method === 'GET' && action === 'state')
+				return send(res, 200, snapshot(sb, url.searchParams.get('userData') === '1'));
 			if (req.method !== 'POST') return send(res, 405, { error: 'Use POST.' });
-			if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, { error: 'Send JSON.' });
+			if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+				return send(res, 415, { error: 'Send JSON.' });
 			let body: Record<string, unknown>;
 			try {
 				body = await readJson(req);
@@ -136,7 +162,8 @@ export function sandboxMount(timing?: SandboxTiming): Mount {
 					return send(res, 200, { ok: true });
 				}
 				case 'latency':
-					for (const f of Object.values(sb.fakes)) f.api.latencyMs = Math.max(0, Math.min(10_000, Number(body.ms) || 0));
+					for (const f of Object.values(sb.fakes))
+						f.api.latencyMs = Math.max(0, Math.min(10_000, Number(body.ms) || 0));
 					return send(res, 200, { ok: true });
 			}
 			return send(res, 404, { error: 'Unknown control action.' });

@@ -46,7 +46,12 @@ export interface Dialect {
 	token(headers: Headers): string | undefined;
 	error(status: number, code: string, message: string): unknown;
 	/** Headers for a 429 asking to wait `seconds`, and the normal rate-limit headers. */
-	rateLimitHeaders(remaining: number, limit: number, resetEpochSeconds: number, waitSeconds?: number): Record<string, string>;
+	rateLimitHeaders(
+		remaining: number,
+		limit: number,
+		resetEpochSeconds: number,
+		waitSeconds?: number
+	): Record<string, string>;
 	quota: FakeResponse;
 }
 
@@ -97,9 +102,15 @@ export class FakeApi {
 	}
 
 	/** The answer to one request, or a thrown LostResponse / a hang for the network faults. */
-	async handle(method: string, url: URL, headers: Headers, rawBody: string, signal?: AbortSignal): Promise<FakeResponse> {
+	async handle(
+		method: string,
+		url: URL,
+		headers: Headers,
+		rawBody: string,
+		signal?: AbortSignal
+	): Promise<FakeResponse> {
 		if (this.latencyMs) await delay(this.latencyMs, signal);
-		const path = decodeURI(url.pathname);
+		const path = url.pathname.split('/').map(decodeURIComponent).join('/');
 		const fault = this.takeFault(method, path);
 		if (fault?.kind === 'timeout') {
 			await delay(60_000, signal);
@@ -143,7 +154,10 @@ export class FakeApi {
 			this.violations.push({ where: 'request', method, path, errors: bad });
 			return respond({ status: 400, body: this.dialect.error(400, 'invalid_input', bad) });
 		}
-		let response: FakeResponse = { status: 404, body: this.dialect.error(404, 'not_found', 'The resource was not found') };
+		let response: FakeResponse = {
+			status: 404,
+			body: this.dialect.error(404, 'not_found', 'The resource was not found')
+		};
 		for (const r of this.routes) {
 			const m = r.method === method ? r.regex.exec(path) : null;
 			if (m) {
@@ -189,7 +203,7 @@ export class FakeApi {
 			try {
 				r = await this.handle(request.method, url, request.headers, raw, request.signal);
 			} catch (error) {
-				if (error instanceof LostResponse) throw new TypeError('fetch failed');
+				if (error instanceof LostResponse) throw new TypeError('fetch failed', { cause: error });
 				throw error;
 			}
 			const body = r.body === undefined ? null : JSON.stringify(r.body);
@@ -211,7 +225,13 @@ export class FakeApi {
 		const closed = new AbortController();
 		res.on('close', () => closed.abort());
 		try {
-			const r = await this.handle(req.method ?? 'GET', url, headers, Buffer.concat(chunks).toString('utf8'), closed.signal);
+			const r = await this.handle(
+				req.method ?? 'GET',
+				url,
+				headers,
+				Buffer.concat(chunks).toString('utf8'),
+				closed.signal
+			);
 			res.writeHead(r.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...r.headers });
 			res.end(r.body === undefined || r.status === 204 ? undefined : JSON.stringify(r.body));
 		} catch {

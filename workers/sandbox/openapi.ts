@@ -120,12 +120,18 @@ export class SpecValidator {
 			const param = params.find((p) => p.in === 'query' && p.name === name);
 			if (!param) return `query parameter "${name}" is not in the spec for ${o.method} ${o.template}`;
 			const schema = this.resolve(param.schema ?? {});
-			const typed = schema.type === 'integer' || schema.type === 'number' ? Number(value) : schema.type === 'boolean' ? value === 'true' : value;
+			const typed =
+				schema.type === 'integer' || schema.type === 'number'
+					? Number(value)
+					: schema.type === 'boolean'
+						? value === 'true'
+						: value;
 			const v = schema.type === 'array' ? value.split(',') : typed;
 			const fn = this.compile(`q ${o.method} ${o.template} ${name}`, schema);
 			if (!fn(v)) return `query ${name}: ${this.ajv.errorsText(fn.errors)}`;
 		}
-		for (const p of params) if (p.in === 'query' && p.required && !query.has(p.name as string)) return `missing query ${p.name as string}`;
+		for (const p of params)
+			if (p.in === 'query' && p.required && !query.has(p.name as string)) return `missing query ${p.name as string}`;
 		const rb = o.op.requestBody ? this.resolve(o.op.requestBody) : undefined;
 		if (body === undefined) {
 			if (rb?.required) return 'missing request body';
@@ -142,11 +148,23 @@ export class SpecValidator {
 		const o = this.find(method, path);
 		if (!o) return `no operation ${method} ${path} in the spec`;
 		const responses = (o.op.responses ?? {}) as Json;
-		const key = String(status) in responses ? String(status) : `${String(status)[0]}XX` in responses ? `${String(status)[0]}XX` : `${String(status)[0]}xx` in responses ? `${String(status)[0]}xx` : 'default' in responses ? 'default' : undefined;
+		const key =
+			String(status) in responses
+				? String(status)
+				: `${String(status)[0]}XX` in responses
+					? `${String(status)[0]}XX`
+					: `${String(status)[0]}xx` in responses
+						? `${String(status)[0]}xx`
+						: 'default' in responses
+							? 'default'
+							: undefined;
 		if (!key) return `status ${status} is not documented for ${o.method} ${o.template}`;
 		const response = this.resolve(responses[key]);
 		const content = (response.content as Json | undefined)?.['application/json'] as Json | undefined;
-		if (!content?.schema) return body === undefined || body === '' ? undefined : `status ${status} of ${o.method} ${o.template} has no JSON body in the spec`;
+		if (!content?.schema)
+			return body === undefined || body === ''
+				? undefined
+				: `status ${status} of ${o.method} ${o.template} has no JSON body in the spec`;
 		const fn = this.compile(`res ${o.method} ${o.template} ${key}`, content.schema);
 		if (!fn(body)) return `${o.method} ${o.template} ${status}: ${this.ajv.errorsText(fn.errors)}`;
 		return undefined;

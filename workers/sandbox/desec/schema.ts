@@ -44,7 +44,15 @@ const rrsetWrite = {
 	}
 };
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
-const errors = { '400': json({}), '401': json(error), '403': json(error), '404': json(error), '409': json({}), '429': json(error), '5XX': json({}) };
+const errors = {
+	'400': json({}),
+	'401': json(error),
+	'403': json(error),
+	'404': json(error),
+	'409': json({}),
+	'429': json(error),
+	'5XX': json({})
+};
 const q = (name: string) => ({ name, in: 'query', schema: { type: 'string' } });
 
 export const desecSpec = {
@@ -52,18 +60,49 @@ export const desecSpec = {
 	info: { title: 'deSEC (subset, written from the documentation)', version: '1' },
 	paths: {
 		'/api/v1/auth/account/': {
-			get: { responses: { '200': json({ type: 'object', required: ['email', 'limit_domains'], properties: { email: { type: 'string' }, limit_domains: { type: 'integer' }, created: { type: 'string' }, outreach_preference: { type: 'boolean' } } }), ...errors } }
+			get: {
+				responses: {
+					'200': json({
+						type: 'object',
+						required: ['email', 'limit_domains'],
+						properties: {
+							email: { type: 'string' },
+							limit_domains: { type: 'integer' },
+							created: { type: 'string' },
+							outreach_preference: { type: 'boolean' }
+						}
+					}),
+					...errors
+				}
+			}
 		},
 		'/api/v1/domains/': {
-			get: { parameters: [q('owns_qname'), q('cursor')], responses: { '200': json({ type: 'array', items: domain }), ...errors } },
+			get: {
+				parameters: [q('owns_qname'), q('cursor')],
+				responses: { '200': json({ type: 'array', items: domain }), ...errors }
+			},
 			post: {
-				requestBody: { required: true, ...json({ type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string' } } }) },
+				requestBody: {
+					required: true,
+					...json({
+						type: 'object',
+						required: ['name'],
+						additionalProperties: false,
+						properties: { name: { type: 'string' } }
+					})
+				},
 				responses: { '201': json(domain), ...errors }
 			}
 		},
 		'/api/v1/domains/{name}/rrsets/': {
-			get: { parameters: [q('subname'), q('type'), q('cursor')], responses: { '200': json({ type: 'array', items: rrset }), ...errors } },
-			patch: { requestBody: { required: true, ...json({ type: 'array', items: rrsetWrite }) }, responses: { '200': json({ type: 'array', items: rrset }), ...errors } }
+			get: {
+				parameters: [q('subname'), q('type'), q('cursor')],
+				responses: { '200': json({ type: 'array', items: rrset }), ...errors }
+			},
+			patch: {
+				requestBody: { required: true, ...json({ type: 'array', items: rrsetWrite }) },
+				responses: { '200': json({ type: 'array', items: rrset }), ...errors }
+			}
 		},
 		'/api/v1/domains/{name}/rrsets/{subname}/{type}/': {
 			delete: { responses: { '204': {}, ...errors } }

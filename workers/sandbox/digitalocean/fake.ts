@@ -48,12 +48,61 @@ export function digitalOceanValidator(): SpecValidator {
 	return cachedValidator;
 }
 
-interface Image { id: number; name: string; region: string; tags: string[]; created: number; url: string; description: string }
-interface Droplet { id: number; name: string; region: string; size: string; image: number; tags: string[]; volumes: string[]; created: number; userData: string; ip: string }
-interface Volume { id: string; name: string; region: string; size: number; tags: string[]; created: number; droplets: number[] }
-interface Firewall { id: string; name: string; tags: string[]; droplet_ids: number[]; inbound: unknown[]; outbound: unknown[]; created: number }
-interface Key { id: number; name: string; public_key: string; fingerprint: string }
-interface DnsRecord { id: number; type: string; name: string; data: string; ttl: number; flags?: number; tag?: string; priority?: number | null }
+interface Image {
+	id: number;
+	name: string;
+	region: string;
+	tags: string[];
+	created: number;
+	url: string;
+	description: string;
+}
+interface Droplet {
+	id: number;
+	name: string;
+	region: string;
+	size: string;
+	image: number;
+	tags: string[];
+	volumes: string[];
+	created: number;
+	userData: string;
+	ip: string;
+}
+interface Volume {
+	id: string;
+	name: string;
+	region: string;
+	size: number;
+	tags: string[];
+	created: number;
+	droplets: number[];
+}
+interface Firewall {
+	id: string;
+	name: string;
+	tags: string[];
+	droplet_ids: number[];
+	inbound: unknown[];
+	outbound: unknown[];
+	created: number;
+}
+interface Key {
+	id: number;
+	name: string;
+	public_key: string;
+	fingerprint: string;
+}
+interface DnsRecord {
+	id: number;
+	type: string;
+	name: string;
+	data: string;
+	ttl: number;
+	flags?: number;
+	tag?: string;
+	priority?: number | null;
+}
 
 export interface DigitalOceanFakeOptions {
 	tokens?: string[];
@@ -209,8 +258,20 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 				}
 			}
 		}))
-		.on('GET', '/v2/regions', (req) => page(req, 'regions', REGIONS.map((r) => region(r.slug))))
-		.on('GET', '/v2/sizes', (req) => page(req, 'sizes', SIZES.map((s) => size(s.slug))))
+		.on('GET', '/v2/regions', (req) =>
+			page(
+				req,
+				'regions',
+				REGIONS.map((r) => region(r.slug))
+			)
+		)
+		.on('GET', '/v2/sizes', (req) =>
+			page(
+				req,
+				'sizes',
+				SIZES.map((s) => size(s.slug))
+			)
+		)
 		.on('GET', '/v2/images', (req) =>
 			page(req, 'images', state.images.filter((i) => tagged(i.tags, req)).map(imageView))
 		)
@@ -230,12 +291,16 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 		})
 		.on('GET', '/v2/images/:id', (req) => {
 			const i = state.images.find((x) => String(x.id) === req.params[0]);
-			return i ? { status: 200, body: { image: imageView(i) } } : err(404, 'not_found', 'The resource you were accessing could not be found.');
+			return i
+				? { status: 200, body: { image: imageView(i) } }
+				: err(404, 'not_found', 'The resource you were accessing could not be found.');
 		})
 		.on('DELETE', '/v2/images/:id', (req) => {
 			const n = state.images.length;
 			state.images = state.images.filter((x) => String(x.id) !== req.params[0]);
-			return n === state.images.length ? err(404, 'not_found', 'The resource you were accessing could not be found.') : { status: 204 };
+			return n === state.images.length
+				? err(404, 'not_found', 'The resource you were accessing could not be found.')
+				: { status: 204 };
 		})
 		.on('GET', '/v2/account/keys', (req) => page(req, 'ssh_keys', state.keys))
 		.on('POST', '/v2/account/keys', (req) => {
@@ -249,24 +314,40 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 		.on('DELETE', '/v2/account/keys/:id', (req) => {
 			const n = state.keys.length;
 			state.keys = state.keys.filter((k) => String(k.id) !== req.params[0] && k.fingerprint !== req.params[0]);
-			return n === state.keys.length ? err(404, 'not_found', 'The resource you were accessing could not be found.') : { status: 204 };
+			return n === state.keys.length
+				? err(404, 'not_found', 'The resource you were accessing could not be found.')
+				: { status: 204 };
 		})
 		.on('GET', '/v2/volumes', (req) => {
 			const name = req.query.get('name');
 			const reg = req.query.get('region');
-			return page(req, 'volumes', state.volumes.filter((v) => (!name || v.name === name) && (!reg || v.region === reg)).map(volumeView));
+			return page(
+				req,
+				'volumes',
+				state.volumes.filter((v) => (!name || v.name === name) && (!reg || v.region === reg)).map(volumeView)
+			);
 		})
 		.on('POST', '/v2/volumes', (req) => {
 			const b = req.body as { name: string; region: string; size_gigabytes: number; tags?: string[] };
 			if (state.volumes.some((v) => v.name === b.name && v.region === b.region))
 				return err(409, 'conflict', 'a volume with that name already exists');
-			const v: Volume = { id: crypto.randomUUID(), name: b.name, region: b.region, size: b.size_gigabytes, tags: b.tags ?? [], created: Date.now(), droplets: [] };
+			const v: Volume = {
+				id: crypto.randomUUID(),
+				name: b.name,
+				region: b.region,
+				size: b.size_gigabytes,
+				tags: b.tags ?? [],
+				created: Date.now(),
+				droplets: []
+			};
 			state.volumes.push(v);
 			return { status: 201, body: { volume: volumeView(v) } };
 		})
 		.on('GET', '/v2/volumes/:id', (req) => {
 			const v = state.volumes.find((x) => x.id === req.params[0]);
-			return v ? { status: 200, body: { volume: volumeView(v) } } : err(404, 'not_found', 'The resource you were accessing could not be found.');
+			return v
+				? { status: 200, body: { volume: volumeView(v) } }
+				: err(404, 'not_found', 'The resource you were accessing could not be found.');
 		})
 		.on('DELETE', '/v2/volumes/:id', (req) => {
 			const v = state.volumes.find((x) => x.id === req.params[0]);
@@ -278,41 +359,93 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 		})
 		.on('GET', '/v2/firewalls', (req) => page(req, 'firewalls', state.firewalls.map(firewallView)))
 		.on('POST', '/v2/firewalls', (req) => {
-			const b = req.body as { name: string; tags?: string[]; droplet_ids?: number[]; inbound_rules?: unknown[]; outbound_rules?: unknown[] };
-			const f: Firewall = { id: crypto.randomUUID(), name: b.name, tags: b.tags ?? [], droplet_ids: b.droplet_ids ?? [], inbound: b.inbound_rules ?? [], outbound: b.outbound_rules ?? [], created: Date.now() };
+			const b = req.body as {
+				name: string;
+				tags?: string[];
+				droplet_ids?: number[];
+				inbound_rules?: unknown[];
+				outbound_rules?: unknown[];
+			};
+			const f: Firewall = {
+				id: crypto.randomUUID(),
+				name: b.name,
+				tags: b.tags ?? [],
+				droplet_ids: b.droplet_ids ?? [],
+				inbound: b.inbound_rules ?? [],
+				outbound: b.outbound_rules ?? [],
+				created: Date.now()
+			};
 			state.firewalls.push(f);
 			return { status: 202, body: { firewall: firewallView(f) } };
 		})
 		.on('GET', '/v2/firewalls/:id', (req) => {
 			const f = state.firewalls.find((x) => x.id === req.params[0]);
-			return f ? { status: 200, body: { firewall: firewallView(f) } } : err(404, 'not_found', 'The resource you were accessing could not be found.');
+			return f
+				? { status: 200, body: { firewall: firewallView(f) } }
+				: err(404, 'not_found', 'The resource you were accessing could not be found.');
 		})
 		.on('DELETE', '/v2/firewalls/:id', (req) => {
 			const n = state.firewalls.length;
 			state.firewalls = state.firewalls.filter((x) => x.id !== req.params[0]);
-			return n === state.firewalls.length ? err(404, 'not_found', 'The resource you were accessing could not be found.') : { status: 204 };
+			return n === state.firewalls.length
+				? err(404, 'not_found', 'The resource you were accessing could not be found.')
+				: { status: 204 };
 		})
 		.on('GET', '/v2/droplets', (req) => {
 			const name = req.query.get('name');
-			return page(req, 'droplets', state.droplets.filter((d) => tagged(d.tags, req) && (!name || d.name === name)).map(dropletView));
+			return page(
+				req,
+				'droplets',
+				state.droplets.filter((d) => tagged(d.tags, req) && (!name || d.name === name)).map(dropletView)
+			);
 		})
 		.on('POST', '/v2/droplets', (req) => {
-			const b = req.body as { name: string; region: string; size: string; image: number | string; tags?: string[]; volumes?: string[]; user_data?: string };
+			const b = req.body as {
+				name: string;
+				region: string;
+				size: string;
+				image: number | string;
+				tags?: string[];
+				volumes?: string[];
+				user_data?: string;
+			};
 			if (state.droplets.length >= dropletLimit) return digitalOceanDialect.quota;
 			const image = state.images.find((i) => String(i.id) === String(b.image));
 			if (!image) return err(422, 'unprocessable_entity', 'You specified an invalid image for Droplet creation.');
 			if (Date.now() - image.created < importMs) return err(422, 'unprocessable_entity', 'Image is not yet available.');
-			if (image.region !== b.region) return err(422, 'unprocessable_entity', 'Image is not available in the selected region.');
+			if (image.region !== b.region)
+				return err(422, 'unprocessable_entity', 'Image is not available in the selected region.');
 			if ((b.user_data ?? '').length > 64 * 1024) return err(422, 'unprocessable_entity', 'user_data exceeds 64 KiB');
 			const id = nextId++;
-			const d: Droplet = { id, name: b.name, region: b.region, size: b.size, image: image.id, tags: b.tags ?? [], volumes: b.volumes ?? [], created: Date.now(), userData: b.user_data ?? '', ip: `203.0.113.${(id % 200) + 20}` };
+			const d: Droplet = {
+				id,
+				name: b.name,
+				region: b.region,
+				size: b.size,
+				image: image.id,
+				tags: b.tags ?? [],
+				volumes: b.volumes ?? [],
+				created: Date.now(),
+				userData: b.user_data ?? '',
+				ip: `203.0.113.${(id % 200) + 20}`
+			};
 			for (const vid of d.volumes) state.volumes.find((v) => v.id === vid)?.droplets.push(id);
 			state.droplets.push(d);
-			return { status: 202, body: { droplet: dropletView(d), links: { actions: [{ id: nextId++, rel: 'create', href: `https://api.digitalocean.com/v2/actions/${nextId}` }] } } };
+			return {
+				status: 202,
+				body: {
+					droplet: dropletView(d),
+					links: {
+						actions: [{ id: nextId++, rel: 'create', href: `https://api.digitalocean.com/v2/actions/${nextId}` }]
+					}
+				}
+			};
 		})
 		.on('GET', '/v2/droplets/:id', (req) => {
 			const d = state.droplets.find((x) => String(x.id) === req.params[0]);
-			return d ? { status: 200, body: { droplet: dropletView(d) } } : err(404, 'not_found', 'The resource you were accessing could not be found.');
+			return d
+				? { status: 200, body: { droplet: dropletView(d) } }
+				: err(404, 'not_found', 'The resource you were accessing could not be found.');
 		})
 		.on('DELETE', '/v2/droplets/:id', (req) => {
 			const d = state.droplets.find((x) => String(x.id) === req.params[0]);
@@ -324,22 +457,32 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 		.on('GET', '/v2/monitoring/metrics/droplet/cpu', (req) => metrics(req, 'mode'))
 		.on('GET', '/v2/monitoring/metrics/droplet/bandwidth', (req) => metrics(req, 'direction'))
 		.on('GET', '/v2/domains', (req) =>
-			page(req, 'domains', [...state.domains.keys()].map((name) => ({ name, ttl: 1800, zone_file: null })))
+			page(
+				req,
+				'domains',
+				[...state.domains.keys()].map((name) => ({ name, ttl: 1800, zone_file: null }))
+			)
 		)
 		.on('GET', '/v2/domains/:d/records', (req) => {
 			const recs = state.domains.get(req.params[0]!);
 			if (!recs) return err(404, 'not_found', 'The resource you were accessing could not be found.');
 			const name = req.query.get('name');
 			const type = req.query.get('type');
-			const rel = (n: string) => (name ? (name === req.params[0] ? '@' : name.slice(0, -(req.params[0]!.length + 1))) : n);
-			return page(req, 'domain_records', recs.filter((r) => (!name || r.name === rel(r.name)) && (!type || r.type === type)));
+			const rel = (n: string) =>
+				name ? (name === req.params[0] ? '@' : name.slice(0, -(req.params[0]!.length + 1))) : n;
+			return page(
+				req,
+				'domain_records',
+				recs.filter((r) => (!name || r.name === rel(r.name)) && (!type || r.type === type))
+			);
 		})
 		.on('POST', '/v2/domains/:d/records', (req) => {
 			const recs = state.domains.get(req.params[0]!);
 			if (!recs) return err(404, 'not_found', 'The resource you were accessing could not be found.');
 			const b = req.body as DnsRecord;
 			const rec = { ...dnsRecord(b), id: nextId++ };
-			if (rec.type === 'CNAME' && recs.some((r) => r.name === rec.name)) return err(422, 'unprocessable_entity', 'CNAME records cannot share a name with other records.');
+			if (rec.type === 'CNAME' && recs.some((r) => r.name === rec.name))
+				return err(422, 'unprocessable_entity', 'CNAME records cannot share a name with other records.');
 			recs.push(rec);
 			return { status: 201, body: { domain_record: rec } };
 		})
@@ -365,7 +508,13 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 		for (let t = start, n = 0; t <= end && n < 200; t += 60, n++) values.push([t, String(5 + ((t / 60) % 7))]);
 		return {
 			status: 200,
-			body: { status: 'success', data: { resultType: 'matrix', result: [{ metric: { host_id: req.query.get('host_id'), [key]: 'user' }, values }] } }
+			body: {
+				status: 'success',
+				data: {
+					resultType: 'matrix',
+					result: [{ metric: { host_id: req.query.get('host_id'), [key]: 'user' }, values }]
+				}
+			}
 		};
 	}
 
@@ -373,11 +522,18 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 		api,
 		state,
 		lookup(fqdn: string, type: string) {
-			const zone = [...state.domains.keys()].filter((z) => fqdn === z || fqdn.endsWith('.' + z)).sort((a, b) => b.length - a.length)[0];
+			const zone = [...state.domains.keys()]
+				.filter((z) => fqdn === z || fqdn.endsWith('.' + z))
+				.sort((a, b) => b.length - a.length)[0];
 			if (!zone) return undefined;
 			const rel = fqdn === zone ? '@' : fqdn.slice(0, -(zone.length + 1));
 			const recs = state.domains.get(zone)!.filter((r) => r.name === rel && r.type === type);
-			const value = (r: DnsRecord) => (r.type === 'TXT' ? `"${r.data}"` : r.type === 'CAA' ? `${r.flags ?? 0} ${r.tag ?? 'issue'} "${r.data}"` : r.data);
+			const value = (r: DnsRecord) =>
+				r.type === 'TXT'
+					? `"${r.data}"`
+					: r.type === 'CAA'
+						? `${r.flags ?? 0} ${r.tag ?? 'issue'} "${r.data}"`
+						: r.data;
 			return recs.length ? { values: recs.map(value), ttl: recs[0]!.ttl } : undefined;
 		},
 		/** Adds a domain as if the person had added it in DigitalOcean's control panel. */

@@ -11,9 +11,36 @@ import { here } from '../specs/extract.ts';
 import { matchesSelector, type LabelMap } from './labels.ts';
 
 const LOCATIONS = [
-	{ id: 1, name: 'fsn1', description: 'Falkenstein DC Park 1', country: 'DE', city: 'Falkenstein', latitude: 50.47612, longitude: 12.370071, network_zone: 'eu-central' },
-	{ id: 2, name: 'nbg1', description: 'Nuremberg DC Park 1', country: 'DE', city: 'Nuremberg', latitude: 49.452102, longitude: 11.076665, network_zone: 'eu-central' },
-	{ id: 3, name: 'hel1', description: 'Helsinki DC Park 1', country: 'FI', city: 'Helsinki', latitude: 60.169855, longitude: 24.938379, network_zone: 'eu-central' }
+	{
+		id: 1,
+		name: 'fsn1',
+		description: 'Falkenstein DC Park 1',
+		country: 'DE',
+		city: 'Falkenstein',
+		latitude: 50.47612,
+		longitude: 12.370071,
+		network_zone: 'eu-central'
+	},
+	{
+		id: 2,
+		name: 'nbg1',
+		description: 'Nuremberg DC Park 1',
+		country: 'DE',
+		city: 'Nuremberg',
+		latitude: 49.452102,
+		longitude: 11.076665,
+		network_zone: 'eu-central'
+	},
+	{
+		id: 3,
+		name: 'hel1',
+		description: 'Helsinki DC Park 1',
+		country: 'FI',
+		city: 'Helsinki',
+		latitude: 60.169855,
+		longitude: 24.938379,
+		network_zone: 'eu-central'
+	}
 ];
 const TYPES = [
 	{ id: 104, name: 'cx22', cores: 2, memory: 4, disk: 40, architecture: 'x86', monthly: '4.5100000000' },
@@ -39,8 +66,16 @@ export const hetznerDialect: Dialect = {
 
 function hetznerCode(code: string): string {
 	return (
-		{ unauthorized: 'unauthorized', rate_limit_exceeded: 'rate_limit_exceeded', unavailable: 'unavailable', not_found: 'not_found', invalid_input: 'invalid_input' } as Record<string, string>
-	)[code] ?? code;
+		(
+			{
+				unauthorized: 'unauthorized',
+				rate_limit_exceeded: 'rate_limit_exceeded',
+				unavailable: 'unavailable',
+				not_found: 'not_found',
+				invalid_input: 'invalid_input'
+			} as Record<string, string>
+		)[code] ?? code
+	);
 }
 
 let cachedValidator: SpecValidator | undefined;
@@ -49,14 +84,73 @@ export function hetznerValidator(): SpecValidator {
 	return cachedValidator;
 }
 
-interface Action { id: number; command: string; resources: { id: number; type: string }[]; started: number; doneAt: number }
-interface Server { id: number; name: string; type: string; location: string; image: number; labels: LabelMap; volumes: number[]; firewalls: number[]; created: number; userData: string; powersOffAt?: number; ip: string }
-interface Image { id: number; description: string; labels: LabelMap; created: number; readyAt: number; fromServer: { id: number; name: string } }
-interface Key { id: number; name: string; public_key: string; labels: LabelMap; created: number }
-interface Volume { id: number; name: string; size: number; location: string; labels: LabelMap; server: number | null; created: number }
-interface Firewall { id: number; name: string; labels: LabelMap; rules: unknown[]; created: number; servers: number[] }
-interface RRSet { name: string; type: string; ttl: number | null; records: { value: string; comment?: string }[]; labels: LabelMap }
-interface Zone { id: number; name: string; ttl: number; created: number; rrsets: RRSet[] }
+interface Action {
+	id: number;
+	command: string;
+	resources: { id: number; type: string }[];
+	started: number;
+	doneAt: number;
+}
+interface Server {
+	id: number;
+	name: string;
+	type: string;
+	location: string;
+	image: number;
+	labels: LabelMap;
+	volumes: number[];
+	firewalls: number[];
+	created: number;
+	userData: string;
+	powersOffAt?: number;
+	ip: string;
+}
+interface Image {
+	id: number;
+	description: string;
+	labels: LabelMap;
+	created: number;
+	readyAt: number;
+	fromServer: { id: number; name: string };
+}
+interface Key {
+	id: number;
+	name: string;
+	public_key: string;
+	labels: LabelMap;
+	created: number;
+}
+interface Volume {
+	id: number;
+	name: string;
+	size: number;
+	location: string;
+	labels: LabelMap;
+	server: number | null;
+	created: number;
+}
+interface Firewall {
+	id: number;
+	name: string;
+	labels: LabelMap;
+	rules: unknown[];
+	created: number;
+	servers: number[];
+}
+interface RRSet {
+	name: string;
+	type: string;
+	ttl: number | null;
+	records: { value: string; comment?: string }[];
+	labels: LabelMap;
+}
+interface Zone {
+	id: number;
+	name: string;
+	ttl: number;
+	created: number;
+	rrsets: RRSet[];
+}
 
 export interface HetznerFakeOptions {
 	tokens?: string[];
@@ -96,7 +190,10 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 		zones: [] as Zone[]
 	};
 	const now = () => Date.now();
-	const err = (status: number, code: string, message: string): FakeResponse => ({ status, body: { error: { code, message, details: {} } } });
+	const err = (status: number, code: string, message: string): FakeResponse => ({
+		status,
+		body: { error: { code, message, details: {} } }
+	});
 	const notFound = () => err(404, 'not_found', 'resource not found');
 	const location = (name: string) => LOCATIONS.find((l) => l.name === name) ?? LOCATIONS[0]!;
 	const action = (command: string, resources: { id: number; type: string }[], ms = actionMs): Action => {
@@ -106,7 +203,16 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 	};
 	const actionView = (a: Action) => {
 		const done = now() >= a.doneAt;
-		return { id: a.id, command: a.command, status: done ? 'success' : 'running', progress: done ? 100 : 50, started: iso(a.started), finished: done ? iso(a.doneAt) : null, resources: a.resources, error: null };
+		return {
+			id: a.id,
+			command: a.command,
+			status: done ? 'success' : 'running',
+			progress: done ? 100 : 50,
+			started: iso(a.started),
+			finished: done ? iso(a.doneAt) : null,
+			resources: a.resources,
+			error: null
+		};
 	};
 	const pagination = (req: FakeRequest, items: unknown[]) => {
 		const per = Math.min(50, Number(req.query.get('per_page') ?? 25));
@@ -114,7 +220,16 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 		const last = Math.max(1, Math.ceil(items.length / per));
 		return {
 			items: items.slice((p - 1) * per, p * per),
-			meta: { pagination: { page: p, per_page: per, previous_page: p > 1 ? p - 1 : null, next_page: p < last ? p + 1 : null, last_page: last, total_entries: items.length } }
+			meta: {
+				pagination: {
+					page: p,
+					per_page: per,
+					previous_page: p > 1 ? p - 1 : null,
+					next_page: p < last ? p + 1 : null,
+					last_page: last,
+					total_entries: items.length
+				}
+			}
 		};
 	};
 	const list = (req: FakeRequest, key: string, items: unknown[]): FakeResponse => {
@@ -173,7 +288,26 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 	const systemImageView = (id: number) => {
 		const s = SYSTEM_IMAGES.find((x) => x.id === id);
 		if (!s) return imageView(state.images.find((x) => x.id === id)!);
-		return { id: s.id, type: 'system', status: 'available', name: s.name, description: 'Ubuntu 24.04', image_size: null, disk_size: 5, created: '2024-04-25T00:00:00Z', created_from: null, bound_to: null, os_flavor: s.flavor, os_version: s.version, rapid_deploy: true, protection: { delete: false }, deprecated: null, deleted: null, labels: {}, architecture: 'x86' };
+		return {
+			id: s.id,
+			type: 'system',
+			status: 'available',
+			name: s.name,
+			description: 'Ubuntu 24.04',
+			image_size: null,
+			disk_size: 5,
+			created: '2024-04-25T00:00:00Z',
+			created_from: null,
+			bound_to: null,
+			os_flavor: s.flavor,
+			os_version: s.version,
+			rapid_deploy: true,
+			protection: { delete: false },
+			deprecated: null,
+			deleted: null,
+			labels: {},
+			architecture: 'x86'
+		};
 	};
 	const status = (s: Server) => {
 		const t = now();
@@ -190,14 +324,26 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 			status: status(s),
 			created: iso(s.created),
 			public_net: {
-				ipv4: booted ? { id: s.id + 1, ip: s.ip, blocked: false, dns_ptr: `static.${s.ip}.clients.your-server.de` } : null,
+				ipv4: booted
+					? { id: s.id + 1, ip: s.ip, blocked: false, dns_ptr: `static.${s.ip}.clients.your-server.de` }
+					: null,
 				ipv6: null,
 				floating_ips: [],
 				firewalls: s.firewalls.map((id) => ({ id, status: 'applied' }))
 			},
 			private_net: [],
 			server_type: typeView(s.type),
-			datacenter: { id: loc.id, name: `${loc.name}-dc14`, description: `${loc.description} DC14`, location: loc, server_types: { supported: TYPES.map((t) => t.id), available: TYPES.map((t) => t.id), available_for_migration: [] } },
+			datacenter: {
+				id: loc.id,
+				name: `${loc.name}-dc14`,
+				description: `${loc.description} DC14`,
+				location: loc,
+				server_types: {
+					supported: TYPES.map((t) => t.id),
+					available: TYPES.map((t) => t.id),
+					available_for_migration: []
+				}
+			},
 			image: systemImageView(s.image),
 			iso: null,
 			rescue_enabled: false,
@@ -235,9 +381,25 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 		rules: f.rules,
 		applied_to: f.servers.map((id) => ({ type: 'server', server: { id } }))
 	});
-	const keyView = (k: Key) => ({ id: k.id, name: k.name, fingerprint: fingerprint(k.public_key), public_key: k.public_key, labels: k.labels, created: iso(k.created) });
+	const keyView = (k: Key) => ({
+		id: k.id,
+		name: k.name,
+		fingerprint: fingerprint(k.public_key),
+		public_key: k.public_key,
+		labels: k.labels,
+		created: iso(k.created)
+	});
 	const zone = (idOrName: string) => state.zones.find((z) => String(z.id) === idOrName || z.name === idOrName);
-	const rrsetView = (z: Zone, r: RRSet) => ({ id: `${r.name}/${r.type}`, name: r.name, type: r.type, ttl: r.ttl, labels: r.labels, protection: { change: false }, records: r.records, zone: z.id });
+	const rrsetView = (z: Zone, r: RRSet) => ({
+		id: `${r.name}/${r.type}`,
+		name: r.name,
+		type: r.type,
+		ttl: r.ttl,
+		labels: r.labels,
+		protection: { change: false },
+		records: r.records,
+		zone: z.id
+	});
 	const zoneView = (z: Zone) => ({
 		id: z.id,
 		name: z.name,
@@ -249,7 +411,12 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 		status: 'ok',
 		record_count: z.rrsets.reduce((n, r) => n + r.records.length, 0),
 		registrar: 'other',
-		authoritative_nameservers: { assigned: ['hydrogen.ns.hetzner.com.', 'oxygen.ns.hetzner.com.', 'helium.ns.hetzner.de.'], delegated: [], delegation_last_check: null, delegation_status: 'unknown' }
+		authoritative_nameservers: {
+			assigned: ['hydrogen.ns.hetzner.com.', 'oxygen.ns.hetzner.com.', 'helium.ns.hetzner.de.'],
+			delegated: [],
+			delegation_last_check: null,
+			delegation_status: 'unknown'
+		}
 	});
 	const selectorError = (req: FakeRequest): FakeResponse | undefined => {
 		const s = req.query.get('label_selector');
@@ -262,12 +429,34 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 		}
 	};
 	const validLabels = (labels: LabelMap | undefined) =>
-		Object.entries(labels ?? {}).every(([k, v]) => /^([a-z0-9.-]+\/)?[A-Za-z0-9]([\w.-]{0,61}[A-Za-z0-9])?$/.test(k) && /^([A-Za-z0-9]([\w.-]{0,61}[A-Za-z0-9])?)?$/.test(v));
+		Object.entries(labels ?? {}).every(
+			([k, v]) =>
+				/^([a-z0-9.-]+\/)?[A-Za-z0-9]([\w.-]{0,61}[A-Za-z0-9])?$/.test(k) &&
+				/^([A-Za-z0-9]([\w.-]{0,61}[A-Za-z0-9])?)?$/.test(v)
+		);
 
 	api
 		.on('GET', '/v1/locations', (req) => list(req, 'locations', LOCATIONS))
-		.on('GET', '/v1/server_types', (req) => list(req, 'server_types', TYPES.map((t) => typeView(t.name))))
-		.on('GET', '/v1/images', (req) => selectorError(req) ?? list(req, 'images', select(req, state.images.map((i) => ({ ...i, name: undefined }))).filter((i) => !req.query.get('type') || req.query.get('type') === 'snapshot').map((i) => imageView(i as Image))))
+		.on('GET', '/v1/server_types', (req) =>
+			list(
+				req,
+				'server_types',
+				TYPES.map((t) => typeView(t.name))
+			)
+		)
+		.on(
+			'GET',
+			'/v1/images',
+			(req) =>
+				selectorError(req) ??
+				list(
+					req,
+					'images',
+					select(req, state.images)
+						.filter(() => !req.query.get('type') || req.query.get('type') === 'snapshot')
+						.map(imageView)
+				)
+		)
 		.on('GET', '/v1/images/:id', (req) => {
 			const i = state.images.find((x) => String(x.id) === req.params[0]);
 			return i ? { status: 200, body: { image: imageView(i) } } : notFound();
@@ -277,12 +466,18 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 			state.images = state.images.filter((x) => String(x.id) !== req.params[0]);
 			return n === state.images.length ? notFound() : { status: 204 };
 		})
-		.on('GET', '/v1/ssh_keys', (req) => selectorError(req) ?? list(req, 'ssh_keys', select(req, state.keys).map(keyView)))
+		.on(
+			'GET',
+			'/v1/ssh_keys',
+			(req) => selectorError(req) ?? list(req, 'ssh_keys', select(req, state.keys).map(keyView))
+		)
 		.on('POST', '/v1/ssh_keys', (req) => {
 			const b = req.body as { name: string; public_key: string; labels?: LabelMap };
 			if (!validLabels(b.labels)) return err(400, 'invalid_input', 'invalid input in field labels');
-			if (state.keys.some((k) => k.name === b.name)) return err(409, 'uniqueness_error', 'SSH key with the same name already exists');
-			if (state.keys.some((k) => k.public_key === b.public_key)) return err(409, 'uniqueness_error', 'SSH key with the same fingerprint already exists');
+			if (state.keys.some((k) => k.name === b.name))
+				return err(409, 'uniqueness_error', 'SSH key with the same name already exists');
+			if (state.keys.some((k) => k.public_key === b.public_key))
+				return err(409, 'uniqueness_error', 'SSH key with the same fingerprint already exists');
 			const k: Key = { id: nextId++, name: b.name, public_key: b.public_key, labels: b.labels ?? {}, created: now() };
 			state.keys.push(k);
 			return { status: 201, body: { ssh_key: keyView(k) } };
@@ -292,13 +487,26 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 			state.keys = state.keys.filter((x) => String(x.id) !== req.params[0]);
 			return n === state.keys.length ? notFound() : { status: 204 };
 		})
-		.on('GET', '/v1/volumes', (req) => selectorError(req) ?? list(req, 'volumes', select(req, state.volumes).map(volumeView)))
+		.on(
+			'GET',
+			'/v1/volumes',
+			(req) => selectorError(req) ?? list(req, 'volumes', select(req, state.volumes).map(volumeView))
+		)
 		.on('POST', '/v1/volumes', (req) => {
 			const b = req.body as { name: string; size: number; location?: string; labels?: LabelMap; format?: string };
 			if (!validLabels(b.labels)) return err(400, 'invalid_input', 'invalid input in field labels');
-			if (state.volumes.some((v) => v.name === b.name)) return err(409, 'uniqueness_error', 'volume name is already used');
+			if (state.volumes.some((v) => v.name === b.name))
+				return err(409, 'uniqueness_error', 'volume name is already used');
 			if (b.size < 10) return err(400, 'invalid_input', 'size must be at least 10');
-			const v: Volume = { id: nextId++, name: b.name, size: b.size, location: b.location ?? 'fsn1', labels: b.labels ?? {}, server: null, created: now() };
+			const v: Volume = {
+				id: nextId++,
+				name: b.name,
+				size: b.size,
+				location: b.location ?? 'fsn1',
+				labels: b.labels ?? {},
+				server: null,
+				created: now()
+			};
 			state.volumes.push(v);
 			const a = action('create_volume', [{ id: v.id, type: 'volume' }]);
 			return { status: 201, body: { volume: volumeView(v), action: actionView(a), next_actions: [] } };
@@ -314,12 +522,23 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 			state.volumes = state.volumes.filter((x) => x !== v);
 			return { status: 204 };
 		})
-		.on('GET', '/v1/firewalls', (req) => selectorError(req) ?? list(req, 'firewalls', select(req, state.firewalls).map(firewallView)))
+		.on(
+			'GET',
+			'/v1/firewalls',
+			(req) => selectorError(req) ?? list(req, 'firewalls', select(req, state.firewalls).map(firewallView))
+		)
 		.on('POST', '/v1/firewalls', (req) => {
 			const b = req.body as { name: string; labels?: LabelMap; rules?: unknown[] };
 			if (!validLabels(b.labels)) return err(400, 'invalid_input', 'invalid input in field labels');
-			if (state.firewalls.some((f) => f.name === b.name)) return err(409, 'uniqueness_error', 'firewall name is already used');
-			const rules = (b.rules ?? []).map((r) => ({ description: null, port: null, source_ips: [], destination_ips: [], ...(r as object) }));
+			if (state.firewalls.some((f) => f.name === b.name))
+				return err(409, 'uniqueness_error', 'firewall name is already used');
+			const rules = (b.rules ?? []).map((r) => ({
+				description: null,
+				port: null,
+				source_ips: [],
+				destination_ips: [],
+				...(r as object)
+			}));
 			const f: Firewall = { id: nextId++, name: b.name, labels: b.labels ?? {}, rules, created: now(), servers: [] };
 			state.firewalls.push(f);
 			return { status: 201, body: { firewall: firewallView(f), actions: [] } };
@@ -327,15 +546,32 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 		.on('DELETE', '/v1/firewalls/:id', (req) => {
 			const f = state.firewalls.find((x) => String(x.id) === req.params[0]);
 			if (!f) return notFound();
-			if (state.servers.some((s) => s.firewalls.includes(f.id))) return err(422, 'resource_in_use', 'firewall is still applied to a server');
+			if (state.servers.some((s) => s.firewalls.includes(f.id)))
+				return err(422, 'resource_in_use', 'firewall is still applied to a server');
 			state.firewalls = state.firewalls.filter((x) => x !== f);
 			return { status: 204 };
 		})
-		.on('GET', '/v1/servers', (req) => selectorError(req) ?? list(req, 'servers', select(req, state.servers).map(serverView)))
+		.on(
+			'GET',
+			'/v1/servers',
+			(req) => selectorError(req) ?? list(req, 'servers', select(req, state.servers).map(serverView))
+		)
 		.on('POST', '/v1/servers', (req) => {
-			const b = req.body as { name: string; server_type: string; location?: string; image: string; user_data?: string; labels?: LabelMap; volumes?: number[]; firewalls?: { firewall: number }[]; ssh_keys?: string[]; automount?: boolean };
+			const b = req.body as {
+				name: string;
+				server_type: string;
+				location?: string;
+				image: string;
+				user_data?: string;
+				labels?: LabelMap;
+				volumes?: number[];
+				firewalls?: { firewall: number }[];
+				ssh_keys?: string[];
+				automount?: boolean;
+			};
 			if (!validLabels(b.labels)) return err(400, 'invalid_input', 'invalid input in field labels');
-			if (state.servers.some((s) => s.name === b.name)) return err(409, 'uniqueness_error', 'server name is already used');
+			if (state.servers.some((s) => s.name === b.name))
+				return err(409, 'uniqueness_error', 'server name is already used');
 			if (state.servers.length >= serverLimit) return hetznerDialect.quota;
 			if ((b.user_data ?? '').length > 32 * 1024) return err(400, 'invalid_input', 'user_data is limited to 32KiB');
 			if (!TYPES.some((t) => t.name === b.server_type)) return err(400, 'invalid_input', 'unknown server type');
@@ -350,18 +586,37 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 				if (v.location !== loc) return err(400, 'invalid_input', 'volume is in another location');
 				if (v.server !== null) return err(423, 'locked', 'volume is already attached');
 			}
-			for (const f of b.firewalls ?? []) if (!state.firewalls.some((x) => x.id === f.firewall)) return err(400, 'invalid_input', 'firewall not found');
+			for (const f of b.firewalls ?? [])
+				if (!state.firewalls.some((x) => x.id === f.firewall)) return err(400, 'invalid_input', 'firewall not found');
 			const id = nextId++;
 			const userData = b.user_data ?? '';
 			// cloud-init that ends by powering off (power_state, or a sysrq "o"): the builder's disk-write-then-poweroff.
-			const poweroff = /^#cloud-config/.test(userData) && /power_state:\s*\n\s+mode:\s*poweroff|echo o > \/proc\/sysrq-trigger/.test(userData);
-			const s: Server = { id, name: b.name, type: b.server_type, location: loc, image: sys?.id ?? snap!.id, labels: b.labels ?? {}, volumes: b.volumes ?? [], firewalls: (b.firewalls ?? []).map((f) => f.firewall), created: now(), userData, ip: `198.51.100.${(id % 200) + 20}`, powersOffAt: poweroff ? now() + bootMs + builderMs : undefined };
+			const poweroff =
+				/^#cloud-config/.test(userData) &&
+				/power_state:\s*\n\s+mode:\s*poweroff|echo o > \/proc\/sysrq-trigger/.test(userData);
+			const s: Server = {
+				id,
+				name: b.name,
+				type: b.server_type,
+				location: loc,
+				image: sys?.id ?? snap!.id,
+				labels: b.labels ?? {},
+				volumes: b.volumes ?? [],
+				firewalls: (b.firewalls ?? []).map((f) => f.firewall),
+				created: now(),
+				userData,
+				ip: `198.51.100.${(id % 200) + 20}`,
+				powersOffAt: poweroff ? now() + bootMs + builderMs : undefined
+			};
 			for (const vid of s.volumes) state.volumes.find((v) => v.id === vid)!.server = id;
 			for (const fid of s.firewalls) state.firewalls.find((f) => f.id === fid)!.servers.push(id);
 			state.servers.push(s);
 			const a = action('create_server', [{ id, type: 'server' }], bootMs);
 			const start = action('start_server', [{ id, type: 'server' }], bootMs);
-			return { status: 201, body: { server: serverView(s), action: actionView(a), next_actions: [actionView(start)], root_password: null } };
+			return {
+				status: 201,
+				body: { server: serverView(s), action: actionView(a), next_actions: [actionView(start)], root_password: null }
+			};
 		})
 		.on('GET', '/v1/servers/:id', (req) => {
 			const s = state.servers.find((x) => String(x.id) === req.params[0]);
@@ -380,9 +635,23 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 			if (!s) return notFound();
 			const b = (req.body ?? {}) as { description?: string; labels?: LabelMap; type?: string };
 			if (!validLabels(b.labels)) return err(400, 'invalid_input', 'invalid input in field labels');
-			const i: Image = { id: nextId++, description: b.description ?? '', labels: b.labels ?? {}, created: now(), readyAt: now() + snapshotMs, fromServer: { id: s.id, name: s.name } };
+			const i: Image = {
+				id: nextId++,
+				description: b.description ?? '',
+				labels: b.labels ?? {},
+				created: now(),
+				readyAt: now() + snapshotMs,
+				fromServer: { id: s.id, name: s.name }
+			};
 			state.images.push(i);
-			const a = action('create_image', [{ id: s.id, type: 'server' }, { id: i.id, type: 'image' }], snapshotMs);
+			const a = action(
+				'create_image',
+				[
+					{ id: s.id, type: 'server' },
+					{ id: i.id, type: 'image' }
+				],
+				snapshotMs
+			);
 			return { status: 201, body: { image: imageView(i), action: actionView(a) } };
 		})
 		.on('GET', '/v1/servers/:id/metrics', (req) => {
@@ -392,8 +661,23 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 			const end = Date.parse(req.query.get('end') ?? '');
 			if (Number.isNaN(start) || Number.isNaN(end)) return err(400, 'invalid_input', 'start and end are required');
 			const values: [number, string][] = [];
-			for (let t = start / 1000, n = 0; t <= end / 1000 && n < 200; t += 60, n++) values.push([t, String(3 + (t / 60) % 5)]);
-			return { status: 200, body: { metrics: { start: iso(start), end: iso(end), step: 60, time_series: { cpu: { values }, 'network.0.bandwidth.in': { values }, 'network.0.bandwidth.out': { values } } } } };
+			for (let t = start / 1000, n = 0; t <= end / 1000 && n < 200; t += 60, n++)
+				values.push([t, String(3 + ((t / 60) % 5))]);
+			return {
+				status: 200,
+				body: {
+					metrics: {
+						start: iso(start),
+						end: iso(end),
+						step: 60,
+						time_series: {
+							cpu: { values },
+							'network.0.bandwidth.in': { values },
+							'network.0.bandwidth.out': { values }
+						}
+					}
+				}
+			};
 		})
 		.on('GET', '/v1/actions/:id', (req) => {
 			const a = state.actions.find((x) => String(x.id) === req.params[0]);
@@ -408,19 +692,30 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 			if (!z) return notFound();
 			const name = req.query.get('name');
 			const types = req.query.getAll('type');
-			return list(req, 'rrsets', z.rrsets.filter((r) => (!name || r.name === name) && (!types.length || types.includes(r.type))).map((r) => rrsetView(z, r)));
+			return list(
+				req,
+				'rrsets',
+				z.rrsets
+					.filter((r) => (!name || r.name === name) && (!types.length || types.includes(r.type)))
+					.map((r) => rrsetView(z, r))
+			);
 		})
 		.on('POST', '/v1/zones/:zone/rrsets', (req) => {
 			const z = zone(req.params[0]!);
 			if (!z) return notFound();
 			const b = req.body as RRSet;
-			if (z.rrsets.some((r) => r.name === b.name && r.type === b.type)) return err(409, 'uniqueness_error', 'rrset already exists');
-			if (b.type === 'CNAME' && z.rrsets.some((r) => r.name === b.name)) return err(422, 'invalid_input', 'CNAME must be the only rrset at a name');
+			if (z.rrsets.some((r) => r.name === b.name && r.type === b.type))
+				return err(409, 'uniqueness_error', 'rrset already exists');
+			if (b.type === 'CNAME' && z.rrsets.some((r) => r.name === b.name))
+				return err(422, 'invalid_input', 'CNAME must be the only rrset at a name');
 			const bad = checkValues(b.type, b.records);
 			if (bad) return err(400, 'invalid_input', bad);
 			const r: RRSet = { name: b.name, type: b.type, ttl: b.ttl ?? null, records: b.records, labels: b.labels ?? {} };
 			z.rrsets.push(r);
-			return { status: 201, body: { rrset: rrsetView(z, r), action: actionView(action('create_rrset', [{ id: z.id, type: 'zone' }])) } };
+			return {
+				status: 201,
+				body: { rrset: rrsetView(z, r), action: actionView(action('create_rrset', [{ id: z.id, type: 'zone' }])) }
+			};
 		})
 		.on('GET', '/v1/zones/:zone/rrsets/:name/:type', (req) => {
 			const z = zone(req.params[0]!);
@@ -456,7 +751,9 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 		api,
 		state,
 		lookup(fqdn: string, type: string) {
-			const z = state.zones.filter((x) => fqdn === x.name || fqdn.endsWith('.' + x.name)).sort((a, b) => b.name.length - a.name.length)[0];
+			const z = state.zones
+				.filter((x) => fqdn === x.name || fqdn.endsWith('.' + x.name))
+				.sort((a, b) => b.name.length - a.name.length)[0];
 			const rel = z && (fqdn === z.name ? '@' : fqdn.slice(0, -(z.name.length + 1)));
 			const r = z?.rrsets.find((x) => x.name === rel && x.type === type);
 			return r && { values: r.records.map((x) => x.value), ttl: r.ttl ?? z!.ttl };
@@ -464,7 +761,13 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 		/** Adds a DNS zone as if the person had created it in Hetzner's console. */
 		addZone(name: string) {
 			if (!state.zones.some((z) => z.name === name))
-				state.zones.push({ id: nextId++, name, ttl: 3600, created: now(), rrsets: [{ name: '@', type: 'NS', ttl: null, labels: {}, records: [{ value: 'hydrogen.ns.hetzner.com.' }] }] });
+				state.zones.push({
+					id: nextId++,
+					name,
+					ttl: 3600,
+					created: now(),
+					rrsets: [{ name: '@', type: 'NS', ttl: null, labels: {}, records: [{ value: 'hydrogen.ns.hetzner.com.' }] }]
+				});
 		},
 		reset() {
 			for (const k of Object.keys(state) as (keyof typeof state)[]) state[k].length = 0;
@@ -487,7 +790,7 @@ function checkValues(type: string, records: { value: string }[]): string | undef
 function fingerprint(publicKey: string): string {
 	let h = 7;
 	for (const ch of publicKey) h = (h * 33 + ch.charCodeAt(0)) >>> 0;
-	return (h.toString(16).padStart(8, '0').repeat(4)).match(/../g)!.join(':');
+	return h.toString(16).padStart(8, '0').repeat(4).match(/../g)!.join(':');
 }
 
 export type HetznerFake = ReturnType<typeof createHetznerFake>;

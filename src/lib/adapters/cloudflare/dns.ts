@@ -4,7 +4,16 @@
  * proxied: the person's server terminates TLS itself.
  */
 import { ProviderError } from '../../core/errors.ts';
-import { canonicalValue, formatCaa, groupRecords, longestSuffixZone, normalizeName, parseCaa, txtPresentation, txtText } from '../../core/dns/names.ts';
+import {
+	canonicalValue,
+	formatCaa,
+	groupRecords,
+	longestSuffixZone,
+	normalizeName,
+	parseCaa,
+	txtPresentation,
+	txtText
+} from '../../core/dns/names.ts';
 import type { HttpClient } from '../../ports/http.ts';
 import type { DnsProvider, RecordSet, RecordType, Zone } from '../../ports/dns.ts';
 import { JsonApi, type RetryOptions } from '../http/chain.ts';
@@ -21,12 +30,23 @@ export interface CloudflareOptions {
 	displayName?: string;
 }
 
-interface CfRecord { id: string; name: string; type: string; content: string; ttl: number; data?: { flags: number; tag: string; value: string } }
-interface Envelope<T> { result: T; result_info?: { page: number; per_page: number; total_count: number } }
+interface CfRecord {
+	id: string;
+	name: string;
+	type: string;
+	content: string;
+	ttl: number;
+	data?: { flags: number; tag: string; value: string };
+}
+interface Envelope<T> {
+	result: T;
+	result_info?: { page: number; per_page: number; total_count: number };
+}
 
 function toValue(r: CfRecord): string {
 	if (r.type === 'CAA') return r.data ? formatCaa(r.data) : r.content;
-	if (r.type === 'TXT') return txtPresentation(txtText(r.content.startsWith('"') ? r.content : `"${r.content.replace(/"/g, '\\"')}"`));
+	if (r.type === 'TXT')
+		return txtPresentation(txtText(r.content.startsWith('"') ? r.content : `"${r.content.replace(/"/g, '\\"')}"`));
 	return r.content;
 }
 
@@ -72,15 +92,28 @@ export class CloudflareDns implements DnsProvider {
 	async verify() {
 		const { data } = await this.api.call<Envelope<{ id: string; status: string }>>('GET', '/user/tokens/verify');
 		if (data.result.status !== 'active')
-			throw new ProviderError({ code: 'unauthorized', provider: 'Cloudflare', message: `This Cloudflare token is ${data.result.status}.`, action: 'Create a new API token in Cloudflare and enter it again.' });
+			throw new ProviderError({
+				code: 'unauthorized',
+				provider: 'Cloudflare',
+				message: `This Cloudflare token is ${data.result.status}.`,
+				action: 'Create a new API token in Cloudflare and enter it again.'
+			});
 		return { account: `Cloudflare token ${data.result.id.slice(0, 8)}…` };
 	}
 
 	async findZone(fqdn: string): Promise<Zone> {
 		const zones = await this.all<{ id: string; name: string }>('/zones');
-		const zone = longestSuffixZone(fqdn, zones.map((z) => ({ id: z.id, name: normalizeName(z.name) })));
+		const zone = longestSuffixZone(
+			fqdn,
+			zones.map((z) => ({ id: z.id, name: normalizeName(z.name) }))
+		);
 		if (!zone)
-			throw new ProviderError({ code: 'not-found', provider: 'Cloudflare', message: `None of the zones this token may see holds ${normalizeName(fqdn)}.`, action: 'Add the domain to Cloudflare, or give the token access to its zone.' });
+			throw new ProviderError({
+				code: 'not-found',
+				provider: 'Cloudflare',
+				message: `None of the zones this token may see holds ${normalizeName(fqdn)}.`,
+				action: 'Add the domain to Cloudflare, or give the token access to its zone.'
+			});
 		return zone;
 	}
 
@@ -93,7 +126,9 @@ export class CloudflareDns implements DnsProvider {
 
 	async list(zone: Zone): Promise<RecordSet[]> {
 		const recs = await this.records(zone);
-		return groupRecords(recs.map((r) => ({ name: r.name, type: r.type, ttl: r.ttl === 1 ? 300 : r.ttl, value: toValue(r) })));
+		return groupRecords(
+			recs.map((r) => ({ name: r.name, type: r.type, ttl: r.ttl === 1 ? 300 : r.ttl, value: toValue(r) }))
+		);
 	}
 
 	async upsert(zone: Zone, record: RecordSet): Promise<void> {
@@ -129,6 +164,7 @@ export class CloudflareDns implements DnsProvider {
 	}
 
 	async delete(zone: Zone, name: string, type: RecordType): Promise<void> {
-		for (const r of await this.records(zone, name, type)) await this.remove(`/zones/${encodeURIComponent(zone.id)}/dns_records/${r.id}`);
+		for (const r of await this.records(zone, name, type))
+			await this.remove(`/zones/${encodeURIComponent(zone.id)}/dns_records/${r.id}`);
 	}
 }

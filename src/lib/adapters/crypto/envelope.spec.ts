@@ -99,7 +99,10 @@ describe('envelope', () => {
 				continue;
 			}
 			const code = codeOf(() => new Keyholder(prims).unlock(parsed, PASS));
-			expect(['tampered', 'wrong-passphrase', 'weak-kdf', 'unsupported-kdf', 'unsupported-version'], `byte ${i}`).toContain(code);
+			expect(
+				['tampered', 'wrong-passphrase', 'weak-kdf', 'unsupported-kdf', 'unsupported-version'],
+				`byte ${i}`
+			).toContain(code);
 			codes.add(code);
 		}
 		expect(codes).toContain('wrong-passphrase');

@@ -15,7 +15,8 @@ export interface KeyholderRequest {
 	args: unknown[];
 }
 
-export type KeyholderReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: VaultErrorData };
+export type KeyholderReply =
+	{ id: number; ok: true; value: unknown } | { id: number; ok: false; error: VaultErrorData };
 
 export function runOp(keyholder: Keyholder, op: KeyholderOp, args: unknown[]): unknown {
 	const [x, y] = args as [never, never];
@@ -46,7 +47,10 @@ export function reply(keyholder: Keyholder, request: KeyholderRequest): Keyholde
 	try {
 		return { id: request.id, ok: true, value: runOp(keyholder, request.op, request.args) };
 	} catch (error) {
-		const typed = error instanceof VaultError ? error : new VaultError('self-test-failed', 'The encryption code failed unexpectedly.');
+		const typed =
+			error instanceof VaultError
+				? error
+				: new VaultError('self-test-failed', 'The encryption code failed unexpectedly.');
 		return { id: request.id, ok: false, error: vaultErrorToData(typed) };
 	}
 }

@@ -8,7 +8,13 @@ import { ARGON2ID_KAT, runSelfTest } from '../../core/vault/self-test.ts';
 import { loadSodium } from './sodium.ts';
 
 /** OpenSSL's Argon2id through Node 24: an implementation independent of libsodium. */
-function openssl(pass: Uint8Array, salt: Uint8Array, t: number, mKiB: number, extra: { secret?: Uint8Array; ad?: Uint8Array; p?: number } = {}) {
+function openssl(
+	pass: Uint8Array,
+	salt: Uint8Array,
+	t: number,
+	mKiB: number,
+	extra: { secret?: Uint8Array; ad?: Uint8Array; p?: number } = {}
+) {
 	return new Uint8Array(
 		argon2Sync('argon2id', {
 			message: pass,
@@ -42,7 +48,12 @@ describe('Argon2id known answers', () => {
 	});
 
 	it('the start-up constant is what the reference computes', () => {
-		const expected = openssl(utf8(ARGON2ID_KAT.passphrase), utf8(ARGON2ID_KAT.salt), ARGON2ID_KAT.ops, ARGON2ID_KAT.memKiB);
+		const expected = openssl(
+			utf8(ARGON2ID_KAT.passphrase),
+			utf8(ARGON2ID_KAT.salt),
+			ARGON2ID_KAT.ops,
+			ARGON2ID_KAT.memKiB
+		);
 		expect(toHex(expected)).toBe(ARGON2ID_KAT.expected);
 	});
 
@@ -61,9 +72,14 @@ describe('Argon2id known answers', () => {
 	it('libsodium matches the reference on random inputs', async () => {
 		const prims = await loadSodium();
 		fc.assert(
-			fc.property(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.integer({ min: 1, max: 3 }), (pass, salt, t) => {
-				expect(toHex(prims.argon2id(32, pass, salt, t, 1024))).toBe(toHex(openssl(pass, salt, t, 1024)));
-			}),
+			fc.property(
+				fc.uint8Array({ maxLength: 64 }),
+				fc.uint8Array({ minLength: 16, maxLength: 16 }),
+				fc.integer({ min: 1, max: 3 }),
+				(pass, salt, t) => {
+					expect(toHex(prims.argon2id(32, pass, salt, t, 1024))).toBe(toHex(openssl(pass, salt, t, 1024)));
+				}
+			),
 			{ numRuns: 25 }
 		);
 	});
@@ -92,7 +108,9 @@ describe('start-up self-test', () => {
 
 	it('fails closed on wrong Argon2id output (libsodium.js #311)', async () => {
 		const real = await loadSodium();
-		const error = await broken({ argon2id: (...args) => real.argon2id(args[0], args[1], args[2], args[3], args[4] - 1) });
+		const error = await broken({
+			argon2id: (...args) => real.argon2id(args[0], args[1], args[2], args[3], args[4] - 1)
+		});
 		expect(isVaultError(error, 'self-test-failed')).toBe(true);
 	});
 

@@ -8,7 +8,10 @@ import { unwrapReply, type KeyholderOp, type KeyholderReply } from './keyholder-
 
 export function workerKeyholders(): KeyholderFactory {
 	return async () => {
-		const worker = new Worker(new URL('./vault.worker.ts', import.meta.url), { type: 'module', name: 'nassella-vault' });
+		const worker = new Worker(new URL('./vault.worker.ts', import.meta.url), {
+			type: 'module',
+			name: 'nassella-vault'
+		});
 		const pending = new Map<number, { resolve(v: KeyholderReply): void; reject(e: unknown): void }>();
 		let next = 0;
 		let ended = false;

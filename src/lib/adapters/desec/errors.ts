@@ -21,14 +21,35 @@ export const desecErrors: VendorErrors = {
 	map(status, body, _headers, retryAfterMs) {
 		const text = firstMessage(body) ?? '';
 		if (status === 401)
-			return errorByStatus('deSEC', status, undefined, { message: 'deSEC did not accept the token.', action: 'Create a new token at desec.io (Token Management) and enter it again.' });
+			return errorByStatus('deSEC', status, undefined, {
+				message: 'deSEC did not accept the token.',
+				action: 'Create a new token at desec.io (Token Management) and enter it again.'
+			});
 		if (status === 403 && /limit/i.test(text))
-			return new ProviderError({ code: 'quota', provider: 'deSEC', status, message: 'Your deSEC account has reached its number of domains.', action: 'Remove a domain you no longer use at desec.io, or ask deSEC support for more.' });
+			return new ProviderError({
+				code: 'quota',
+				provider: 'deSEC',
+				status,
+				message: 'Your deSEC account has reached its number of domains.',
+				action: 'Remove a domain you no longer use at desec.io, or ask deSEC support for more.'
+			});
 		if (status === 403)
-			return errorByStatus('deSEC', status, undefined, { message: 'deSEC refused: the token may not change this domain.', action: 'Use a token without domain or IP restrictions, or one that allows this domain.' });
+			return errorByStatus('deSEC', status, undefined, {
+				message: 'deSEC refused: the token may not change this domain.',
+				action: 'Use a token without domain or IP restrictions, or one that allows this domain.'
+			});
 		if (status === 409 || /conflicts with an existing domain|already/i.test(text))
-			return new ProviderError({ code: 'conflict', provider: 'deSEC', status, message: 'That name is already taken at deSEC.', action: 'Pick another name.' });
-		if (status === 400) return errorByStatus('deSEC', status, undefined, { message: `deSEC refused the change: ${safeDetail(text) ?? 'invalid values'}` });
+			return new ProviderError({
+				code: 'conflict',
+				provider: 'deSEC',
+				status,
+				message: 'That name is already taken at deSEC.',
+				action: 'Pick another name.'
+			});
+		if (status === 400)
+			return errorByStatus('deSEC', status, undefined, {
+				message: `deSEC refused the change: ${safeDetail(text) ?? 'invalid values'}`
+			});
 		return errorByStatus('deSEC', status, retryAfterMs);
 	}
 };

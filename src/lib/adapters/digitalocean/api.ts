@@ -31,7 +31,12 @@ export function digitalOceanApi(options: DigitalOceanOptions): JsonApi {
 }
 
 /** Every item of a paged list (bounded: 50 pages of 200). */
-export async function listAll<T>(api: JsonApi, path: string, key: string, query: Record<string, string> = {}): Promise<T[]> {
+export async function listAll<T>(
+	api: JsonApi,
+	path: string,
+	key: string,
+	query: Record<string, string> = {}
+): Promise<T[]> {
 	const items: T[] = [];
 	for (let page = 1; page <= 50; page++) {
 		const { data } = await api.call<Record<string, unknown>>('GET', path, { query: { ...query, per_page: 200, page } });

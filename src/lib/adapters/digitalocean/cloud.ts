@@ -5,7 +5,16 @@
  */
 import type { Labels } from '../../core/labels.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../core/labels.ts';
-import type { CloudProvider, CloudResource, Metrics, Progress, Region, Server, ServerSpec, Size } from '../../ports/cloud.ts';
+import type {
+	CloudProvider,
+	CloudResource,
+	Metrics,
+	Progress,
+	Region,
+	Server,
+	ServerSpec,
+	Size
+} from '../../ports/cloud.ts';
 import { realSleep, type JsonApi } from '../http/chain.ts';
 import { ensureOnce, pollUntil } from '../http/reconcile.ts';
 import { digitalOceanApi, labelsToTags, listAll, tagsToLabels, type DigitalOceanOptions } from './api.ts';
@@ -14,11 +23,39 @@ import { ProviderError } from '../../core/errors.ts';
 export const FLATCAR_DIGITALOCEAN_IMAGE =
 	'https://stable.release.flatcar-linux.net/amd64-usr/current/flatcar_production_digitalocean_image.bin.gz';
 
-interface DoImage { id: number; name: string; status: string; tags: string[]; regions: string[] }
-interface DoDroplet { id: number; name: string; status: string; tags: string[]; region: { slug: string }; networks: { v4: { ip_address: string; type: string }[]; v6: { ip_address: string; type: string }[] } }
-interface DoVolume { id: string; name: string; tags?: string[]; region?: { slug: string } }
-interface DoFirewall { id: string; name: string; tags?: string[]; status?: string }
-interface DoKey { id: number; name: string; public_key: string; fingerprint: string }
+interface DoImage {
+	id: number;
+	name: string;
+	status: string;
+	tags: string[];
+	regions: string[];
+}
+interface DoDroplet {
+	id: number;
+	name: string;
+	status: string;
+	tags: string[];
+	region: { slug: string };
+	networks: { v4: { ip_address: string; type: string }[]; v6: { ip_address: string; type: string }[] };
+}
+interface DoVolume {
+	id: string;
+	name: string;
+	tags?: string[];
+	region?: { slug: string };
+}
+interface DoFirewall {
+	id: string;
+	name: string;
+	tags?: string[];
+	status?: string;
+}
+interface DoKey {
+	id: number;
+	name: string;
+	public_key: string;
+	fingerprint: string;
+}
 
 const hasAll = (have: Record<string, string>, want: Labels) => Object.entries(want).every(([k, v]) => have[k] === v);
 
@@ -42,7 +79,12 @@ export class DigitalOceanCloud implements CloudProvider {
 	async verify() {
 		const { data } = await this.api.call<{ account: { email: string; status: string } }>('GET', '/v2/account');
 		if (data.account.status === 'locked')
-			throw new ProviderError({ code: 'forbidden', provider: 'DigitalOcean', message: 'This DigitalOcean account is locked.', action: 'Sign in to DigitalOcean and resolve the notice on your account.' });
+			throw new ProviderError({
+				code: 'forbidden',
+				provider: 'DigitalOcean',
+				message: 'This DigitalOcean account is locked.',
+				action: 'Sign in to DigitalOcean and resolve the notice on your account.'
+			});
 		return { account: data.account.email };
 	}
 
@@ -52,10 +94,29 @@ export class DigitalOceanCloud implements CloudProvider {
 	}
 
 	async sizes(): Promise<Size[]> {
-		const list = await listAll<{ slug: string; description: string; vcpus: number; memory: number; disk: number; price_monthly: number; regions: string[]; available: boolean }>(this.api, '/v2/sizes', 'sizes');
+		const list = await listAll<{
+			slug: string;
+			description: string;
+			vcpus: number;
+			memory: number;
+			disk: number;
+			price_monthly: number;
+			regions: string[];
+			available: boolean;
+		}>(this.api, '/v2/sizes', 'sizes');
 		return list
 			.filter((s) => s.available)
-			.map((s) => ({ id: s.slug, name: `${s.description} ${s.slug}`, vcpus: s.vcpus, memoryMiB: s.memory, diskGiB: s.disk, monthlyPrice: s.price_monthly, currency: 'USD', regions: s.regions, arch: 'amd64' as const }));
+			.map((s) => ({
+				id: s.slug,
+				name: `${s.description} ${s.slug}`,
+				vcpus: s.vcpus,
+				memoryMiB: s.memory,
+				diskGiB: s.disk,
+				monthlyPrice: s.price_monthly,
+				currency: 'USD',
+				regions: s.regions,
+				arch: 'amd64' as const
+			}));
 	}
 
 	private imageResource(i: DoImage, region: string): CloudResource {
@@ -79,7 +140,9 @@ export class DigitalOceanCloud implements CloudProvider {
 					region,
 					distribution: 'CoreOS',
 					description: 'Flatcar Container Linux (stable), imported by nassella',
-					tags: labelsToTags({ ...labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }).filter((t) => !t.startsWith('nassella-deployment:'))
+					tags: labelsToTags({ ...labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }).filter(
+						(t) => !t.startsWith('nassella-deployment:')
+					)
 				}
 			});
 			return data.image;
@@ -90,7 +153,18 @@ export class DigitalOceanCloud implements CloudProvider {
 					const { data } = await this.api.call<{ image: DoImage }>('GET', `/v2/images/${image.id}`);
 					return data.image.status === 'available' ? data.image : undefined;
 				},
-				{ intervalMs: this.options.pollMs ?? 10_000, timeoutMs: this.options.waitTimeoutMs ?? 30 * 60_000, sleep: this.sleep, what: 'the Flatcar image import', provider: 'DigitalOcean', onTick: (ms) => progress?.({ message: 'DigitalOcean is importing Flatcar (this takes several minutes)', fraction: Math.min(0.95, ms / 600_000) }) }
+				{
+					intervalMs: this.options.pollMs ?? 10_000,
+					timeoutMs: this.options.waitTimeoutMs ?? 30 * 60_000,
+					sleep: this.sleep,
+					what: 'the Flatcar image import',
+					provider: 'DigitalOcean',
+					onTick: (ms) =>
+						progress?.({
+							message: 'DigitalOcean is importing Flatcar (this takes several minutes)',
+							fraction: Math.min(0.95, ms / 600_000)
+						})
+				}
 			);
 		}
 		progress?.({ message: 'Flatcar image ready', fraction: 1 });
@@ -106,13 +180,21 @@ export class DigitalOceanCloud implements CloudProvider {
 			return k && view(k);
 		};
 		return ensureOnce(find, async () => {
-			const { data } = await this.api.call<{ ssh_key: DoKey }>('POST', '/v2/account/keys', { body: { name, public_key: publicKey.trim() } });
+			const { data } = await this.api.call<{ ssh_key: DoKey }>('POST', '/v2/account/keys', {
+				body: { name, public_key: publicKey.trim() }
+			});
 			return view(data.ssh_key);
 		});
 	}
 
 	async ensureVolume(name: string, region: string, sizeGiB: number, labels: Labels): Promise<CloudResource> {
-		const view = (v: DoVolume): CloudResource => ({ kind: 'volume', id: v.id, name: v.name, labels: tagsToLabels(v.tags), region: v.region?.slug ?? region });
+		const view = (v: DoVolume): CloudResource => ({
+			kind: 'volume',
+			id: v.id,
+			name: v.name,
+			labels: tagsToLabels(v.tags),
+			region: v.region?.slug ?? region
+		});
 		const find = async () => {
 			const vols = await listAll<DoVolume>(this.api, '/v2/volumes', 'volumes', { name, region });
 			const v = vols.find((x) => x.name === name);
@@ -120,7 +202,14 @@ export class DigitalOceanCloud implements CloudProvider {
 		};
 		return ensureOnce(find, async () => {
 			const { data } = await this.api.call<{ volume: DoVolume }>('POST', '/v2/volumes', {
-				body: { name, region, size_gigabytes: sizeGiB, filesystem_type: 'ext4', description: 'nassella data volume', tags: labelsToTags(labels) }
+				body: {
+					name,
+					region,
+					size_gigabytes: sizeGiB,
+					filesystem_type: 'ext4',
+					description: 'nassella data volume',
+					tags: labelsToTags(labels)
+				}
 			});
 			return view(data.volume);
 		});
@@ -132,7 +221,13 @@ export class DigitalOceanCloud implements CloudProvider {
 	 */
 	async ensureFirewall(name: string, allowSsh: boolean, labels: Labels): Promise<CloudResource> {
 		const targets = labelsToTags(labels).filter((t) => !t.startsWith(`${MANAGED_BY_LABEL}:`));
-		const view = (f: DoFirewall): CloudResource => ({ kind: 'firewall', id: f.id, name: f.name, labels: { ...tagsToLabels(f.tags), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, status: f.status });
+		const view = (f: DoFirewall): CloudResource => ({
+			kind: 'firewall',
+			id: f.id,
+			name: f.name,
+			labels: { ...tagsToLabels(f.tags), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+			status: f.status
+		});
 		const find = async () => {
 			const all = await listAll<DoFirewall>(this.api, '/v2/firewalls', 'firewalls');
 			const f = all.find((x) => x.name === name);
@@ -203,11 +298,22 @@ export class DigitalOceanCloud implements CloudProvider {
 		progress?.({ message: 'Waiting for the server to start', fraction: 0 });
 		const s = await pollUntil(
 			async () => {
-				const { data } = await this.api.call<{ droplet: DoDroplet }>('GET', `/v2/droplets/${encodeURIComponent(id)}`, { signal });
+				const { data } = await this.api.call<{ droplet: DoDroplet }>('GET', `/v2/droplets/${encodeURIComponent(id)}`, {
+					signal
+				});
 				const s = this.server(data.droplet);
 				return s.status === 'active' && s.ipv4 ? s : undefined;
 			},
-			{ intervalMs: this.options.pollMs ?? 5_000, timeoutMs: this.options.waitTimeoutMs ?? 10 * 60_000, sleep: this.sleep, signal, what: 'the server', provider: 'DigitalOcean', onTick: (ms) => progress?.({ message: 'Waiting for the server to start', fraction: Math.min(0.95, ms / 120_000) }) }
+			{
+				intervalMs: this.options.pollMs ?? 5_000,
+				timeoutMs: this.options.waitTimeoutMs ?? 10 * 60_000,
+				sleep: this.sleep,
+				signal,
+				what: 'the server',
+				provider: 'DigitalOcean',
+				onTick: (ms) =>
+					progress?.({ message: 'Waiting for the server to start', fraction: Math.min(0.95, ms / 120_000) })
+			}
 		);
 		progress?.({ message: 'The server is running', fraction: 1 });
 		return s;
@@ -224,11 +330,15 @@ export class DigitalOceanCloud implements CloudProvider {
 		]);
 		const out: CloudResource[] = [];
 		for (const d of droplets) if (hasAll(tagsToLabels(d.tags), labels)) out.push(this.server(d));
-		for (const i of images) if (hasAll(tagsToLabels(i.tags), labels)) out.push(this.imageResource(i, i.regions[0] ?? ''));
-		for (const v of volumes) if (hasAll(tagsToLabels(v.tags), labels)) out.push({ kind: 'volume', id: v.id, name: v.name, labels: tagsToLabels(v.tags), region: v.region?.slug });
+		for (const i of images)
+			if (hasAll(tagsToLabels(i.tags), labels)) out.push(this.imageResource(i, i.regions[0] ?? ''));
+		for (const v of volumes)
+			if (hasAll(tagsToLabels(v.tags), labels))
+				out.push({ kind: 'volume', id: v.id, name: v.name, labels: tagsToLabels(v.tags), region: v.region?.slug });
 		for (const f of firewalls) {
 			const l = { ...tagsToLabels(f.tags), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
-			if (Object.keys(tagsToLabels(f.tags)).length && hasAll(l, labels)) out.push({ kind: 'firewall', id: f.id, name: f.name, labels: l });
+			if (Object.keys(tagsToLabels(f.tags)).length && hasAll(l, labels))
+				out.push({ kind: 'firewall', id: f.id, name: f.name, labels: l });
 		}
 		return out;
 	}
@@ -239,8 +349,14 @@ export class DigitalOceanCloud implements CloudProvider {
 		type Answer = { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
 		const get = (path: string, extra: Record<string, string> = {}) =>
 			this.api.call<Answer>('GET', path, { query: { host_id: serverId, start, end, ...extra } });
-		const [cpu, bw] = await Promise.all([get('/v2/monitoring/metrics/droplet/cpu'), get('/v2/monitoring/metrics/droplet/bandwidth', { interface: 'public', direction: 'inbound' }).catch(() => undefined)]);
-		const series = (a: Answer | undefined) => (a?.data.result[0]?.values ?? []).map(([t, v]) => [t * 1000, Number(v)] as [number, number]);
+		const [cpu, bw] = await Promise.all([
+			get('/v2/monitoring/metrics/droplet/cpu'),
+			get('/v2/monitoring/metrics/droplet/bandwidth', { interface: 'public', direction: 'inbound' }).catch(
+				() => undefined
+			)
+		]);
+		const series = (a: Answer | undefined) =>
+			(a?.data.result[0]?.values ?? []).map(([t, v]) => [t * 1000, Number(v)] as [number, number]);
 		return { cpuPercent: series(cpu.data), networkInBytesPerSec: series(bw?.data), networkOutBytesPerSec: [] };
 	}
 

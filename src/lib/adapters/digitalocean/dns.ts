@@ -4,12 +4,31 @@
  * what is left over.
  */
 import { ProviderError } from '../../core/errors.ts';
-import { absoluteName, canonicalValue, formatCaa, groupRecords, longestSuffixZone, normalizeName, parseCaa, relativeName, txtPresentation, txtText } from '../../core/dns/names.ts';
+import {
+	absoluteName,
+	canonicalValue,
+	formatCaa,
+	groupRecords,
+	longestSuffixZone,
+	normalizeName,
+	parseCaa,
+	relativeName,
+	txtPresentation,
+	txtText
+} from '../../core/dns/names.ts';
 import type { DnsProvider, RecordSet, RecordType, Zone } from '../../ports/dns.ts';
 import type { JsonApi } from '../http/chain.ts';
 import { digitalOceanApi, listAll, type DigitalOceanOptions } from './api.ts';
 
-interface DoRecord { id: number; type: string; name: string; data: string; ttl: number; flags?: number | null; tag?: string | null }
+interface DoRecord {
+	id: number;
+	type: string;
+	name: string;
+	data: string;
+	ttl: number;
+	flags?: number | null;
+	tag?: string | null;
+}
 
 function toValue(r: DoRecord): string {
 	if (r.type === 'CAA') return formatCaa({ flags: r.flags ?? 0, tag: r.tag ?? 'issue', value: r.data });
@@ -46,9 +65,17 @@ export class DigitalOceanDns implements DnsProvider {
 
 	async findZone(fqdn: string): Promise<Zone> {
 		const domains = await listAll<{ name: string }>(this.api, '/v2/domains', 'domains');
-		const zone = longestSuffixZone(fqdn, domains.map((d) => ({ id: d.name, name: normalizeName(d.name) })));
+		const zone = longestSuffixZone(
+			fqdn,
+			domains.map((d) => ({ id: d.name, name: normalizeName(d.name) }))
+		);
 		if (!zone)
-			throw new ProviderError({ code: 'not-found', provider: 'DigitalOcean', message: `No domain in this DigitalOcean account holds ${normalizeName(fqdn)}.`, action: 'Add the domain under Networking → Domains in DigitalOcean, or pick another DNS provider.' });
+			throw new ProviderError({
+				code: 'not-found',
+				provider: 'DigitalOcean',
+				message: `No domain in this DigitalOcean account holds ${normalizeName(fqdn)}.`,
+				action: 'Add the domain under Networking → Domains in DigitalOcean, or pick another DNS provider.'
+			});
 		return zone;
 	}
 
@@ -61,7 +88,14 @@ export class DigitalOceanDns implements DnsProvider {
 
 	async list(zone: Zone): Promise<RecordSet[]> {
 		const recs = await this.records(zone);
-		return groupRecords(recs.map((r) => ({ name: absoluteName(r.name === '@' ? '' : r.name, zone), type: r.type, ttl: r.ttl, value: toValue(r) })));
+		return groupRecords(
+			recs.map((r) => ({
+				name: absoluteName(r.name === '@' ? '' : r.name, zone),
+				type: r.type,
+				ttl: r.ttl,
+				value: toValue(r)
+			}))
+		);
 	}
 
 	async upsert(zone: Zone, record: RecordSet): Promise<void> {
@@ -74,10 +108,14 @@ export class DigitalOceanDns implements DnsProvider {
 			const key = canonicalValue(record.type, toValue(r));
 			if (wanted.has(key) && !seen.has(key)) {
 				seen.add(key);
-				if (r.ttl !== Math.max(30, record.ttl)) await this.api.call('PUT', `${base}/${r.id}`, { body: toBody(rel, record.type, record.ttl, wanted.get(key)!) });
+				if (r.ttl !== Math.max(30, record.ttl))
+					await this.api.call('PUT', `${base}/${r.id}`, {
+						body: toBody(rel, record.type, record.ttl, wanted.get(key)!)
+					});
 			} else await this.deleteRecord(`${base}/${r.id}`);
 		}
-		for (const [key, value] of wanted) if (!seen.has(key)) await this.api.call('POST', base, { body: toBody(rel, record.type, record.ttl, value) });
+		for (const [key, value] of wanted)
+			if (!seen.has(key)) await this.api.call('POST', base, { body: toBody(rel, record.type, record.ttl, value) });
 	}
 
 	private async deleteRecord(path: string) {

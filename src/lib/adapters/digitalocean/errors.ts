@@ -10,7 +10,8 @@ export const digitalOceanErrors: VendorErrors = {
 		if (status === 401)
 			return errorByStatus('DigitalOcean', status, undefined, {
 				message: 'DigitalOcean did not accept the token.',
-				action: 'Create a new personal access token with read and write scope in DigitalOcean (API → Tokens) and enter it again.'
+				action:
+					'Create a new personal access token with read and write scope in DigitalOcean (API → Tokens) and enter it again.'
 			});
 		if (status === 403)
 			return errorByStatus('DigitalOcean', status, undefined, {

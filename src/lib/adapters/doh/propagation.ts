@@ -31,7 +31,11 @@ export interface DohOptions {
 function decodeGenericCaa(data: string): string | undefined {
 	const m = /^\\#\s+\d+\s+([0-9a-f\s]+)$/i.exec(data.trim());
 	if (!m) return undefined;
-	const bytes = m[1]!.replace(/\s+/g, '').match(/../g)?.map((h) => parseInt(h, 16)) ?? [];
+	const bytes =
+		m[1]!
+			.replace(/\s+/g, '')
+			.match(/../g)
+			?.map((h) => parseInt(h, 16)) ?? [];
 	const flags = bytes[0] ?? 0;
 	const tagLength = bytes[1] ?? 0;
 	const tag = String.fromCharCode(...bytes.slice(2, 2 + tagLength));
@@ -49,17 +53,35 @@ function answerValue(type: RecordType, data: string): string | undefined {
 }
 
 /** What one resolver currently answers for `name`/`type`, in canonical form. */
-export async function resolve(endpoint: DohEndpoint, name: string, type: RecordType, options: DohOptions = {}): Promise<string[]> {
+export async function resolve(
+	endpoint: DohEndpoint,
+	name: string,
+	type: RecordType,
+	options: DohOptions = {}
+): Promise<string[]> {
 	const http = options.http ?? ((r: Request) => fetch(r));
 	const url = `${endpoint.url}?name=${encodeURIComponent(normalizeName(name))}&type=${type}`;
 	let response: Response;
 	try {
-		response = await http(new Request(url, { headers: { accept: 'application/dns-json' }, signal: AbortSignal.timeout(10_000) }));
+		response = await http(
+			new Request(url, { headers: { accept: 'application/dns-json' }, signal: AbortSignal.timeout(10_000) })
+		);
 	} catch {
-		throw new ProviderError({ code: 'network', provider: endpoint.name, message: `The ${endpoint.name} DNS check could not be reached.`, action: 'Check your internet connection; the check runs again by itself.' });
+		throw new ProviderError({
+			code: 'network',
+			provider: endpoint.name,
+			message: `The ${endpoint.name} DNS check could not be reached.`,
+			action: 'Check your internet connection; the check runs again by itself.'
+		});
 	}
 	if (!response.ok)
-		throw new ProviderError({ code: 'unavailable', provider: endpoint.name, status: response.status, message: `The ${endpoint.name} DNS check answered ${response.status}.`, action: 'Wait a little; the check runs again by itself.' });
+		throw new ProviderError({
+			code: 'unavailable',
+			provider: endpoint.name,
+			status: response.status,
+			message: `The ${endpoint.name} DNS check answered ${response.status}.`,
+			action: 'Wait a little; the check runs again by itself.'
+		});
 	const body = (await response.json()) as { Status: number; Answer?: { name: string; type: number; data: string }[] };
 	if (body.Status !== 0) return [];
 	return (body.Answer ?? [])
@@ -81,7 +103,7 @@ export async function checkPropagation(record: RecordSet, options: DohOptions = 
 	let live = true;
 	await Promise.all(
 		endpoints.map(async (e) => {
-			const values = await resolve(e, record.name, record.type, options).catch(() => []);
+			const values = await resolve(e, record.name, record.type, options).catch((): string[] => []);
 			seen[e.name] = values;
 			if (!wanted.every((w) => values.includes(w))) live = false;
 		})
@@ -113,7 +135,10 @@ export async function waitForPropagation(record: RecordSet, options: WaitOptions
 		}
 		const elapsed = Date.now() - started;
 		if (elapsed >= timeoutMs) break;
-		options.progress?.({ message: `Waiting for ${record.name} to reach public DNS`, fraction: Math.min(0.95, elapsed / timeoutMs) });
+		options.progress?.({
+			message: `Waiting for ${record.name} to reach public DNS`,
+			fraction: Math.min(0.95, elapsed / timeoutMs)
+		});
 		await sleep(intervalMs, options.signal);
 	}
 	return last;

@@ -34,7 +34,12 @@ export function hetznerApi(options: HetznerOptions): JsonApi {
 }
 
 /** Every item of a paged list (bounded: 100 pages of 50). */
-export async function listAll<T>(api: JsonApi, path: string, key: string, query: Record<string, string> = {}): Promise<T[]> {
+export async function listAll<T>(
+	api: JsonApi,
+	path: string,
+	key: string,
+	query: Record<string, string> = {}
+): Promise<T[]> {
 	const items: T[] = [];
 	for (let page = 1; page <= 100; page++) {
 		const { data } = await api.call<Record<string, unknown>>('GET', path, { query: { ...query, per_page: 50, page } });

@@ -6,16 +6,46 @@
  */
 import { ProviderError } from '../../core/errors.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Labels } from '../../core/labels.ts';
-import type { CloudProvider, CloudResource, Metrics, Progress, Region, Server, ServerSpec, Size } from '../../ports/cloud.ts';
+import type {
+	CloudProvider,
+	CloudResource,
+	Metrics,
+	Progress,
+	Region,
+	Server,
+	ServerSpec,
+	Size
+} from '../../ports/cloud.ts';
 import { realSleep, type JsonApi } from '../http/chain.ts';
 import { ensureOnce, pollUntil } from '../http/reconcile.ts';
 import { hetznerApi, listAll, selector, type HetznerOptions } from './api.ts';
 import { builderUserData } from './builder.ts';
 
-interface HAction { id: number; status: 'running' | 'success' | 'error'; error?: { code: string; message: string } | null }
-interface HServer { id: number; name: string; status: string; labels: Record<string, string>; location: { name: string }; public_net: { ipv4: { ip: string } | null; ipv6: { ip: string } | null } }
-interface HImage { id: number; status: string; description: string; labels: Record<string, string> }
-interface Named { id: number; name: string; labels: Record<string, string>; location?: { name: string } }
+interface HAction {
+	id: number;
+	status: 'running' | 'success' | 'error';
+	error?: { code: string; message: string } | null;
+}
+interface HServer {
+	id: number;
+	name: string;
+	status: string;
+	labels: Record<string, string>;
+	location: { name: string };
+	public_net: { ipv4: { ip: string } | null; ipv6: { ip: string } | null };
+}
+interface HImage {
+	id: number;
+	status: string;
+	description: string;
+	labels: Record<string, string>;
+}
+interface Named {
+	id: number;
+	name: string;
+	labels: Record<string, string>;
+	location?: { name: string };
+}
 
 export const BUILDER_NAME = 'nassella-flatcar-builder';
 const ROLE_LABEL = 'nassella-role';
@@ -39,7 +69,14 @@ export class HetznerCloud implements CloudProvider {
 		return this.options.sleep ?? realSleep;
 	}
 
-	private wait<T>(check: () => Promise<T | undefined>, what: string, timeoutMs: number, progress?: Progress, signal?: AbortSignal, label?: string) {
+	private wait<T>(
+		check: () => Promise<T | undefined>,
+		what: string,
+		timeoutMs: number,
+		progress?: Progress,
+		signal?: AbortSignal,
+		label?: string
+	) {
 		return pollUntil(check, {
 			intervalMs: this.options.pollMs ?? 5_000,
 			timeoutMs,
@@ -56,7 +93,12 @@ export class HetznerCloud implements CloudProvider {
 			async () => {
 				const { data } = await this.api.call<{ action: HAction }>('GET', `/actions/${id}`);
 				if (data.action.status === 'error')
-					throw new ProviderError({ code: 'unavailable', provider: 'Hetzner', message: `Hetzner could not finish ${what}.`, action: 'Try again; if it keeps failing, check the project in Hetzner\'s console.' });
+					throw new ProviderError({
+						code: 'unavailable',
+						provider: 'Hetzner',
+						message: `Hetzner could not finish ${what}.`,
+						action: "Try again; if it keeps failing, check the project in Hetzner's console."
+					});
 				return data.action.status === 'success' ? true : undefined;
 			},
 			what,
@@ -71,12 +113,25 @@ export class HetznerCloud implements CloudProvider {
 	}
 
 	async regions(): Promise<Region[]> {
-		const list = await listAll<{ name: string; description: string; country: string; city: string }>(this.api, '/locations', 'locations');
+		const list = await listAll<{ name: string; description: string; country: string; city: string }>(
+			this.api,
+			'/locations',
+			'locations'
+		);
 		return list.map((l) => ({ id: l.name, name: `${l.city} (${l.name})`, country: l.country, available: true }));
 	}
 
 	async sizes(): Promise<Size[]> {
-		type T = { name: string; description: string; cores: number; memory: number; disk: number; architecture: 'x86' | 'arm'; deprecated: boolean | null; prices: { location: string; price_monthly: { gross: string } }[] };
+		type T = {
+			name: string;
+			description: string;
+			cores: number;
+			memory: number;
+			disk: number;
+			architecture: 'x86' | 'arm';
+			deprecated: boolean | null;
+			prices: { location: string; price_monthly: { gross: string } }[];
+		};
 		const list = await listAll<T>(this.api, '/server_types', 'server_types');
 		return list
 			.filter((t) => !t.deprecated && t.prices.length)
@@ -94,7 +149,12 @@ export class HetznerCloud implements CloudProvider {
 	}
 
 	private snapshotLabels(arch: 'x86' | 'arm'): Labels {
-		return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, os: 'flatcar', channel: this.options.flatcarChannel ?? 'stable', arch };
+		return {
+			[MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+			os: 'flatcar',
+			channel: this.options.flatcarChannel ?? 'stable',
+			arch
+		};
 	}
 
 	/**
@@ -106,10 +166,19 @@ export class HetznerCloud implements CloudProvider {
 		const arch = 'x86' as const;
 		const labels = this.snapshotLabels(arch);
 		const findSnapshot = async () => {
-			const images = await listAll<HImage>(this.api, '/images', 'images', { type: 'snapshot', label_selector: selector(labels) });
+			const images = await listAll<HImage>(this.api, '/images', 'images', {
+				type: 'snapshot',
+				label_selector: selector(labels)
+			});
 			return images.find((i) => i.status === 'available') ?? images.find((i) => i.status === 'creating');
 		};
-		const view = (i: HImage): CloudResource => ({ kind: 'snapshot', id: String(i.id), name: i.description, labels: i.labels, status: i.status });
+		const view = (i: HImage): CloudResource => ({
+			kind: 'snapshot',
+			id: String(i.id),
+			name: i.description,
+			labels: i.labels,
+			status: i.status
+		});
 		progress?.({ message: 'Looking for a Flatcar snapshot in your Hetzner project', fraction: 0 });
 		let snapshot = await findSnapshot();
 		if (!snapshot) {
@@ -118,10 +187,14 @@ export class HetznerCloud implements CloudProvider {
 		}
 		if (snapshot.status !== 'available') {
 			progress?.({ message: 'Hetzner is saving the Flatcar snapshot', fraction: 0.85 });
-			snapshot = await this.wait(async () => {
-				const { data } = await this.api.call<{ image: HImage }>('GET', `/images/${snapshot!.id}`);
-				return data.image.status === 'available' ? data.image : undefined;
-			}, 'the Flatcar snapshot', this.options.waitTimeoutMs ?? 30 * 60_000);
+			snapshot = await this.wait(
+				async () => {
+					const { data } = await this.api.call<{ image: HImage }>('GET', `/images/${snapshot!.id}`);
+					return data.image.status === 'available' ? data.image : undefined;
+				},
+				'the Flatcar snapshot',
+				this.options.waitTimeoutMs ?? 30 * 60_000
+			);
 		}
 		await this.removeBuilder();
 		progress?.({ message: 'Flatcar snapshot ready', fraction: 1 });
@@ -164,9 +237,13 @@ export class HetznerCloud implements CloudProvider {
 
 	private async snapshotBuilder(builder: HServer, labels: Labels, progress?: Progress): Promise<HImage> {
 		progress?.({ message: 'Saving the Flatcar disk as a snapshot', fraction: 0.8 });
-		const { data } = await this.api.call<{ image: HImage; action: HAction }>('POST', `/servers/${builder.id}/actions/create_image`, {
-			body: { type: 'snapshot', description: `Flatcar Container Linux (${labels.channel}) for nassella`, labels }
-		});
+		const { data } = await this.api.call<{ image: HImage; action: HAction }>(
+			'POST',
+			`/servers/${builder.id}/actions/create_image`,
+			{
+				body: { type: 'snapshot', description: `Flatcar Container Linux (${labels.channel}) for nassella`, labels }
+			}
+		);
 		await this.waitAction(data.action.id, 'the snapshot');
 		return data.image;
 	}
@@ -180,18 +257,28 @@ export class HetznerCloud implements CloudProvider {
 		const view = (k: Named): CloudResource => ({ kind: 'ssh-key', id: String(k.id), name: k.name, labels: k.labels });
 		const find = async () => {
 			const k = (await listAll<Named & { public_key: string }>(this.api, '/ssh_keys', 'ssh_keys')).find(
-				(x) => x.name === name || x.public_key.split(/\s+/).slice(0, 2).join(' ') === publicKey.trim().split(/\s+/).slice(0, 2).join(' ')
+				(x) =>
+					x.name === name ||
+					x.public_key.split(/\s+/).slice(0, 2).join(' ') === publicKey.trim().split(/\s+/).slice(0, 2).join(' ')
 			);
 			return k && view(k);
 		};
 		return ensureOnce(find, async () => {
-			const { data } = await this.api.call<{ ssh_key: Named }>('POST', '/ssh_keys', { body: { name, public_key: publicKey.trim(), labels } });
+			const { data } = await this.api.call<{ ssh_key: Named }>('POST', '/ssh_keys', {
+				body: { name, public_key: publicKey.trim(), labels }
+			});
 			return view(data.ssh_key);
 		});
 	}
 
 	async ensureVolume(name: string, region: string, sizeGiB: number, labels: Labels): Promise<CloudResource> {
-		const view = (v: Named): CloudResource => ({ kind: 'volume', id: String(v.id), name: v.name, labels: v.labels, region: v.location?.name });
+		const view = (v: Named): CloudResource => ({
+			kind: 'volume',
+			id: String(v.id),
+			name: v.name,
+			labels: v.labels,
+			region: v.location?.name
+		});
 		const find = async () => {
 			const v = (await listAll<Named>(this.api, '/volumes', 'volumes', { name }))[0];
 			return v && view(v);
@@ -218,18 +305,34 @@ export class HetznerCloud implements CloudProvider {
 			...(allowSsh ? [{ direction: 'in', protocol: 'tcp', port: '22', source_ips: anywhere, description: 'SSH' }] : [])
 		];
 		return ensureOnce(find, async () => {
-			const { data } = await this.api.call<{ firewall: Named }>('POST', '/firewalls', { body: { name, labels, rules } });
+			const { data } = await this.api.call<{ firewall: Named }>('POST', '/firewalls', {
+				body: { name, labels, rules }
+			});
 			return view(data.firewall);
 		});
 	}
 
 	private server(s: HServer): Server {
-		return { kind: 'server', id: String(s.id), name: s.name, labels: s.labels, status: s.status, region: s.location.name, ipv4: s.public_net.ipv4?.ip, ipv6: s.public_net.ipv6?.ip?.replace(/\/64$/, '1') };
+		return {
+			kind: 'server',
+			id: String(s.id),
+			name: s.name,
+			labels: s.labels,
+			status: s.status,
+			region: s.location.name,
+			ipv4: s.public_net.ipv4?.ip,
+			ipv6: s.public_net.ipv6?.ip?.replace(/\/64$/, '1')
+		};
 	}
 
 	async ensureServer(spec: ServerSpec): Promise<Server> {
 		if (new TextEncoder().encode(spec.userData).length > 32 * 1024)
-			throw new ProviderError({ code: 'invalid', provider: 'Hetzner', message: 'The server configuration is larger than the 32 KiB Hetzner accepts.', action: 'Choose fewer apps for this server, or report this: the configuration should stay small.' });
+			throw new ProviderError({
+				code: 'invalid',
+				provider: 'Hetzner',
+				message: 'The server configuration is larger than the 32 KiB Hetzner accepts.',
+				action: 'Choose fewer apps for this server, or report this: the configuration should stay small.'
+			});
 		const find = async () => {
 			const s = (await listAll<HServer>(this.api, '/servers', 'servers', { name: spec.name }))[0];
 			return s && this.server(s);
@@ -258,7 +361,9 @@ export class HetznerCloud implements CloudProvider {
 		progress?.({ message: 'Waiting for the server to start', fraction: 0 });
 		const s = await this.wait(
 			async () => {
-				const { data } = await this.api.call<{ server: HServer }>('GET', `/servers/${encodeURIComponent(id)}`, { signal });
+				const { data } = await this.api.call<{ server: HServer }>('GET', `/servers/${encodeURIComponent(id)}`, {
+					signal
+				});
 				const s = this.server(data.server);
 				return s.status === 'running' && s.ipv4 ? s : undefined;
 			},
@@ -283,24 +388,52 @@ export class HetznerCloud implements CloudProvider {
 		]);
 		return [
 			...servers.map((s) => this.server(s)),
-			...volumes.map((v): CloudResource => ({ kind: 'volume', id: String(v.id), name: v.name, labels: v.labels, region: v.location?.name })),
+			...volumes.map((v): CloudResource => ({
+				kind: 'volume',
+				id: String(v.id),
+				name: v.name,
+				labels: v.labels,
+				region: v.location?.name
+			})),
 			...firewalls.map((f): CloudResource => ({ kind: 'firewall', id: String(f.id), name: f.name, labels: f.labels })),
 			...keys.map((k): CloudResource => ({ kind: 'ssh-key', id: String(k.id), name: k.name, labels: k.labels })),
-			...images.map((i): CloudResource => ({ kind: 'snapshot', id: String(i.id), name: i.description, labels: i.labels, status: i.status }))
+			...images.map((i): CloudResource => ({
+				kind: 'snapshot',
+				id: String(i.id),
+				name: i.description,
+				labels: i.labels,
+				status: i.status
+			}))
 		];
 	}
 
 	async metrics(serverId: string, sinceMs: number): Promise<Metrics> {
 		type Series = Record<string, { values: [number, string][] }>;
-		const { data } = await this.api.call<{ metrics: { time_series: Series } }>('GET', `/servers/${encodeURIComponent(serverId)}/metrics`, {
-			query: { type: 'cpu,network', start: new Date(sinceMs).toISOString(), end: new Date().toISOString() }
-		});
-		const s = (key: string) => (data.metrics.time_series[key]?.values ?? []).map(([t, v]) => [t * 1000, Number(v)] as [number, number]);
-		return { cpuPercent: s('cpu'), networkInBytesPerSec: s('network.0.bandwidth.in'), networkOutBytesPerSec: s('network.0.bandwidth.out') };
+		const { data } = await this.api.call<{ metrics: { time_series: Series } }>(
+			'GET',
+			`/servers/${encodeURIComponent(serverId)}/metrics`,
+			{
+				query: { type: 'cpu,network', start: new Date(sinceMs).toISOString(), end: new Date().toISOString() }
+			}
+		);
+		const s = (key: string) =>
+			(data.metrics.time_series[key]?.values ?? []).map(([t, v]) => [t * 1000, Number(v)] as [number, number]);
+		return {
+			cpuPercent: s('cpu'),
+			networkInBytesPerSec: s('network.0.bandwidth.in'),
+			networkOutBytesPerSec: s('network.0.bandwidth.out')
+		};
 	}
 
 	async delete(resource: Pick<CloudResource, 'kind' | 'id'>): Promise<void> {
-		const path = { image: '/images/', snapshot: '/images/', 'ssh-key': '/ssh_keys/', volume: '/volumes/', firewall: '/firewalls/', server: '/servers/' }[resource.kind];
+		const path = {
+			image: '/images/',
+			snapshot: '/images/',
+			'ssh-key': '/ssh_keys/',
+			volume: '/volumes/',
+			firewall: '/firewalls/',
+			server: '/servers/'
+		}[resource.kind];
 		try {
 			await this.api.call('DELETE', path + encodeURIComponent(resource.id));
 		} catch (error) {

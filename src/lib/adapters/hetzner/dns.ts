@@ -1,11 +1,25 @@
 /** Hetzner DNS (zones and rrsets in the Cloud API) as a DnsProvider, through the proxy. */
 import { ProviderError } from '../../core/errors.ts';
-import { absoluteName, canonicalValue, isRecordType, longestSuffixZone, normalizeName, relativeName, sameValues, withTrailingDot } from '../../core/dns/names.ts';
+import {
+	absoluteName,
+	canonicalValue,
+	isRecordType,
+	longestSuffixZone,
+	normalizeName,
+	relativeName,
+	sameValues,
+	withTrailingDot
+} from '../../core/dns/names.ts';
 import type { DnsProvider, RecordSet, RecordType, Zone } from '../../ports/dns.ts';
 import type { JsonApi } from '../http/chain.ts';
 import { hetznerApi, listAll, type HetznerOptions } from './api.ts';
 
-interface HRRSet { name: string; type: string; ttl: number | null; records: { value: string }[] }
+interface HRRSet {
+	name: string;
+	type: string;
+	ttl: number | null;
+	records: { value: string }[];
+}
 
 export class HetznerDns implements DnsProvider {
 	readonly id: string;
@@ -25,9 +39,18 @@ export class HetznerDns implements DnsProvider {
 
 	async findZone(fqdn: string): Promise<Zone> {
 		const zones = await listAll<{ id: number; name: string }>(this.api, '/zones', 'zones');
-		const zone = longestSuffixZone(fqdn, zones.map((z) => ({ id: String(z.id), name: normalizeName(z.name) })));
+		const zone = longestSuffixZone(
+			fqdn,
+			zones.map((z) => ({ id: String(z.id), name: normalizeName(z.name) }))
+		);
 		if (!zone)
-			throw new ProviderError({ code: 'not-found', provider: 'Hetzner', message: `No DNS zone in this Hetzner project holds ${normalizeName(fqdn)}.`, action: 'Create the zone under DNS in the Hetzner console (same project as the token), or pick another DNS provider.' });
+			throw new ProviderError({
+				code: 'not-found',
+				provider: 'Hetzner',
+				message: `No DNS zone in this Hetzner project holds ${normalizeName(fqdn)}.`,
+				action:
+					'Create the zone under DNS in the Hetzner console (same project as the token), or pick another DNS provider.'
+			});
 		return zone;
 	}
 
@@ -41,7 +64,12 @@ export class HetznerDns implements DnsProvider {
 		const sets = await listAll<HRRSet>(this.api, this.path(zone), 'rrsets');
 		return sets
 			.filter((s) => isRecordType(s.type))
-			.map((s) => ({ name: absoluteName(s.name, zone), type: s.type as RecordType, ttl: s.ttl ?? 3600, values: s.records.map((r) => canonicalValue(s.type as RecordType, r.value)) }));
+			.map((s) => ({
+				name: absoluteName(s.name, zone),
+				type: s.type as RecordType,
+				ttl: s.ttl ?? 3600,
+				values: s.records.map((r) => canonicalValue(s.type as RecordType, r.value))
+			}));
 	}
 
 	private async get(zone: Zone, name: string, type: RecordType): Promise<HRRSet | undefined> {
@@ -59,7 +87,9 @@ export class HetznerDns implements DnsProvider {
 			const current = await this.get(zone, record.name, record.type);
 			if (!current) {
 				try {
-					await this.api.call('POST', this.path(zone), { body: { name: relativeName(record.name, zone) || '@', type: record.type, ttl: record.ttl, records } });
+					await this.api.call('POST', this.path(zone), {
+						body: { name: relativeName(record.name, zone) || '@', type: record.type, ttl: record.ttl, records }
+					});
 					return;
 				} catch (error) {
 					// A lost answer or a create racing another: look again.
@@ -67,12 +97,28 @@ export class HetznerDns implements DnsProvider {
 					throw error;
 				}
 			}
-			if (!sameValues(record.type, current.records.map((r) => r.value), record.values))
-				await this.api.call('POST', `${this.path(zone, record.name, record.type)}/actions/set_records`, { body: { records } });
-			if (current.ttl !== record.ttl) await this.api.call('POST', `${this.path(zone, record.name, record.type)}/actions/change_ttl`, { body: { ttl: record.ttl } });
+			if (
+				!sameValues(
+					record.type,
+					current.records.map((r) => r.value),
+					record.values
+				)
+			)
+				await this.api.call('POST', `${this.path(zone, record.name, record.type)}/actions/set_records`, {
+					body: { records }
+				});
+			if (current.ttl !== record.ttl)
+				await this.api.call('POST', `${this.path(zone, record.name, record.type)}/actions/change_ttl`, {
+					body: { ttl: record.ttl }
+				});
 			return;
 		}
-		throw new ProviderError({ code: 'conflict', provider: 'Hetzner', message: 'Hetzner kept changing this record while we updated it.', action: 'Try again in a minute.' });
+		throw new ProviderError({
+			code: 'conflict',
+			provider: 'Hetzner',
+			message: 'Hetzner kept changing this record while we updated it.',
+			action: 'Try again in a minute.'
+		});
 	}
 
 	async delete(zone: Zone, name: string, type: RecordType): Promise<void> {

@@ -8,16 +8,35 @@ export const hetznerErrors: VendorErrors = {
 		const e = ((body ?? {}) as { error?: { code?: string; message?: string } }).error ?? {};
 		const code = e.code ?? '';
 		const make = (c: ProviderError['code'], message: string, action = DEFAULT_ACTIONS[c]) =>
-			new ProviderError({ code: c, provider: 'Hetzner', status, message, action, retryAfterMs: c === 'rate-limited' ? retryAfterMs : undefined });
+			new ProviderError({
+				code: c,
+				provider: 'Hetzner',
+				status,
+				message,
+				action,
+				retryAfterMs: c === 'rate-limited' ? retryAfterMs : undefined
+			});
 		switch (code) {
 			case 'unauthorized':
-				return make('unauthorized', 'Hetzner did not accept the API token.', 'Create a new API token with Read & Write permission in your Hetzner Cloud project (Security → API tokens) and enter it again.');
+				return make(
+					'unauthorized',
+					'Hetzner did not accept the API token.',
+					'Create a new API token with Read & Write permission in your Hetzner Cloud project (Security → API tokens) and enter it again.'
+				);
 			case 'token_readonly':
-				return make('forbidden', 'The Hetzner token is read-only.', 'Create an API token with Read & Write permission in the same project.');
+				return make(
+					'forbidden',
+					'The Hetzner token is read-only.',
+					'Create an API token with Read & Write permission in the same project.'
+				);
 			case 'forbidden':
 				return make('forbidden', 'Hetzner refused: the token may not do this.');
 			case 'resource_limit_exceeded':
-				return make('quota', 'Your Hetzner project has reached a limit (for example the number of servers).', 'Delete something you no longer use, or ask Hetzner to raise the limit for the project.');
+				return make(
+					'quota',
+					'Your Hetzner project has reached a limit (for example the number of servers).',
+					'Delete something you no longer use, or ask Hetzner to raise the limit for the project.'
+				);
 			case 'uniqueness_error':
 				return make('conflict', 'Hetzner says something with this name already exists.');
 			case 'rate_limit_exceeded':
@@ -30,10 +49,18 @@ export const hetznerErrors: VendorErrors = {
 			case 'locked':
 			case 'conflict':
 			case 'resource_in_use':
-				return make('conflict', 'Hetzner is busy with this resource, or it is still in use.', 'Wait a minute and try again.');
+				return make(
+					'conflict',
+					'Hetzner is busy with this resource, or it is still in use.',
+					'Wait a minute and try again.'
+				);
 			case 'resource_unavailable':
 			case 'placement_error':
-				return make('unavailable', 'Hetzner has no capacity for this server type in this location right now.', 'Pick another location or server type, or try again later.');
+				return make(
+					'unavailable',
+					'Hetzner has no capacity for this server type in this location right now.',
+					'Pick another location or server type, or try again later.'
+				);
 			case 'unavailable':
 			case 'maintenance':
 			case 'server_error':

@@ -214,9 +214,7 @@ export class JsonApi {
 			throw new ProviderError({
 				code: 'network',
 				provider: this.provider,
-				message: timedOut
-					? `${this.provider} did not answer in time.`
-					: `${this.provider} could not be reached.`,
+				message: timedOut ? `${this.provider} did not answer in time.` : `${this.provider} could not be reached.`,
 				action: DEFAULT_ACTIONS.network
 			});
 		}

@@ -3,9 +3,13 @@
  * observes first, creates only when nothing is there, and after an unclear create (a lost
  * answer, a conflict, a server error) observes again before it tries anything else.
  */
-import { DEFAULT_ACTIONS, isProviderError, ProviderError } from '../../core/errors.ts';
+import { isProviderError, ProviderError } from '../../core/errors.ts';
 
-export async function ensureOnce<T>(find: () => Promise<T | undefined>, create: () => Promise<T>, attempts = 3): Promise<T> {
+export async function ensureOnce<T>(
+	find: () => Promise<T | undefined>,
+	create: () => Promise<T>,
+	attempts = 3
+): Promise<T> {
 	let lastError: unknown;
 	for (let i = 0; i < attempts; i++) {
 		const found = await find();
@@ -25,7 +29,15 @@ export async function ensureOnce<T>(find: () => Promise<T | undefined>, create: 
 /** Polls `check` until it returns a value, bounded in count and time. */
 export async function pollUntil<T>(
 	check: () => Promise<T | undefined>,
-	options: { intervalMs: number; timeoutMs: number; sleep: (ms: number, signal?: AbortSignal) => Promise<void>; signal?: AbortSignal; onTick?: (elapsedMs: number) => void; what: string; provider: string }
+	options: {
+		intervalMs: number;
+		timeoutMs: number;
+		sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+		signal?: AbortSignal;
+		onTick?: (elapsedMs: number) => void;
+		what: string;
+		provider: string;
+	}
 ): Promise<T> {
 	const started = Date.now();
 	const maxTicks = Math.ceil(options.timeoutMs / Math.max(1, options.intervalMs)) + 1;

@@ -5,7 +5,13 @@
  * CORS headers (PowerDNS ≥ 5.1), otherwise through the proxy.
  */
 import { ProviderError } from '../../core/errors.ts';
-import { canonicalValue, isRecordType, longestSuffixZone, normalizeName, withTrailingDot } from '../../core/dns/names.ts';
+import {
+	canonicalValue,
+	isRecordType,
+	longestSuffixZone,
+	normalizeName,
+	withTrailingDot
+} from '../../core/dns/names.ts';
 import type { HttpClient } from '../../ports/http.ts';
 import type { DnsProvider, RecordSet, RecordType, Zone } from '../../ports/dns.ts';
 import { JsonApi, type RetryOptions } from '../http/chain.ts';
@@ -24,8 +30,16 @@ export interface PowerDnsOptions {
 	displayName?: string;
 }
 
-interface PdnsZone { id: string; name: string }
-interface PdnsRRSet { name: string; type: string; ttl: number; records: { content: string; disabled: boolean }[] }
+interface PdnsZone {
+	id: string;
+	name: string;
+}
+interface PdnsRRSet {
+	name: string;
+	type: string;
+	ttl: number;
+	records: { content: string; disabled: boolean }[];
+}
 
 export class PowerDns implements DnsProvider {
 	readonly id: string;
@@ -56,21 +70,39 @@ export class PowerDns implements DnsProvider {
 
 	async findZone(fqdn: string): Promise<Zone> {
 		const { data } = await this.api.call<PdnsZone[]>('GET', `/servers/${this.server}/zones`);
-		const zone = longestSuffixZone(fqdn, data.map((z) => ({ id: z.id, name: normalizeName(z.name) })));
+		const zone = longestSuffixZone(
+			fqdn,
+			data.map((z) => ({ id: z.id, name: normalizeName(z.name) }))
+		);
 		if (!zone)
-			throw new ProviderError({ code: 'not-found', provider: 'your PowerDNS server', message: `No zone on your PowerDNS server holds ${normalizeName(fqdn)}.`, action: 'Create the zone on your PowerDNS server first (pdnsutil create-zone).' });
+			throw new ProviderError({
+				code: 'not-found',
+				provider: 'your PowerDNS server',
+				message: `No zone on your PowerDNS server holds ${normalizeName(fqdn)}.`,
+				action: 'Create the zone on your PowerDNS server first (pdnsutil create-zone).'
+			});
 		return zone;
 	}
 
 	async list(zone: Zone): Promise<RecordSet[]> {
-		const { data } = await this.api.call<{ rrsets: PdnsRRSet[] }>('GET', `/servers/${this.server}/zones/${encodeURIComponent(zone.id)}`);
+		const { data } = await this.api.call<{ rrsets: PdnsRRSet[] }>(
+			'GET',
+			`/servers/${this.server}/zones/${encodeURIComponent(zone.id)}`
+		);
 		return data.rrsets
 			.filter((r) => isRecordType(r.type))
-			.map((r) => ({ name: normalizeName(r.name), type: r.type as RecordType, ttl: r.ttl, values: r.records.filter((x) => !x.disabled).map((x) => canonicalValue(r.type as RecordType, x.content)) }));
+			.map((r) => ({
+				name: normalizeName(r.name),
+				type: r.type as RecordType,
+				ttl: r.ttl,
+				values: r.records.filter((x) => !x.disabled).map((x) => canonicalValue(r.type as RecordType, x.content))
+			}));
 	}
 
 	private patch(zone: Zone, rrset: Record<string, unknown>) {
-		return this.api.call('PATCH', `/servers/${this.server}/zones/${encodeURIComponent(zone.id)}`, { body: { rrsets: [rrset] } });
+		return this.api.call('PATCH', `/servers/${this.server}/zones/${encodeURIComponent(zone.id)}`, {
+			body: { rrsets: [rrset] }
+		});
 	}
 
 	async upsert(zone: Zone, record: RecordSet): Promise<void> {
@@ -79,7 +111,10 @@ export class PowerDns implements DnsProvider {
 			type: record.type,
 			ttl: record.ttl,
 			changetype: 'REPLACE',
-			records: record.values.map((v) => ({ content: withTrailingDot(record.type, canonicalValue(record.type, v)), disabled: false }))
+			records: record.values.map((v) => ({
+				content: withTrailingDot(record.type, canonicalValue(record.type, v)),
+				disabled: false
+			}))
 		});
 	}
 

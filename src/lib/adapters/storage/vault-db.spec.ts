@@ -98,6 +98,9 @@ describe('vault store', () => {
 	it('keeps settings', async () => {
 		const store = idbVaultStore({ name: fresh() });
 		expect(await store.getSettings()).toEqual({ idleMinutes: 15 });
-		expect(await store.updateSettings({ idleMinutes: 5, lastExportAt: 10 })).toEqual({ idleMinutes: 5, lastExportAt: 10 });
+		expect(await store.updateSettings({ idleMinutes: 5, lastExportAt: 10 })).toEqual({
+			idleMinutes: 5,
+			lastExportAt: 10
+		});
 	});
 });

@@ -9,7 +9,6 @@
  * Only ciphertext and non-secret settings are stored; every write is one transaction.
  */
 import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { VaultHeader } from '../../core/vault/envelope.ts';
 import { VaultError } from '../../core/vault/errors.ts';
 import type { StoredRecord, VaultSettings, VaultStore } from '../../ports/vault.ts';
 
@@ -89,7 +88,9 @@ async function atomically<T>(tx: { abort(): void; done: Promise<void> }, work: (
 }
 
 function headerId(value: unknown): string | undefined {
-	return typeof value === 'object' && value !== null ? ((value as { id?: unknown }).id as string | undefined) : undefined;
+	return typeof value === 'object' && value !== null
+		? ((value as { id?: unknown }).id as string | undefined)
+		: undefined;
 }
 
 export function idbVaultStore(options: OpenOptions = {}): VaultStore {
@@ -141,7 +142,8 @@ export function idbVaultStore(options: OpenOptions = {}): VaultStore {
 				});
 			}),
 
-		replaceHeader: (vaultId, header) => writeFor(vaultId, async (tx) => void (await tx.objectStore('meta').put(header, 'header'))),
+		replaceHeader: (vaultId, header) =>
+			writeFor(vaultId, async (tx) => void (await tx.objectStore('meta').put(header, 'header'))),
 
 		getRecord: (name) =>
 			guard(async () => {
@@ -150,13 +152,22 @@ export function idbVaultStore(options: OpenOptions = {}): VaultStore {
 			}),
 
 		putRecord: (vaultId, record) =>
-			writeFor(vaultId, async (tx) => void (await tx.objectStore('records').put({ name: record.name, blob: record.blob, updatedAt: record.updatedAt }))),
+			writeFor(
+				vaultId,
+				async (tx) =>
+					void (await tx
+						.objectStore('records')
+						.put({ name: record.name, blob: record.blob, updatedAt: record.updatedAt }))
+			),
 
 		deleteRecord: (vaultId, name) => writeFor(vaultId, (tx) => tx.objectStore('records').delete(name)),
 
 		listRecords: () => guard(async () => ((await (await db()).getAllKeys('records')) as string[]).sort()),
 
-		allRecords: () => guard(async () => ((await (await db()).getAll('records')) as StoredRecord[]).sort((a, b) => (a.name < b.name ? -1 : 1))),
+		allRecords: () =>
+			guard(async () =>
+				((await (await db()).getAll('records')) as StoredRecord[]).sort((a, b) => (a.name < b.name ? -1 : 1))
+			),
 
 		replaceAll: (header, records) =>
 			guard(async () => {

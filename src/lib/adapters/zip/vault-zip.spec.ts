@@ -78,7 +78,9 @@ describe('zip archive', () => {
 	});
 
 	it('refuses a file larger than any export could be before unpacking it', async () => {
-		expect(await refusal([ok[0]!, { name: 'records.bin', data: random(4 * 1024 * 1024 + 100 * 1024) }])).toMatch(/too large/);
+		expect(await refusal([ok[0]!, { name: 'records.bin', data: random(4 * 1024 * 1024 + 100 * 1024) }])).toMatch(
+			/too large/
+		);
 	});
 
 	it('stops when the total passes the limit', async () => {

@@ -7,7 +7,7 @@
  */
 import { BlobReader, BlobWriter, Uint8ArrayReader, ZipReader, ZipWriter } from '@zip.js/zip.js';
 import { ImportRefusedError } from '../../core/vault/errors.ts';
-import type { ArchiveLimits, VaultArchive } from '../../ports/vault.ts';
+import type { VaultArchive } from '../../ports/vault.ts';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -63,10 +63,13 @@ export function zipArchive(): VaultArchive {
 						refuse('The file contains an entry whose name is not valid text.');
 					if (name.split(/[\\/]/).includes('..') || /^([\\/]|[A-Za-z]:)/.test(name))
 						refuse(`The file contains an entry that points outside its folder (${showName(name)}).`);
-					if (entry.directory || mode === S_IFDIR || name.endsWith('/')) refuse(`The file contains a folder (${showName(name)}).`);
+					if (entry.directory || mode === S_IFDIR || name.endsWith('/'))
+						refuse(`The file contains a folder (${showName(name)}).`);
 					if (entry.symlink || mode === S_IFLNK) refuse(`The file contains a link (${showName(name)}).`);
 					if (!limits.names.includes(name))
-						refuse(`The file contains an unexpected entry ${showName(name)}; a nassella export holds only ${limits.names.join(' and ')}.`);
+						refuse(
+							`The file contains an unexpected entry ${showName(name)}; a nassella export holds only ${limits.names.join(' and ')}.`
+						);
 					if (out.has(name)) refuse(`The file contains ${showName(name)} twice.`);
 					if (entry.encrypted) refuse('The file contains a password-protected zip entry.');
 					if (entry.compressedSize > file.size) refuse('The file’s sizes do not add up.');
@@ -83,7 +86,9 @@ export function zipArchive(): VaultArchive {
 							size += chunk.length;
 							total += chunk.length;
 							if (size > limits.maxEntryBytes)
-								limit(`An entry of the file unpacks to more than ${limits.maxEntryBytes / 1024 / 1024} MiB, so it was refused.`);
+								limit(
+									`An entry of the file unpacks to more than ${limits.maxEntryBytes / 1024 / 1024} MiB, so it was refused.`
+								);
 							if (total > limits.maxTotalBytes)
 								limit(`The file unpacks to more than ${limits.maxTotalBytes / 1024 / 1024} MiB, so it was refused.`);
 							if (size > limits.maxRatio * Math.max(entry.compressedSize, 1))

@@ -2,7 +2,21 @@
  * Pure DNS helpers shared by every DNS adapter: names, zones by longest suffix, and the
  * presentation form of values (what `RecordSet.values` holds).
  */
-import type { RecordSet, RecordType, Zone } from '../../ports/dns.ts';
+/** The record types nassella manages (the same union as the DNS port's RecordType). */
+export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'CAA' | 'TXT';
+
+/** Structurally the DNS port's RecordSet: core may not import ports. */
+export interface RecordSet {
+	name: string;
+	type: RecordType;
+	ttl: number;
+	values: string[];
+}
+
+export interface Zone {
+	id: string;
+	name: string;
+}
 
 /** Lowercase, no trailing dot. */
 export function normalizeName(name: string): string {
@@ -102,7 +116,12 @@ export function sameValues(type: RecordType, a: readonly string[], b: readonly s
 }
 
 export function canonicalRecordSet(r: RecordSet): RecordSet {
-	return { name: normalizeName(r.name), type: r.type, ttl: r.ttl, values: [...new Set(r.values.map((v) => canonicalValue(r.type, v)))].sort() };
+	return {
+		name: normalizeName(r.name),
+		type: r.type,
+		ttl: r.ttl,
+		values: [...new Set(r.values.map((v) => canonicalValue(r.type, v)))].sort()
+	};
 }
 
 export const RECORD_TYPES: readonly RecordType[] = ['A', 'AAAA', 'CNAME', 'CAA', 'TXT'];

@@ -52,10 +52,12 @@ export interface VaultHeader {
 
 /** Throws unless the settings are at least the floor and at most the ceiling. */
 export function checkKdf(kdf: { alg: unknown; m: unknown; t: unknown; p: unknown }): void {
-	if (kdf.alg !== 'argon2id13') throw new VaultError('unsupported-kdf', 'The file uses an unknown key-derivation method.');
+	if (kdf.alg !== 'argon2id13')
+		throw new VaultError('unsupported-kdf', 'The file uses an unknown key-derivation method.');
 	if (![kdf.m, kdf.t, kdf.p].every((n) => Number.isSafeInteger(n))) throw new TamperedError();
 	const { m, t, p } = kdf as { m: number; t: number; p: number };
-	if (p !== 1) throw new VaultError('unsupported-kdf', 'The file asks for a key setting nassella does not run (lanes).');
+	if (p !== 1)
+		throw new VaultError('unsupported-kdf', 'The file asks for a key setting nassella does not run (lanes).');
 	if (m < FLOOR_KDF.m || t < FLOOR_KDF.t)
 		throw new WeakKdfError(
 			`The file asks for weaker protection (${Math.round(m / 1024)} MiB, ${t} passes) than nassella's minimum (${FLOOR_KDF.m / 1024} MiB, ${FLOOR_KDF.t} passes), so it was refused.`
@@ -95,7 +97,8 @@ export function readHeader(raw: unknown): VaultHeader {
 function validateV1(raw: unknown): VaultHeader {
 	if (!exactKeys(raw, ['format', 'v', 'id', 'kdf', 'dek'])) throw new TamperedError();
 	const { kdf, dek } = raw;
-	if (!exactKeys(kdf, ['alg', 'm', 't', 'p', 'salt']) || !exactKeys(dek, ['alg', 'nonce', 'ct'])) throw new TamperedError();
+	if (!exactKeys(kdf, ['alg', 'm', 't', 'p', 'salt']) || !exactKeys(dek, ['alg', 'nonce', 'ct']))
+		throw new TamperedError();
 	checkKdf(kdf as { alg: unknown; m: unknown; t: unknown; p: unknown });
 	b64Of(raw.id, ID_BYTES);
 	b64Of(kdf.salt, SALT_BYTES);
@@ -117,7 +120,18 @@ function validateV1(raw: unknown): VaultHeader {
 export function dekAssociatedData(header: Pick<VaultHeader, 'format' | 'v' | 'id' | 'kdf'>): Uint8Array {
 	const { kdf } = header;
 	return utf8(
-		JSON.stringify(['dek', header.format, header.v, header.id, kdf.alg, kdf.m, kdf.t, kdf.p, kdf.salt, 'xchacha20poly1305-ietf'])
+		JSON.stringify([
+			'dek',
+			header.format,
+			header.v,
+			header.id,
+			kdf.alg,
+			kdf.m,
+			kdf.t,
+			kdf.p,
+			kdf.salt,
+			'xchacha20poly1305-ietf'
+		])
 	);
 }
 

@@ -65,7 +65,10 @@ const DEFAULTS: Readonly<Record<VaultErrorCode, { message: string; action: strin
 		message: 'The vault was changed in another tab.',
 		action: 'Unlock it again to continue.'
 	},
-	'invalid-name': { message: 'That record name is not allowed.', action: 'Use letters, digits, dots, dashes and slashes.' },
+	'invalid-name': {
+		message: 'That record name is not allowed.',
+		action: 'Use letters, digits, dots, dashes and slashes.'
+	},
 	'import-refused': {
 		message: 'This file is not a nassella export that can be imported.',
 		action: 'Choose the file nassella saved for you. Your current data was not changed.'

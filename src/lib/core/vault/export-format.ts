@@ -42,7 +42,12 @@ export interface ExportedRecord {
 	blob: Uint8Array;
 }
 
-export function makeManifest(header: VaultHeader, appVersion: string, createdAt: Date, recordCount: number): ExportManifest {
+export function makeManifest(
+	header: VaultHeader,
+	appVersion: string,
+	createdAt: Date,
+	recordCount: number
+): ExportManifest {
 	const { alg, m, t, p } = header.kdf;
 	return {
 		format: EXPORT_FORMAT,
@@ -76,16 +81,23 @@ export function readManifest(bytes: Uint8Array): ExportManifest {
 	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) refuse('The file’s description is damaged.');
 	const m = raw as Record<string, unknown>;
 	if (m.format !== EXPORT_FORMAT) refuse('This is not a nassella export file.');
-	if (!Number.isSafeInteger(m.formatVersion) || (m.formatVersion as number) < 1) refuse('The file’s description is damaged.');
+	if (!Number.isSafeInteger(m.formatVersion) || (m.formatVersion as number) < 1)
+		refuse('The file’s description is damaged.');
 	if ((m.formatVersion as number) > EXPORT_VERSION)
-		throw new UnsupportedVersionError('This export was made by a newer version of nassella. Update nassella, then try again.');
+		throw new UnsupportedVersionError(
+			'This export was made by a newer version of nassella. Update nassella, then try again.'
+		);
 	const keys = ['format', 'formatVersion', 'appVersion', 'createdAt', 'recordCount', 'kdf', 'header'];
 	if (Object.keys(m).length !== keys.length || !keys.every((k) => Object.hasOwn(m, k)))
 		refuse('The file’s description has unexpected fields.');
 	if (typeof m.appVersion !== 'string' || m.appVersion.length > 40) refuse('The file’s description is damaged.');
 	if (typeof m.createdAt !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/.test(m.createdAt))
 		refuse('The file’s description is damaged.');
-	if (!Number.isSafeInteger(m.recordCount) || (m.recordCount as number) < 0 || (m.recordCount as number) > IMPORT_LIMITS.maxRecords)
+	if (
+		!Number.isSafeInteger(m.recordCount) ||
+		(m.recordCount as number) < 0 ||
+		(m.recordCount as number) > IMPORT_LIMITS.maxRecords
+	)
 		refuse('The file lists an unexpected number of records.');
 	const kdf = m.kdf as Record<string, unknown> | null;
 	if (typeof kdf !== 'object' || kdf === null) refuse('The file’s description is damaged.');

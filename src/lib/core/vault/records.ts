@@ -19,7 +19,8 @@ export function checkRecordName(name: string): void {
 
 export function encodeValue(value: JsonValue): Uint8Array {
 	const text = JSON.stringify(value);
-	if (text === undefined) throw new VaultError('invalid-name', 'Only plain data (text, numbers, lists, objects) can be stored.');
+	if (text === undefined)
+		throw new VaultError('invalid-name', 'Only plain data (text, numbers, lists, objects) can be stored.');
 	return utf8(text);
 }
 

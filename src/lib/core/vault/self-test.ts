@@ -25,11 +25,18 @@ const FAILED =
 export function runSelfTest(prims: VaultPrimitives): void {
 	let out: Uint8Array;
 	try {
-		out = prims.argon2id(32, utf8(ARGON2ID_KAT.passphrase), utf8(ARGON2ID_KAT.salt), ARGON2ID_KAT.ops, ARGON2ID_KAT.memKiB);
+		out = prims.argon2id(
+			32,
+			utf8(ARGON2ID_KAT.passphrase),
+			utf8(ARGON2ID_KAT.salt),
+			ARGON2ID_KAT.ops,
+			ARGON2ID_KAT.memKiB
+		);
 	} catch {
 		throw new VaultError('out-of-memory');
 	}
-	if (isAllZero(out) || !bytesEqual(out, fromHex(ARGON2ID_KAT.expected))) throw new VaultError('self-test-failed', FAILED);
+	if (isAllZero(out) || !bytesEqual(out, fromHex(ARGON2ID_KAT.expected)))
+		throw new VaultError('self-test-failed', FAILED);
 
 	const key = prims.randomBytes(32);
 	const nonce = prims.randomBytes(24);
@@ -41,6 +48,12 @@ export function runSelfTest(prims: VaultPrimitives): void {
 	flipped[0]! ^= 1;
 	const forged = prims.aeadDecrypt(flipped, ad, nonce, key);
 	prims.wipe(key);
-	if (isAllZero(nonce) || !back || !bytesEqual(back, message) || forged !== undefined || ct.length !== message.length + 16)
+	if (
+		isAllZero(nonce) ||
+		!back ||
+		!bytesEqual(back, message) ||
+		forged !== undefined ||
+		ct.length !== message.length + 16
+	)
 		throw new VaultError('self-test-failed', FAILED);
 }

@@ -18,16 +18,19 @@ describe('passphrase strength', () => {
 		expect(result.reason).toMatch(reason);
 	});
 
-	it.each(['lantern quartz meadow 1987 ferry', 'velvet anchor pistachio kite', 'G7#kq2!vLz9@Xw', 'Ωmega-βeta-γamma-δelta'])(
-		'accepts %j',
-		(pass) => {
-			const result = checkPassphrase(pass);
-			expect(result.ok, result.reason).toBe(true);
-			expect(result.score).toBeGreaterThanOrEqual(3);
-		}
-	);
+	it.each([
+		'lantern quartz meadow 1987 ferry',
+		'velvet anchor pistachio kite',
+		'G7#kq2!vLz9@Xw',
+		'Ωmega-βeta-γamma-δelta'
+	])('accepts %j', (pass) => {
+		const result = checkPassphrase(pass);
+		expect(result.ok, result.reason).toBe(true);
+		expect(result.score).toBeGreaterThanOrEqual(3);
+	});
 
 	it('never repeats the passphrase in its reason', () => {
-		for (const pass of ['short1', 'password1234', 'mysecretvalue']) expect(checkPassphrase(pass).reason).not.toContain(pass);
+		for (const pass of ['short1', 'password1234', 'mysecretvalue'])
+			expect(checkPassphrase(pass).reason).not.toContain(pass);
 	});
 });

@@ -23,16 +23,94 @@ export const MIN_BITS = 50;
 
 /** Frequent passwords and fragments (lower case). A match costs an attacker almost nothing. */
 const COMMON = [
-	'password', 'passw0rd', 'p@ssw0rd', 'pass', 'qwerty', 'qwertz', 'azerty', 'asdf', 'zxcv', 'letmein', 'iloveyou', 'love',
-	'admin', 'welcome', 'monkey', 'dragon', 'football', 'baseball', 'soccer', 'sunshine', 'princess', 'master', 'shadow',
-	'trustno1', 'abc', 'secret', 'changeme', 'login', 'hello', 'freedom', 'whatever', 'starwars', 'superman', 'batman',
-	'michael', 'jessica', 'charlie', 'summer', 'winter', 'spring', 'autumn', 'flower', 'hunter', 'ninja', 'mustang',
-	'access', 'master', 'killer', 'pepper', 'cheese', 'computer', 'internet', 'server', 'google', 'apple', 'nassella',
-	'vault', 'secure', 'security', 'correct', 'horse', 'battery', 'staple', 'test', 'user', 'root', 'default', 'mypassword',
-	'passphrase', 'iloveu', 'forever', 'friends', 'family', 'london', 'berlin', 'paris', 'january', 'february', 'december'
+	'password',
+	'passw0rd',
+	'p@ssw0rd',
+	'pass',
+	'qwerty',
+	'qwertz',
+	'azerty',
+	'asdf',
+	'zxcv',
+	'letmein',
+	'iloveyou',
+	'love',
+	'admin',
+	'welcome',
+	'monkey',
+	'dragon',
+	'football',
+	'baseball',
+	'soccer',
+	'sunshine',
+	'princess',
+	'master',
+	'shadow',
+	'trustno1',
+	'abc',
+	'secret',
+	'changeme',
+	'login',
+	'hello',
+	'freedom',
+	'whatever',
+	'starwars',
+	'superman',
+	'batman',
+	'michael',
+	'jessica',
+	'charlie',
+	'summer',
+	'winter',
+	'spring',
+	'autumn',
+	'flower',
+	'hunter',
+	'ninja',
+	'mustang',
+	'access',
+	'master',
+	'killer',
+	'pepper',
+	'cheese',
+	'computer',
+	'internet',
+	'server',
+	'google',
+	'apple',
+	'nassella',
+	'vault',
+	'secure',
+	'security',
+	'correct',
+	'horse',
+	'battery',
+	'staple',
+	'test',
+	'user',
+	'root',
+	'default',
+	'mypassword',
+	'passphrase',
+	'iloveu',
+	'forever',
+	'friends',
+	'family',
+	'london',
+	'berlin',
+	'paris',
+	'january',
+	'february',
+	'december'
 ];
 
-const ROWS = ['qwertyuiopasdfghjklzxcvbnm', 'azertyuiopqsdfghjklmwxcvbn', 'qwertzuiopasdfghjklyxcvbnm', '1234567890', 'abcdefghijklmnopqrstuvwxyz'];
+const ROWS = [
+	'qwertyuiopasdfghjklzxcvbnm',
+	'azertyuiopqsdfghjklmwxcvbn',
+	'qwertzuiopasdfghjklyxcvbnm',
+	'1234567890',
+	'abcdefghijklmnopqrstuvwxyz'
+];
 
 function charsetSize(text: string): number {
 	let size = 0;
@@ -115,7 +193,12 @@ export function checkPassphrase(passphrase: string): Strength {
 			reason: `Use at least ${MIN_LENGTH} characters (this one has ${length}). Four unrelated words work well.`
 		};
 	if (new Set(passphrase.toLowerCase()).size < 5)
-		return { ok: false, score: 0, bits, reason: 'It repeats the same few characters. Use more different words or characters.' };
+		return {
+			ok: false,
+			score: 0,
+			bits,
+			reason: 'It repeats the same few characters. Use more different words or characters.'
+		};
 	if (bits < MIN_BITS) {
 		const reason =
 			patterned > length / 2
