@@ -20,3 +20,6 @@ export function appParts(): AppParts {
 	};
 	return parts;
 }
+
+/** Provider choices (cloud and DNS, real and sandbox); adapters load on demand. */
+export { cloudChoices, dnsChoices, dohEndpoints, SANDBOX_LABEL } from './providers.ts';
