@@ -65,3 +65,6 @@ export function loadVault(): Promise<VaultService> {
 	});
 	return vault;
 }
+
+/** Provider choices (cloud and DNS, real and sandbox); adapters load on demand. */
+export { cloudChoices, dnsChoices, dohEndpoints, SANDBOX_LABEL } from './providers.ts';
