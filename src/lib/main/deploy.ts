@@ -16,14 +16,14 @@ import { DeployController } from '../services/deploy/controller.ts';
 import { vaultDeploymentStore, type RecordVault } from '../services/deploy/vault-store.ts';
 import { webDeployCoordination } from '../adapters/deploy/web-coordination.ts';
 import { dohProbe } from '../adapters/deploy/probe.ts';
-import { PUBLIC_DOH } from '../adapters/doh/propagation.ts';
 import { DigitalOceanCloud } from '../adapters/digitalocean/cloud.ts';
 import { DigitalOceanDns } from '../adapters/digitalocean/dns.ts';
 import { HetznerCloud } from '../adapters/hetzner/cloud.ts';
 import { HetznerDns } from '../adapters/hetzner/dns.ts';
 import { DesecDns } from '../adapters/desec/dns.ts';
 import { CloudflareDns } from '../adapters/cloudflare/dns.ts';
-import { appParts } from './app.ts';
+import { appParts, loadVault } from './app.ts';
+import { cloudChoices, dnsChoices, dohEndpoints } from './providers.ts';
 
 export interface ProviderOption<T> {
 	id: string;
@@ -32,7 +32,7 @@ export interface ProviderOption<T> {
 	sandbox: boolean;
 	/** Where to get a token and which permissions it needs, in plain words. */
 	tokenHelp: string;
-	create(token: string): T;
+	create(token: string): Promise<T>;
 }
 
 /** Everything the wizard keeps about a setup (in the vault, with the tokens). */
@@ -72,100 +72,28 @@ export const realClock: Clock = {
 		})
 };
 
-const SANDBOX_TOKEN_HELP = 'Practice token: type anything (for example “sandbox”). Nothing is created or charged.';
-
 function origin(): string {
 	return typeof location !== 'undefined' ? location.origin : 'http://127.0.0.1';
 }
 
-export function cloudOptions(): ProviderOption<CloudProvider>[] {
-	const base = origin();
-	return [
-		{
-			id: 'sandbox-digitalocean',
-			name: 'DigitalOcean',
-			sandbox: true,
-			tokenHelp: SANDBOX_TOKEN_HELP,
-			create: (token) =>
-				new DigitalOceanCloud({
-					token,
-					baseUrl: `${base}/sandbox/digitalocean`,
-					id: 'sandbox-digitalocean',
-					displayName: 'Sandbox DigitalOcean'
-				})
-		},
-		{
-			id: 'sandbox-hetzner',
-			name: 'Hetzner Cloud',
-			sandbox: true,
-			tokenHelp: SANDBOX_TOKEN_HELP,
-			create: (token) =>
-				new HetznerCloud({
-					token,
-					baseUrl: `${base}/sandbox/hetzner/v1`,
-					id: 'sandbox-hetzner',
-					displayName: 'Sandbox Hetzner'
-				})
-		},
-		{
-			id: 'digitalocean',
-			name: 'DigitalOcean',
-			sandbox: false,
-			tokenHelp:
-				'In DigitalOcean: API → Generate New Token, with read and write access. Paste it here; it stays in your vault.',
-			create: (token) => new DigitalOceanCloud({ token })
-		},
-		{
-			id: 'hetzner',
-			name: 'Hetzner Cloud',
-			sandbox: false,
-			tokenHelp:
-				'In the Hetzner Cloud console: your project → Security → API tokens → Generate, with Read & Write. It stays in your vault.',
-			create: (token) => new HetznerCloud({ token })
-		}
-	];
-}
+const SANDBOX_TOKEN = 'Practice: any token works (for example “sandbox”). Nothing is created or charged.';
 
-export function dnsOptions(): ProviderOption<DnsProvider>[] {
-	const base = origin();
-	return [
-		{
-			id: 'sandbox-desec',
-			name: 'deSEC (also for free .dedyn.io names)',
-			sandbox: true,
-			tokenHelp: SANDBOX_TOKEN_HELP,
-			create: (token) =>
-				new DesecDns({ token, baseUrl: `${base}/sandbox/desec`, id: 'sandbox-desec', displayName: 'Sandbox deSEC' })
-		},
-		{
-			id: 'desec',
-			name: 'deSEC (also for free .dedyn.io names)',
-			sandbox: false,
-			tokenHelp: 'At desec.io: Token Management → create a token. It stays in your vault.',
-			create: (token) => new DesecDns({ token })
-		},
-		{
-			id: 'cloudflare',
-			name: 'Cloudflare',
-			sandbox: false,
-			tokenHelp: 'In Cloudflare: My Profile → API Tokens → Create Token with “Edit zone DNS” for your domain.',
-			create: (token) => new CloudflareDns({ token })
-		},
-		{
-			id: 'digitalocean-dns',
-			name: 'DigitalOcean DNS',
-			sandbox: false,
-			tokenHelp: 'The same kind of DigitalOcean token as for the server, with read and write access.',
-			create: (token) => new DigitalOceanDns({ token })
-		},
-		{
-			id: 'hetzner-dns',
-			name: 'Hetzner DNS',
-			sandbox: false,
-			tokenHelp: 'A Hetzner token with read and write access to your DNS zones.',
-			create: (token) => new HetznerDns({ token })
-		}
-	];
+function options<T>(
+	choices: readonly {
+		id: string;
+		label: string;
+		note: string;
+		sandbox: boolean;
+		create(c: { token: string }): Promise<T>;
+	}[]
+): ProviderOption<T>[] {
+	return choices.map((c) => ({
+		id: c.id,
+		name: c.label,
+		sandbox: c.sandbox,
+		tokenHelp: c.sandbox ? SANDBOX_TOKEN : c.note,
+		create: (token) => c.create({ token })
+	}));
 }
 
 export function gitOptions(): ProviderOption<GitHost>[] {
@@ -179,14 +107,21 @@ function catalog(): Promise<CatalogApp[]> {
 	return catalogPromise;
 }
 
-/** The unlocked vault's records, once the vault is part of the app. */
+/** The vault's records while it is unlocked. */
 async function vaultRecords(): Promise<RecordVault | undefined> {
-	return undefined;
+	const vault = await loadVault();
+	if (vault.status() !== 'unlocked') return undefined;
+	return {
+		get: (name) => vault.get(name) as never,
+		put: (name, value) => vault.put(name, value),
+		delete: (name) => vault.delete(name),
+		list: (prefix) => vault.list(prefix)
+	};
 }
 
 function probeFor(setup: SetupRecord): AppProbe {
 	const sandbox = setup.dns.provider.startsWith('sandbox-');
-	return dohProbe(sandbox ? [{ name: 'Sandbox DNS', url: `${origin()}/sandbox/doh` }] : PUBLIC_DOH);
+	return dohProbe(dohEndpoints(sandbox));
 }
 
 const KEYS_PREFIX = 'deployment-keys/';
@@ -247,7 +182,7 @@ function artifactsFor(setup: SetupRecord, plan: Plan, records: RecordVault): Dep
 	};
 }
 
-function pick<T>(options: ProviderOption<T>[], id: string, token: string): T {
+function pick<T>(options: ProviderOption<T>[], id: string, token: string): Promise<T> {
 	const option = options.find((o) => o.id === id);
 	if (!option) throw new Error(`Unknown provider “${id}”.`);
 	return option.create(token);
@@ -256,8 +191,8 @@ function pick<T>(options: ProviderOption<T>[], id: string, token: string): T {
 let coordination: ReturnType<typeof webDeployCoordination> | undefined;
 
 export function deployEnvironment(): DeployEnvironment {
-	const clouds = cloudOptions();
-	const dns = dnsOptions();
+	const clouds = options<CloudProvider>(cloudChoices);
+	const dns = options<DnsProvider>(dnsChoices);
 	const gits = gitOptions();
 	return {
 		clouds,
@@ -270,11 +205,16 @@ export function deployEnvironment(): DeployEnvironment {
 			const records = await vaultRecords();
 			if (!records) throw new Error('Unlock your vault first.');
 			coordination ??= webDeployCoordination();
+			const [cloud, dnsProvider, git] = await Promise.all([
+				pick(clouds, setup.cloud.provider, setup.cloud.token),
+				pick(dns, setup.dns.provider, setup.dns.token),
+				pick(gits, setup.git.host, setup.git.token)
+			]);
 			return new DeployController(
 				{
-					cloud: pick(clouds, setup.cloud.provider, setup.cloud.token),
-					dns: pick(dns, setup.dns.provider, setup.dns.token),
-					git: pick(gits, setup.git.host, setup.git.token),
+					cloud,
+					dns: dnsProvider,
+					git,
 					probe: probeFor(setup),
 					artifacts: artifactsFor(setup, plan, records),
 					clock: realClock,

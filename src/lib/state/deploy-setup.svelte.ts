@@ -200,7 +200,7 @@ export class SetupWizard {
 		if (!option || !this.dnsToken.trim()) return;
 		this.dnsCheck = { state: 'checking' };
 		try {
-			const provider = option.create(this.dnsToken.trim());
+			const provider = await option.create(this.dnsToken.trim());
 			const { account } = await provider.verify();
 			if (!this.domainProblem) await provider.findZone(this.domain);
 			this.dnsCheck = { state: 'ok', account };
@@ -214,7 +214,7 @@ export class SetupWizard {
 		if (!option || !this.cloudToken.trim()) return;
 		this.cloudCheck = { state: 'checking' };
 		try {
-			const provider = option.create(this.cloudToken.trim());
+			const provider = await option.create(this.cloudToken.trim());
 			const { account } = await provider.verify();
 			const [regions, sizes] = await Promise.all([provider.regions(), provider.sizes()]);
 			this.regions = regions.filter((r) => r.available);
@@ -231,7 +231,7 @@ export class SetupWizard {
 		if (!option || !this.gitToken.trim()) return;
 		this.gitCheck = { state: 'checking' };
 		try {
-			const { account } = await option.create(this.gitToken.trim()).verify();
+			const { account } = await (await option.create(this.gitToken.trim())).verify();
 			this.gitCheck = { state: 'ok', account };
 		} catch (e) {
 			this.gitCheck = { state: 'error', ...describe(e) };
