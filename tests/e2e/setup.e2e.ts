@@ -1,0 +1,72 @@
+/**
+ * The setup wizard in Chromium against the sandbox providers `npm start` serves: apps,
+ * web address, server (price and fit), tokens checked as they are entered, plain errors.
+ */
+import { expect, test } from './fixtures.ts';
+import { checkA11y, chooseApps, chooseDomain, next, openSetup } from './setup-helpers.ts';
+
+test.describe('setup wizard', () => {
+	test('walks from apps to the server size, checking tokens as they are entered', async ({ page }) => {
+		await openSetup(page);
+		await checkA11y(page, 'apps');
+		await expect(page.getByRole('button', { name: 'Next' })).toBeDisabled();
+		await chooseApps(page, ['Vaultwarden', 'Uptime Kuma']);
+
+		await expect(page.getByRole('heading', { name: 'Your web address' })).toBeVisible();
+		await page.getByLabel('Your domain').fill('bad_name.org');
+		await expect(page.getByText('Use only letters, digits, dots and dashes', { exact: false }).first()).toBeVisible();
+		await checkA11y(page, 'domain');
+		await chooseDomain(page);
+
+		await expect(page.getByRole('heading', { name: 'Your server', exact: true })).toBeVisible();
+		const cloud = page.getByRole('group', { name: 'Cloud provider' }).getByRole('radio');
+		await expect(cloud.first()).toHaveAccessibleName(/Sandbox \(practice, nothing is created\)/);
+		await page.getByRole('radio', { name: /^DigitalOcean.*Sandbox/ }).check();
+		await page.getByLabel('Cloud token').fill('sandbox');
+		await page.getByRole('button', { name: 'Check' }).click();
+		await expect(page.getByText(/Works \(account:/)).toBeVisible();
+		// Monthly prices come from the provider; sizes too small for the apps are explained and cannot be picked.
+		const sizes = page.getByRole('group', { name: 'Server size' });
+		await expect(sizes.getByText(/per month/).first()).toBeVisible();
+		const tooSmall = sizes.getByText(/Too small: your apps need at least/);
+		if ((await tooSmall.count()) > 0) await expect(tooSmall.first()).toBeVisible();
+		await checkA11y(page, 'cloud');
+		await sizes.getByRole('radio', { disabled: false }).first().check();
+		await next(page);
+		await expect(page.getByRole('heading', { name: 'Where your server’s settings are kept' })).toBeVisible();
+		await checkA11y(page, 'git');
+	});
+
+	test('a wrong token gives a clear error in plain words', async ({ page }) => {
+		await openSetup(page);
+		await chooseApps(page, ['Uptime Kuma']);
+		await page.getByLabel('Your domain').fill('nassella-sandbox.example');
+		await page.getByRole('radio', { name: /deSEC.*Sandbox/ }).check();
+		// deSEC's own answer to a token it does not know (only this page sees it).
+		await page.route('**/sandbox/desec/**', (route) =>
+			route.fulfill({
+				status: 401,
+				contentType: 'application/json',
+				body: JSON.stringify({ detail: 'Invalid token.' })
+			})
+		);
+		await page.getByLabel('DNS token').fill('a-wrong-token');
+		await page.getByRole('button', { name: 'Check' }).click();
+		const status = page.locator('#dns-token-status');
+		await expect(status).toContainText(/token/i);
+		await expect(page.getByRole('button', { name: 'Next' })).toBeDisabled();
+		await checkA11y(page, 'token error');
+	});
+
+	test('a domain the DNS account does not hold is refused before anything is created', async ({ page }) => {
+		await openSetup(page);
+		await chooseApps(page, ['Uptime Kuma']);
+		await page.getByLabel('Your domain').fill('someone-else.example');
+		await page.getByRole('radio', { name: /deSEC.*Sandbox/ }).check();
+		await page.getByLabel('DNS token').fill('sandbox');
+		await page.getByRole('button', { name: 'Check' }).click();
+		await expect(page.locator('#dns-token-status')).not.toHaveText('');
+		await expect(page.locator('#dns-token-status')).not.toContainText('Works');
+		await expect(page.getByRole('button', { name: 'Next' })).toBeDisabled();
+	});
+});
