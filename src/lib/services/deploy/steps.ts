@@ -5,6 +5,7 @@
  * the runner as output + created resources.
  */
 import { isProviderError, ProviderError } from '../../core/errors.ts';
+import { DEPLOYMENT_LABEL } from '../../core/labels.ts';
 import type { CreatedResource, DeploymentState, StepOutput } from '../../core/deploy/machine.ts';
 import { stepSpec, type StepId } from '../../core/deploy/plan.ts';
 import type { CloudProvider, CloudResource } from '../../ports/cloud.ts';
@@ -94,8 +95,15 @@ async function ensureObserved(
 	}
 }
 
-function cloudCreated(step: StepId, r: CloudResource): CreatedResource {
-	return { kind: r.kind as CreatedResource['kind'], id: r.id, name: r.name, step };
+/**
+ * What a step records as made by this deployment: never something that carries another
+ * deployment's label (e.g. a Flatcar image shared between deployments of one account),
+ * so destroy cannot remove what belongs to someone else.
+ */
+function cloudCreated(state: DeploymentState, step: StepId, r: CloudResource): CreatedResource[] {
+	const owner = r.labels[DEPLOYMENT_LABEL];
+	if (owner !== undefined && owner !== state.id) return [];
+	return [{ kind: r.kind as CreatedResource['kind'], id: r.id, name: r.name, step }];
 }
 
 export async function performStep(
@@ -113,7 +121,7 @@ export async function performStep(
 			const r = await ensureObserved(ports, state, 'image', undefined, observe, () =>
 				ports.cloud.ensureImage(input.cloud.region, labels)
 			);
-			return { output: { imageId: r.id }, resources: [cloudCreated(step, r)] };
+			return { output: { imageId: r.id }, resources: cloudCreated(state, step, r) };
 		}
 		case 'ssh-key': {
 			const key = input.sshPublicKey;
@@ -121,19 +129,19 @@ export async function performStep(
 			const r = await ensureObserved(ports, state, 'ssh-key', name, observe, () =>
 				ports.cloud.ensureSshKey(name, key, labels)
 			);
-			return { output: { sshKeyId: r.id }, resources: [cloudCreated(step, r)] };
+			return { output: { sshKeyId: r.id }, resources: cloudCreated(state, step, r) };
 		}
 		case 'volume': {
 			const r = await ensureObserved(ports, state, 'volume', name, observe, () =>
 				ports.cloud.ensureVolume(name!, input.cloud.region, input.volumeGiB, labels)
 			);
-			return { output: { volumeId: r.id }, resources: [cloudCreated(step, r)] };
+			return { output: { volumeId: r.id }, resources: cloudCreated(state, step, r) };
 		}
 		case 'firewall': {
 			const r = await ensureObserved(ports, state, 'firewall', name, observe, () =>
 				ports.cloud.ensureFirewall(name!, Boolean(input.sshPublicKey), labels)
 			);
-			return { output: { firewallId: r.id }, resources: [cloudCreated(step, r)] };
+			return { output: { firewallId: r.id }, resources: cloudCreated(state, step, r) };
 		}
 		case 'repo': {
 			// ensureRepo adopts an empty repo of that name, so it observes by itself.
@@ -195,7 +203,7 @@ export async function performStep(
 						labels
 					})
 				));
-			return { output: { serverId: r.id }, resources: [cloudCreated(step, r)] };
+			return { output: { serverId: r.id }, resources: cloudCreated(state, step, r) };
 		}
 		case 'wait-server': {
 			const server = await ports.cloud.waitForServer(str(out(state, 'server'), 'serverId'), undefined, signal);

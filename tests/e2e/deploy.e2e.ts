@@ -1,0 +1,205 @@
+/**
+ * Deploying for real against the sandbox providers, in Chromium: the full wizard to
+ * "done", the page closed and reopened at every step, faults on a quarter of the provider
+ * calls (429, 503, dropped connections, answers lost after the provider acted), two tabs,
+ * cancel then destroy, and a quota error. Checked against the sandbox's own state:
+ * exactly the planned resources, never two, and nothing left after destroy.
+ */
+import type { Page, Route } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+import {
+	checkA11y,
+	chooseApps,
+	chooseCloud,
+	chooseDomain,
+	doResourcesOf,
+	next,
+	openSetup,
+	sandboxState,
+	SANDBOX_ZONE,
+	type SandboxSnapshot
+} from './setup-helpers.ts';
+
+test.describe.configure({ timeout: 180_000 });
+
+const APPS = ['Uptime Kuma'];
+
+async function chooseGit(page: Page) {
+	await expect(page.getByRole('heading', { name: 'Where your server’s settings are kept' })).toBeVisible();
+	await page.getByRole('radio', { name: /GitHub.*Sandbox/ }).check();
+	await page.getByLabel('Git token').fill('sandbox');
+	await page.getByRole('button', { name: 'Check' }).click();
+	await expect(page.getByText(/Works \(account:/)).toBeVisible();
+	await next(page);
+}
+
+async function chooseBackups(page: Page) {
+	await expect(page.getByRole('heading', { name: 'Backups' })).toBeVisible();
+	await page.getByLabel('Storage endpoint').fill('https://s3.example.com');
+	await page.getByLabel('Bucket').fill('my-backups');
+	await page.getByLabel('Access key ID').fill('AKIAEXAMPLE');
+	await page.getByLabel('Secret access key').fill('secret-example');
+	await next(page);
+}
+
+/** From an empty browser to the review page. */
+async function toReview(page: Page) {
+	await openSetup(page);
+	await chooseApps(page, APPS);
+	await chooseDomain(page, SANDBOX_ZONE);
+	await chooseCloud(page);
+	await chooseGit(page);
+	await chooseBackups(page);
+	await expect(page.getByRole('heading', { name: 'Check before nassella starts' })).toBeVisible();
+}
+
+async function startDeploy(page: Page): Promise<string> {
+	await page.getByRole('button', { name: 'Create my server' }).click();
+	const progress = page.locator('[data-deployment-id]');
+	await expect(progress).toBeVisible();
+	return (await progress.getAttribute('data-deployment-id'))!;
+}
+
+async function waitDone(page: Page) {
+	await expect(page.locator('[data-phase]')).toHaveAttribute('data-phase', 'done', { timeout: 150_000 });
+	await expect(page.getByRole('heading', { name: 'Your server is ready' })).toBeVisible();
+}
+
+function expectExactlyPlanned(state: SandboxSnapshot, id: string) {
+	const mine = doResourcesOf(state, id);
+	expect(mine.droplets, 'servers').toHaveLength(1);
+	expect(mine.volumes, 'volumes').toHaveLength(1);
+	expect(mine.firewalls, 'firewalls').toHaveLength(1);
+	expect(mine.images.length, 'images').toBeLessThanOrEqual(1);
+	const zone = state.desec.domains.find((d) => d.name === SANDBOX_ZONE)!;
+	const a = zone.rrsets.filter((r) => r.type === 'A' && r.records.includes(mine.droplets[0]!.ip ?? '?'));
+	expect(a.length).toBeGreaterThanOrEqual(1);
+	for (const v of Object.values(state.violations)) expect(v).toEqual([]);
+}
+
+function expectNothingLeft(state: SandboxSnapshot, id: string) {
+	const mine = doResourcesOf(state, id);
+	expect(mine.droplets).toEqual([]);
+	expect(mine.volumes).toEqual([]);
+	expect(mine.firewalls).toEqual([]);
+	expect(mine.images).toEqual([]);
+}
+
+test.describe('deploy against the sandbox', () => {
+	test('the full wizard to "done", then the done page', async ({ page, request }) => {
+		await toReview(page);
+		await checkA11y(page, 'review');
+		await expect(page.getByText(/per month/).first()).toBeVisible();
+		const id = await startDeploy(page);
+		await checkA11y(page, 'progress');
+		await waitDone(page);
+		expectExactlyPlanned(await sandboxState(request), id);
+		await page.getByRole('link', { name: 'See your apps' }).click();
+		await expect(page.getByRole('heading', { level: 1, name: 'Your apps are ready' })).toBeVisible();
+		await expect(page.getByRole('link', { name: /^https:\/\/.*nassella-sandbox\.example/ }).first()).toBeVisible();
+		await expect(page.getByRole('heading', { name: 'Put nassella on your phone' })).toBeVisible();
+		await expect(page.getByRole('heading', { name: 'Keep a copy of your vault' })).toBeVisible();
+		await checkA11y(page, 'done');
+	});
+
+	test('closed and reopened at every step, it resumes and makes exactly the planned resources', async ({
+		context,
+		page,
+		request
+	}) => {
+		await toReview(page);
+		const id = await startDeploy(page);
+		let current = page;
+		for (let round = 0; round < 12; round++) {
+			const phase = await current.locator('[data-phase]').getAttribute('data-phase');
+			if (phase === 'done') break;
+			// Wait for some progress, then close the page mid-flight.
+			const before = await current.locator('li.done').count();
+			await expect.poll(async () => current.locator('li.done').count(), { timeout: 60_000 }).toBeGreaterThan(before);
+			await current.close();
+			current = await context.newPage();
+			await openSetup(current, 'unlock');
+			await expect(current.locator('[data-deployment-id]')).toHaveAttribute('data-deployment-id', id);
+		}
+		await waitDone(current);
+		expectExactlyPlanned(await sandboxState(request), id);
+	});
+
+	test('with faults on a quarter of provider calls it finishes without duplicates', async ({ page, request }) => {
+		let calls = 0;
+		let faults = 0;
+		await page.route('**/sandbox/**', async (route: Route) => {
+			const url = new URL(route.request().url());
+			if (url.pathname.startsWith('/sandbox/_control') || url.pathname.startsWith('/sandbox/doh'))
+				return route.continue();
+			calls++;
+			if (calls % 4 !== 0) return route.continue();
+			faults++;
+			switch (faults % 4) {
+				case 0:
+					return route.fulfill({ status: 429, headers: { 'retry-after': '1' }, body: '{}' });
+				case 1:
+					return route.fulfill({ status: 503, contentType: 'application/json', body: '{}' });
+				case 2:
+					return route.abort('connectionreset');
+				default: {
+					// The provider acts, but the answer never arrives.
+					await route.fetch();
+					return route.abort('connectionreset');
+				}
+			}
+		});
+		await toReview(page);
+		const id = await startDeploy(page);
+		await waitDone(page);
+		expect(faults / calls).toBeGreaterThanOrEqual(0.2);
+		expectExactlyPlanned(await sandboxState(request), id);
+	});
+
+	test('two tabs: one runs, the other follows', async ({ context, page, request }) => {
+		await toReview(page);
+		const id = await startDeploy(page);
+		const other: Page = await context.newPage();
+		await openSetup(other, 'unlock');
+		await expect(other.getByText('This setup is running in another tab or window.')).toBeVisible();
+		await waitDone(other);
+		await waitDone(page);
+		expectExactlyPlanned(await sandboxState(request), id);
+	});
+
+	test('cancel midway, then destroy: nothing is left', async ({ page, request }) => {
+		await toReview(page);
+		const id = await startDeploy(page);
+		await expect.poll(async () => page.locator('li.done').count(), { timeout: 60_000 }).toBeGreaterThan(2);
+		await page.getByRole('button', { name: 'Cancel' }).click();
+		await expect(page.locator('[data-phase]')).toHaveAttribute('data-phase', 'cancelled', { timeout: 60_000 });
+		await page.getByRole('button', { name: 'Destroy…' }).click();
+		await checkA11y(page, 'confirm destroy');
+		await page.getByLabel('Type destroy to confirm').fill('destroy');
+		await page.getByRole('button', { name: 'Remove everything' }).click();
+		await expect(page.locator('[data-phase]')).toHaveAttribute('data-phase', 'destroyed', { timeout: 60_000 });
+		expectNothingLeft(await sandboxState(request), id);
+	});
+
+	test('an exceeded quota stops with a clear error; destroy leaves nothing orphaned', async ({ page, request }) => {
+		await page.route('**/sandbox/digitalocean/v2/droplets', (route) =>
+			route.request().method() === 'POST'
+				? route.fulfill({
+						status: 422,
+						contentType: 'application/json',
+						body: JSON.stringify({ id: 'unprocessable_entity', message: 'You have reached your droplet limit.' })
+					})
+				: route.continue()
+		);
+		await toReview(page);
+		const id = await startDeploy(page);
+		await expect(page.locator('[data-phase]')).toHaveAttribute('data-phase', 'failed', { timeout: 120_000 });
+		await expect(page.getByRole('alert')).toContainText('reached a limit');
+		await checkA11y(page, 'quota error');
+		await page.getByRole('button', { name: 'Destroy…' }).click();
+		await page.getByLabel('Type destroy to confirm').fill('destroy');
+		await page.getByRole('button', { name: 'Remove everything' }).click();
+		await expect(page.locator('[data-phase]')).toHaveAttribute('data-phase', 'destroyed', { timeout: 60_000 });
+		expectNothingLeft(await sandboxState(request), id);
+	});
+});
