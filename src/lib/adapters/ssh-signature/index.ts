@@ -45,7 +45,7 @@ function importPrivate(record: SshKeyRecord): Promise<CryptoKey> {
 /** Signs `message` as `ssh-keygen -Y sign -n <namespace>` would, returning the armored signature. */
 export async function sshSign(record: SshKeyRecord, message: string | Uint8Array, namespace = 'git'): Promise<string> {
 	const key = await importPrivate(record);
-	const data = typeof message === 'string' ? utf8(message) : message;
+	const data = typeof message === 'string' ? utf8(message) : new Uint8Array(message);
 	const digest = bytes(await crypto.subtle.digest('SHA-512', data));
 	const signature = bytes(await crypto.subtle.sign(ED25519, key, sshsigSignedData(digest, namespace)));
 	return sshsigArmor(parseOpenSshPublicKey(record.publicKey).key, signature, namespace);

@@ -2,11 +2,11 @@
 
 const encoder = new TextEncoder();
 
-export function utf8(text: string): Uint8Array {
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
 	return encoder.encode(text);
 }
 
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
 	let length = 0;
 	for (const part of parts) length += part.length;
 	const out = new Uint8Array(length);
@@ -26,7 +26,7 @@ export function toBase64(bytes: Uint8Array): string {
 	return btoa(binary);
 }
 
-export function fromBase64(text: string): Uint8Array {
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
 	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw new Error('Not valid base64.');
 	const binary = atob(text);
 	const out = new Uint8Array(binary.length);
@@ -40,7 +40,7 @@ export function toHex(bytes: Uint8Array): string {
 	return out;
 }
 
-export function fromHex(hex: string): Uint8Array {
+export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
 	if (!/^(?:[0-9a-f]{2})*$/.test(hex)) throw new Error('Not lowercase hexadecimal.');
 	const out = new Uint8Array(hex.length / 2);
 	for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
@@ -48,14 +48,14 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 /** SSH wire format: uint32 big-endian. */
-export function sshUint32(value: number): Uint8Array {
+export function sshUint32(value: number): Uint8Array<ArrayBuffer> {
 	const out = new Uint8Array(4);
 	new DataView(out.buffer).setUint32(0, value >>> 0);
 	return out;
 }
 
 /** SSH wire format `string`: uint32 length then the bytes. */
-export function sshString(value: Uint8Array | string): Uint8Array {
+export function sshString(value: Uint8Array | string): Uint8Array<ArrayBuffer> {
 	const bytes = typeof value === 'string' ? utf8(value) : value;
 	return concatBytes([sshUint32(bytes.length), bytes]);
 }

@@ -86,8 +86,8 @@ export function signatureLineAt(who: GitIdentity, date: Date): GitSignatureLine 
 // ---------------------------------------------------------------------------------------
 // Trees
 
-export const MODE_FILE = '100644';
-export const MODE_EXECUTABLE = '100755';
+export const MODE_FILE = '100644' as const;
+export const MODE_EXECUTABLE = '100755' as const;
 export const MODE_TREE = '40000';
 
 export interface TreeFile {
@@ -143,7 +143,7 @@ export function flattenFiles(
 	return files
 		.map((f) => ({
 			path: f.path,
-			mode: f.executable ? MODE_EXECUTABLE : MODE_FILE,
+			mode: f.executable ? (MODE_EXECUTABLE as typeof MODE_EXECUTABLE) : (MODE_FILE as typeof MODE_FILE),
 			content: typeof f.content === 'string' ? utf8(f.content) : f.content
 		}))
 		.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -162,12 +162,12 @@ export function sortTreeEntries(entries: readonly TreeEntry[]): TreeEntry[] {
 }
 
 /** `<type> <length>\0<body>`: hash this with SHA-1 for the object id. */
-export function encodeObject(type: 'blob' | 'tree' | 'commit', body: Uint8Array): Uint8Array {
+export function encodeObject(type: 'blob' | 'tree' | 'commit', body: Uint8Array): Uint8Array<ArrayBuffer> {
 	return concatBytes([utf8(`${type} ${body.length}\0`), body]);
 }
 
 /** The body of a tree object. */
-export function encodeTreeBody(entries: readonly TreeEntry[]): Uint8Array {
+export function encodeTreeBody(entries: readonly TreeEntry[]): Uint8Array<ArrayBuffer> {
 	const parts: Uint8Array[] = [];
 	for (const entry of sortTreeEntries(entries)) {
 		assertOid(entry.oid, 'A tree entry');

@@ -13,7 +13,7 @@ const BEGIN = '-----BEGIN SSH SIGNATURE-----';
 const END = '-----END SSH SIGNATURE-----';
 
 /** The bytes the Ed25519 key signs, given the SHA-512 digest of the message. */
-export function sshsigSignedData(messageDigest: Uint8Array, namespace = GIT_NAMESPACE): Uint8Array {
+export function sshsigSignedData(messageDigest: Uint8Array, namespace = GIT_NAMESPACE): Uint8Array<ArrayBuffer> {
 	if (messageDigest.length !== 64) throw new Error('SSH signatures here use a 64-byte SHA-512 digest.');
 	return concatBytes([
 		MAGIC,
