@@ -96,8 +96,38 @@ function options<T>(
 	}));
 }
 
+/** Who the settings commits are from (signed with the deployment's own key). */
+const COMMIT_IDENTITY = { name: 'nassella', email: 'nassella@users.noreply.github.com' };
+
 export function gitOptions(): ProviderOption<GitHost>[] {
-	return [];
+	const github = (token: string, sandbox: boolean) =>
+		import('../adapters/github/index.ts').then(
+			({ GitHubGitHost }) =>
+				new GitHubGitHost({
+					token,
+					identity: COMMIT_IDENTITY,
+					...(sandbox
+						? { baseUrl: `${origin()}/sandbox/github`, id: 'sandbox-github', displayName: 'GitHub (sandbox)' }
+						: {})
+				})
+		);
+	return [
+		{
+			id: 'sandbox-github',
+			name: 'GitHub — Sandbox (practice, nothing is created)',
+			sandbox: true,
+			tokenHelp: SANDBOX_TOKEN,
+			create: (token) => github(token, true)
+		},
+		{
+			id: 'github',
+			name: 'GitHub',
+			sandbox: false,
+			tokenHelp:
+				'On GitHub: Settings → Developer settings → Fine-grained tokens → Generate, with Administration and Contents “Read and write” on all your repositories (nassella creates one private repository).',
+			create: (token) => github(token, false)
+		}
+	];
 }
 
 let catalogPromise: Promise<CatalogApp[]> | undefined;
