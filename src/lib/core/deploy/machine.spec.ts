@@ -134,7 +134,7 @@ describe('retry rules', () => {
 		expect(retryDecision(err('rate-limited', 5_000), 10, 0)).toEqual({ retry: false });
 		const backoff = [1, 2, 3, 4, 5].map((a) => retryDecision(err('unavailable'), a, 0.999));
 		expect(backoff.every((d) => d.retry)).toBe(true);
-		expect(retryDecision(err('network'), 6, 0.5)).toEqual({ retry: false });
+		expect(retryDecision(err('network'), 8, 0.5)).toEqual({ retry: false });
 		for (const code of ['unauthorized', 'forbidden', 'quota', 'invalid', 'unexpected'] as const)
 			expect(retryDecision(err(code), 1, 0.5)).toEqual({ retry: false });
 	});

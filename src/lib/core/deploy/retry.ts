@@ -18,9 +18,9 @@ export interface StepError {
 export const RETRY_LIMITS = {
 	/** Automatic attempts of one step before asking the person. */
 	rateLimited: 10,
-	transient: 6,
+	transient: 8,
 	baseDelayMs: 1_000,
-	maxDelayMs: 60_000,
+	maxDelayMs: 30_000,
 	/** The longest we ever wait on a provider's say-so (a reset time far away is a bug or an hour-long limit). */
 	maxRateLimitWaitMs: 15 * 60_000,
 	minRateLimitWaitMs: 250
