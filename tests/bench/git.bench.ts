@@ -15,13 +15,24 @@ const APPS = 30;
 function bundle(version: number, signingKey: string): BundleFile[] {
 	const files: BundleFile[] = [
 		...configRepoFiles({ serverName: 'bench', signingKey, nassellaVersion: '0.1.0' }),
-		{ path: 'compose.yaml', content: 'include:\n' + Array.from({ length: APPS }, (_, i) => `  - apps/app${i}/compose.yaml\n`).join('') },
-		{ path: 'caddy/Caddyfile', content: Array.from({ length: APPS }, (_, i) => `app${i}.example.org {\n\treverse_proxy app${i}:8080\n}\n`).join('\n') }
+		{
+			path: 'compose.yaml',
+			content: 'include:\n' + Array.from({ length: APPS }, (_, i) => `  - apps/app${i}/compose.yaml\n`).join('')
+		},
+		{
+			path: 'caddy/Caddyfile',
+			content: Array.from({ length: APPS }, (_, i) => `app${i}.example.org {\n\treverse_proxy app${i}:8080\n}\n`).join(
+				'\n'
+			)
+		}
 	];
 	for (let i = 0; i < APPS; i++) {
 		const pad = (n: number) => `# app ${n}: ${'x'.repeat(70)}\n`;
 		files.push(
-			{ path: `apps/app${i}/compose.yaml`, content: `services:\n  app${i}:\n    image: example/app${i}:${version}\n` + pad(i).repeat(30) },
+			{
+				path: `apps/app${i}/compose.yaml`,
+				content: `services:\n  app${i}:\n    image: example/app${i}:${version}\n` + pad(i).repeat(30)
+			},
 			{ path: `apps/app${i}/env`, content: `APP=${i}\nVERSION=${version}\n` + pad(i).repeat(8) },
 			{ path: `apps/app${i}/secrets.age`, content: crypto.getRandomValues(new Uint8Array(512 + i * 40)) }
 		);
@@ -40,7 +51,13 @@ try {
 	for (let run = 0; run < 5; run++) {
 		const name = `bench${run}`;
 		server.createRepo(`owner/${name}`);
-		const host = new SmartHttpGitHost({ id: 'bench', displayName: 'bench', gitBaseUrl: server.baseUrl, owner: 'owner', identity: { name: 'n', email: 'n@x' } });
+		const host = new SmartHttpGitHost({
+			id: 'bench',
+			displayName: 'bench',
+			gitBaseUrl: server.baseUrl,
+			owner: 'owner',
+			identity: { name: 'n', email: 'n@x' }
+		});
 		const repo = await host.ensureRepo(name, '');
 		const first = bundle(1, key.publicKey);
 		files = first.length;
@@ -50,7 +67,12 @@ try {
 		samples.push(performance.now() - started);
 	}
 	const { p50, max } = percentiles(samples);
-	report({ name: `commit a ${files}-file bundle (${APPS} apps) over smart HTTP, median`, value: Math.round(p50), unit: 'ms', budget: 3000 });
+	report({
+		name: `commit a ${files}-file bundle (${APPS} apps) over smart HTTP, median`,
+		value: Math.round(p50),
+		unit: 'ms',
+		budget: 3000
+	});
 	report({ name: `commit a ${files}-file bundle over smart HTTP, slowest of 5`, value: Math.round(max), unit: 'ms' });
 } finally {
 	await server.close();

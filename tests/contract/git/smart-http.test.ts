@@ -137,7 +137,10 @@ describe('smart HTTP git host against git http-backend', () => {
 
 		// Someone else pushes between our check and our push: the server refuses ours.
 		const other = clone('race', 'other');
-		server.git(['-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '--quiet', '--allow-empty', '-m', 'other'], other);
+		server.git(
+			['-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '--quiet', '--allow-empty', '-m', 'other'],
+			other
+		);
 		let pushedOther = false;
 		const { default: webHttp } = await import('isomorphic-git/http/web');
 		const racing = host({

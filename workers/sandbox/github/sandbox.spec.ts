@@ -16,11 +16,21 @@ beforeAll(async () => {
 afterAll(() => close());
 
 it('the local entry serves the sandbox git host at /sandbox/github/ for the real GitHub adapter', async () => {
-	const host = new GitHubGitHost({ token: 'anything', baseUrl: `${base}/sandbox/github`, identity: { name: 'n', email: 'n@x' } });
+	const host = new GitHubGitHost({
+		token: 'anything',
+		baseUrl: `${base}/sandbox/github`,
+		identity: { name: 'n', email: 'n@x' }
+	});
 	expect(await host.verify()).toEqual({ account: 'sandbox-user' });
 	const repo = await host.ensureRepo('practice', 'sandbox');
 	const key = await generateSshKey();
 	const parent = await host.head(repo);
-	const { sha } = await host.commit(repo, [{ path: 'compose.yaml', content: 'services: {}\n' }], 'Practice', parent, commitSigner(key));
+	const { sha } = await host.commit(
+		repo,
+		[{ path: 'compose.yaml', content: 'services: {}\n' }],
+		'Practice',
+		parent,
+		commitSigner(key)
+	);
 	expect(await host.head(repo)).toBe(sha);
 });

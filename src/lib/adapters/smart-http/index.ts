@@ -238,7 +238,8 @@ export class SmartHttpGitHost implements GitHost {
 			});
 		} catch (error) {
 			const code = (error as { code?: string })?.code;
-			if (code === 'PushRejectedError' || code === 'GitPushError' || code === 'NotFoundError') throw conflictError(this.displayName);
+			if (code === 'PushRejectedError' || code === 'GitPushError' || code === 'NotFoundError')
+				throw conflictError(this.displayName);
 			this.fail(error, 'saving the configuration');
 		}
 		const refResult = result.refs?.[`refs/heads/${branch}`];

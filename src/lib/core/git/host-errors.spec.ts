@@ -18,6 +18,8 @@ describe('git host errors', () => {
 		});
 		expect(reset).toMatchObject({ code: 'rate-limited', retryAfterMs: 1_800_000 });
 		expect(reset.message).toContain('12:30 UTC');
-		expect(hostError('GitLab', { status: 429, headers: { 'retry-after': '60' }, doing: 'x', now }).retryAfterMs).toBe(60_000);
+		expect(hostError('GitLab', { status: 429, headers: { 'retry-after': '60' }, doing: 'x', now }).retryAfterMs).toBe(
+			60_000
+		);
 	});
 });

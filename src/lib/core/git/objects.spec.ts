@@ -18,7 +18,15 @@ const who = { name: 'nassella', email: 'n@example.org', timestamp: 1_700_000_000
 
 describe('commit objects', () => {
 	it('lays out the payload exactly as git does', () => {
-		expect(commitPayload({ tree: oid('a'), parents: [oid('b')], author: who, committer: { ...who, timezoneOffset: -330 }, message: 'Hi\n\n' })).toBe(
+		expect(
+			commitPayload({
+				tree: oid('a'),
+				parents: [oid('b')],
+				author: who,
+				committer: { ...who, timezoneOffset: -330 },
+				message: 'Hi\n\n'
+			})
+		).toBe(
 			`tree ${oid('a')}\nparent ${oid('b')}\nauthor nassella <n@example.org> 1700000000 +0000\ncommitter nassella <n@example.org> 1700000000 -0530\n\nHi\n`
 		);
 		expect(formatTimezone(60)).toBe('+0100');
@@ -54,8 +62,18 @@ describe('bundle trees', () => {
 	it('refuses escaping, hidden-git, duplicate and clashing paths', () => {
 		for (const bad of ['../x', '/etc/passwd', 'a//b', '.git/config', 'a/.GIT/x', 'a/./b', 'a\\b', 'a\nb', ''])
 			expect(() => checkRepoPath(bad), bad).toThrow();
-		expect(() => buildTree([{ path: 'a', content: '' }, { path: 'a', content: '' }])).toThrow(/twice/);
-		expect(() => buildTree([{ path: 'a', content: '' }, { path: 'a/b', content: '' }])).toThrow(/clashes/);
+		expect(() =>
+			buildTree([
+				{ path: 'a', content: '' },
+				{ path: 'a', content: '' }
+			])
+		).toThrow(/twice/);
+		expect(() =>
+			buildTree([
+				{ path: 'a', content: '' },
+				{ path: 'a/b', content: '' }
+			])
+		).toThrow(/clashes/);
 		expect(() => buildTree([])).toThrow();
 	});
 
@@ -71,12 +89,18 @@ describe('bundle trees', () => {
 	it('flattens any valid bundle to a sorted list of the same files', () => {
 		const segment = fc.stringMatching(/^[a-z][a-z0-9._-]{0,8}$/);
 		fc.assert(
-			fc.property(fc.uniqueArray(fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join('/')), { minLength: 1, maxLength: 20 }), (paths) => {
-				const clash = paths.some((p) => paths.some((q) => q.startsWith(p + '/')));
-				fc.pre(!clash);
-				const flat = flattenFiles(paths.map((path) => ({ path, content: path })));
-				expect(flat.map((f) => f.path)).toEqual([...paths].sort());
-			})
+			fc.property(
+				fc.uniqueArray(
+					fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join('/')),
+					{ minLength: 1, maxLength: 20 }
+				),
+				(paths) => {
+					const clash = paths.some((p) => paths.some((q) => q.startsWith(p + '/')));
+					fc.pre(!clash);
+					const flat = flattenFiles(paths.map((path) => ({ path, content: path })));
+					expect(flat.map((f) => f.path)).toEqual([...paths].sort());
+				}
+			)
 		);
 	});
 });
