@@ -20,3 +20,12 @@ export function appParts(): AppParts {
 	};
 	return parts;
 }
+
+/** Git host choices (real and sandbox) and the commit-signing key; adapters load on demand. */
+export {
+	gitHostChoices,
+	generateSshKey,
+	commitSignerFor,
+	openSshPrivateKeyFile,
+	COMMIT_IDENTITY
+} from './git-hosts.ts';
