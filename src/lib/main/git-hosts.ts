@@ -39,9 +39,8 @@ async function smartHttp(id: string, kind: 'forgejo' | 'gitlab', c: GitCredentia
 			? import('../adapters/forgejo/index.ts').then((m) =>
 					m.forgejoApi({ origin: server, token: c.token, proxyBase: c.proxyBase })
 				)
-			: import('../adapters/gitlab/index.ts').then((m) =>
-					m.gitlabApi({ origin: server, token: c.token, proxyBase: c.proxyBase })
-				)
+			: // GitLab's REST API sends CORS headers itself; only its git endpoints need the relay.
+				import('../adapters/gitlab/index.ts').then((m) => m.gitlabApi({ origin: server, token: c.token }))
 	]);
 	return new SmartHttpGitHost({
 		id,

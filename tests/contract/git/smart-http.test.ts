@@ -228,4 +228,33 @@ describe('smart HTTP git host against git http-backend', () => {
 		});
 		await expect(gone.ensureRepo('config', '')).rejects.toMatchObject({ code: 'network' });
 	});
+
+	it('sends git requests through the relay in its URL form when one is set', async () => {
+		const seen: string[] = [];
+		const relayed = new SmartHttpGitHost({
+			id: 'codeberg',
+			displayName: 'codeberg.org',
+			gitBaseUrl: 'https://codeberg.org',
+			owner: 'alice',
+			proxyBase: 'https://relay.example.net',
+			identity,
+			http: {
+				request: async (req) => {
+					seen.push(req.url);
+					return {
+						url: req.url,
+						method: req.method,
+						statusCode: 404,
+						statusMessage: 'Not Found',
+						headers: {},
+						body: []
+					};
+				}
+			}
+		});
+		await expect(relayed.ensureRepo('config', '')).rejects.toMatchObject({ code: 'not-found' });
+		expect(seen).toEqual([
+			'https://relay.example.net/codeberg.org/alice/config.git/info/refs?service=git-receive-pack'
+		]);
+	});
 });
