@@ -163,6 +163,27 @@ describe('GitHub adapter against the GitHub fake', () => {
 		expect(fake.refs(repo.fullName)?.get('refs/heads/main')).toBe(moved);
 	});
 
+	it('leaves the branch where it was when the connection drops mid-commit', async () => {
+		const { fake, host } = await start();
+		const repo = await host().ensureRepo('drop', '');
+		const before = await host().head(repo);
+		const flaky = host('classic', {
+			fetch: async (input, init) => {
+				if (String(input instanceof Request ? input.url : input).endsWith('/git/commits'))
+					throw new TypeError('fetch failed');
+				return fetch(input, init);
+			}
+		});
+		await expect(flaky.commit(repo, bundle('1'), 'Set up', before, commitSigner(key))).rejects.toMatchObject({
+			code: 'network',
+			message: expect.stringContaining('Could not reach GitHub')
+		});
+		expect(fake.refs(repo.fullName)?.get('refs/heads/main')).toBe(before);
+		// Trying again later simply works.
+		const done = await host().commit(repo, bundle('1'), 'Set up', before, commitSigner(key));
+		expect(done.parent).toBe(before);
+	});
+
 	it('adopts an empty repo, refuses one with foreign files or a public one', async () => {
 		const { baseUrl, host } = await start();
 		const post = (body: object) =>
