@@ -247,7 +247,7 @@ describe('smart HTTP git host against git http-backend', () => {
 						statusCode: 404,
 						statusMessage: 'Not Found',
 						headers: {},
-						body: []
+						body: (async function* () {})()
 					};
 				}
 			}
