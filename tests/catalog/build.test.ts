@@ -43,4 +43,11 @@ describe('catalog build step', () => {
 			/The app catalog has problems:\n {2}- miniflux: \/services\/miniflux must NOT have additional properties "privileged"/
 		);
 	});
+	it('names the file and line of a manifest that is not valid YAML, and refuses duplicate keys', () => {
+		const file = join(tmp, 'miniflux', 'manifest.yaml');
+		writeFileSync(file, 'manifestVersion: 1\nid: miniflux\nid: other\n');
+		expect(() => run(tmp)).toThrow(/miniflux: manifest.yaml is not valid YAML: duplicated mapping key/);
+		writeFileSync(file, 'services: [unclosed\n');
+		expect(() => run(tmp)).toThrow(/miniflux: manifest.yaml is not valid YAML/);
+	});
 });
