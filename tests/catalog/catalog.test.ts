@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../catalog/load.ts';
-import { resolveServices, resolveCommands, stringsIn } from '../../src/lib/core/catalog/placeholders.ts';
+import { resolveServices, resolveCommands, resolveString, stringsIn } from '../../src/lib/core/catalog/placeholders.ts';
 import { isPinnedImage } from '../../src/lib/core/catalog/check.ts';
 import { composeValidator, contextFor } from './helpers.ts';
 
@@ -40,6 +40,11 @@ describe('the catalog', () => {
 			for (const c of [...resolveCommands(app, 'dumps', ctx), ...resolveCommands(app, 'restore', ctx)]) {
 				expect(c.command.join(' ')).not.toMatch(/\{\{/);
 			}
+		});
+		it('resolves for a generator that escapes for its own targets (escapeDollar: false), backup hooks included', () => {
+			const ctx = contextFor(app);
+			const values = [...stringsIn(app.services), ...stringsIn(app.smtp?.environment ?? {}), ...stringsIn(app.backup)];
+			for (const v of values) expect(() => resolveString(v, app, ctx, { escapeDollar: false }), v).not.toThrow();
 		});
 		it('keeps every volume inside its own data directory', () => {
 			const services = resolveServices(app, contextFor(app));

@@ -48,6 +48,12 @@ describe('placeholders', () => {
 			expect(() => resolveString(bad, manifest, ctx), bad).toThrow(CatalogError);
 		}
 	});
+	it('leaves "$" alone when the caller escapes for its own target (backup commands)', () => {
+		expect(
+			resolveString('-p"$ROOT" {{input.name}}', manifest, { ...ctx, inputs: { name: 'a$b' } }, { escapeDollar: false })
+		).toBe('-p"$ROOT" a$b');
+		expect(() => resolveString('-p"$ROOT"', manifest, ctx)).toThrow(/contains "\$"/);
+	});
 	it('never lets a substituted value break out of its string (property)', () => {
 		fc.assert(
 			fc.property(fc.string({ maxLength: 40 }), (value) => {

@@ -123,7 +123,13 @@ export interface ResolveOptions {
 	 * The returned text is inserted as is (not `$`-escaped).
 	 */
 	renderSecret?: (id: string, value: string) => string;
-	/** Escape `$` in substituted values as `$$` (default true: output is read by Compose). */
+	/**
+	 * Default true: the output is read by Compose, so a `$` in the catalog value is refused and a
+	 * `$` in a substituted value is written as `$$`. False: the caller escapes the whole output
+	 * for its target itself (or it is not read by Compose at all, like backup commands, which may
+	 * use `$VAR` for the container's own environment). `checkManifest()` refuses `$` in compose
+	 * values whatever the option.
+	 */
 	escapeDollar?: boolean;
 }
 
@@ -134,13 +140,13 @@ export function resolveString(
 	ctx: ResolveContext,
 	options: ResolveOptions = {}
 ): string {
-	if (value.includes('$')) {
+	const escape = options.escapeDollar ?? true;
+	if (escape && value.includes('$')) {
 		throw new CatalogError(
 			manifest.id,
 			`"${truncate(value)}" contains "$", which Compose would read as a variable; use a placeholder instead`
 		);
 	}
-	const escape = options.escapeDollar ?? true;
 	const list = parsePlaceholders(value, manifest.id);
 	if (list.length === 0) return value;
 	return value.replace(TOKEN, (raw) => {
