@@ -24,6 +24,7 @@ import { DesecDns } from '../adapters/desec/dns.ts';
 import { CloudflareDns } from '../adapters/cloudflare/dns.ts';
 import { appParts, loadVault } from './app.ts';
 import { cloudChoices, dnsChoices, dohEndpoints } from './providers.ts';
+import { gitHostChoices } from './git-hosts.ts';
 
 export interface ProviderOption<T> {
 	id: string;
@@ -94,40 +95,6 @@ function options<T>(
 		tokenHelp: c.sandbox ? SANDBOX_TOKEN : c.note,
 		create: (token) => c.create({ token })
 	}));
-}
-
-/** Who the settings commits are from (signed with the deployment's own key). */
-const COMMIT_IDENTITY = { name: 'nassella', email: 'nassella@users.noreply.github.com' };
-
-export function gitOptions(): ProviderOption<GitHost>[] {
-	const github = (token: string, sandbox: boolean) =>
-		import('../adapters/github/index.ts').then(
-			({ GitHubGitHost }) =>
-				new GitHubGitHost({
-					token,
-					identity: COMMIT_IDENTITY,
-					...(sandbox
-						? { baseUrl: `${origin()}/sandbox/github`, id: 'sandbox-github', displayName: 'GitHub (sandbox)' }
-						: {})
-				})
-		);
-	return [
-		{
-			id: 'sandbox-github',
-			name: 'GitHub — Sandbox (practice, nothing is created)',
-			sandbox: true,
-			tokenHelp: SANDBOX_TOKEN,
-			create: (token) => github(token, true)
-		},
-		{
-			id: 'github',
-			name: 'GitHub',
-			sandbox: false,
-			tokenHelp:
-				'On GitHub: Settings → Developer settings → Fine-grained tokens → Generate, with Administration and Contents “Read and write” on all your repositories (nassella creates one private repository).',
-			create: (token) => github(token, false)
-		}
-	];
 }
 
 let catalogPromise: Promise<CatalogApp[]> | undefined;
@@ -223,7 +190,7 @@ let coordination: ReturnType<typeof webDeployCoordination> | undefined;
 export function deployEnvironment(): DeployEnvironment {
 	const clouds = options<CloudProvider>(cloudChoices);
 	const dns = options<DnsProvider>(dnsChoices);
-	const gits = gitOptions();
+	const gits = options<GitHost>(gitHostChoices);
 	return {
 		clouds,
 		dns,

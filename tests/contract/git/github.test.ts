@@ -68,7 +68,12 @@ const bundle = (version: string): BundleFile[] => [
 function materialise(fake: GitHubFake, fullName: string): string {
 	const dir = mkdtempSync(join(work, 'bare-'));
 	const git = (args: string[], input?: Uint8Array) =>
-		execFileSync('git', args, { cwd: dir, input, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: work } });
+		execFileSync('git', args, {
+			cwd: dir,
+			input,
+			encoding: 'utf8',
+			env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: work }
+		});
 	git(['init', '--quiet', '--bare']);
 	const objects = fake.objects(fullName) ?? new Map();
 	for (const [oid, obj] of objects) {
@@ -98,7 +103,11 @@ describe('GitHub adapter against the GitHub fake', () => {
 		const gh = host();
 		expect(await gh.verify()).toEqual({ account: 'alice' });
 		const repo = await gh.ensureRepo('nassella-config', 'Configuration of my server');
-		expect(repo).toMatchObject({ fullName: 'alice/nassella-config', sshUrl: 'git@github.com:alice/nassella-config.git', defaultBranch: 'main' });
+		expect(repo).toMatchObject({
+			fullName: 'alice/nassella-config',
+			sshUrl: 'git@github.com:alice/nassella-config.git',
+			defaultBranch: 'main'
+		});
 		expect(repo.hostKeys[0]).toMatch(/^github\.com ssh-ed25519 /);
 		const init = await gh.head(repo);
 		expect(init).toMatch(/^[0-9a-f]{40}$/);
@@ -115,10 +124,15 @@ describe('GitHub adapter against the GitHub fake', () => {
 		const foreign = await generateSshKey();
 		writeFileSync(join(work, 'foreign'), allowedSignersLine(identity.email, foreign.publicKey) + '\n');
 		expect(verifies(dir, second.sha, join(work, 'foreign'))).toBe(false);
-		const files = execFileSync('git', ['ls-tree', '-r', '--format=%(objectmode) %(path)', second.sha], { cwd: dir, encoding: 'utf8' });
+		const files = execFileSync('git', ['ls-tree', '-r', '--format=%(objectmode) %(path)', second.sha], {
+			cwd: dir,
+			encoding: 'utf8'
+		});
 		expect(files).toContain('100755 bin/apply.sh');
 		expect(files).toContain('100644 apps/photos/env');
-		expect(execFileSync('git', ['show', `${second.sha}:compose.yaml`], { cwd: dir, encoding: 'utf8' })).toContain('app:2');
+		expect(execFileSync('git', ['show', `${second.sha}:compose.yaml`], { cwd: dir, encoding: 'utf8' })).toContain(
+			'app:2'
+		);
 
 		// A resumed setup adopts the repo it made.
 		expect((await host().ensureRepo('nassella-config', '')).fullName).toBe('alice/nassella-config');
@@ -143,8 +157,31 @@ describe('GitHub adapter against the GitHub fake', () => {
 				return fetch(input, init);
 			}
 		});
-		await expect(racing.commit(repo, bundle('3'), 'three', other, commitSigner(key))).rejects.toMatchObject({ code: 'conflict' });
+		await expect(racing.commit(repo, bundle('3'), 'three', other, commitSigner(key))).rejects.toMatchObject({
+			code: 'conflict'
+		});
 		expect(fake.refs(repo.fullName)?.get('refs/heads/main')).toBe(moved);
+	});
+
+	it('leaves the branch where it was when the connection drops mid-commit', async () => {
+		const { fake, host } = await start();
+		const repo = await host().ensureRepo('drop', '');
+		const before = await host().head(repo);
+		const flaky = host('classic', {
+			fetch: async (input, init) => {
+				if (String(input instanceof Request ? input.url : input).endsWith('/git/commits'))
+					throw new TypeError('fetch failed');
+				return fetch(input, init);
+			}
+		});
+		await expect(flaky.commit(repo, bundle('1'), 'Set up', before, commitSigner(key))).rejects.toMatchObject({
+			code: 'network',
+			message: expect.stringContaining('Could not reach GitHub')
+		});
+		expect(fake.refs(repo.fullName)?.get('refs/heads/main')).toBe(before);
+		// Trying again later simply works.
+		const done = await host().commit(repo, bundle('1'), 'Set up', before, commitSigner(key));
+		expect(done.parent).toBe(before);
 	});
 
 	it('adopts an empty repo, refuses one with foreign files or a public one', async () => {
@@ -162,13 +199,22 @@ describe('GitHub adapter against the GitHub fake', () => {
 		expect(done.parent).toMatch(/^[0-9a-f]{40}$/);
 
 		const busy = await host().ensureRepo('busy', '');
-		await host().commit(repo.fullName ? busy : busy, [{ path: 'notes.txt', content: 'mine' }], 'mine', await host().head(busy), commitSigner(key));
+		await host().commit(
+			repo.fullName ? busy : busy,
+			[{ path: 'notes.txt', content: 'mine' }],
+			'mine',
+			await host().head(busy),
+			commitSigner(key)
+		);
 		await expect(host().ensureRepo('busy', '')).rejects.toMatchObject({
 			code: 'conflict',
 			message: expect.stringMatching(/alice\/busy already exists on GitHub and holds files nassella did not write/)
 		});
 		expect((await post({ name: 'open', private: false, auto_init: true })).status).toBe(201);
-		await expect(host().ensureRepo('open', '')).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('public') });
+		await expect(host().ensureRepo('open', '')).rejects.toMatchObject({
+			code: 'conflict',
+			message: expect.stringContaining('public')
+		});
 	});
 
 	it('adds, keeps and rotates a read-only deploy key, and deletes the repo', async () => {
@@ -193,15 +239,26 @@ describe('GitHub adapter against the GitHub fake', () => {
 		const now = Date.UTC(2026, 0, 1, 12, 0, 0);
 		const { host } = await start({ rateLimit: 6, now: () => now });
 		await expect(host('nope').verify()).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
-		const publicOnly = await host('public-only').verify().catch((e: unknown) => e);
+		const publicOnly = await host('public-only')
+			.verify()
+			.catch((e: unknown) => e);
 		expect(publicOnly).toMatchObject({ code: 'forbidden', message: expect.stringContaining('"repo"') });
 		expect(String((publicOnly as Error).message)).not.toContain('public-only');
 
-		const fine = await host('fine-contents').ensureRepo('x', '').catch((e: unknown) => e);
-		expect(fine).toMatchObject({ code: 'forbidden', status: 403, message: expect.stringContaining('Administration: Read and write') });
+		const fine = await host('fine-contents')
+			.ensureRepo('x', '')
+			.catch((e: unknown) => e);
+		expect(fine).toMatchObject({
+			code: 'forbidden',
+			status: 403,
+			message: expect.stringContaining('Administration: Read and write')
+		});
 
 		const ghost = { fullName: 'alice/ghost', sshUrl: '', defaultBranch: 'main', hostKeys: [] };
-		await expect(host('fine-all').ensureDeployKey(ghost, 't', key.publicKey)).rejects.toMatchObject({ code: 'not-found', status: 404 });
+		await expect(host('fine-all').ensureDeployKey(ghost, 't', key.publicKey)).rejects.toMatchObject({
+			code: 'not-found',
+			status: 404
+		});
 
 		// The rate limit (6 per hour for this token) runs out: the reset time is given.
 		const limited = host('bob', { now: () => new Date(now) });

@@ -27,10 +27,19 @@ function apiFake(kind: 'forgejo' | 'gitlab', token: string) {
 	const log: string[] = [];
 	let nextId = 1;
 	const json = (status: number, body?: unknown) =>
-		new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+		new Response(body === undefined ? null : JSON.stringify(body), {
+			status,
+			headers: { 'content-type': 'application/json' }
+		});
 	const repoJson = (full: string) =>
 		kind === 'forgejo'
-			? { full_name: full, clone_url: `${server.baseUrl}/${full}.git`, ssh_url: `git@host:${full}.git`, default_branch: 'main', empty: true }
+			? {
+					full_name: full,
+					clone_url: `${server.baseUrl}/${full}.git`,
+					ssh_url: `git@host:${full}.git`,
+					default_branch: 'main',
+					empty: true
+				}
 			: {
 					id: repos.get(full)?.id,
 					path_with_namespace: full,
@@ -43,13 +52,15 @@ function apiFake(kind: 'forgejo' | 'gitlab', token: string) {
 		const url = new URL(request.url);
 		const auth = request.headers.get('authorization');
 		log.push(`${request.method} ${url.pathname}`);
-		if (auth !== (kind === 'forgejo' ? `token ${token}` : `Bearer ${token}`)) return json(401, { message: 'Unauthorized' });
+		if (auth !== (kind === 'forgejo' ? `token ${token}` : `Bearer ${token}`))
+			return json(401, { message: 'Unauthorized' });
 		const body = request.body ? ((await request.json()) as Record<string, unknown>) : {};
 		const prefix = kind === 'forgejo' ? '/api/v1' : '/api/v4';
 		const path = url.pathname.slice(prefix.length);
 		const decode = (p: string) => decodeURIComponent(p);
 		let m: RegExpExecArray | null;
-		if (request.method === 'GET' && path === '/user') return json(200, kind === 'forgejo' ? { login: 'alice' } : { username: 'alice' });
+		if (request.method === 'GET' && path === '/user')
+			return json(200, kind === 'forgejo' ? { login: 'alice' } : { username: 'alice' });
 		if (request.method === 'POST' && (path === '/user/repos' || path === '/projects')) {
 			if (kind === 'forgejo') expect(body).toMatchObject({ name: 'config', private: true });
 			else expect(body).toMatchObject({ name: 'config', path: 'config', visibility: 'private' });
@@ -59,7 +70,18 @@ function apiFake(kind: 'forgejo' | 'gitlab', token: string) {
 			return json(201, repoJson(full));
 		}
 		const repoPath = kind === 'forgejo' ? /^\/repos\/([^/]+\/[^/]+)(\/.*)?$/ : /^\/projects\/([^/]+)(\/.*)?$/;
-		if ((m = repoPath.exec(kind === 'forgejo' ? path : url.pathname.slice(prefix.length).replace(/^\/projects\/(.*?)(\/deploy_keys.*)?$/, (_, a, b) => `/projects/${encodeURIComponent(decode(a))}${b ?? ''}`)))) {
+		if (
+			(m = repoPath.exec(
+				kind === 'forgejo'
+					? path
+					: url.pathname
+							.slice(prefix.length)
+							.replace(
+								/^\/projects\/(.*?)(\/deploy_keys.*)?$/,
+								(_, a, b) => `/projects/${encodeURIComponent(decode(a))}${b ?? ''}`
+							)
+			))
+		) {
 			const full = decode(m[1] as string);
 			const rest = m[2] ?? '';
 			const repo = repos.get(full);
@@ -72,11 +94,24 @@ function apiFake(kind: 'forgejo' | 'gitlab', token: string) {
 				return json(kind === 'forgejo' ? 204 : 202);
 			}
 			if (rest === keysPath && request.method === 'GET')
-				return json(200, repo.keys.map((k) => ({ id: k.id, title: k.title, key: k.key, [kind === 'forgejo' ? 'read_only' : 'can_push']: k.flag })));
+				return json(
+					200,
+					repo.keys.map((k) => ({
+						id: k.id,
+						title: k.title,
+						key: k.key,
+						[kind === 'forgejo' ? 'read_only' : 'can_push']: k.flag
+					}))
+				);
 			if (rest === keysPath && request.method === 'POST') {
 				expect(body).toMatchObject(kind === 'forgejo' ? { read_only: true } : { can_push: false });
 				expect(String(body.key)).toMatch(/^ssh-ed25519 \S+$/);
-				const k = { id: nextId++, title: String(body.title), key: String(body.key), flag: kind === 'forgejo' ? body.read_only === true : body.can_push === true };
+				const k = {
+					id: nextId++,
+					title: String(body.title),
+					key: String(body.key),
+					flag: kind === 'forgejo' ? body.read_only === true : body.can_push === true
+				};
 				repo.keys.push(k);
 				return json(201, { id: k.id, title: k.title, key: k.key });
 			}
@@ -95,13 +130,34 @@ describe.each(['forgejo', 'gitlab'] as const)('%s: REST API plus smart HTTP', (k
 	it('creates the repo, commits signed over smart HTTP, rotates a read-only deploy key and deletes the repo', async () => {
 		const fake = apiFake(kind, 'secret-token');
 		const make = kind === 'forgejo' ? forgejoApi : gitlabApi;
-		const api = make({ origin: 'https://git.example.org', token: 'secret-token', displayName: 'your git host', http: fake.http });
-		const host = new SmartHttpGitHost({ id: kind, displayName: 'your git host', gitBaseUrl: server.baseUrl, api, identity: { name: 'n', email: 'n@x' } });
+		const api = make({
+			origin: 'https://git.example.org',
+			token: 'secret-token',
+			displayName: 'your git host',
+			http: fake.http
+		});
+		const host = new SmartHttpGitHost({
+			id: kind,
+			displayName: 'your git host',
+			gitBaseUrl: server.baseUrl,
+			api,
+			identity: { name: 'n', email: 'n@x' }
+		});
 		expect(await host.verify()).toEqual({ account: 'alice' });
 		const repo = await host.ensureRepo('config', 'desc');
-		expect(repo).toMatchObject({ fullName: 'alice/config', sshUrl: 'git@host:alice/config.git', defaultBranch: 'main' });
+		expect(repo).toMatchObject({
+			fullName: 'alice/config',
+			sshUrl: 'git@host:alice/config.git',
+			defaultBranch: 'main'
+		});
 		const signing = await generateSshKey();
-		const { sha } = await host.commit(repo, [{ path: 'compose.yaml', content: 'services: {}\n' }], 'Set up', undefined, commitSigner(signing));
+		const { sha } = await host.commit(
+			repo,
+			[{ path: 'compose.yaml', content: 'services: {}\n' }],
+			'Set up',
+			undefined,
+			commitSigner(signing)
+		);
 		expect(await host.head(repo)).toBe(sha);
 
 		const a = await generateSshKey('server');
@@ -118,7 +174,11 @@ describe.each(['forgejo', 'gitlab'] as const)('%s: REST API plus smart HTTP', (k
 
 		const wrong = make({ origin: 'https://git.example.org', token: 'nope', http: fake.http });
 		await expect(wrong.verify()).rejects.toMatchObject({ code: 'unauthorized', provider: 'git.example.org' });
-		const offline = make({ origin: 'https://git.example.org', token: 'x', http: async () => Promise.reject(new TypeError('fetch failed')) });
+		const offline = make({
+			origin: 'https://git.example.org',
+			token: 'x',
+			http: async () => Promise.reject(new TypeError('fetch failed'))
+		});
 		await expect(offline.verify()).rejects.toMatchObject({ code: 'network' });
 	});
 

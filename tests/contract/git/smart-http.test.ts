@@ -137,7 +137,10 @@ describe('smart HTTP git host against git http-backend', () => {
 
 		// Someone else pushes between our check and our push: the server refuses ours.
 		const other = clone('race', 'other');
-		server.git(['-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '--quiet', '--allow-empty', '-m', 'other'], other);
+		server.git(
+			['-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '--quiet', '--allow-empty', '-m', 'other'],
+			other
+		);
 		let pushedOther = false;
 		const { default: webHttp } = await import('isomorphic-git/http/web');
 		const racing = host({
@@ -224,5 +227,34 @@ describe('smart HTTP git host against git http-backend', () => {
 			identity
 		});
 		await expect(gone.ensureRepo('config', '')).rejects.toMatchObject({ code: 'network' });
+	});
+
+	it('sends git requests through the relay in its URL form when one is set', async () => {
+		const seen: string[] = [];
+		const relayed = new SmartHttpGitHost({
+			id: 'codeberg',
+			displayName: 'codeberg.org',
+			gitBaseUrl: 'https://codeberg.org',
+			owner: 'alice',
+			proxyBase: 'https://relay.example.net',
+			identity,
+			http: {
+				request: async (req) => {
+					seen.push(req.url);
+					return {
+						url: req.url,
+						method: req.method,
+						statusCode: 404,
+						statusMessage: 'Not Found',
+						headers: {},
+						body: (async function* () {})()
+					};
+				}
+			}
+		});
+		await expect(relayed.ensureRepo('config', '')).rejects.toMatchObject({ code: 'not-found' });
+		expect(seen).toEqual([
+			'https://relay.example.net/codeberg.org/alice/config.git/info/refs?service=git-receive-pack'
+		]);
 	});
 });

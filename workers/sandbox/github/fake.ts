@@ -82,7 +82,12 @@ function sha1(bytes: Uint8Array): string {
 	return createHash('sha1').update(bytes).digest('hex');
 }
 
-type Compiled = Endpoint & { pattern: RegExp; names: string[]; req?: ValidateFunction; res: Record<number, ValidateFunction | null> };
+type Compiled = Endpoint & {
+	pattern: RegExp;
+	names: string[];
+	req?: ValidateFunction;
+	res: Record<number, ValidateFunction | null>;
+};
 
 export function createGitHubFake(options: GitHubFakeOptions = {}) {
 	const ajv = new Ajv({ allErrors: true, strict: false });
@@ -98,7 +103,9 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 			names,
 			pattern: new RegExp(`^${source}$`),
 			req: e.request ? ajv.compile(e.request) : undefined,
-			res: Object.fromEntries(Object.entries(e.responses).map(([s, schema]) => [s, schema ? ajv.compile(schema) : null]))
+			res: Object.fromEntries(
+				Object.entries(e.responses).map(([s, schema]) => [s, schema ? ajv.compile(schema) : null])
+			)
 		};
 	});
 	const now = options.now ?? (() => Date.now());
@@ -201,17 +208,23 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 		const text = new TextDecoder().decode(body);
 		const end = text.indexOf('\n\n');
 		const headers = text.slice(0, end).split('\n');
-		const field = (name: string) => headers.filter((l) => l.startsWith(name + ' ')).map((l) => l.slice(name.length + 1));
+		const field = (name: string) =>
+			headers.filter((l) => l.startsWith(name + ' ')).map((l) => l.slice(name.length + 1));
 		const person = (line: string) => {
 			const m = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(line);
 			if (!m) throw new Error('bad person line');
-			return { name: m[1] as string, email: m[2] as string, date: new Date(Number(m[3]) * 1000).toISOString().replace('.000Z', 'Z') };
+			return {
+				name: m[1] as string,
+				email: m[2] as string,
+				date: new Date(Number(m[3]) * 1000).toISOString().replace('.000Z', 'Z')
+			};
 		};
 		const sigStart = headers.findIndex((l) => l.startsWith('gpgsig '));
 		let signature: string | null = null;
 		if (sigStart >= 0) {
 			const lines = [headers[sigStart]?.slice(7) ?? ''];
-			for (let i = sigStart + 1; i < headers.length && headers[i]?.startsWith(' '); i++) lines.push(headers[i]?.slice(1) ?? '');
+			for (let i = sigStart + 1; i < headers.length && headers[i]?.startsWith(' '); i++)
+				lines.push(headers[i]?.slice(1) ?? '');
 			signature = lines.join('\n') + '\n';
 		}
 		return {
@@ -242,7 +255,12 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 				html_url: `https://github.com/${full}/commit/${p}`
 			})),
 			// GitHub checks signatures against keys registered on the account; the fake does not.
-			verification: { verified: false, reason: c.signature ? 'unknown_key' : 'unsigned', signature: c.signature, payload: null }
+			verification: {
+				verified: false,
+				reason: c.signature ? 'unknown_key' : 'unsigned',
+				signature: c.signature,
+				payload: null
+			}
 		};
 	}
 
@@ -276,7 +294,10 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 	}
 
 	/** Builds nested trees from GitHub's flat `tree` array (paths with slashes). */
-	function createTree(repo: Repo, entries: { path: string; mode: string; type: string; sha?: string | null; content?: string }[]) {
+	function createTree(
+		repo: Repo,
+		entries: { path: string; mode: string; type: string; sha?: string | null; content?: string }[]
+	) {
 		type Dir = { files: Map<string, { mode: string; oid: string }>; dirs: Map<string, Dir> };
 		const root: Dir = { files: new Map(), dirs: new Map() };
 		for (const e of entries) {
@@ -377,8 +398,17 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 			if (body.auto_init === true) {
 				const blob = store(repo, 'blob', utf8(`# ${name}\n${repo.description ? `\n${repo.description}\n` : ''}`));
 				const tree = store(repo, 'tree', encodeTreeBody([{ mode: '100644', name: 'README.md', oid: blob }]));
-				const who = { name: user.login, email: `${user.id}+${user.login}@users.noreply.github.com`, timestamp: Math.floor(now() / 1000), timezoneOffset: 0 };
-				const commit = store(repo, 'commit', utf8(commitPayload({ tree, parents: [], author: who, committer: who, message: 'Initial commit' })));
+				const who = {
+					name: user.login,
+					email: `${user.id}+${user.login}@users.noreply.github.com`,
+					timestamp: Math.floor(now() / 1000),
+					timezoneOffset: 0
+				};
+				const commit = store(
+					repo,
+					'commit',
+					utf8(commitPayload({ tree, parents: [], author: who, committer: who, message: 'Initial commit' }))
+				);
 				repo.refs.set('refs/heads/main', commit);
 			}
 			return { status: 201, body: repoJson(origin, repo) };
@@ -400,8 +430,17 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 			if (repo.refs.size) throw new HttpFailure(422, 'The fake only creates first files in empty repositories.');
 			const blob = store(repo, 'blob', Buffer.from(String(body.content), 'base64'));
 			const tree = store(repo, 'tree', encodeTreeBody([{ mode: '100644', name: path, oid: blob }]));
-			const who = { name: user.login, email: `${user.id}+${user.login}@users.noreply.github.com`, timestamp: Math.floor(now() / 1000), timezoneOffset: 0 };
-			const commit = store(repo, 'commit', utf8(commitPayload({ tree, parents: [], author: who, committer: who, message: String(body.message) })));
+			const who = {
+				name: user.login,
+				email: `${user.id}+${user.login}@users.noreply.github.com`,
+				timestamp: Math.floor(now() / 1000),
+				timezoneOffset: 0
+			};
+			const commit = store(
+				repo,
+				'commit',
+				utf8(commitPayload({ tree, parents: [], author: who, committer: who, message: String(body.message) }))
+			);
 			repo.refs.set(`refs/heads/${repo.defaultBranch}`, commit);
 			return { status: 201, body: { content: { name: path, path, sha: blob }, commit: { sha: commit } } };
 		},
@@ -412,7 +451,10 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 			const content = String(body.content);
 			const bytes = body.encoding === 'base64' ? Buffer.from(content, 'base64') : utf8(content);
 			const oid = store(repo, 'blob', new Uint8Array(bytes));
-			return { status: 201, body: { sha: oid, url: apiUrl(origin, `/repos/${params.owner}/${params.repo}/git/blobs/${oid}`) } };
+			return {
+				status: 201,
+				body: { sha: oid, url: apiUrl(origin, `/repos/${params.owner}/${params.repo}/git/blobs/${oid}`) }
+			};
 		},
 		'POST /repos/{owner}/{repo}/git/trees': ({ user, params, body, origin }) => {
 			allow(user, 'repo', 'contents', 'write');
@@ -434,10 +476,14 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 			const tree = String(body.tree);
 			if (repo.objects.get(tree)?.type !== 'tree') throw new HttpFailure(422, 'Tree SHA does not exist');
 			const parents = (body.parents as string[] | undefined) ?? [];
-			for (const p of parents) if (repo.objects.get(p)?.type !== 'commit') throw new HttpFailure(422, 'Parent SHA does not exist or is not a commit object');
+			for (const p of parents)
+				if (repo.objects.get(p)?.type !== 'commit')
+					throw new HttpFailure(422, 'Parent SHA does not exist or is not a commit object');
 			const fallback = { name: user.login, email: `${user.id}+${user.login}@users.noreply.github.com` };
 			const author = personLine((body.author as { name: string; email: string; date?: string }) ?? fallback);
-			const committer = personLine((body.committer as { name: string; email: string; date?: string }) ?? body.author ?? fallback);
+			const committer = personLine(
+				(body.committer as { name: string; email: string; date?: string }) ?? body.author ?? fallback
+			);
 			const message = String(body.message);
 			// GitHub writes the message as given (no newline added) after git's header lines.
 			const line = (p: typeof author) => `${p.name} <${p.email}> ${p.timestamp} ${formatTimezone(p.timezoneOffset)}`;
@@ -480,7 +526,8 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 			if (!current) throw new HttpFailure(422, 'Reference does not exist');
 			const sha = String(body.sha);
 			if (repo.objects.get(sha)?.type !== 'commit') throw new HttpFailure(422, 'Object does not exist');
-			if (body.force !== true && !isAncestor(repo, current, sha)) throw new HttpFailure(422, 'Update is not a fast forward');
+			if (body.force !== true && !isAncestor(repo, current, sha))
+				throw new HttpFailure(422, 'Update is not a fast forward');
 			repo.refs.set(ref, sha);
 			return { status: 200, body: refJson(origin, repo, ref) };
 		},
@@ -494,10 +541,20 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 			const repo = getRepo(user, params.owner as string, params.repo as string);
 			const key = String(body.key).trim().split(/\s+/).slice(0, 2).join(' ');
 			if (!/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}$/.test(key) && !/^ssh-(rsa|ecdsa)/.test(key))
-				throw new HttpFailure(422, 'Validation Failed: key is invalid. You must supply a key in OpenSSH public key format');
+				throw new HttpFailure(
+					422,
+					'Validation Failed: key is invalid. You must supply a key in OpenSSH public key format'
+				);
 			for (const other of repos.values())
-				if (other.keys.some((k) => k.key === key)) throw new HttpFailure(422, 'Validation Failed: key is already in use');
-			const entry = { id: nextId++, key, title: String(body.title ?? ''), read_only: body.read_only !== false, created_at: new Date(now()).toISOString() };
+				if (other.keys.some((k) => k.key === key))
+					throw new HttpFailure(422, 'Validation Failed: key is already in use');
+			const entry = {
+				id: nextId++,
+				key,
+				title: String(body.title ?? ''),
+				read_only: body.read_only !== false,
+				created_at: new Date(now()).toISOString()
+			};
 			repo.keys.push(entry);
 			return { status: 201, body: keyJson(origin, repo, entry) };
 		},
@@ -534,8 +591,10 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 		const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
 		const send = (status: number, body: unknown, endpoint?: Compiled) => {
 			const validate = endpoint?.res[status];
-			if (endpoint && validate === undefined) violations.push(`${method} ${endpoint.path}: undocumented status ${status}`);
-			if (validate && !validate(body)) violations.push(`${method} ${endpoint?.path} ${status} response: ${ajv.errorsText(validate.errors)}`);
+			if (endpoint && validate === undefined)
+				violations.push(`${method} ${endpoint.path}: undocumented status ${status}`);
+			if (validate && !validate(body))
+				violations.push(`${method} ${endpoint?.path} ${status} response: ${ajv.errorsText(validate.errors)}`);
 			if (status === 204 || body === undefined) res.writeHead(status, headers).end();
 			else res.writeHead(status, headers).end(JSON.stringify(body));
 		};
@@ -579,7 +638,11 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 		} catch (error) {
 			if (error instanceof HttpFailure) {
 				Object.assign(headers, error.headers);
-				return send(error.status, { message: error.message, documentation_url: DOCS, status: String(error.status) }, endpoint);
+				return send(
+					error.status,
+					{ message: error.message, documentation_url: DOCS, status: String(error.status) },
+					endpoint
+				);
 			}
 			violations.push(`${method} ${endpoint.path}: ${(error as Error).message}`);
 			send(500, { message: 'Server Error' });
@@ -608,8 +671,17 @@ export function createGitHubFake(options: GitHubFakeOptions = {}) {
 			const repo = repos.get(fullName.toLowerCase()) as Repo;
 			const parent = repo.refs.get(`refs/heads/${branch}`) as string;
 			const { tree } = parseCommit((repo.objects.get(parent) as GitObject).body);
-			const who = { name: 'Someone', email: 'someone@example.org', timestamp: Math.floor(now() / 1000), timezoneOffset: 0 };
-			const oid = store(repo, 'commit', utf8(commitPayload({ tree, parents: [parent], author: who, committer: who, message })));
+			const who = {
+				name: 'Someone',
+				email: 'someone@example.org',
+				timestamp: Math.floor(now() / 1000),
+				timezoneOffset: 0
+			};
+			const oid = store(
+				repo,
+				'commit',
+				utf8(commitPayload({ tree, parents: [parent], author: who, committer: who, message }))
+			);
 			repo.refs.set(`refs/heads/${branch}`, oid);
 			return oid;
 		}

@@ -23,7 +23,11 @@ const obj = (properties: Record<string, unknown>, required: string[], extra = tr
 });
 
 const gitUser = obj({ name: str, email: str, date: { type: 'string', format: 'date-time' } }, ['name', 'email'], false);
-const gitUserOut = obj({ name: str, email: str, date: { type: 'string', format: 'date-time' } }, ['name', 'email', 'date']);
+const gitUserOut = obj({ name: str, email: str, date: { type: 'string', format: 'date-time' } }, [
+	'name',
+	'email',
+	'date'
+]);
 const simpleUser = obj({ login: str, id: int, type: str }, ['login', 'id', 'type']);
 
 const repository = obj(
@@ -45,16 +49,36 @@ const repository = obj(
 		created_at: str,
 		pushed_at: { type: ['string', 'null'] }
 	},
-	['id', 'node_id', 'name', 'full_name', 'private', 'owner', 'html_url', 'url', 'clone_url', 'ssh_url', 'default_branch', 'size']
+	[
+		'id',
+		'node_id',
+		'name',
+		'full_name',
+		'private',
+		'owner',
+		'html_url',
+		'url',
+		'clone_url',
+		'ssh_url',
+		'default_branch',
+		'size'
+	]
 );
 
-const gitRef = obj(
-	{ ref: str, node_id: str, url, object: obj({ type: str, sha, url }, ['type', 'sha', 'url']) },
-	['ref', 'node_id', 'url', 'object']
-);
+const gitRef = obj({ ref: str, node_id: str, url, object: obj({ type: str, sha, url }, ['type', 'sha', 'url']) }, [
+	'ref',
+	'node_id',
+	'url',
+	'object'
+]);
 
 const treeEntryOut = obj({ path: str, mode: str, type: str, sha, size: int, url }, ['path', 'mode', 'type', 'sha']);
-const gitTree = obj({ sha, url, truncated: bool, tree: { type: 'array', items: treeEntryOut } }, ['sha', 'url', 'truncated', 'tree']);
+const gitTree = obj({ sha, url, truncated: bool, tree: { type: 'array', items: treeEntryOut } }, [
+	'sha',
+	'url',
+	'truncated',
+	'tree'
+]);
 
 const gitCommit = obj(
 	{
@@ -75,13 +99,23 @@ const gitCommit = obj(
 	['sha', 'node_id', 'url', 'html_url', 'author', 'committer', 'message', 'tree', 'parents', 'verification']
 );
 
-const deployKey = obj(
-	{ id: int, key: str, url, title: str, verified: bool, created_at: str, read_only: bool },
-	['id', 'key', 'url', 'title', 'verified', 'created_at', 'read_only']
-);
+const deployKey = obj({ id: int, key: str, url, title: str, verified: bool, created_at: str, read_only: bool }, [
+	'id',
+	'key',
+	'url',
+	'title',
+	'verified',
+	'created_at',
+	'read_only'
+]);
 
 const basicError = obj({ message: str, documentation_url: str, status: str }, ['message']);
-const rateResource = obj({ limit: int, remaining: int, reset: int, used: int }, ['limit', 'remaining', 'reset', 'used']);
+const rateResource = obj({ limit: int, remaining: int, reset: int, used: int }, [
+	'limit',
+	'remaining',
+	'reset',
+	'used'
+]);
 
 export interface Endpoint {
 	method: string;
@@ -95,11 +129,18 @@ export interface Endpoint {
 const errors = { 401: basicError, 403: basicError, 404: basicError, 409: basicError, 422: basicError, 429: basicError };
 
 export const ENDPOINTS: Endpoint[] = [
-	{ method: 'GET', path: '/user', responses: { 200: obj({ login: str, id: int, type: str }, ['login', 'id', 'type']), ...errors } },
+	{
+		method: 'GET',
+		path: '/user',
+		responses: { 200: obj({ login: str, id: int, type: str }, ['login', 'id', 'type']), ...errors }
+	},
 	{
 		method: 'GET',
 		path: '/rate_limit',
-		responses: { 200: obj({ resources: obj({ core: rateResource }, ['core']), rate: rateResource }, ['resources', 'rate']), ...errors }
+		responses: {
+			200: obj({ resources: obj({ core: rateResource }, ['core']), rate: rateResource }, ['resources', 'rate']),
+			...errors
+		}
 	},
 	{ method: 'GET', path: '/meta', responses: { 200: obj({ ssh_keys: { type: 'array', items: str } }, []), ...errors } },
 	{
@@ -127,10 +168,10 @@ export const ENDPOINTS: Endpoint[] = [
 		path: '/repos/{owner}/{repo}/contents/{path}',
 		request: obj({ message: str, content: str, sha, branch: str }, ['message', 'content'], false),
 		responses: {
-			201: obj({ content: obj({ name: str, path: str, sha }, ['name', 'path', 'sha']), commit: obj({ sha }, ['sha']) }, [
-				'content',
-				'commit'
-			]),
+			201: obj(
+				{ content: obj({ name: str, path: str, sha }, ['name', 'path', 'sha']), commit: obj({ sha }, ['sha']) },
+				['content', 'commit']
+			),
 			...errors
 		}
 	},
@@ -198,7 +239,11 @@ export const ENDPOINTS: Endpoint[] = [
 		request: obj({ sha, force: bool }, ['sha'], false),
 		responses: { 200: gitRef, ...errors }
 	},
-	{ method: 'GET', path: '/repos/{owner}/{repo}/keys', responses: { 200: { type: 'array', items: deployKey }, ...errors } },
+	{
+		method: 'GET',
+		path: '/repos/{owner}/{repo}/keys',
+		responses: { 200: { type: 'array', items: deployKey }, ...errors }
+	},
 	{
 		method: 'POST',
 		path: '/repos/{owner}/{repo}/keys',

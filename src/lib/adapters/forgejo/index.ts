@@ -51,7 +51,13 @@ export function forgejoApi(options: ForgejoOptions): RepoApi {
 			return login ?? (await api.verify()).account;
 		},
 		async findRepo(fullName) {
-			const { status, data } = await call<ForgejoRepo>('GET', `/repos/${fullName}`, 'looking for the repository', undefined, [404]);
+			const { status, data } = await call<ForgejoRepo>(
+				'GET',
+				`/repos/${fullName}`,
+				'looking for the repository',
+				undefined,
+				[404]
+			);
 			return status === 404 ? undefined : repoOf(data);
 		},
 		async createRepo(name, description) {
@@ -68,19 +74,34 @@ export function forgejoApi(options: ForgejoOptions): RepoApi {
 			await call('DELETE', `/repos/${fullName}`, 'deleting the repository', undefined, [404]);
 		},
 		async listDeployKeys(fullName) {
-			const { data } = await call<{ id: number; title: string; key: string }[]>('GET', `/repos/${fullName}/keys`, 'reading the server keys');
+			const { data } = await call<{ id: number; title: string; key: string }[]>(
+				'GET',
+				`/repos/${fullName}/keys`,
+				'reading the server keys'
+			);
 			return data.map((k) => ({ id: String(k.id), title: k.title, key: k.key }));
 		},
 		async addDeployKey(fullName, title, key): Promise<DeployKey> {
-			const { data } = await call<{ id: number; title: string; key: string }>('POST', `/repos/${fullName}/keys`, 'adding the server key', {
-				title,
-				key,
-				read_only: true
-			});
+			const { data } = await call<{ id: number; title: string; key: string }>(
+				'POST',
+				`/repos/${fullName}/keys`,
+				'adding the server key',
+				{
+					title,
+					key,
+					read_only: true
+				}
+			);
 			return { id: String(data.id), title: data.title, key: data.key };
 		},
 		async deleteDeployKey(fullName, id) {
-			await call('DELETE', `/repos/${fullName}/keys/${encodeURIComponent(id)}`, 'removing the old server key', undefined, [404]);
+			await call(
+				'DELETE',
+				`/repos/${fullName}/keys/${encodeURIComponent(id)}`,
+				'removing the old server key',
+				undefined,
+				[404]
+			);
 		}
 	};
 	return api;

@@ -103,7 +103,8 @@ export class GitHubGitHost implements GitHost {
 		const e = error as OctokitErrorShape;
 		if (typeof e?.status !== 'number' || (e.status === 500 && !e.response)) throw networkError(PROVIDER, doing);
 		const headers: Record<string, string | undefined> = {};
-		for (const [k, v] of Object.entries(e.response?.headers ?? {})) headers[k.toLowerCase()] = v === undefined ? undefined : String(v);
+		for (const [k, v] of Object.entries(e.response?.headers ?? {}))
+			headers[k.toLowerCase()] = v === undefined ? undefined : String(v);
 		const base = hostError(PROVIDER, { status: e.status, headers, doing, now: this.options.now?.().getTime() });
 		if (base.code === 'forbidden' || (e.status === 404 && headers['x-accepted-oauth-scopes'])) {
 			const needs = headers['x-accepted-github-permissions']
@@ -144,7 +145,8 @@ export class GitHubGitHost implements GitHost {
 					code: 'forbidden',
 					provider: PROVIDER,
 					message: `This GitHub token cannot create private repositories: it lacks the ${missing.map((s) => `"${s}"`).join(' and ')} scope${missing.length > 1 ? 's' : ''}.`,
-					action: 'Create a classic token with the "repo" and "delete_repo" scopes, or a fine-grained token with Administration and Contents read and write, and enter it again.'
+					action:
+						'Create a classic token with the "repo" and "delete_repo" scopes, or a fine-grained token with Administration and Contents read and write, and enter it again.'
 				});
 		}
 		this.login = response.data.login;
@@ -299,7 +301,13 @@ export class GitHubGitHost implements GitHost {
 		);
 
 		const who = signatureLineAt(this.options.identity, (this.options.now ?? (() => new Date()))());
-		const payload = commitPayload({ tree: tree.data.sha, parents: [parent], author: who, committer: who, message: text });
+		const payload = commitPayload({
+			tree: tree.data.sha,
+			parents: [parent],
+			author: who,
+			committer: who,
+			message: text
+		});
 		const signature = await sign(payload);
 		const date = new Date(who.timestamp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 		const person = { name: who.name, email: who.email, date };
@@ -318,7 +326,9 @@ export class GitHubGitHost implements GitHost {
 		// The id GitHub gives must be the hash of exactly what we signed; otherwise the
 		// server would reject the signature, so stop before the branch moves.
 		const expected = toHex(
-			new Uint8Array(await crypto.subtle.digest('SHA-1', encodeObject('commit', utf8(addSignatureHeader(payload, signature)))))
+			new Uint8Array(
+				await crypto.subtle.digest('SHA-1', encodeObject('commit', utf8(addSignatureHeader(payload, signature))))
+			)
 		);
 		if (created.data.sha !== expected)
 			throw new ProviderError({
@@ -349,7 +359,9 @@ export class GitHubGitHost implements GitHost {
 		const [owner, name] = repo.fullName.split('/') as [string, string];
 		const wanted = publicKey.trim().split(/\s+/).slice(0, 2).join(' ');
 		const keys = (
-			await this.call('reading the server keys', (o) => o.request('GET /repos/{owner}/{repo}/keys', { owner, repo: name, per_page: 100 }))
+			await this.call('reading the server keys', (o) =>
+				o.request('GET /repos/{owner}/{repo}/keys', { owner, repo: name, per_page: 100 })
+			)
 		).data;
 		const same = keys.find((k) => k.key.trim().split(/\s+/).slice(0, 2).join(' ') === wanted && k.read_only);
 		let id: number;

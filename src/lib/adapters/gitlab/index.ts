@@ -54,7 +54,13 @@ export function gitlabApi(options: GitLabOptions): RepoApi {
 			return login ?? (await api.verify()).account;
 		},
 		async findRepo(fullName) {
-			const { status, data } = await call<GitLabProject>('GET', `/projects/${project(fullName)}`, 'looking for the repository', undefined, [404]);
+			const { status, data } = await call<GitLabProject>(
+				'GET',
+				`/projects/${project(fullName)}`,
+				'looking for the repository',
+				undefined,
+				[404]
+			);
 			return status === 404 ? undefined : repoOf(data);
 		},
 		async createRepo(name, description) {
@@ -89,7 +95,13 @@ export function gitlabApi(options: GitLabOptions): RepoApi {
 			return { id: String(data.id), title: data.title, key: data.key };
 		},
 		async deleteDeployKey(fullName, id) {
-			await call('DELETE', `/projects/${project(fullName)}/deploy_keys/${encodeURIComponent(id)}`, 'removing the old server key', undefined, [404]);
+			await call(
+				'DELETE',
+				`/projects/${project(fullName)}/deploy_keys/${encodeURIComponent(id)}`,
+				'removing the old server key',
+				undefined,
+				[404]
+			);
 		}
 	};
 	return api;

@@ -55,9 +55,13 @@ const DIR = '/repo';
 
 let gitModule: Promise<[Git, IsoHttpClient]> | undefined;
 function loadGit(): Promise<[Git, IsoHttpClient]> {
-	gitModule ??= Promise.all([import('isomorphic-git'), import('isomorphic-git/http/web')]).then(
-		([git, http]) => [git, http.default] as [Git, IsoHttpClient]
-	);
+	gitModule ??= (async () => {
+		// isomorphic-git expects Node's Buffer as a global; browsers get the same API from `buffer`.
+		const scope = globalThis as { Buffer?: unknown };
+		if (!scope.Buffer) scope.Buffer = (await import('buffer')).Buffer;
+		const [git, http] = await Promise.all([import('isomorphic-git'), import('isomorphic-git/http/web')]);
+		return [git, http.default] as [Git, IsoHttpClient];
+	})();
 	return gitModule;
 }
 
@@ -238,7 +242,8 @@ export class SmartHttpGitHost implements GitHost {
 			});
 		} catch (error) {
 			const code = (error as { code?: string })?.code;
-			if (code === 'PushRejectedError' || code === 'GitPushError' || code === 'NotFoundError') throw conflictError(this.displayName);
+			if (code === 'PushRejectedError' || code === 'GitPushError' || code === 'NotFoundError')
+				throw conflictError(this.displayName);
 			this.fail(error, 'saving the configuration');
 		}
 		const refResult = result.refs?.[`refs/heads/${branch}`];

@@ -27,7 +27,11 @@ export function restClient(options: RestOptions) {
 			response = await http(
 				new Request(url, {
 					method,
-					headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...options.headers },
+					headers: {
+						accept: 'application/json',
+						...(body ? { 'content-type': 'application/json' } : {}),
+						...options.headers
+					},
 					body: body ? JSON.stringify(body) : undefined
 				})
 			);

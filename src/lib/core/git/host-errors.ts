@@ -50,7 +50,10 @@ export function hostError(provider: string, info: StatusInfo): ProviderError {
 		retry = retryAfterMs(info);
 		const when = retry !== undefined ? ` The limit resets at ${clockTime(retry, info.now ?? Date.now())}.` : '';
 		message = `${provider} is limiting how many requests this token may make, so ${doing} has to wait.${when}`;
-		action = retry !== undefined ? `Nothing to do: nassella tries again after ${clockTime(retry, info.now ?? Date.now())}.` : undefined;
+		action =
+			retry !== undefined
+				? `Nothing to do: nassella tries again after ${clockTime(retry, info.now ?? Date.now())}.`
+				: undefined;
 	} else if (status === 401) {
 		code = 'unauthorized';
 		message = `${provider} did not accept the token while ${doing}.`;
@@ -60,7 +63,8 @@ export function hostError(provider: string, info: StatusInfo): ProviderError {
 	} else if (status === 404) {
 		code = 'not-found';
 		message = `${provider} could not find what was needed for ${doing}${detail}.`;
-		action = 'If the repository was deleted or renamed, set it up again; if the token is limited to some repositories, include this one.';
+		action =
+			'If the repository was deleted or renamed, set it up again; if the token is limited to some repositories, include this one.';
 	} else if (status === 409 || status === 422) {
 		code = status === 409 ? 'conflict' : 'invalid';
 		message = `${provider} refused ${doing}${detail}.`;

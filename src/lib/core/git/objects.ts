@@ -33,8 +33,10 @@ function assertOid(oid: string, what: string): void {
 }
 
 function assertIdentity(who: GitIdentity): void {
-	if (!who.name || /[<>\n\0]/.test(who.name)) throw new Error('A git name must not be empty or contain <, >, or newlines.');
-	if (!who.email || /[<>\s\0]/.test(who.email)) throw new Error('A git email must not be empty or contain <, > or spaces.');
+	if (!who.name || /[<>\n\0]/.test(who.name))
+		throw new Error('A git name must not be empty or contain <, >, or newlines.');
+	if (!who.email || /[<>\s\0]/.test(who.email))
+		throw new Error('A git email must not be empty or contain <, > or spaces.');
 }
 
 export function formatTimezone(offsetMinutes: number): string {

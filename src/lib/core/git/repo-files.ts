@@ -50,7 +50,11 @@ export interface ReadmeOptions {
 }
 
 export function configRepoReadme({ serverName, signingKey }: ReadmeOptions): string {
-	const name = serverName.replace(/[\r\n`<>[\]]/g, ' ').trim().slice(0, 80) || 'your server';
+	const name =
+		serverName
+			.replace(/[\r\n`<>[\]]/g, ' ')
+			.trim()
+			.slice(0, 80) || 'your server';
 	const key = signingKey.replace(/[\r\n`]/g, '').trim();
 	return `# Configuration of ${name}
 
