@@ -8,11 +8,12 @@ import type { AppManifest, CatalogApp } from '../core/catalog/types.ts';
 import { completeAppSecrets, dataDevicePath, toDeployment } from '../core/deploy/config.ts';
 import type { Plan } from '../core/deploy/plan.ts';
 import type { AppChoice } from '../core/deploy/setup.ts';
-import type { CloudProvider } from '../ports/cloud.ts';
+import type { CloudProvider, CloudResource } from '../ports/cloud.ts';
 import type { AppProbe, Clock, DeployArtifacts } from '../ports/deploy.ts';
 import type { DnsProvider } from '../ports/dns.ts';
 import type { BundleFile, GitHost, RepoRef } from '../ports/git-host.ts';
 import { DeployController } from '../services/deploy/controller.ts';
+import { listOrphans, removeOrphans } from '../services/deploy/sweep.ts';
 import { vaultDeploymentStore, type RecordVault } from '../services/deploy/vault-store.ts';
 import { webDeployCoordination } from '../adapters/deploy/web-coordination.ts';
 import { dohProbe } from '../adapters/deploy/probe.ts';
@@ -58,6 +59,11 @@ export interface DeployEnvironment {
 	randomBytes(n: number): Uint8Array;
 	/** Assembles the controller of one deployment from the chosen adapters. */
 	controller(setup: SetupRecord, plan: Plan): Promise<DeployController>;
+	/** Labelled resources in the chosen cloud account that no deployment in the vault knows. */
+	orphans(setup: SetupRecord): Promise<{
+		list(): Promise<CloudResource[]>;
+		remove(resources: readonly CloudResource[]): Promise<CloudResource[]>;
+	}>;
 }
 
 export const realClock: Clock = {
@@ -198,6 +204,13 @@ export function deployEnvironment(): DeployEnvironment {
 		apps: () => catalog(),
 		records: () => vaultRecords(),
 		randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
+		async orphans(setup) {
+			const records = await vaultRecords();
+			if (!records) throw new Error('Unlock your vault first.');
+			const cloud = await pick(clouds, setup.cloud.provider, setup.cloud.token);
+			const store = vaultDeploymentStore(records);
+			return { list: () => listOrphans(cloud, store), remove: (r) => removeOrphans(cloud, r) };
+		},
 		async controller(setup, plan) {
 			const records = await vaultRecords();
 			if (!records) throw new Error('Unlock your vault first.');

@@ -80,10 +80,14 @@ export class SetupWizard {
 	role = $state<Role>('idle');
 	deploymentProblem = $state('');
 	ready = $state(false);
+	/** The orphan sweep: leftovers found in the cloud account, or undefined before a look. */
+	leftovers = $state<{ kind: string; id: string; name: string }[] | undefined>(undefined);
+	sweepMessage = $state('');
 	vaultLocked = $state(false);
 	#env: DeployEnvironment;
 	#controller: DeployController | undefined;
 	#deploymentId = '';
+	#leftovers: import('../ports/cloud.ts').CloudResource[] = [];
 
 	constructor(env: DeployEnvironment) {
 		this.#env = env;
@@ -353,6 +357,36 @@ export class SetupWizard {
 	}
 	destroy(): Promise<void> {
 		return this.#controller?.destroy() ?? Promise.resolve();
+	}
+
+	/** Looks for resources nassella made that no deployment in this vault knows. */
+	async findLeftovers(): Promise<void> {
+		this.sweepMessage = 'Looking…';
+		try {
+			const sweep = await this.#env.orphans(this.#record());
+			this.#leftovers = await sweep.list();
+			this.leftovers = this.#leftovers.map((r) => ({ kind: r.kind, id: r.id, name: r.name }));
+			this.sweepMessage = this.leftovers.length
+				? `Found ${this.leftovers.length} leftover(s) that no setup in your vault knows. They may cost money.`
+				: 'Nothing left over: everything nassella made in this account belongs to a known setup.';
+		} catch (e) {
+			this.sweepMessage = describe(e).message;
+		}
+	}
+
+	/** Removes the leftovers found by the last look; the page asks for confirmation first. */
+	async removeLeftovers(): Promise<void> {
+		if (!this.#leftovers.length) return;
+		this.sweepMessage = 'Removing…';
+		try {
+			const sweep = await this.#env.orphans(this.#record());
+			const left = await sweep.remove(this.#leftovers);
+			this.#leftovers = left;
+			this.leftovers = left.map((r) => ({ kind: r.kind, id: r.id, name: r.name }));
+			this.sweepMessage = left.length ? `${left.length} could not be removed yet. Try again later.` : 'Removed.';
+		} catch (e) {
+			this.sweepMessage = describe(e).message;
+		}
 	}
 
 	/** After a full removal: start over with the same choices and a new deployment id. */

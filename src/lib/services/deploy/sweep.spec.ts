@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { initialState } from '../../core/deploy/machine.ts';
+import { buildPlan } from '../../core/deploy/plan.ts';
+import { DeployRunner } from './runner.ts';
+import { listOrphans, removeOrphans } from './sweep.ts';
+import { testArtifacts, World } from './testing/world.ts';
+
+const plan = (id: string) =>
+	buildPlan({
+		deploymentId: id,
+		cloud: { provider: 'x', region: 'r1', size: 's' },
+		volumeGiB: 5,
+		dns: { provider: 'x' },
+		git: { host: 'x' },
+		hosts: [{ app: 'a', fqdn: `${id}.example.org` }]
+	});
+
+describe('orphan sweep', () => {
+	it('lists only what no stored deployment knows, and removes it', async () => {
+		const world = new World();
+		for (const id of ['known1234', 'lost12345']) {
+			const ports = world.ports();
+			await new DeployRunner(
+				{ ...ports, artifacts: testArtifacts, random: () => 0.5 },
+				initialState(plan(id), 0)
+			).run();
+		}
+		// The vault lost track of one deployment.
+		world.stored.delete('lost12345');
+		const ports = world.ports();
+		const orphans = await listOrphans(ports.cloud, ports.store);
+		expect(orphans.length).toBeGreaterThan(0);
+		expect(orphans.every((o) => o.labels['nassella-deployment'] === 'lost12345')).toBe(true);
+		expect(await removeOrphans(ports.cloud, orphans)).toEqual([]);
+		expect(world.cloud.every((r) => r.labels['nassella-deployment'] === 'known1234')).toBe(true);
+		expect(await listOrphans(ports.cloud, ports.store)).toEqual([]);
+	});
+});
