@@ -34,7 +34,7 @@ export async function render(configPath: string, outDir: string, encrypt: Encryp
 	try {
 		input = JSON.parse(readFileSync(configPath, 'utf8'));
 	} catch (e) {
-		throw new Error(`${configPath} could not be read as JSON: ${(e as Error).message}`);
+		throw new Error(`${configPath} could not be read as JSON: ${(e as Error).message}`, { cause: e });
 	}
 	const catalog = loadCatalog();
 	if (catalog.problems.length) throw new Error(`The app catalog has problems:\n${catalog.problems.join('\n')}`);

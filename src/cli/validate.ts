@@ -40,7 +40,8 @@ export function validateOutput(dir: string): string[] {
 	const bundle = existsSync(join(dir, 'bundle')) ? join(dir, 'bundle') : dir;
 	if (!existsSync(join(bundle, MANIFEST_PATH))) return [`${MANIFEST_PATH} is missing in ${bundle}`];
 	const paths = walk(bundle);
-	for (const p of paths) if (p.startsWith('!symlink:')) problems.push(`${p.slice(9)} is a link; bundles hold plain files only`);
+	for (const p of paths)
+		if (p.startsWith('!symlink:')) problems.push(`${p.slice(9)} is a link; bundles hold plain files only`);
 	const files = paths
 		.filter((p) => !p.startsWith('!'))
 		.map((p) => ({ path: p, contents: readFileSync(join(bundle, p), 'utf8') }));

@@ -60,7 +60,11 @@ interface Answer {
 	body: string;
 }
 
-function get(host: string, path: string, opts: { auth?: string; method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+function get(
+	host: string,
+	path: string,
+	opts: { auth?: string; method?: string; headers?: Record<string, string> } = {}
+): Promise<Answer> {
 	return new Promise((resolve, reject) => {
 		const req = request(
 			{
@@ -70,7 +74,11 @@ function get(host: string, path: string, opts: { auth?: string; method?: string;
 				path,
 				method: opts.method ?? 'GET',
 				ca: pebbleRoot,
-				headers: { Host: host, ...(opts.auth ? { Authorization: `Basic ${Buffer.from(opts.auth).toString('base64')}` } : {}), ...opts.headers },
+				headers: {
+					Host: host,
+					...(opts.auth ? { Authorization: `Basic ${Buffer.from(opts.auth).toString('base64')}` } : {}),
+					...opts.headers
+				},
 				timeout: 10_000
 			},
 			(res) => {
@@ -96,7 +104,9 @@ async function until<T>(what: string, fn: () => Promise<T>, seconds = 90): Promi
 			await new Promise((r) => setTimeout(r, 500));
 		}
 	}
-	throw new Error(`${what} did not happen in ${seconds}s: ${(last as Error)?.message}\n${procs.map((p) => (p as ChildProcess & { log: () => string }).log()).join('\n')}`);
+	throw new Error(
+		`${what} did not happen in ${seconds}s: ${(last as Error)?.message}\n${procs.map((p) => (p as ChildProcess & { log: () => string }).log()).join('\n')}`
+	);
 }
 
 beforeAll(async () => {
@@ -107,10 +117,55 @@ beforeAll(async () => {
 		const r = run('openssl', args, { cwd: ca });
 		if (r.code !== 0) throw new Error(r.stderr);
 	};
-	ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=nassella test CA']);
-	ssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'pebble.key', '-out', 'pebble.csr', '-subj', '/CN=localhost']);
+	ssl([
+		'req',
+		'-x509',
+		'-newkey',
+		'ec',
+		'-pkeyopt',
+		'ec_paramgen_curve:P-256',
+		'-nodes',
+		'-keyout',
+		'ca.key',
+		'-out',
+		'ca.pem',
+		'-days',
+		'2',
+		'-subj',
+		'/CN=nassella test CA'
+	]);
+	ssl([
+		'req',
+		'-newkey',
+		'ec',
+		'-pkeyopt',
+		'ec_paramgen_curve:P-256',
+		'-nodes',
+		'-keyout',
+		'pebble.key',
+		'-out',
+		'pebble.csr',
+		'-subj',
+		'/CN=localhost'
+	]);
 	writeFileSync(join(ca, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-	ssl(['x509', '-req', '-in', 'pebble.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'pebble.pem', '-days', '2', '-extfile', 'san.ext']);
+	ssl([
+		'x509',
+		'-req',
+		'-in',
+		'pebble.csr',
+		'-CA',
+		'ca.pem',
+		'-CAkey',
+		'ca.key',
+		'-CAcreateserial',
+		'-out',
+		'pebble.pem',
+		'-days',
+		'2',
+		'-extfile',
+		'san.ext'
+	]);
 
 	const [acmePort, mgmtPort, httpPort, hp] = [await freePort(), await freePort(), await freePort(), await freePort()];
 	httpsPort = hp;
@@ -129,25 +184,48 @@ beforeAll(async () => {
 			}
 		})
 	);
-	start('pebble', ['-config', join(T, 'pebble.json')], { PEBBLE_VA_ALWAYS_VALID: '1', PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' });
+	start('pebble', ['-config', join(T, 'pebble.json')], {
+		PEBBLE_VA_ALWAYS_VALID: '1',
+		PEBBLE_VA_NOSLEEP: '1',
+		PEBBLE_WFE_NONCEREJECT: '0'
+	});
 	const caPem = readFileSync(join(ca, 'ca.pem'), 'utf8');
-	pebbleRoot = await until('pebble root certificate', async () => {
-		const r = run('curl', ['-sf', '--cacert', join(ca, 'ca.pem'), `https://127.0.0.1:${mgmtPort}/roots/0`], { timeout: 5000 });
-		if (r.code !== 0 || !r.stdout.includes('BEGIN CERTIFICATE')) throw new Error(`curl ${r.code}`);
-		return r.stdout;
-	}, 30);
+	pebbleRoot = await until(
+		'pebble root certificate',
+		async () => {
+			const r = run('curl', ['-sf', '--cacert', join(ca, 'ca.pem'), `https://127.0.0.1:${mgmtPort}/roots/0`], {
+				timeout: 5000
+			});
+			if (r.code !== 0 || !r.stdout.includes('BEGIN CERTIFICATE')) throw new Error(`curl ${r.code}`);
+			return r.stdout;
+		},
+		30
+	);
 	expect(caPem).toContain('BEGIN CERTIFICATE');
 
 	// A journal with container entries, served by a socket-activated gatewayd.
 	const now = BigInt(Date.now()) * 1000n;
 	const entry = (i: number, container: string, message: string) =>
 		`__REALTIME_TIMESTAMP=${now + BigInt(i)}\n__MONOTONIC_TIMESTAMP=${1000 + i}\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=nassella-test\nMESSAGE=${message}\nCONTAINER_NAME=${container}\nCONTAINER_ID=abcdef01234${i}\nSYSLOG_IDENTIFIER=abcdef01234${i}\nIMAGE_NAME=test-image\n\n`;
-	writeFileSync(join(T, 'entries.export'), entry(1, 'nassella-miniflux-1', 'miniflux started') + entry(2, 'nassella-caddy-1', 'caddy started') + entry(3, 'nassella-miniflux-1', 'miniflux ready'));
+	writeFileSync(
+		join(T, 'entries.export'),
+		entry(1, 'nassella-miniflux-1', 'miniflux started') +
+			entry(2, 'nassella-caddy-1', 'caddy started') +
+			entry(3, 'nassella-miniflux-1', 'miniflux ready')
+	);
 	mkdirSync(join(T, 'journal'));
-	const jr = run('/usr/lib/systemd/systemd-journal-remote', [`--output=${join(T, 'journal/remote.journal')}`, join(T, 'entries.export')]);
+	const jr = run('/usr/lib/systemd/systemd-journal-remote', [
+		`--output=${join(T, 'journal/remote.journal')}`,
+		join(T, 'entries.export')
+	]);
 	expect(jr.code, jr.stderr).toBe(0);
 	const socket = join(T, 'journal.sock');
-	start('systemd-socket-activate', ['-l', socket, '/usr/lib/systemd/systemd-journal-gatewayd', `--directory=${join(T, 'journal')}`]);
+	start('systemd-socket-activate', [
+		'-l',
+		socket,
+		'/usr/lib/systemd/systemd-journal-gatewayd',
+		`--directory=${join(T, 'journal')}`
+	]);
 
 	// Status file as the sync script writes it.
 	mkdirSync(join(T, 'status'));
@@ -176,7 +254,8 @@ beforeAll(async () => {
 		storageRoot: join(T, 'caddy'),
 		statusRoot: join(T, 'status'),
 		journalSocket: socket,
-		upstream: (app: ServerApp, ep: ServerApp['entrypoints'][number]) => `127.0.0.1:${upstreamPorts.get(`${app.id}/${ep.id}`)}`
+		upstream: (app: ServerApp, ep: ServerApp['entrypoints'][number]) =>
+			`127.0.0.1:${upstreamPorts.get(`${app.id}/${ep.id}`)}`
 	});
 	apps = rendered.apps;
 	adminHost = `nassella.${(input.config as { domain: string }).domain}`;
@@ -223,7 +302,11 @@ describe('generated Caddyfile served by real Caddy with pebble certificates', ()
 	it('admin host: answers the CORS preflight for the app origin only', async () => {
 		const pre = await get(adminHost, '/status.json', {
 			method: 'OPTIONS',
-			headers: { Origin: 'https://app.nassella.org', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' }
+			headers: {
+				Origin: 'https://app.nassella.org',
+				'Access-Control-Request-Method': 'GET',
+				'Access-Control-Request-Headers': 'authorization'
+			}
 		});
 		expect(pre.status).toBe(204);
 		expect(pre.headers['access-control-allow-origin']).toBe('https://app.nassella.org');
@@ -232,7 +315,9 @@ describe('generated Caddyfile served by real Caddy with pebble certificates', ()
 	});
 
 	it('admin host: container log entries come through from systemd-journal-gatewayd, only with credentials', async () => {
-		const denied = await get(adminHost, '/journal/entries?CONTAINER_NAME=nassella-miniflux-1', { headers: { Accept: 'application/json' } });
+		const denied = await get(adminHost, '/journal/entries?CONTAINER_NAME=nassella-miniflux-1', {
+			headers: { Accept: 'application/json' }
+		});
 		expect(denied.status).toBe(401);
 		const res = await get(adminHost, '/journal/entries?CONTAINER_NAME=nassella-miniflux-1', {
 			auth: `nassella:${PASSWORD}`,

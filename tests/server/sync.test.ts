@@ -9,7 +9,17 @@
  * script's SSH settings (deploy key, pinned host keys) are checked in the Ignition tests.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	chmodSync,
+	copyFileSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	readlinkSync,
+	rmSync,
+	writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, renderTo, run, ROOT, ignitionFile, type IgnitionDoc } from './helpers.ts';
@@ -92,7 +102,10 @@ async function writeBundle(input: unknown) {
 	rmSync(join(AUTHOR, 'bundle'), { recursive: true, force: true });
 	run('cp', ['-a', join(tmp, 'bundle'), join(AUTHOR, 'bundle')]);
 	// The bundle is the repository's content: move it to the top level.
-	run('bash', ['-c', `cd "${AUTHOR}" && find . -mindepth 1 -maxdepth 1 ! -name .git ! -name bundle -exec rm -rf {} + && cp -a bundle/. . && rm -rf bundle`]);
+	run('bash', [
+		'-c',
+		`cd "${AUTHOR}" && find . -mindepth 1 -maxdepth 1 ! -name .git ! -name bundle -exec rm -rf {} + && cp -a bundle/. . && rm -rf bundle`
+	]);
 }
 
 function sync() {

@@ -60,7 +60,10 @@ describe.each(FIXTURES)('fixture %s', (name) => {
 	it('systemd: `systemd-analyze verify` accepts every unit and drop-in without a warning', () => {
 		const dir = join(r().dir, 'units');
 		mkdirSync(dir, { recursive: true });
-		writeFileSync(join(dir, 'docker.service'), '[Unit]\nDescription=stand-in for the docker.service Flatcar ships\n\n[Service]\nExecStart=/bin/true\n');
+		writeFileSync(
+			join(dir, 'docker.service'),
+			'[Unit]\nDescription=stand-in for the docker.service Flatcar ships\n\n[Service]\nExecStart=/bin/true\n'
+		);
 		const names: string[] = [];
 		for (const u of ign().systemd.units) {
 			if (u.contents) {
@@ -91,7 +94,8 @@ describe.each(FIXTURES)('fixture %s', (name) => {
 			writeFileSync(file, ignitionFile(ign(), p));
 			scripts.push(file);
 		}
-		for (const sub of ['bin', 'hooks']) for (const f of readdirSync(join(r().bundle, sub))) scripts.push(join(r().bundle, sub, f));
+		for (const sub of ['bin', 'hooks'])
+			for (const f of readdirSync(join(r().bundle, sub))) scripts.push(join(r().bundle, sub, f));
 		const res = run('shellcheck', ['--shell=bash', '--severity=style', ...scripts]);
 		expect(res.stdout + res.stderr).toBe('');
 		expect(res.code).toBe(0);

@@ -80,7 +80,8 @@ function service(app: ServerApp, s: ServerService): Record<string, unknown> {
 	if (s.depends_on && Object.keys(s.depends_on).length > 0) {
 		const names = new Set(app.services.map((x) => x.name));
 		for (const d of Object.keys(s.depends_on))
-			if (!names.has(d)) throw new RenderError(`${where}: depends on "${d.slice(0, 40)}", which the app does not have.`);
+			if (!names.has(d))
+				throw new RenderError(`${where}: depends on "${d.slice(0, 40)}", which the app does not have.`);
 		out.depends_on = s.depends_on;
 	}
 	if (s.user !== undefined) {

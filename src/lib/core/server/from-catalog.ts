@@ -40,7 +40,9 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 	const inputs: Record<string, string> = { ...(selection.inputs ?? {}) };
 	for (const id of passwordInputs) {
 		if (inputs[id] !== undefined)
-			throw new RenderError(`${manifest.name}: the password "${id}" belongs in the secrets, not in the plain settings.`);
+			throw new RenderError(
+				`${manifest.name}: the password "${id}" belongs in the secrets, not in the plain settings.`
+			);
 		if (appSecrets[id] !== undefined) inputs[id] = appSecrets[id];
 	}
 	const unknown = Object.keys(selection.inputs ?? {}).filter((k) => !manifest.inputs.some((i) => i.id === k));
@@ -62,7 +64,9 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 	const isSecret = secretPlaceholders(manifest);
 	const plain = (value: string, where: string): string => {
 		if (isSecret(value))
-			throw new RenderError(`${manifest.name}: ${where} uses a secret; secrets may only be used in environment values.`);
+			throw new RenderError(
+				`${manifest.name}: ${where} uses a secret; secrets may only be used in environment values.`
+			);
 		return resolveString(value, manifest, ctx, { escapeDollar: false });
 	};
 	const plainList = (list: string[] | undefined, where: string) => list?.map((v) => plain(v, where));

@@ -30,7 +30,8 @@ const HEADER = (what: string) =>
 function checkHook(app: ServerApp, h: ServerHook): void {
 	if (!SERVICE_NAME.test(h.service) || !app.services.some((s) => s.name === h.service))
 		throw new RenderError(`App ${app.id}: a hook runs in "${h.service.slice(0, 40)}", which the app does not have.`);
-	if (!DATA_RELATIVE.test(h.file)) throw new RenderError(`App ${app.id}: "${h.file.slice(0, 40)}" is not a file in the app's data directory.`);
+	if (!DATA_RELATIVE.test(h.file))
+		throw new RenderError(`App ${app.id}: "${h.file.slice(0, 40)}" is not a file in the app's data directory.`);
 	if (h.command.length === 0) throw new RenderError(`App ${app.id}: a hook has no command.`);
 }
 

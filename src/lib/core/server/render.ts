@@ -81,7 +81,10 @@ export async function renderServer(
 		for (const s of app.services) {
 			if (Object.keys(s.secretEnvironment).length === 0) continue;
 			const text = renderComposeEnv(s.secretEnvironment, `App ${app.id}, service ${s.name}`);
-			files.push({ path: `env/${envFileName(s.name)}.age`, contents: await options.encrypt(text, config.ageRecipient) });
+			files.push({
+				path: `env/${envFileName(s.name)}.age`,
+				contents: await options.encrypt(text, config.ageRecipient)
+			});
 		}
 	files.push({ path: 'bin/restore.sh', contents: SCRIPTS['restore.sh']!, executable: true });
 	files.push({ path: 'bin/backup.sh', contents: SCRIPTS['backup.sh']!, executable: true });
