@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../catalog/load.ts';
-import { resolveServices, resolveCommands, stringsIn } from '../../src/lib/core/catalog/placeholders.ts';
+import { resolveServices, resolveCommands, resolveString, stringsIn } from '../../src/lib/core/catalog/placeholders.ts';
 import { isPinnedImage } from '../../src/lib/core/catalog/check.ts';
 import { composeValidator, contextFor } from './helpers.ts';
 
@@ -41,11 +41,81 @@ describe('the catalog', () => {
 				expect(c.command.join(' ')).not.toMatch(/\{\{/);
 			}
 		});
+		it('resolves for a generator that escapes for its own targets (escapeDollar: false), backup hooks included', () => {
+			const ctx = contextFor(app);
+			const values = [...stringsIn(app.services), ...stringsIn(app.smtp?.environment ?? {}), ...stringsIn(app.backup)];
+			for (const v of values) expect(() => resolveString(v, app, ctx, { escapeDollar: false }), v).not.toThrow();
+		});
 		it('keeps every volume inside its own data directory', () => {
 			const services = resolveServices(app, contextFor(app));
 			for (const s of Object.values(services)) {
 				for (const v of s.volumes ?? []) expect(v.startsWith(`/srv/nassella/apps/${app.id}/`), v).toBe(true);
 			}
 		});
+	});
+});
+
+describe('all apps together', () => {
+	const REQUIRED = [
+		'nextcloud',
+		'vaultwarden',
+		'immich',
+		'jellyfin',
+		'forgejo',
+		'paperless-ngx',
+		'uptime-kuma',
+		'umami',
+		'ghost',
+		'wordpress',
+		'miniflux',
+		'freshrss',
+		'audiobookshelf',
+		'navidrome',
+		'actual-budget',
+		'mealie',
+		'hedgedoc',
+		'bookstack',
+		'linkding',
+		'stirling-pdf',
+		'excalidraw',
+		'memos',
+		'wallabag',
+		'radicale',
+		'ntfy',
+		'vikunja',
+		'joplin-server',
+		'conduit',
+		'pocket-id',
+		'gotify'
+	];
+	it('has every app the catalog promises', () => {
+		expect(catalog.apps.map((a) => a.id).sort()).toEqual([...REQUIRED].sort());
+	});
+	it('render into one Compose file with no clash of service names, subdomains, volumes or ports', () => {
+		const services: Record<string, unknown> = {};
+		const hostDirs = new Map<string, string>();
+		const subdomains = new Set<string>();
+		const endpoints = new Set<string>();
+		for (const app of catalog.apps) {
+			for (const [name, s] of Object.entries(resolveServices(app, contextFor(app)))) {
+				expect(services[name], `service ${name}`).toBeUndefined();
+				services[name] = s;
+				for (const v of s.volumes ?? []) {
+					const dir = v.split(':')[0]!;
+					const owner = hostDirs.get(dir);
+					expect(owner === undefined || owner === app.id, `${dir} shared by ${owner} and ${app.id}`).toBe(true);
+					hostDirs.set(dir, app.id);
+				}
+			}
+			for (const e of app.entrypoints) {
+				expect(subdomains.has(e.subdomain), `subdomain ${e.subdomain}`).toBe(false);
+				subdomains.add(e.subdomain);
+				// Nothing is published on the host: each entrypoint is a distinct service:port inside the app's network.
+				expect(endpoints.has(`${e.service}:${e.port}`)).toBe(false);
+				endpoints.add(`${e.service}:${e.port}`);
+			}
+		}
+		expect(validateCompose({ services })).toBe(true);
+		expect(Object.values(services).some((s) => 'ports' in (s as object))).toBe(false);
 	});
 });

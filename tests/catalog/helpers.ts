@@ -6,7 +6,7 @@ import type { AppManifest, ResolveContext } from '../../src/lib/core/catalog/typ
 import { ensureSecrets } from '../../src/lib/core/catalog/secrets.ts';
 
 /** A deterministic random source (tests only). */
-export function seededRandom(seed = 1): (b: Uint8Array) => Uint8Array {
+export function seededRandom(seed = 1): (b: Uint8Array<ArrayBuffer>) => Uint8Array {
 	let x = seed >>> 0 || 1;
 	return (b) => {
 		for (let i = 0; i < b.length; i++) {

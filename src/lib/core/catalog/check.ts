@@ -24,15 +24,19 @@ export const ALLOWED_SERVICE_KEYS = [
 ] as const;
 
 export const APP_ID = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
-/** `registry/path/name:tag`, the tag an exact version (contains a digit; never `latest`). */
+/**
+ * `registry/path/name:tag`, the tag an exact version (contains a digit; never `latest`), or
+ * `registry/path/name@sha256:<digest>` for upstreams that publish no version tags.
+ */
 export const PINNED_IMAGE =
-	/^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+	/^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$/;
 /** `{{data}}/<relative dir>:<absolute container path>[:ro]`. */
 export const VOLUME = /^\{\{data\}\}\/([a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*):(\/[A-Za-z0-9._/-]*)(?::ro)?$/;
 const RELATIVE_PATH = /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*\/?$/;
 
 export function isPinnedImage(image: string): boolean {
 	if (!PINNED_IMAGE.test(image)) return false;
+	if (image.includes('@sha256:')) return true;
 	const tag = image.slice(image.lastIndexOf(':') + 1);
 	return tag !== 'latest' && /[0-9]/.test(tag);
 }
@@ -74,6 +78,12 @@ export function checkManifest(m: AppManifest): string[] {
 		for (const dep of Object.keys(deps)) {
 			if (!serviceNames.includes(dep))
 				say(`service "${name}": depends on "${dep}", which is not a service of this app`);
+		}
+		for (const [key, value] of Object.entries(s)) {
+			if (key === 'volumes') continue;
+			for (const str of stringsIn(value))
+				if (str.includes('{{data}}'))
+					say(`service "${name}": {{data}} is a path on the server, so it belongs in "volumes" only, not in "${key}"`);
 		}
 		for (const str of stringsIn(s)) {
 			if (str.includes('$'))
@@ -132,7 +142,14 @@ export function checkManifest(m: AppManifest): string[] {
 			}
 		}
 	}
-	if (m.services && m.entrypoints && m.secrets && m.inputs && m.backup) problems.push(...checkReferences(m));
+	if (m.services && m.entrypoints && m.secrets && m.inputs && m.backup) {
+		problems.push(...checkReferences(m));
+		const used = JSON.stringify([m.services, m.smtp?.environment ?? {}, m.backup]);
+		for (const s of m.secrets)
+			if (!used.includes(`{{secret.${s.id}}}`)) say(`secret "${s.id}" is declared but never used`);
+		for (const i of m.inputs)
+			if (!used.includes(`{{input.${i.id}}}`)) say(`input "${i.id}" is declared but never used`);
+	}
 	return problems;
 }
 

@@ -8,7 +8,7 @@ export const ALPHABETS: Record<SecretAlphabet, string> = {
 };
 
 /** Fills a buffer with cryptographically strong random bytes (e.g. `crypto.getRandomValues`). */
-export type RandomBytes = (bytes: Uint8Array) => Uint8Array;
+export type RandomBytes = (bytes: Uint8Array<ArrayBuffer>) => Uint8Array;
 
 /** One secret, drawn without bias (rejection sampling) from its alphabet. */
 export function generateSecret(spec: Pick<SecretSpec, 'length' | 'alphabet'>, random: RandomBytes): string {
