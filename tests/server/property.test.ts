@@ -95,7 +95,7 @@ const APP: AppManifest = {
 	services: {
 		probe: {
 			image: 'example/probe:1.0.0',
-			command: ['serve', '--title', '{{input.title}}'],
+			command: ['serve', '--title', '{{input.title}}', '--password', 'pw={{secret.pw}}'],
 			environment: { TITLE: '{{input.title}}', PASSWORD: '{{secret.pw}}', URL: '{{url.main}}' }
 		}
 	}
@@ -185,7 +185,7 @@ describe('hostile values', () => {
 					);
 				} catch (e) {
 					expect(clear(e), String(e)).toBe(true);
-					expect((e as Error).message).not.toContain(secret.length > 3 ? secret : '\u0000never');
+					expect((e as Error).message).not.toContain(secret.length >= 12 ? secret : '\u0000never');
 					return;
 				}
 				rendered++;
@@ -196,11 +196,24 @@ describe('hostile values', () => {
 				expect(composeUnescape(svc.environment.TITLE)).toBe(title);
 				expect(composeUnescape(svc.command[2])).toBe(title);
 				expect(svc.environment.PASSWORD).toBeUndefined();
-				expect(composeText).not.toContain(secret.length > 3 ? secret : '\u0000never');
+				// The secret has no influence at all on docker-compose.yml.
+				const benign = await renderServer(
+					deployment((d) => {
+						d.config.apps = [{ id: 'probe', inputs: { title } }];
+						d.secrets.apps = { probe: { pw: 'Password123' } };
+					}),
+					[APP],
+					{ encrypt: identity }
+				);
+				expect(composeText).toBe(benign.files.find((f) => f.path === 'docker-compose.yml')!.contents);
 				// Compose interpolation: every `$` is doubled, so no variable can be formed.
 				expect(svc.environment.TITLE.replace(/\$\$/g, '')).not.toContain('$');
 				const env = parseComposeEnv(r.files.find((f) => f.path === 'env/probe.env.age')!.contents);
 				expect(env.PASSWORD).toBe(secret);
+				// A secret in a command is a Compose variable whose value is only in the encrypted compose.env.
+				expect(svc.command[4]).toBe('pw=${NASSELLA_PROBE_PW}');
+				const interp = parseComposeEnv(r.files.find((f) => f.path === 'env/compose.env.age')!.contents);
+				expect(interp).toEqual({ NASSELLA_PROBE_PW: secret });
 				const hook = r.files.find((f) => f.path === 'hooks/pre-backup.sh')!.contents;
 				expect(hook).toContain(shellQuote(title));
 			}),

@@ -86,6 +86,12 @@ export async function renderServer(
 				contents: await options.encrypt(text, config.ageRecipient)
 			});
 		}
+	const composeSecrets = Object.assign({}, ...apps.map((a) => a.composeSecrets)) as Record<string, string>;
+	if (Object.keys(composeSecrets).length > 0)
+		files.push({
+			path: 'env/compose.env.age',
+			contents: await options.encrypt(renderComposeEnv(composeSecrets, 'Secrets used in commands'), config.ageRecipient)
+		});
 	files.push({ path: 'bin/restore.sh', contents: SCRIPTS['restore.sh']!, executable: true });
 	files.push({ path: 'bin/backup.sh', contents: SCRIPTS['backup.sh']!, executable: true });
 	files.push({ path: 'hooks/pre-backup.sh', contents: renderPreBackup(apps), executable: true });

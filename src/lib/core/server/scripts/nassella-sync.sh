@@ -53,7 +53,10 @@ g() {
 compose() {
 	local dir="$1"
 	shift
-	docker compose --project-name "$PROJECT" --project-directory "$dir" -f "$dir/docker-compose.yml" "$@"
+	# Secrets used in commands reach Compose's interpolation only through this env file.
+	local env_args=()
+	if [ -f "$ENV_DIR/compose.env" ]; then env_args=(--env-file "$ENV_DIR/compose.env"); fi
+	docker compose --project-name "$PROJECT" --project-directory "$dir" "${env_args[@]}" -f "$dir/docker-compose.yml" "$@"
 }
 
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
