@@ -17,7 +17,7 @@ describe('Ignition contents', () => {
 	it('carries keys, update policy, journald, the compose sysext, signers and the sync units', async () => {
 		const input = fixture('one-app');
 		const ign = await ignitionOf(input);
-		const cfg = input.config as Record<string, never>;
+		const cfg = input.config as Record<string, unknown>;
 		expect(ign.passwd?.users[0]).toEqual({ name: 'core', sshAuthorizedKeys: cfg.sshKeys });
 		expect(ignitionFile(ign, '/etc/flatcar/update.conf')).toBe(
 			'REBOOT_STRATEGY=reboot\nLOCKSMITHD_REBOOT_WINDOW_START="04:00"\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=1h\n'
@@ -31,7 +31,7 @@ describe('Ignition contents', () => {
 		expect(ign.storage.links).toContainEqual(
 			expect.objectContaining({ path: '/etc/localtime', target: '/usr/share/zoneinfo/Europe/Berlin' })
 		);
-		const signer = (cfg.commitSigners as string[])[0]!.split(' ').slice(0, 2).join(' ');
+		const signer = (cfg.commitSigners as unknown as string[])[0]!.split(' ').slice(0, 2).join(' ');
 		expect(ignitionFile(ign, '/etc/nassella/allowed_signers')).toBe(`nassella-signer-1 namespaces="git" ${signer}\n`);
 		expect(ignitionFile(ign, '/etc/nassella/known_hosts')).toMatch(/^github\.com ssh-ed25519 AAAA\S+\n$/);
 		const mode = (p: string) => ign.storage.files.find((f) => f.path === p)!.mode;

@@ -126,6 +126,7 @@ describe('hostile values', () => {
 					expect(ascii).toMatch(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/);
 				} catch (e) {
 					expect(clear(e), String(e)).toBe(true);
+					// eslint-disable-next-line no-control-regex
 					expect((e as Error).message).not.toMatch(/[\n\r\u0000]/);
 				}
 			}),

@@ -77,6 +77,7 @@ export interface ServerApp {
  * from inputs or the catalog, which both refuse them).
  */
 export const SECRET_REF_MARK = '\u0001';
+// eslint-disable-next-line no-control-regex
 export const SECRET_REF = /\u0001([A-Z][A-Z0-9_]{0,127})\u0001/g;
 export function secretRef(variable: string): string {
 	return `${SECRET_REF_MARK}${variable}${SECRET_REF_MARK}`;

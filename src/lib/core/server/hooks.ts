@@ -4,7 +4,7 @@
  * app's own data directory (catalog rule), which the snapshot then includes.
  */
 import { DATA_RELATIVE, RenderError, SERVICE_NAME, type ServerApp, type ServerHook } from './app.ts';
-import { COMPOSE_PROJECT, DATA_DIR, RUN_DIR } from './paths.ts';
+import { COMPOSE_PROJECT, RUN_DIR } from './paths.ts';
 
 export function shellQuote(value: string): string {
 	if (value.includes('\u0000')) throw new RenderError('A hook argument contains a NUL character.');
@@ -20,7 +20,7 @@ const HEADER = (what: string) =>
 		'umask 077',
 		`ROOT="\${ROOT:-/var/lib/nassella}"`,
 		`CURRENT="\${CURRENT:-$ROOT/current}"`,
-		`DATA="\${DATA:-${DATA_DIR}}"`,
+		`DATA="\${DATA:-$ROOT/data}"`,
 		`PROJECT="\${PROJECT:-${COMPOSE_PROJECT}}"`,
 		`RUN="\${RUN:-${RUN_DIR}}"`,
 		'compose() {',

@@ -5,7 +5,7 @@ set -euo pipefail
 umask 077
 ROOT="${ROOT:-/var/lib/nassella}"
 CURRENT="${CURRENT:-$ROOT/current}"
-DATA="${DATA:-/var/lib/nassella/data}"
+DATA="${DATA:-$ROOT/data}"
 PROJECT="${PROJECT:-nassella}"
 RUN="${RUN:-/run/nassella}"
 compose() {
