@@ -51,6 +51,8 @@ done
 case " $* " in
 *" up "*)
 	if [ -f "${T}/fail-up" ]; then exit 1; fi ;;
+*" exec -T caddy wget "*)
+	echo "  HTTP/1.1 200 OK" >&2 ;;
 *" ps "*)
 	while read -r _ svc; do
 		if [ -f "${T}/unhealthy" ] && [ "$(cat "${T}/unhealthy")" = "$(basename "$dir") $svc" ]; then
@@ -142,7 +144,7 @@ beforeAll(async () => {
 		.replace(/^ROOT=.*$/m, `ROOT='${SRV}'`)
 		.replace(/^ETC=.*$/m, `ETC='${ETC}'`)
 		.replace(/^RUN=.*$/m, `RUN='${RUN}'`);
-	writeFileSync(join(ETC, 'sync.conf'), `${conf}HEALTH_TIMEOUT=3\nHEALTH_INTERVAL=0.2\n`);
+	writeFileSync(join(ETC, 'sync.conf'), `${conf}HEALTH_TIMEOUT=3\nHEALTH_INTERVAL=0.2\nALLOW_PROTOCOL=file\n`);
 
 	mkdirSync(AUTHOR);
 	git(['init', '-q', '-b', 'main']);
@@ -264,5 +266,17 @@ describe('nassella-sync', () => {
 		sync();
 		expect(dockerLog()).toContain(`releases/${second} -f ${join(SRV, 'releases', second)}/docker-compose.yml up -d`);
 		expect(existsSync(join(RUN, 'env/miniflux.env'))).toBe(true);
+	});
+
+	it('fetches only over SSH unless told otherwise: a local-path remote is refused by default', () => {
+		const confPath = join(ETC, 'sync.conf');
+		const conf = readFileSync(confPath, 'utf8');
+		writeFileSync(confPath, conf.replace('ALLOW_PROTOCOL=file\n', ''));
+		const r = sync();
+		writeFileSync(confPath, conf);
+		expect(r.code).toBe(1);
+		expect(applied()).toBe(second);
+		expect(status().result).toBe('error');
+		expect(status().lastError).toMatch(/git host could not be reached/);
 	});
 });

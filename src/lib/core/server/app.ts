@@ -57,7 +57,7 @@ export interface ServerApp {
 	name: string;
 	entrypoints: ServerEntrypoint[];
 	/** HTTP probe made from the Caddy container: `http://<service>:<port><path>`. */
-	probe?: { service: string; port: number; path: string };
+	probe?: { service: string; port: number; path: string; status: number[] };
 	services: ServerService[];
 	backupHooks: ServerHook[];
 	restoreHooks: ServerHook[];

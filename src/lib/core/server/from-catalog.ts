@@ -146,7 +146,16 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 			host: ctx.hosts[ep.id]!,
 			path: ep.path ?? '/'
 		})),
-		...(healthEp ? { probe: { service: healthEp.service, port: healthEp.port, path: manifest.health.path } } : {}),
+		...(healthEp
+			? {
+					probe: {
+						service: healthEp.service,
+						port: healthEp.port,
+						path: manifest.health.path,
+						status: manifest.health.status ?? [200]
+					}
+				}
+			: {}),
 		services,
 		backupHooks: manifest.backup.dumps.map(hook),
 		restoreHooks: manifest.backup.restore.map(hook),

@@ -73,7 +73,8 @@ export async function renderServer(
 				if (!a.probe) return [];
 				if (!/^\/[A-Za-z0-9._~/?=&%-]{0,200}$/.test(a.probe.path))
 					throw new RenderError(`App ${a.id}: the health path cannot be probed safely.`);
-				return [`${a.id} http://${a.probe.service}:${a.probe.port}${a.probe.path}`];
+				const codes = a.probe.status.map((c) => String(Math.trunc(c))).join(',');
+				return [`${a.id} http://${a.probe.service}:${a.probe.port}${a.probe.path} ${codes}`];
 			})
 		)
 	});
