@@ -51,7 +51,9 @@ async function main(argv: string[]): Promise<number> {
 		return 0;
 	}
 	if (command === 'validate' && args.length === 1) {
-		const problems = validateOutput(resolve(args[0]!));
+		const notes: string[] = [];
+		const problems = validateOutput(resolve(args[0]!), {}, notes);
+		for (const n of notes) console.warn(`Note: ${n}`);
 		if (problems.length) {
 			console.error(`${args[0]} is not valid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
 			return 1;

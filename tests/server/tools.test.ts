@@ -101,8 +101,26 @@ describe.each(FIXTURES)('fixture %s', (name) => {
 		expect(res.code).toBe(0);
 	});
 
-	it('`nassella validate` accepts the rendered directory', () => {
-		expect(validateOutput(r().dir)).toEqual([]);
+	it('`nassella validate` accepts the rendered directory (Caddy included)', () => {
+		const notes: string[] = [];
+		expect(validateOutput(r().dir, {}, notes)).toEqual([]);
+		expect(notes).toEqual([]);
+	});
+});
+
+describe('international and edge-case domains', () => {
+	it('are written as punycode that Caddy accepts', async () => {
+		const input = fixture('five-apps');
+		input.config.domain = 'Bücher.Beispiel.DE.';
+		input.config.apps = [{ id: 'miniflux', inputs: {}, hosts: { main: 'nachrichten.bücher.beispiel.de' } }];
+		const r = await renderTo(input);
+		const caddy = readFileSync(join(r.bundle, 'Caddyfile'), 'utf8');
+		expect(caddy).toContain('nachrichten.xn--bcher-kva.beispiel.de {');
+		expect(caddy).toContain('nassella.xn--bcher-kva.beispiel.de {');
+		const res = run('caddy', ['validate', '--config', join(r.bundle, 'Caddyfile')], {
+			env: { ...process.env, HOME: r.dir, XDG_DATA_HOME: r.dir, XDG_CONFIG_HOME: r.dir }
+		});
+		expect(res.stdout).toContain('Valid configuration');
 	});
 });
 
@@ -113,6 +131,8 @@ describe('nassella validate refuses a tampered bundle', () => {
 		writeFileSync(join(r.bundle, 'extra.txt'), 'x');
 		const problems = validateOutput(r.dir);
 		expect(problems).toContain('Caddyfile does not match its hash');
+		writeFileSync(join(r.bundle, 'Caddyfile'), 'example.org {\n\tno_such_directive\n}\n');
+		expect(validateOutput(r.dir).join('\n')).toMatch(/Caddy refuses the Caddyfile: .*no_such_directive/);
 		expect(problems).toContain('extra.txt is not in the manifest');
 	});
 });
