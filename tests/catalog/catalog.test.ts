@@ -46,6 +46,23 @@ describe('the catalog', () => {
 			const values = [...stringsIn(app.services), ...stringsIn(app.smtp?.environment ?? {}), ...stringsIn(app.backup)];
 			for (const v of values) expect(() => resolveString(v, app, ctx, { escapeDollar: false }), v).not.toThrow();
 		});
+		it('dumps and restores every SQL database it runs, and leaves the live database files out of backups', () => {
+			for (const [name, s] of Object.entries(app.services)) {
+				if (!/(^|\/)(postgres|mariadb|mysql):/.test(s.image)) continue;
+				expect(
+					app.backup.dumps.some((d) => d.service === name),
+					`${name} is dumped`
+				).toBe(true);
+				expect(
+					app.backup.restore.some((d) => d.service === name),
+					`${name} is restored`
+				).toBe(true);
+				for (const v of s.volumes ?? []) {
+					const dir = v.split(':')[0]!.replace('{{data}}/', '');
+					expect(app.backup.exclude, `${dir} excluded`).toContain(dir);
+				}
+			}
+		});
 		it('keeps every volume inside its own data directory', () => {
 			const services = resolveServices(app, contextFor(app));
 			for (const s of Object.values(services)) {
