@@ -34,7 +34,7 @@ export async function render(configPath: string, outDir: string, encrypt: Encryp
 	try {
 		input = JSON.parse(readFileSync(configPath, 'utf8'));
 	} catch (e) {
-		throw new Error(`${configPath} could not be read as JSON: ${(e as Error).message}`);
+		throw new Error(`${configPath} could not be read as JSON: ${(e as Error).message}`, { cause: e });
 	}
 	const catalog = loadCatalog();
 	if (catalog.problems.length) throw new Error(`The app catalog has problems:\n${catalog.problems.join('\n')}`);
@@ -51,7 +51,9 @@ async function main(argv: string[]): Promise<number> {
 		return 0;
 	}
 	if (command === 'validate' && args.length === 1) {
-		const problems = validateOutput(resolve(args[0]!));
+		const notes: string[] = [];
+		const problems = validateOutput(resolve(args[0]!), {}, notes);
+		for (const n of notes) console.warn(`Note: ${n}`);
 		if (problems.length) {
 			console.error(`${args[0]} is not valid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
 			return 1;

@@ -1,5 +1,6 @@
 /** Checks of a rendered output directory, shared by the CLI and the tests. Node only. */
 import { existsSync, readFileSync, readdirSync, statSync, lstatSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
@@ -34,13 +35,17 @@ function walk(dir: string, base = dir): string[] {
 	return out.sort();
 }
 
-/** Problems with `<dir>/bundle` (and `<dir>/ignition.json` when present). Empty when valid. */
-export function validateOutput(dir: string): string[] {
+/**
+ * Problems with `<dir>/bundle` (and `<dir>/ignition.json` when present). Empty when valid.
+ * Checks that could not run (no caddy installed) are added to `notes`, never skipped silently.
+ */
+export function validateOutput(dir: string, options: { caddy?: boolean } = {}, notes: string[] = []): string[] {
 	const problems: string[] = [];
 	const bundle = existsSync(join(dir, 'bundle')) ? join(dir, 'bundle') : dir;
 	if (!existsSync(join(bundle, MANIFEST_PATH))) return [`${MANIFEST_PATH} is missing in ${bundle}`];
 	const paths = walk(bundle);
-	for (const p of paths) if (p.startsWith('!symlink:')) problems.push(`${p.slice(9)} is a link; bundles hold plain files only`);
+	for (const p of paths)
+		if (p.startsWith('!symlink:')) problems.push(`${p.slice(9)} is a link; bundles hold plain files only`);
 	const files = paths
 		.filter((p) => !p.startsWith('!'))
 		.map((p) => ({ path: p, contents: readFileSync(join(bundle, p), 'utf8') }));
@@ -57,6 +62,16 @@ export function validateOutput(dir: string): string[] {
 		}
 	}
 	if (!existsSync(join(bundle, 'Caddyfile'))) problems.push('Caddyfile is missing');
+	else if (options.caddy !== false) {
+		// Caddy itself is the only reliable Caddyfile parser; it is used when installed.
+		const r = spawnSync('caddy', ['validate', '--config', join(bundle, 'Caddyfile'), '--adapter', 'caddyfile'], {
+			encoding: 'utf8',
+			timeout: 60_000
+		});
+		if (r.error) notes.push('caddy is not installed here, so the Caddyfile was not checked by Caddy.');
+		else if (r.status !== 0)
+			problems.push(`Caddy refuses the Caddyfile: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`);
+	}
 	const ignFile = join(dir, 'ignition.json');
 	if (bundle !== dir && existsSync(ignFile)) {
 		const size = statSync(ignFile).size;

@@ -52,7 +52,9 @@ export interface IgnitionDoc {
 		files: { path: string; mode: number; contents: { source: string; verification?: { hash: string } } }[];
 		links: { path: string; target: string }[];
 	};
-	systemd: { units: { name: string; enabled?: boolean; contents?: string; dropins?: { name: string; contents: string }[] }[] };
+	systemd: {
+		units: { name: string; enabled?: boolean; contents?: string; dropins?: { name: string; contents: string }[] }[];
+	};
 }
 
 export function ignitionFile(ign: IgnitionDoc, path: string): string {

@@ -60,7 +60,10 @@ describe.each(FIXTURES)('fixture %s', (name) => {
 	it('systemd: `systemd-analyze verify` accepts every unit and drop-in without a warning', () => {
 		const dir = join(r().dir, 'units');
 		mkdirSync(dir, { recursive: true });
-		writeFileSync(join(dir, 'docker.service'), '[Unit]\nDescription=stand-in for the docker.service Flatcar ships\n\n[Service]\nExecStart=/bin/true\n');
+		writeFileSync(
+			join(dir, 'docker.service'),
+			'[Unit]\nDescription=stand-in for the docker.service Flatcar ships\n\n[Service]\nExecStart=/bin/true\n'
+		);
 		const names: string[] = [];
 		for (const u of ign().systemd.units) {
 			if (u.contents) {
@@ -91,14 +94,33 @@ describe.each(FIXTURES)('fixture %s', (name) => {
 			writeFileSync(file, ignitionFile(ign(), p));
 			scripts.push(file);
 		}
-		for (const sub of ['bin', 'hooks']) for (const f of readdirSync(join(r().bundle, sub))) scripts.push(join(r().bundle, sub, f));
+		for (const sub of ['bin', 'hooks'])
+			for (const f of readdirSync(join(r().bundle, sub))) scripts.push(join(r().bundle, sub, f));
 		const res = run('shellcheck', ['--shell=bash', '--severity=style', ...scripts]);
 		expect(res.stdout + res.stderr).toBe('');
 		expect(res.code).toBe(0);
 	});
 
-	it('`nassella validate` accepts the rendered directory', () => {
-		expect(validateOutput(r().dir)).toEqual([]);
+	it('`nassella validate` accepts the rendered directory (Caddy included)', () => {
+		const notes: string[] = [];
+		expect(validateOutput(r().dir, {}, notes)).toEqual([]);
+		expect(notes).toEqual([]);
+	});
+});
+
+describe('international and edge-case domains', () => {
+	it('are written as punycode that Caddy accepts', async () => {
+		const input = fixture('five-apps');
+		input.config.domain = 'Bücher.Beispiel.DE.';
+		input.config.apps = [{ id: 'miniflux', inputs: {}, hosts: { main: 'nachrichten.bücher.beispiel.de' } }];
+		const r = await renderTo(input);
+		const caddy = readFileSync(join(r.bundle, 'Caddyfile'), 'utf8');
+		expect(caddy).toContain('nachrichten.xn--bcher-kva.beispiel.de {');
+		expect(caddy).toContain('nassella.xn--bcher-kva.beispiel.de {');
+		const res = run('caddy', ['validate', '--config', join(r.bundle, 'Caddyfile')], {
+			env: { ...process.env, HOME: r.dir, XDG_DATA_HOME: r.dir, XDG_CONFIG_HOME: r.dir }
+		});
+		expect(res.stdout).toContain('Valid configuration');
 	});
 });
 
@@ -109,6 +131,8 @@ describe('nassella validate refuses a tampered bundle', () => {
 		writeFileSync(join(r.bundle, 'extra.txt'), 'x');
 		const problems = validateOutput(r.dir);
 		expect(problems).toContain('Caddyfile does not match its hash');
+		writeFileSync(join(r.bundle, 'Caddyfile'), 'example.org {\n\tno_such_directive\n}\n');
+		expect(validateOutput(r.dir).join('\n')).toMatch(/Caddy refuses the Caddyfile: .*no_such_directive/);
 		expect(problems).toContain('extra.txt is not in the manifest');
 	});
 });

@@ -127,8 +127,10 @@ export class ConfigError extends Error {
 }
 
 export const APP_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
-const SSH_PUBLIC_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x21-\x7e][\x20-\x7e]{0,99})?$/;
-const HOST_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/]+={0,3}$/;
+const SSH_PUBLIC_KEY =
+	/^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x21-\x7e][\x20-\x7e]{0,99})?$/;
+const HOST_KEY =
+	/^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/]+={0,3}$/;
 const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 const AGE_IDENTITY = /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}$/;
 const BCRYPT = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
@@ -156,7 +158,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Parses a git SSH remote into host, port and path, or undefined when it is not one. */
 export function parseGitSshUrl(url: string): { user: string; host: string; port: number; path: string } | undefined {
-	let m = /^ssh:\/\/([a-z_][a-z0-9_-]{0,31})@([A-Za-z0-9.-]{1,253})(?::([0-9]{1,5}))?\/([A-Za-z0-9._~/-]{1,200})$/.exec(url);
+	let m = /^ssh:\/\/([a-z_][a-z0-9_-]{0,31})@([A-Za-z0-9.-]{1,253})(?::([0-9]{1,5}))?\/([A-Za-z0-9._~/-]{1,200})$/.exec(
+		url
+	);
 	if (m) {
 		const port = m[3] ? Number(m[3]) : 22;
 		if (port < 1 || port > 65535) return undefined;
@@ -175,9 +179,7 @@ export function validateDeployment(input: unknown): Deployment {
 	const issues: ConfigIssue[] = [];
 	const add = (path: string, message: string) => issues.push({ path, message });
 	if (!isObject(input) || !isObject(input.config) || !isObject(input.secrets)) {
-		throw new ConfigError([
-			{ path: '(top)', message: 'Expected an object with "config" and "secrets" sections.' }
-		]);
+		throw new ConfigError([{ path: '(top)', message: 'Expected an object with "config" and "secrets" sections.' }]);
 	}
 	const c = input.config as Record<string, unknown>;
 	const s = input.secrets as Record<string, unknown>;
@@ -399,6 +401,7 @@ export function validateDeployment(input: unknown): Deployment {
 			if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
 				add('config.smtp.port', 'must be a port number.');
 			const username = str(c.smtp, 'username', 'config.smtp.username');
+			// eslint-disable-next-line no-control-regex
 			if (username !== undefined && (username.length > 256 || /[\u0000-\u001f\u007f]/.test(username)))
 				add('config.smtp.username', 'must be up to 256 characters without line breaks.');
 			const from = str(c.smtp, 'from', 'config.smtp.from');
@@ -420,7 +423,9 @@ export function validateDeployment(input: unknown): Deployment {
 	const deployKey = str(s, 'deployKey', 'secrets.deployKey');
 	if (
 		deployKey !== undefined &&
-		!/^-----BEGIN OPENSSH PRIVATE KEY-----\n[A-Za-z0-9+/=\n]{1,8000}\n-----END OPENSSH PRIVATE KEY-----\n?$/.test(deployKey)
+		!/^-----BEGIN OPENSSH PRIVATE KEY-----\n[A-Za-z0-9+/=\n]{1,8000}\n-----END OPENSSH PRIVATE KEY-----\n?$/.test(
+			deployKey
+		)
 	)
 		add('secrets.deployKey', 'is not an OpenSSH private key.');
 	let backupSecrets: DeploymentSecrets['backup'];
@@ -435,6 +440,7 @@ export function validateDeployment(input: unknown): Deployment {
 				['secretAccessKey', k],
 				['resticPassword', r]
 			] as const)
+				// eslint-disable-next-line no-control-regex
 				if (v !== undefined && (v.length === 0 || v.length > 1024 || /[\u0000-\u001f\u007f']/.test(v)))
 					add(`secrets.backup.${name}`, "must be 1–1024 characters without line breaks, control characters or '.");
 			if (a && k && r) backupSecrets = { accessKeyId: a, secretAccessKey: k, resticPassword: r };
@@ -451,7 +457,8 @@ export function validateDeployment(input: unknown): Deployment {
 			}
 			const out: Record<string, string> = {};
 			for (const [k, v] of Object.entries(values)) {
-				if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(k)) add(`secrets.apps.${appId}`, `"${preview(k)}" is not a secret name.`);
+				if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(k))
+					add(`secrets.apps.${appId}`, `"${preview(k)}" is not a secret name.`);
 				else if (typeof v !== 'string') add(`secrets.apps.${appId}.${k}`, 'must be text.');
 				else out[k] = v;
 			}

@@ -23,6 +23,7 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Shown in messages: never the whole of a very long or control-character-laden input. */
 export function preview(value: string): string {
+	// eslint-disable-next-line no-control-regex
 	const printable = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 	return printable.length > 40 ? `${printable.slice(0, 37)}…` : printable;
 }
@@ -32,6 +33,7 @@ export function parseDomain(input: string): DomainResult {
 	const shown = preview(input);
 	if (raw === '') throw new DomainError('A domain name is needed, such as example.org.');
 	if (raw.length > 1000) throw new DomainError('That domain name is far too long.');
+	// eslint-disable-next-line no-control-regex
 	if (/[\s/\\?#@:%[\]]/.test(raw) || /[\u0000-\u001f\u007f]/.test(raw))
 		throw new DomainError(
 			`"${shown}" is not a domain name: it contains spaces or characters such as / ? # @ : that a domain cannot have.`
@@ -46,12 +48,10 @@ export function parseDomain(input: string): DomainResult {
 		throw new DomainError(`"${shown}" is an IP address; nassella needs a domain name such as example.org.`);
 	if (host.length > 253) throw new DomainError(`"${shown}" is longer than the 253 characters a domain may have.`);
 	const labels = host.split('.');
-	if (labels.length < 2)
-		throw new DomainError(`"${shown}" needs at least two parts, such as example.org.`);
+	if (labels.length < 2) throw new DomainError(`"${shown}" needs at least two parts, such as example.org.`);
 	for (const label of labels) {
 		if (label.length === 0) throw new DomainError(`"${shown}" has an empty part (two dots in a row).`);
-		if (label.length > 63)
-			throw new DomainError(`"${shown}" has a part longer than the 63 characters DNS allows.`);
+		if (label.length > 63) throw new DomainError(`"${shown}" has a part longer than the 63 characters DNS allows.`);
 		if (!LABEL.test(label))
 			throw new DomainError(
 				`"${shown}" has a part with characters a domain cannot have, or that starts or ends with a hyphen.`
@@ -101,7 +101,7 @@ function punycodeDecode(input: string): string {
 		}
 		return k + Math.floor(((base - tMin + 1) * delta) / (delta + skew));
 	};
-	for (let idx = basic > 0 ? basic + 1 : 0; idx < input.length; ) {
+	for (let idx = basic > 0 ? basic + 1 : 0; idx < input.length;) {
 		const oldi = i;
 		let w = 1;
 		for (let k = base; ; k += base) {

@@ -57,7 +57,7 @@ export interface ServerApp {
 	name: string;
 	entrypoints: ServerEntrypoint[];
 	/** HTTP probe made from the Caddy container: `http://<service>:<port><path>`. */
-	probe?: { service: string; port: number; path: string };
+	probe?: { service: string; port: number; path: string; status: number[] };
 	services: ServerService[];
 	backupHooks: ServerHook[];
 	restoreHooks: ServerHook[];
@@ -65,6 +65,22 @@ export interface ServerApp {
 	backupExclude: string[];
 	/** Stop the app while the snapshot is taken. */
 	stopDuringBackup: boolean;
+	/** Compose variables for secrets used outside environment values (see SECRET_REF). */
+	composeSecrets: Record<string, string>;
+}
+
+/**
+ * A secret used outside `environment` (a command, an entrypoint) is written into
+ * docker-compose.yml as a Compose variable, `${NASSELLA_<APP>_<SECRET>}`, whose value
+ * Compose reads from the encrypted env/compose.env at run time. Until the compose file
+ * is serialised the reference is carried as this marker (control characters cannot come
+ * from inputs or the catalog, which both refuse them).
+ */
+export const SECRET_REF_MARK = '\u0001';
+// eslint-disable-next-line no-control-regex
+export const SECRET_REF = /\u0001([A-Z][A-Z0-9_]{0,127})\u0001/g;
+export function secretRef(variable: string): string {
+	return `${SECRET_REF_MARK}${variable}${SECRET_REF_MARK}`;
 }
 
 export class RenderError extends Error {

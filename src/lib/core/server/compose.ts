@@ -10,6 +10,7 @@ import {
 	ENV_NAME,
 	IMAGE_REF,
 	RenderError,
+	SECRET_REF,
 	SERVICE_NAME,
 	type ServerApp,
 	type ServerService
@@ -18,9 +19,12 @@ import { CADDY_DIR, DATA_DIR, ENV_RUN_DIR, GATEWAY_DIR, STATUS_DIR, COMPOSE_PROJ
 
 export const CADDY_IMAGE = 'caddy:2.10';
 
-/** Compose's interpolation escape: `$` becomes `$$`. */
+/**
+ * Compose's interpolation escape: `$` becomes `$$`; then secret references (SECRET_REF
+ * markers) become `${VARIABLE}`, the only interpolation the generator ever writes.
+ */
 export function composeEscape(value: string): string {
-	return value.replace(/\$/g, '$$$$');
+	return value.replace(/\$/g, '$$$$').replace(SECRET_REF, (_, name: string) => `\${${name}}`);
 }
 
 /** Compose's own reading of an escaped value, for round-trip tests. */
@@ -34,6 +38,7 @@ export function envFileName(service: string): string {
 
 function checkText(value: string, what: string): string {
 	if (value.includes('\u0000')) throw new RenderError(`${what} contains a NUL character, which no file can carry.`);
+	if (value.replace(SECRET_REF, '').includes('\u0001')) throw new RenderError(`${what} contains a control character.`);
 	if (value.length > 65536) throw new RenderError(`${what} is longer than 64 KiB.`);
 	return value;
 }
@@ -52,7 +57,12 @@ function service(app: ServerApp, s: ServerService): Record<string, unknown> {
 	for (const [k] of [...env, ...Object.entries(s.secretEnvironment)])
 		if (!ENV_NAME.test(k)) throw new RenderError(`${where}: "${k.slice(0, 60)}" is not an environment variable name.`);
 	if (env.length > 0)
-		out.environment = Object.fromEntries(env.map(([k, v]) => [k, composeEscape(checkText(v, `${where}: ${k}`))]));
+		out.environment = Object.fromEntries(
+			env.map(([k, v]) => {
+				if (v.includes('\u0001')) throw new RenderError(`${where}: ${k} contains a control character.`);
+				return [k, composeEscape(checkText(v, `${where}: ${k}`))];
+			})
+		);
 	if (Object.keys(s.secretEnvironment).length > 0) out.env_file = [`${ENV_RUN_DIR}/${envFileName(s.name)}`];
 	out.networks = [app.id];
 	if (s.volumes.length > 0)
@@ -80,7 +90,8 @@ function service(app: ServerApp, s: ServerService): Record<string, unknown> {
 	if (s.depends_on && Object.keys(s.depends_on).length > 0) {
 		const names = new Set(app.services.map((x) => x.name));
 		for (const d of Object.keys(s.depends_on))
-			if (!names.has(d)) throw new RenderError(`${where}: depends on "${d.slice(0, 40)}", which the app does not have.`);
+			if (!names.has(d))
+				throw new RenderError(`${where}: depends on "${d.slice(0, 40)}", which the app does not have.`);
 		out.depends_on = s.depends_on;
 	}
 	if (s.user !== undefined) {

@@ -10,11 +10,17 @@
 import { ENV_NAME, RenderError } from './app.ts';
 
 function check(name: string, value: string, where: string, quoteAllowed: boolean): void {
-	if (!ENV_NAME.test(name)) throw new RenderError(`${where}: "${name.slice(0, 60)}" is not an environment variable name.`);
+	if (!ENV_NAME.test(name))
+		throw new RenderError(`${where}: "${name.slice(0, 60)}" is not an environment variable name.`);
+	// eslint-disable-next-line no-control-regex
 	if (/[\u0000-\u001f\u007f]/.test(value))
-		throw new RenderError(`${where}: the value of ${name} contains a line break or control character, which env files cannot carry.`);
+		throw new RenderError(
+			`${where}: the value of ${name} contains a line break or control character, which env files cannot carry.`
+		);
 	if (!quoteAllowed && value.includes("'"))
-		throw new RenderError(`${where}: the value of ${name} contains a single quote ('), which env files cannot carry. Choose a value without it.`);
+		throw new RenderError(
+			`${where}: the value of ${name} contains a single quote ('), which env files cannot carry. Choose a value without it.`
+		);
 	if (value.length > 16384) throw new RenderError(`${where}: the value of ${name} is longer than 16 KiB.`);
 }
 

@@ -9,7 +9,7 @@ import { checkInputs } from '../catalog/inputs.ts';
 import { parsePlaceholders, resolveString } from '../catalog/placeholders.ts';
 import type { AppManifest, CatalogService, ResolveContext } from '../catalog/types.ts';
 import type { Deployment } from '../model/config.ts';
-import { RenderError, type ServerApp, type ServerService } from './app.ts';
+import { RenderError, secretRef, type ServerApp, type ServerService } from './app.ts';
 import { DATA_DIR } from './paths.ts';
 
 function secretPlaceholders(manifest: AppManifest): (value: string) => boolean {
@@ -40,7 +40,9 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 	const inputs: Record<string, string> = { ...(selection.inputs ?? {}) };
 	for (const id of passwordInputs) {
 		if (inputs[id] !== undefined)
-			throw new RenderError(`${manifest.name}: the password "${id}" belongs in the secrets, not in the plain settings.`);
+			throw new RenderError(
+				`${manifest.name}: the password "${id}" belongs in the secrets, not in the plain settings.`
+			);
 		if (appSecrets[id] !== undefined) inputs[id] = appSecrets[id];
 	}
 	const unknown = Object.keys(selection.inputs ?? {}).filter((k) => !manifest.inputs.some((i) => i.id === k));
@@ -60,10 +62,24 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 			: {})
 	};
 	const isSecret = secretPlaceholders(manifest);
+	const composeSecrets: Record<string, string> = {};
+	const variable = (id: string) => `NASSELLA_${manifest.id}_${id}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+	// Outside environment values a generated secret becomes a Compose variable reference;
+	// a password input or the SMTP password there is refused (no catalog app needs it).
 	const plain = (value: string, where: string): string => {
-		if (isSecret(value))
-			throw new RenderError(`${manifest.name}: ${where} uses a secret; secrets may only be used in environment values.`);
-		return resolveString(value, manifest, ctx, { escapeDollar: false });
+		const list = parsePlaceholders(value, manifest.id);
+		if (isSecret(value.replace(/\{\{secret\.[a-z0-9_]+\}\}/g, '')))
+			throw new RenderError(
+				`${manifest.name}: ${where} uses a password input; those may only be used in environment values.`
+			);
+		if (!list.some((p) => p.kind === 'secret')) return resolveString(value, manifest, ctx, { escapeDollar: false });
+		return resolveString(value, manifest, ctx, {
+			escapeDollar: false,
+			renderSecret: (id, v) => {
+				composeSecrets[variable(id)] = v;
+				return secretRef(variable(id));
+			}
+		});
 	};
 	const plainList = (list: string[] | undefined, where: string) => list?.map((v) => plain(v, where));
 	const dumpServices = new Set(manifest.backup.dumps.map((d) => d.service));
@@ -111,7 +127,13 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 	const hook = (c: { service: string; command: string[]; file: string }) => ({
 		service: c.service,
 		file: c.file,
-		command: c.command.map((part) => resolveString(part, manifest, ctx, { escapeDollar: false }))
+		command: c.command.map((part) => {
+			if (isSecret(part))
+				throw new RenderError(
+					`${manifest.name}: a backup command uses a secret; it would be written in plain text. Use the container's own environment ($VAR) instead.`
+				);
+			return resolveString(part, manifest, ctx, { escapeDollar: false });
+		})
 	});
 	const healthEp = manifest.entrypoints.find((e) => e.id === manifest.health.entrypoint);
 	return {
@@ -124,12 +146,22 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 			host: ctx.hosts[ep.id]!,
 			path: ep.path ?? '/'
 		})),
-		...(healthEp ? { probe: { service: healthEp.service, port: healthEp.port, path: manifest.health.path } } : {}),
+		...(healthEp
+			? {
+					probe: {
+						service: healthEp.service,
+						port: healthEp.port,
+						path: manifest.health.path,
+						status: manifest.health.status ?? [200]
+					}
+				}
+			: {}),
 		services,
 		backupHooks: manifest.backup.dumps.map(hook),
 		restoreHooks: manifest.backup.restore.map(hook),
 		backupExclude: manifest.backup.exclude,
-		stopDuringBackup: manifest.backup.stopDuringBackup === true
+		stopDuringBackup: manifest.backup.stopDuringBackup === true,
+		composeSecrets
 	};
 }
 

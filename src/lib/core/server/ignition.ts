@@ -46,7 +46,9 @@ function file(path: string, text: string, mode = 0o644): IgnFile {
 }
 
 function shellSingleQuote(v: string): string {
-	if (/[\u0000-\u001f']/.test(v)) throw new RenderError('A value for the sync settings contains a quote or control character.');
+	// eslint-disable-next-line no-control-regex
+	if (/[\u0000-\u001f']/.test(v))
+		throw new RenderError('A value for the sync settings contains a quote or control character.');
 	return `'${v}'`;
 }
 
@@ -100,14 +102,19 @@ export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
 			].join('\n'),
 			0o600
 		),
-		file(`${ETC_DIR}/deploy_key`, secrets.deployKey.endsWith('\n') ? secrets.deployKey : `${secrets.deployKey}\n`, 0o600),
+		file(
+			`${ETC_DIR}/deploy_key`,
+			secrets.deployKey.endsWith('\n') ? secrets.deployKey : `${secrets.deployKey}\n`,
+			0o600
+		),
 		file(`${ETC_DIR}/known_hosts`, knownHostsLines(config.git.url, config.git.hostKeys)),
 		file(`${ETC_DIR}/allowed_signers`, allowedSigners(config.commitSigners)),
 		file(`${ETC_DIR}/age-identity`, `${secrets.ageIdentity}\n`, 0o400),
 		file(`${BIN_DIR}/nassella-sync`, SCRIPTS['nassella-sync.sh']!, 0o755),
 		file(`${BIN_DIR}/nassella-format-data`, SCRIPTS['format-data.sh']!, 0o755)
 	];
-	if (config.restoreFromBackup) files.push(file(`${ETC_DIR}/restore-from-backup`, 'restore the newest backup before the first start\n'));
+	if (config.restoreFromBackup)
+		files.push(file(`${ETC_DIR}/restore-from-backup`, 'restore the newest backup before the first start\n'));
 	const units = renderUnits(config);
 	const ign: Record<string, unknown> = {
 		ignition: { version: IGNITION_VERSION },

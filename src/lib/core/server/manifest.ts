@@ -27,7 +27,11 @@ export function renderManifest(files: readonly BundleFile[], hash: (text: string
 }
 
 /** Checks files against a manifest; returns the problems (empty when all match). */
-export function checkManifest(manifest: string, files: readonly BundleFile[], hash: (text: string) => string = sha256): string[] {
+export function checkManifest(
+	manifest: string,
+	files: readonly BundleFile[],
+	hash: (text: string) => string = sha256
+): string[] {
 	const problems: string[] = [];
 	const listed = new Map<string, string>();
 	for (const line of manifest.split('\n')) {

@@ -73,7 +73,8 @@ export async function renderServer(
 				if (!a.probe) return [];
 				if (!/^\/[A-Za-z0-9._~/?=&%-]{0,200}$/.test(a.probe.path))
 					throw new RenderError(`App ${a.id}: the health path cannot be probed safely.`);
-				return [`${a.id} http://${a.probe.service}:${a.probe.port}${a.probe.path}`];
+				const codes = a.probe.status.map((c) => String(Math.trunc(c))).join(',');
+				return [`${a.id} http://${a.probe.service}:${a.probe.port}${a.probe.path} ${codes}`];
 			})
 		)
 	});
@@ -81,8 +82,17 @@ export async function renderServer(
 		for (const s of app.services) {
 			if (Object.keys(s.secretEnvironment).length === 0) continue;
 			const text = renderComposeEnv(s.secretEnvironment, `App ${app.id}, service ${s.name}`);
-			files.push({ path: `env/${envFileName(s.name)}.age`, contents: await options.encrypt(text, config.ageRecipient) });
+			files.push({
+				path: `env/${envFileName(s.name)}.age`,
+				contents: await options.encrypt(text, config.ageRecipient)
+			});
 		}
+	const composeSecrets = Object.assign({}, ...apps.map((a) => a.composeSecrets)) as Record<string, string>;
+	if (Object.keys(composeSecrets).length > 0)
+		files.push({
+			path: 'env/compose.env.age',
+			contents: await options.encrypt(renderComposeEnv(composeSecrets, 'Secrets used in commands'), config.ageRecipient)
+		});
 	files.push({ path: 'bin/restore.sh', contents: SCRIPTS['restore.sh']!, executable: true });
 	files.push({ path: 'bin/backup.sh', contents: SCRIPTS['backup.sh']!, executable: true });
 	files.push({ path: 'hooks/pre-backup.sh', contents: renderPreBackup(apps), executable: true });

@@ -75,7 +75,9 @@ restic() {
 }
 
 compose() {
-	docker compose --project-name "${PROJECT:-nassella}" --project-directory "$CURRENT" -f "$CURRENT/docker-compose.yml" "$@"
+	local env_args=()
+	if [ -f "$RUN/env/compose.env" ]; then env_args=(--env-file "$RUN/env/compose.env"); fi
+	docker compose --project-name "${PROJECT:-nassella}" --project-directory "$CURRENT" "${env_args[@]}" -f "$CURRENT/docker-compose.yml" "$@"
 }
 
 mkdir -p "$ROOT/data" "$ROOT/restic-cache"

@@ -1,16 +1,17 @@
 #!/bin/bash
-# Formats the data volume only when it is blank: no filesystem, partition table or any
-# other signature that blkid or wipefs can see. A volume with anything on it is never
-# touched; if it is not the expected ext4 volume, the mount fails and says why.
+# Formats the data volume only when it is blank: its first MiB is all zeros (as a new
+# provider volume is) and neither blkid nor wipefs sees any filesystem, partition table or
+# other signature. A volume with anything on it is never touched; if it is not the
+# expected ext4 volume, the mount fails and says why.
 set -euo pipefail
 DEVICE="${1:?usage: nassella-format-data /dev/disk/by-id/...}"
 LABEL="${2:-nassella-data}"
 
 for _ in $(seq 1 60); do
-	[ -b "$DEVICE" ] && break
+	[ -e "$DEVICE" ] && break
 	sleep 2
 done
-[ -b "$DEVICE" ] || {
+[ -e "$DEVICE" ] || {
 	echo "nassella-format-data: $DEVICE did not appear" >&2
 	exit 1
 }
@@ -21,9 +22,11 @@ blkid -p -o value -s TYPE "$DEVICE" >/dev/null 2>&1
 probe=$?
 set -e
 signatures="$(wipefs --no-act --noheadings "$DEVICE" 2>/dev/null || echo unreadable)"
-if [ "$probe" -eq 2 ] && [ -z "$signatures" ]; then
+zeros=no
+if cmp --silent --bytes=1048576 "$DEVICE" /dev/zero; then zeros=yes; fi
+if [ "$probe" -eq 2 ] && [ -z "$signatures" ] && [ "$zeros" = yes ]; then
 	echo "nassella-format-data: $DEVICE is blank, creating ext4 labelled $LABEL"
-	mkfs.ext4 -q -L "$LABEL" "$DEVICE"
+	mkfs.ext4 -q -F -L "$LABEL" "$DEVICE"
 else
 	echo "nassella-format-data: $DEVICE already holds data; leaving it as it is"
 fi

@@ -35,6 +35,8 @@ chmod 755 "$STATUS_DIR"
 
 # Git reads no configuration but ours: no system or user config, no hooks from anywhere.
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0
+# Only SSH to the git host (no ext::, no file:// or http:// remotes), unless sync.conf says otherwise.
+export GIT_ALLOW_PROTOCOL="${ALLOW_PROTOCOL:-ssh}"
 export GIT_SSH_COMMAND="ssh -i $ETC/deploy_key -o IdentitiesOnly=yes -o UserKnownHostsFile=$ETC/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=30"
 
 exec 9>"$RUN/sync.lock"
@@ -53,7 +55,10 @@ g() {
 compose() {
 	local dir="$1"
 	shift
-	docker compose --project-name "$PROJECT" --project-directory "$dir" -f "$dir/docker-compose.yml" "$@"
+	# Secrets used in commands reach Compose's interpolation only through this env file.
+	local env_args=()
+	if [ -f "$ENV_DIR/compose.env" ]; then env_args=(--env-file "$ENV_DIR/compose.env"); fi
+	docker compose --project-name "$PROJECT" --project-directory "$dir" "${env_args[@]}" -f "$dir/docker-compose.yml" "$@"
 }
 
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
@@ -181,11 +186,15 @@ wait_healthy() {
 		done <"$dir/services.list"
 		# HTTP probes from inside the Caddy container, through each app's network.
 		if [ "$all_ok" = 1 ] && [ -f "$dir/probes.list" ]; then
-			while read -r app url; do
+			# The first status line counts (busybox wget -S prints one per response, redirects included).
+			local code
+			while read -r app url codes; do
 				[ -n "$url" ] || continue
-				if ! compose "$dir" exec -T caddy wget -q -T 5 -O /dev/null "$url" </dev/null >/dev/null 2>&1; then
+				code="$(compose "$dir" exec -T caddy wget -S -q -T 5 -O /dev/null "$url" </dev/null 2>&1 |
+					awk '$1 ~ /^HTTP\// { print $2; exit }' || true)"
+				if [ -z "$code" ] || [[ ",${codes:-200}," != *",$code,"* ]]; then
 					all_ok=0
-					health_obj="$(jq -c --arg a "$app" '.[$a] = "not answering"' <<<"$health_obj")"
+					health_obj="$(jq -c --arg a "$app" --arg c "${code:-no answer}" '.[$a] = ("not answering (" + $c + ")")' <<<"$health_obj")"
 				fi
 			done <"$dir/probes.list"
 		fi

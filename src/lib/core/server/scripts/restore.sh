@@ -35,7 +35,9 @@ fi
 }
 
 compose() {
-	docker compose --project-name "$PROJECT" --project-directory "$CURRENT" -f "$CURRENT/docker-compose.yml" "$@"
+	local env_args=()
+	if [ -f "$RUN/env/compose.env" ]; then env_args=(--env-file "$RUN/env/compose.env"); fi
+	docker compose --project-name "${PROJECT:-nassella}" --project-directory "$CURRENT" "${env_args[@]}" -f "$CURRENT/docker-compose.yml" "$@"
 }
 
 restic() {

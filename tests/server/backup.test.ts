@@ -1,0 +1,193 @@
+/**
+ * Backup and restore scripts, run for real with real restic (Debian's) against a local
+ * restic repository: database dump hooks, excludes, retention, status.json, a loud failure,
+ * then a restore that puts the files back, feeds the dumps to the restore hooks and starts
+ * the apps.
+ *
+ * Stand-in: only the `docker` binary, a recording script on PATH.
+ * - `docker run … <restic image> <args>` runs the local restic with the --env-file values;
+ *   instead of mounting volumes it rewrites container paths (`-v host:container`) to the
+ *   host paths in the arguments and in the exclude file, so snapshots hold host paths.
+ * - `docker compose … exec -T <db> <dump command>` prints a dump text; any other exec records
+ *   its standard input (a restore hook loading a dump).
+ * - other compose calls (stop, start, up) are recorded only.
+ * The S3 backend is replaced by a local repository path in backup.env.
+ */
+import { describe, expect, it, beforeAll } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixture, renderTo, run } from './helpers.ts';
+
+const T = mkdtempSync(join(tmpdir(), 'nassella-backup-'));
+const SRV = join(T, 'root');
+const RUN = join(T, 'run');
+const BIN = join(T, 'bin');
+const LOG = join(T, 'docker.log');
+const REPO = join(T, 'repo');
+const DATA = join(SRV, 'data');
+
+const DOCKER_STUB = `#!/bin/bash
+# Stand-in for docker (recording, path-mapping): the Docker engine cannot run here.
+set -euo pipefail
+echo "docker $*" >>"${LOG}"
+if [ "$1" = run ]; then
+	shift
+	maps=()
+	envfile=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--rm | -i) shift ;;
+		--hostname) shift 2 ;;
+		--env-file) envfile="$2"; shift 2 ;;
+		-v) maps+=("$2"); shift 2 ;;
+		*) break ;;
+		esac
+	done
+	shift # the image
+	args=()
+	for a in "$@"; do
+		for m in "\${maps[@]}"; do
+			host="\${m%%:*}"; rest="\${m#*:}"; ctr="\${rest%%:*}"
+			a="\${a/#$ctr/$host}"
+		done
+		args+=("$a")
+	done
+	for i in "\${!args[@]}"; do
+		if [ "\${args[$i]}" = --exclude-file ]; then
+			f="${T}/excludes.mapped"
+			cp "\${args[$((i + 1))]}" "$f"
+			for m in "\${maps[@]}"; do
+				host="\${m%%:*}"; rest="\${m#*:}"; ctr="\${rest%%:*}"
+				sed -i "s|^$ctr|$host|" "$f"
+			done
+			args[$((i + 1))]="$f"
+		fi
+	done
+	# docker's --env-file: KEY=value to the end of the line, no quoting.
+	while IFS= read -r line; do
+		[ -n "$line" ] && export "\${line%%=*}=\${line#*=}"
+	done <"$envfile"
+	export RESTIC_CACHE_DIR="${T}/cache"
+	exec restic "\${args[@]}"
+fi
+if [ "$1" = compose ]; then
+	case " $* " in
+	*" exec -T "*)
+		svc="$(sed -n 's/.* exec -T \\([^ ]*\\) .*/\\1/p' <<<"$*")"
+		if [[ " $* " == *dump* ]]; then
+			echo "-- dump of $svc"
+		else
+			cat >"${T}/restored-$svc"
+		fi ;;
+	esac
+fi
+exit 0
+`;
+
+const env = () => ({
+	...process.env,
+	PATH: `${BIN}:${process.env.PATH}`,
+	ROOT: SRV,
+	RUN,
+	CURRENT: join(SRV, 'current')
+});
+const backupJson = () => JSON.parse(readFileSync(join(SRV, 'status/backup.json'), 'utf8'));
+const restic = (...args: string[]) =>
+	run('restic', ['-r', REPO, ...args], {
+		env: { ...process.env, RESTIC_PASSWORD: 'test repo password', RESTIC_CACHE_DIR: join(T, 'cache') }
+	});
+
+beforeAll(async () => {
+	mkdirSync(BIN, { recursive: true });
+	writeFileSync(join(BIN, 'docker'), DOCKER_STUB);
+	chmodSync(join(BIN, 'docker'), 0o755);
+	const r = await renderTo(fixture('five-apps'));
+	mkdirSync(SRV, { recursive: true });
+	run('cp', ['-a', r.bundle, join(SRV, 'current')]);
+	mkdirSync(join(RUN, 'env'), { recursive: true });
+	writeFileSync(join(RUN, 'env/backup.env'), `RESTIC_REPOSITORY=${REPO}\nRESTIC_PASSWORD=test repo password\n`);
+	for (const [p, text] of [
+		['miniflux/postgres/PG_VERSION', '17'],
+		['vaultwarden/db.sqlite3', 'vault data'],
+		['vaultwarden/icon_cache/icon.png', 'cache'],
+		['uptime-kuma/kuma.db', 'kuma data']
+	] as const) {
+		mkdirSync(join(DATA, p, '..'), { recursive: true });
+		writeFileSync(join(DATA, p), text);
+	}
+	mkdirSync(join(SRV, 'status'), { recursive: true });
+	writeFileSync(join(SRV, 'status/status.json'), JSON.stringify({ version: 1, result: 'ok', backup: null }));
+});
+
+describe('backup.sh and restore.sh with real restic', () => {
+	it('dumps databases, stops live-file apps for the snapshot, backs up without excluded paths, records success', () => {
+		const r = run('bash', [join(SRV, 'current/bin/backup.sh')], { env: env(), timeout: 120_000 });
+		expect(r.code, r.stderr).toBe(0);
+		expect(readFileSync(join(DATA, 'miniflux/dump/miniflux.sql'), 'utf8')).toBe('-- dump of miniflux-db\n');
+		expect(backupJson()).toMatchObject({ result: 'ok', error: null });
+		expect(backupJson().lastSuccess).toMatch(/^\d{4}-\d\d-\d\dT/);
+		const status = JSON.parse(readFileSync(join(SRV, 'status/status.json'), 'utf8'));
+		expect(status.backup.result).toBe('ok');
+		const snaps = JSON.parse(restic('snapshots', '--json').stdout);
+		expect(snaps).toHaveLength(1);
+		expect(snaps[0].hostname).toBe('nassella-fixture01');
+		expect(snaps[0].tags).toEqual(['nassella']);
+		const files = restic('ls', 'latest').stdout;
+		expect(files).toContain(join(DATA, 'vaultwarden/db.sqlite3'));
+		expect(files).toContain(join(DATA, 'miniflux/dump/miniflux.sql'));
+		expect(files).not.toContain('icon_cache');
+		expect(files).not.toContain(join(DATA, 'miniflux/postgres'));
+		const log = readFileSync(LOG, 'utf8').split('\n');
+		const stop = log.findIndex((l) => / stop vaultwarden uptime-kuma$/.test(l));
+		const snap = log.findIndex((l) => l.includes(' backup --quiet'));
+		const start = log.findIndex((l) => / start vaultwarden uptime-kuma$/.test(l));
+		expect(stop).toBeGreaterThan(-1);
+		expect(stop).toBeLessThan(snap);
+		expect(start).toBeGreaterThan(snap);
+		expect(
+			log.some((l) =>
+				l.includes(
+					'forget --quiet --host nassella-fixture01 --tag nassella --keep-daily 7 --keep-weekly 4 --keep-monthly 6 --prune'
+				)
+			)
+		).toBe(true);
+	});
+
+	it('fails loudly: exit status, backup.json and status.json say so, and the last success is kept', () => {
+		const last = backupJson().lastSuccess;
+		writeFileSync(join(RUN, 'env/backup.env'), `RESTIC_REPOSITORY=${REPO}\nRESTIC_PASSWORD=wrong password\n`);
+		const r = run('bash', [join(SRV, 'current/bin/backup.sh')], { env: env(), timeout: 120_000 });
+		writeFileSync(join(RUN, 'env/backup.env'), `RESTIC_REPOSITORY=${REPO}\nRESTIC_PASSWORD=test repo password\n`);
+		expect(r.code).toBe(1);
+		expect(r.stderr).toContain('nassella-backup: FAILED');
+		expect(backupJson()).toMatchObject({ result: 'failed', lastSuccess: last });
+		expect(backupJson().error).toMatch(/could not be opened|could not save/);
+		expect(JSON.parse(readFileSync(join(SRV, 'status/status.json'), 'utf8')).backup.result).toBe('failed');
+		// The stopped apps were started again even though the backup failed.
+		expect(readFileSync(LOG, 'utf8').trimEnd().split('\n').at(-1)).not.toMatch(/ stop /);
+	});
+
+	it('restores the snapshot, runs the restore hooks with the dumps, then starts every app', () => {
+		rmSync(join(DATA, 'vaultwarden'), { recursive: true });
+		rmSync(join(DATA, 'miniflux/dump'), { recursive: true });
+		writeFileSync(LOG, '');
+		const r = run('bash', [join(SRV, 'current/bin/restore.sh'), 'latest'], { env: env(), timeout: 120_000 });
+		expect(r.code, r.stderr).toBe(0);
+		expect(readFileSync(join(DATA, 'vaultwarden/db.sqlite3'), 'utf8')).toBe('vault data');
+		expect(existsSync(join(DATA, 'vaultwarden/icon_cache'))).toBe(false);
+		expect(readFileSync(join(T, 'restored-miniflux-db'), 'utf8')).toBe('-- dump of miniflux-db\n');
+		const log = readFileSync(LOG, 'utf8').trim().split('\n');
+		expect(log[0]).toMatch(/ stop$/);
+		expect(log.findIndex((l) => l.includes(' restore latest'))).toBeLessThan(
+			log.findIndex((l) => l.includes('exec -T miniflux-db'))
+		);
+		expect(log.at(-1)).toMatch(/ up -d --remove-orphans$/);
+	});
+
+	it('refuses a snapshot argument that is not an id', () => {
+		const r = run('bash', [join(SRV, 'current/bin/restore.sh'), '--target=/etc'], { env: env() });
+		expect(r.code).toBe(2);
+		expect(r.stderr).toContain('is not a snapshot id');
+	});
+});

@@ -1,0 +1,334 @@
+/**
+ * HTTPS for real: Debian's caddy runs a generated Caddyfile and gets its certificates from
+ * pebble (the ACME test CA) on loopback; the test fetches every app host over HTTPS from
+ * stand-in upstreams, and the admin host with and without credentials; log entries come
+ * from a real systemd-journal-gatewayd (socket-activated on a UNIX socket, as on the
+ * server) serving a journal written by systemd-journal-remote with container entries.
+ *
+ * Differences from the server, all through the generator's test-harness options: ports
+ * are free loopback ports instead of 80/443; the ACME directory is pebble (its challenge
+ * checks are off: PEBBLE_VA_ALWAYS_VALID=1, since nothing can resolve the test names);
+ * upstreams are loopback stand-ins instead of containers; status and socket paths are in a
+ * temporary directory; Caddy's admin API is off. Host names reach Caddy through SNI and the
+ * Host header on 127.0.0.1.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { request } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixture, renderTo, run } from './helpers.ts';
+import type { ServerApp } from '../../src/lib/core/server/app.ts';
+
+const T = mkdtempSync(join(tmpdir(), 'nassella-https-'));
+const procs: ChildProcess[] = [];
+const servers: Server[] = [];
+const PASSWORD = 'fixture-password';
+let pebbleRoot = '';
+let httpsPort = 0;
+let adminHost = '';
+let apps: ServerApp[] = [];
+const upstreamPorts = new Map<string, number>();
+
+function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const s = createNetServer();
+		s.once('error', reject);
+		s.listen(0, '127.0.0.1', () => {
+			const port = (s.address() as { port: number }).port;
+			s.close(() => resolve(port));
+		});
+	});
+}
+
+function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+	const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+	let log = '';
+	p.stdout?.on('data', (d) => (log += d));
+	p.stderr?.on('data', (d) => (log += d));
+	(p as ChildProcess & { log: () => string }).log = () => log;
+	procs.push(p);
+	return p;
+}
+
+interface Answer {
+	status: number;
+	headers: Record<string, string | string[] | undefined>;
+	body: string;
+}
+
+function get(
+	host: string,
+	path: string,
+	opts: { auth?: string; method?: string; headers?: Record<string, string> } = {}
+): Promise<Answer> {
+	return new Promise((resolve, reject) => {
+		const req = request(
+			{
+				host: '127.0.0.1',
+				port: httpsPort,
+				servername: host,
+				path,
+				method: opts.method ?? 'GET',
+				ca: pebbleRoot,
+				headers: {
+					Host: host,
+					...(opts.auth ? { Authorization: `Basic ${Buffer.from(opts.auth).toString('base64')}` } : {}),
+					...opts.headers
+				},
+				timeout: 10_000
+			},
+			(res) => {
+				let body = '';
+				res.on('data', (c) => (body += c));
+				res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+			}
+		);
+		req.on('timeout', () => req.destroy(new Error('timeout')));
+		req.on('error', reject);
+		req.end();
+	});
+}
+
+async function until<T>(what: string, fn: () => Promise<T>, seconds = 90): Promise<T> {
+	const end = Date.now() + seconds * 1000;
+	let last: unknown;
+	for (let i = 0; i < 1000 && Date.now() < end; i++) {
+		try {
+			return await fn();
+		} catch (e) {
+			last = e;
+			await new Promise((r) => setTimeout(r, 500));
+		}
+	}
+	throw new Error(
+		`${what} did not happen in ${seconds}s: ${(last as Error)?.message}\n${procs.map((p) => (p as ChildProcess & { log: () => string }).log()).join('\n')}`
+	);
+}
+
+beforeAll(async () => {
+	// pebble's own HTTPS certificate, from a throwaway CA.
+	const ca = join(T, 'ca');
+	mkdirSync(ca);
+	const ssl = (args: string[]) => {
+		const r = run('openssl', args, { cwd: ca });
+		if (r.code !== 0) throw new Error(r.stderr);
+	};
+	ssl([
+		'req',
+		'-x509',
+		'-newkey',
+		'ec',
+		'-pkeyopt',
+		'ec_paramgen_curve:P-256',
+		'-nodes',
+		'-keyout',
+		'ca.key',
+		'-out',
+		'ca.pem',
+		'-days',
+		'2',
+		'-subj',
+		'/CN=nassella test CA'
+	]);
+	ssl([
+		'req',
+		'-newkey',
+		'ec',
+		'-pkeyopt',
+		'ec_paramgen_curve:P-256',
+		'-nodes',
+		'-keyout',
+		'pebble.key',
+		'-out',
+		'pebble.csr',
+		'-subj',
+		'/CN=localhost'
+	]);
+	writeFileSync(join(ca, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+	ssl([
+		'x509',
+		'-req',
+		'-in',
+		'pebble.csr',
+		'-CA',
+		'ca.pem',
+		'-CAkey',
+		'ca.key',
+		'-CAcreateserial',
+		'-out',
+		'pebble.pem',
+		'-days',
+		'2',
+		'-extfile',
+		'san.ext'
+	]);
+
+	const [acmePort, mgmtPort, httpPort, hp] = [await freePort(), await freePort(), await freePort(), await freePort()];
+	httpsPort = hp;
+	writeFileSync(
+		join(T, 'pebble.json'),
+		JSON.stringify({
+			pebble: {
+				listenAddress: `127.0.0.1:${acmePort}`,
+				managementListenAddress: `127.0.0.1:${mgmtPort}`,
+				certificate: join(ca, 'pebble.pem'),
+				privateKey: join(ca, 'pebble.key'),
+				httpPort: httpPort,
+				tlsPort: httpsPort,
+				ocspResponderURL: '',
+				externalAccountBindingRequired: false
+			}
+		})
+	);
+	start('pebble', ['-config', join(T, 'pebble.json')], {
+		PEBBLE_VA_ALWAYS_VALID: '1',
+		PEBBLE_VA_NOSLEEP: '1',
+		PEBBLE_WFE_NONCEREJECT: '0'
+	});
+	const caPem = readFileSync(join(ca, 'ca.pem'), 'utf8');
+	pebbleRoot = await until(
+		'pebble root certificate',
+		async () => {
+			const r = run('curl', ['-sf', '--cacert', join(ca, 'ca.pem'), `https://127.0.0.1:${mgmtPort}/roots/0`], {
+				timeout: 5000
+			});
+			if (r.code !== 0 || !r.stdout.includes('BEGIN CERTIFICATE')) throw new Error(`curl ${r.code}`);
+			return r.stdout;
+		},
+		30
+	);
+	expect(caPem).toContain('BEGIN CERTIFICATE');
+
+	// A journal with container entries, served by a socket-activated gatewayd.
+	const now = BigInt(Date.now()) * 1000n;
+	const entry = (i: number, container: string, message: string) =>
+		`__REALTIME_TIMESTAMP=${now + BigInt(i)}\n__MONOTONIC_TIMESTAMP=${1000 + i}\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=nassella-test\nMESSAGE=${message}\nCONTAINER_NAME=${container}\nCONTAINER_ID=abcdef01234${i}\nSYSLOG_IDENTIFIER=abcdef01234${i}\nIMAGE_NAME=test-image\n\n`;
+	writeFileSync(
+		join(T, 'entries.export'),
+		entry(1, 'nassella-miniflux-1', 'miniflux started') +
+			entry(2, 'nassella-caddy-1', 'caddy started') +
+			entry(3, 'nassella-miniflux-1', 'miniflux ready')
+	);
+	mkdirSync(join(T, 'journal'));
+	const jr = run('/usr/lib/systemd/systemd-journal-remote', [
+		`--output=${join(T, 'journal/remote.journal')}`,
+		join(T, 'entries.export')
+	]);
+	expect(jr.code, jr.stderr).toBe(0);
+	const socket = join(T, 'journal.sock');
+	start('systemd-socket-activate', [
+		'-l',
+		socket,
+		'/usr/lib/systemd/systemd-journal-gatewayd',
+		`--directory=${join(T, 'journal')}`
+	]);
+
+	// Status file as the sync script writes it.
+	mkdirSync(join(T, 'status'));
+	writeFileSync(join(T, 'status/status.json'), JSON.stringify({ version: 1, result: 'ok', commit: 'abc' }));
+
+	// Stand-in upstreams, one per app entrypoint.
+	const input = fixture('five-apps');
+	const rendered0 = await renderTo(input);
+	for (const app of rendered0.apps)
+		for (const ep of app.entrypoints) {
+			const server = createServer((req, res) => {
+				res.setHeader('Content-Type', 'text/plain');
+				res.end(`upstream ${app.id}/${ep.id} ${req.url}`);
+			});
+			await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+			servers.push(server);
+			upstreamPorts.set(`${app.id}/${ep.id}`, (server.address() as { port: number }).port);
+		}
+
+	const rendered = await renderTo(input, undefined, {
+		acmeCa: `https://127.0.0.1:${acmePort}/dir`,
+		acmeCaRoot: join(ca, 'ca.pem'),
+		httpPort,
+		httpsPort,
+		adminApiOff: true,
+		storageRoot: join(T, 'caddy'),
+		statusRoot: join(T, 'status'),
+		journalSocket: socket,
+		upstream: (app: ServerApp, ep: ServerApp['entrypoints'][number]) =>
+			`127.0.0.1:${upstreamPorts.get(`${app.id}/${ep.id}`)}`
+	});
+	apps = rendered.apps;
+	adminHost = `nassella.${(input.config as { domain: string }).domain}`;
+	start('caddy', ['run', '--config', join(rendered.bundle, 'Caddyfile'), '--adapter', 'caddyfile'], {
+		HOME: T,
+		XDG_DATA_HOME: join(T, 'xdg'),
+		XDG_CONFIG_HOME: join(T, 'xdg')
+	});
+}, 120_000);
+
+afterAll(async () => {
+	for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
+	for (const s of servers) s.close();
+});
+
+describe('generated Caddyfile served by real Caddy with pebble certificates', () => {
+	it('serves every app host over HTTPS with security headers', async () => {
+		expect(apps.length).toBeGreaterThan(0);
+		for (const app of apps)
+			for (const ep of app.entrypoints) {
+				const res = await until(`HTTPS for ${ep.host}`, () => get(ep.host, '/hello'));
+				expect(res.status).toBe(200);
+				expect(res.body).toBe(`upstream ${app.id}/${ep.id} /hello`);
+				expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
+				expect(res.headers['x-content-type-options']).toBe('nosniff');
+				expect(res.headers['server']).toBeUndefined();
+			}
+	}, 120_000);
+
+	it('admin host: refuses without or with wrong credentials, serves status.json with them', async () => {
+		const none = await until('HTTPS for the admin host', () => get(adminHost, '/status.json'));
+		expect(none.status).toBe(401);
+		expect(none.body).not.toContain('commit');
+		const wrong = await get(adminHost, '/status.json', { auth: 'nassella:wrong' });
+		expect(wrong.status).toBe(401);
+		const ok = await get(adminHost, '/status.json', { auth: `nassella:${PASSWORD}` });
+		expect(ok.status).toBe(200);
+		expect(JSON.parse(ok.body)).toMatchObject({ result: 'ok', commit: 'abc' });
+		expect(ok.headers['access-control-allow-origin']).toBe('https://app.nassella.org');
+		const other = await get(adminHost, '/anything-else', { auth: `nassella:${PASSWORD}` });
+		expect(other.status).toBe(404);
+	}, 120_000);
+
+	it('admin host: answers the CORS preflight for the app origin only', async () => {
+		const pre = await get(adminHost, '/status.json', {
+			method: 'OPTIONS',
+			headers: {
+				Origin: 'https://app.nassella.org',
+				'Access-Control-Request-Method': 'GET',
+				'Access-Control-Request-Headers': 'authorization'
+			}
+		});
+		expect(pre.status).toBe(204);
+		expect(pre.headers['access-control-allow-origin']).toBe('https://app.nassella.org');
+		expect(String(pre.headers['access-control-allow-headers'])).toContain('Authorization');
+		expect(pre.headers['access-control-allow-origin']).not.toBe('https://evil.example');
+	});
+
+	it('admin host: container log entries come through from systemd-journal-gatewayd, only with credentials', async () => {
+		const denied = await get(adminHost, '/journal/entries?CONTAINER_NAME=nassella-miniflux-1', {
+			headers: { Accept: 'application/json' }
+		});
+		expect(denied.status).toBe(401);
+		const res = await get(adminHost, '/journal/entries?CONTAINER_NAME=nassella-miniflux-1', {
+			auth: `nassella:${PASSWORD}`,
+			headers: { Accept: 'application/json' }
+		});
+		expect(res.status).toBe(200);
+		const entries = res.body
+			.split('\n')
+			.filter(Boolean)
+			.map((l) => JSON.parse(l));
+		expect(entries.map((e) => e.MESSAGE)).toEqual(['miniflux started', 'miniflux ready']);
+		expect(entries.every((e) => e.CONTAINER_NAME === 'nassella-miniflux-1')).toBe(true);
+	}, 60_000);
+});

@@ -1,0 +1,135 @@
+/** What the Ignition config carries, and the blank-volume rule run for real on disk images. */
+import { describe, expect, it } from 'vitest';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { catalog, fixture, goldenEncrypt, ignitionFile, run, type IgnitionDoc } from './helpers.ts';
+import { renderServer } from '../../src/lib/core/server/render.ts';
+import { renderIgnition } from '../../src/lib/core/server/ignition.ts';
+import { validateDeployment } from '../../src/lib/core/model/config.ts';
+
+async function ignitionOf(input: unknown): Promise<IgnitionDoc> {
+	return JSON.parse((await renderServer(input, catalog(), { encrypt: goldenEncrypt })).ignition);
+}
+
+describe('Ignition contents', () => {
+	it('carries keys, update policy, journald, the compose sysext, signers and the sync units', async () => {
+		const input = fixture('one-app');
+		const ign = await ignitionOf(input);
+		const cfg = input.config as Record<string, unknown>;
+		expect(ign.passwd?.users[0]).toEqual({ name: 'core', sshAuthorizedKeys: cfg.sshKeys });
+		expect(ignitionFile(ign, '/etc/flatcar/update.conf')).toBe(
+			'REBOOT_STRATEGY=reboot\nLOCKSMITHD_REBOOT_WINDOW_START="04:00"\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=1h\n'
+		);
+		expect(JSON.parse(ignitionFile(ign, '/etc/docker/daemon.json'))).toEqual({ 'log-driver': 'journald' });
+		const raw = ign.storage.files.find((f) => f.path.startsWith('/opt/extensions/docker-compose/'))!;
+		expect(raw.contents.source).toBe('https://extensions.flatcar.org/extensions/docker-compose-2.34.0-x86-64.raw');
+		expect(ign.storage.links).toContainEqual(
+			expect.objectContaining({ path: '/etc/extensions/docker-compose.raw', target: raw.path })
+		);
+		expect(ign.storage.links).toContainEqual(
+			expect.objectContaining({ path: '/etc/localtime', target: '/usr/share/zoneinfo/Europe/Berlin' })
+		);
+		const signer = (cfg.commitSigners as unknown as string[])[0]!.split(' ').slice(0, 2).join(' ');
+		expect(ignitionFile(ign, '/etc/nassella/allowed_signers')).toBe(`nassella-signer-1 namespaces="git" ${signer}\n`);
+		expect(ignitionFile(ign, '/etc/nassella/known_hosts')).toMatch(/^github\.com ssh-ed25519 AAAA\S+\n$/);
+		const mode = (p: string) => ign.storage.files.find((f) => f.path === p)!.mode;
+		expect(mode('/etc/nassella/deploy_key')).toBe(0o600);
+		expect(mode('/etc/nassella/age-identity')).toBe(0o400);
+		expect(mode('/opt/nassella/bin/nassella-sync')).toBe(0o755);
+		const units = Object.fromEntries(ign.systemd.units.map((u) => [u.name, u]));
+		expect(units['docker.service']?.enabled).toBe(true);
+		expect(units['var-lib-nassella.mount']?.contents).toContain('What=/dev/disk/by-id/scsi-0HC_Volume_12345678');
+		expect(units['nassella-metadata-firewall.service']?.contents).toContain(
+			'DOCKER-USER -d 169.254.169.254/32 -j DROP'
+		);
+		expect(units['nassella-sync.service']?.contents).toContain(
+			'Requires=docker.service nassella-metadata-firewall.service'
+		);
+		expect(units['nassella-sync.timer']?.enabled).toBe(true);
+		expect(units['nassella-backup.timer']?.contents).toContain('OnCalendar=*-*-* 02:30:00');
+		expect(units['systemd-journal-gatewayd.socket']?.dropins?.[0]?.contents).toContain(
+			'ListenStream=/run/nassella/gateway/journal.sock'
+		);
+		// No secret of the bundle's apps is in Ignition, and the backup keys are not either.
+		const text = JSON.stringify(ign);
+		const secrets = input.secrets as { apps: Record<string, Record<string, string>>; backup: Record<string, string> };
+		for (const v of Object.values(secrets.apps.miniflux!)) expect(text).not.toContain(v);
+		expect(text).not.toContain(secrets.backup.secretAccessKey);
+	});
+
+	it('pins the sysext with verification.hash when the published hash is given', async () => {
+		const input = fixture('one-app');
+		(input.config as Record<string, unknown>).composeSysext = { version: '2.34.0', sha256: 'a'.repeat(64) };
+		const ign = await ignitionOf(input);
+		const raw = ign.storage.files.find((f) => f.path.startsWith('/opt/extensions/docker-compose/'))!;
+		expect(raw.contents.verification).toEqual({ hash: `sha256-${'a'.repeat(64)}` });
+	});
+
+	it('has no SSH login without keys, and refuses a config over 32 KiB with a clear message', async () => {
+		const input = fixture('one-app');
+		delete (input.config as Record<string, unknown>).sshKeys;
+		expect((await ignitionOf(input)).passwd).toBeUndefined();
+		const signer = (input.config as { commitSigners: string[] }).commitSigners[0]!;
+		(input.config as Record<string, unknown>).commitSigners = Array.from(
+			{ length: 200 },
+			(_, i) => `${signer.split(' ').slice(0, 2).join(' ')} key-${i}`
+		);
+		expect(() => renderIgnition(validateDeployment(input))).toThrow(/KiB; providers accept at most 32 KiB/);
+	});
+});
+
+describe('nassella-format-data (real blkid, wipefs, mkfs.ext4 on disk images)', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'nassella-format-'));
+	const script = join(dir, 'format-data');
+	const env = { ...process.env, PATH: `/usr/sbin:/sbin:${process.env.PATH}` };
+	const hash = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+	const image = (name: string, fill?: (p: string) => void) => {
+		const p = join(dir, name);
+		run('truncate', ['-s', '16M', p]);
+		fill?.(p);
+		return p;
+	};
+
+	it('formats a blank volume as ext4 labelled nassella-data', async () => {
+		writeFileSync(script, ignitionFile(await ignitionOf(fixture('one-app')), '/opt/nassella/bin/nassella-format-data'));
+		const blank = image('blank.img');
+		const r = run('bash', [script, blank, 'nassella-data'], { env });
+		expect(r.code, r.stderr).toBe(0);
+		expect(r.stdout).toContain('is blank');
+		expect(run('blkid', ['-p', '-o', 'value', '-s', 'LABEL', blank], { env }).stdout.trim()).toBe('nassella-data');
+		// Second boot: the volume now has data and is left alone.
+		const before = hash(blank);
+		const again = run('bash', [script, blank, 'nassella-data'], { env });
+		expect(again.stdout).toContain('already holds data');
+		expect(hash(blank)).toBe(before);
+	});
+
+	it('never touches a volume with another filesystem, a partition table, or bytes without any signature', () => {
+		const xfsOrExt = image('other.img', (p) => run('mkfs.ext2', ['-q', '-L', 'someone-else', p], { env }));
+		// An MBR partition table with one Linux partition (what a partitioning tool writes first).
+		const parted = image('parted.img', (p) => {
+			const mbr = Buffer.alloc(512);
+			mbr[446] = 0x00;
+			mbr[446 + 4] = 0x83;
+			mbr.writeUInt32LE(2048, 446 + 8);
+			mbr.writeUInt32LE(30000, 446 + 12);
+			mbr[510] = 0x55;
+			mbr[511] = 0xaa;
+			const fd = openSync(p, 'r+');
+			writeSync(fd, mbr, 0, 512, 0);
+			closeSync(fd);
+		});
+		const noise = image('noise.img', (p) =>
+			run('bash', ['-c', `printf 'precious data' | dd of="${p}" bs=1 seek=4096 conv=notrunc status=none`])
+		);
+		for (const p of [xfsOrExt, parted, noise]) {
+			const before = hash(p);
+			const r = run('bash', [script, p, 'nassella-data'], { env });
+			expect(r.code, r.stderr).toBe(0);
+			expect(r.stdout, p).toContain('already holds data');
+			expect(hash(p), p).toBe(before);
+		}
+	});
+});

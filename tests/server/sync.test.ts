@@ -1,0 +1,305 @@
+/**
+ * The sync script, run for real against a real local git repository with real SSH-signed
+ * commits (git + ssh-keygen), real age decryption and real sha256sum/jq/flock.
+ *
+ * Stand-in: only the `docker` binary. A recording script on PATH writes every call to
+ * docker.log and answers `compose ps` from the bundle's services.list (all running and
+ * healthy unless the test marks one service of one release unhealthy); `compose up` fails when the test asks it to.
+ * The remote is a local path instead of an SSH URL (there is no SSH server here); the
+ * script's SSH settings (deploy key, pinned host keys) are checked in the Ignition tests.
+ */
+import { describe, expect, it, beforeAll } from 'vitest';
+import {
+	chmodSync,
+	copyFileSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	readlinkSync,
+	rmSync,
+	writeFileSync
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixture, renderTo, run, ROOT, ignitionFile, type IgnitionDoc } from './helpers.ts';
+import { writeOutput } from '../../src/cli/nassella.ts';
+import { renderServer } from '../../src/lib/core/server/render.ts';
+import { ageEncrypt } from '../../src/lib/adapters/age/encrypt.ts';
+import { catalog } from './helpers.ts';
+
+const T = mkdtempSync(join(tmpdir(), 'nassella-sync-'));
+const AUTHOR = join(T, 'author');
+const ETC = join(T, 'etc');
+const SRV = join(T, 'root');
+const RUN = join(T, 'run');
+const BIN = join(T, 'bin');
+const LOG = join(T, 'docker.log');
+const SYNC = join(T, 'nassella-sync');
+const SIGNER = join(T, 'signer');
+const OTHER = join(T, 'other');
+
+const DOCKER_STUB = `#!/bin/bash
+# Stand-in for docker (recording): the Docker engine cannot run here.
+echo "docker $*" >>"${LOG}"
+dir=""
+prev=""
+for a in "$@"; do
+	if [ "$prev" = "--project-directory" ]; then dir="$a"; fi
+	prev="$a"
+done
+case " $* " in
+*" up "*)
+	if [ -f "${T}/fail-up" ]; then exit 1; fi ;;
+*" exec -T caddy wget "*)
+	echo "  HTTP/1.1 200 OK" >&2 ;;
+*" ps "*)
+	while read -r _ svc; do
+		if [ -f "${T}/unhealthy" ] && [ "$(cat "${T}/unhealthy")" = "$(basename "$dir") $svc" ]; then
+			echo "$svc running unhealthy"
+		else
+			echo "$svc running healthy"
+		fi
+	done <"$dir/services.list" ;;
+esac
+exit 0
+`;
+
+const env = () => ({
+	...process.env,
+	PATH: `${BIN}:${process.env.PATH}`,
+	NASSELLA_CONF: join(ETC, 'sync.conf'),
+	GIT_CONFIG_GLOBAL: '/dev/null',
+	GIT_CONFIG_NOSYSTEM: '1'
+});
+
+function git(args: string[], cwd = AUTHOR) {
+	const r = run('git', args, {
+		cwd,
+		env: {
+			...process.env,
+			GIT_CONFIG_GLOBAL: '/dev/null',
+			GIT_CONFIG_NOSYSTEM: '1',
+			GIT_AUTHOR_NAME: 'nassella',
+			GIT_AUTHOR_EMAIL: 'nassella@example.org',
+			GIT_COMMITTER_NAME: 'nassella',
+			GIT_COMMITTER_EMAIL: 'nassella@example.org'
+		}
+	});
+	if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+	return r.stdout.trim();
+}
+
+function commit(message: string, key: string | undefined): string {
+	git(['add', '-A']);
+	const sign = key ? ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${key}`, 'commit', '-S'] : ['commit'];
+	git([...sign, '-q', '--allow-empty', '-m', message]);
+	return git(['rev-parse', 'HEAD']);
+}
+
+async function writeBundle(input: unknown) {
+	const result = await renderServer(input, catalog(), { encrypt: ageEncrypt });
+	const tmp = mkdtempSync(join(T, 'render-'));
+	writeOutput(tmp, result.files, result.ignition);
+	rmSync(join(AUTHOR, 'bundle'), { recursive: true, force: true });
+	run('cp', ['-a', join(tmp, 'bundle'), join(AUTHOR, 'bundle')]);
+	// The bundle is the repository's content: move it to the top level.
+	run('bash', [
+		'-c',
+		`cd "${AUTHOR}" && find . -mindepth 1 -maxdepth 1 ! -name .git ! -name bundle -exec rm -rf {} + && cp -a bundle/. . && rm -rf bundle`
+	]);
+}
+
+function sync() {
+	return run('bash', [SYNC], { env: env(), timeout: 120_000 });
+}
+const applied = () => readFileSync(join(SRV, 'state/applied'), 'utf8').trim();
+const status = () => JSON.parse(readFileSync(join(SRV, 'status/status.json'), 'utf8'));
+const dockerLog = () => (existsSync(LOG) ? readFileSync(LOG, 'utf8') : '');
+
+let input: ReturnType<typeof fixture>;
+let first = '';
+let second = '';
+
+beforeAll(async () => {
+	mkdirSync(ETC, { recursive: true });
+	mkdirSync(BIN, { recursive: true });
+	writeFileSync(join(BIN, 'docker'), DOCKER_STUB);
+	chmodSync(join(BIN, 'docker'), 0o755);
+	copyFileSync(join(ROOT, 'tests/fixtures/keys/signer'), SIGNER);
+	chmodSync(SIGNER, 0o600);
+	expect(run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'someone-else', '-f', OTHER]).code).toBe(0);
+
+	input = fixture('one-app');
+	const r = await renderTo(input);
+	const ign = JSON.parse(r.ignition) as IgnitionDoc;
+	// The files Ignition would place, taken from the rendered Ignition config itself.
+	writeFileSync(SYNC, ignitionFile(ign, '/opt/nassella/bin/nassella-sync'));
+	writeFileSync(join(ETC, 'allowed_signers'), ignitionFile(ign, '/etc/nassella/allowed_signers'));
+	writeFileSync(join(ETC, 'age-identity'), ignitionFile(ign, '/etc/nassella/age-identity'));
+	writeFileSync(join(ETC, 'deploy_key'), ignitionFile(ign, '/etc/nassella/deploy_key'));
+	writeFileSync(join(ETC, 'known_hosts'), ignitionFile(ign, '/etc/nassella/known_hosts'));
+	const conf = ignitionFile(ign, '/etc/nassella/sync.conf')
+		.replace(/^REMOTE_URL=.*$/m, `REMOTE_URL='${AUTHOR}'`)
+		.replace(/^ROOT=.*$/m, `ROOT='${SRV}'`)
+		.replace(/^ETC=.*$/m, `ETC='${ETC}'`)
+		.replace(/^RUN=.*$/m, `RUN='${RUN}'`);
+	writeFileSync(join(ETC, 'sync.conf'), `${conf}HEALTH_TIMEOUT=3\nHEALTH_INTERVAL=0.2\nALLOW_PROTOCOL=file\n`);
+
+	mkdirSync(AUTHOR);
+	git(['init', '-q', '-b', 'main']);
+	await writeBundle(input);
+	first = commit('First bundle', SIGNER);
+});
+
+describe('nassella-sync', () => {
+	it('applies a commit signed by an allowed key: decrypts secrets, checks, pulls, starts, records', () => {
+		const r = sync();
+		expect(r.stderr).toContain('applied');
+		expect(r.code).toBe(0);
+		expect(applied()).toBe(first);
+		expect(readlinkSync(join(SRV, 'current'))).toBe(join(SRV, 'releases', first));
+		const log = dockerLog();
+		expect(log).toMatch(/compose .* config -q/);
+		expect(log).toMatch(/compose .* pull --quiet/);
+		expect(log).toMatch(/compose .* up -d --remove-orphans/);
+		// Real age decryption with the server identity from Ignition.
+		const envFile = readFileSync(join(RUN, 'env/miniflux.env'), 'utf8');
+		const secrets = input.secrets as { apps: Record<string, Record<string, string>> };
+		expect(envFile).toContain(`ADMIN_PASSWORD='${secrets.apps.miniflux!.admin_password}'`);
+		const s = status();
+		expect(s.result).toBe('ok');
+		expect(s.commit).toBe(first);
+		expect(s.apps).toEqual({ miniflux: 'healthy', nassella: 'healthy' });
+		expect(s.lastError).toBeNull();
+	});
+
+	it('applies a signed descendant', async () => {
+		const changed = structuredClone(input);
+		(changed.config.apps as { inputs: Record<string, string> }[])[0]!.inputs.admin_username = 'person';
+		await writeBundle(changed);
+		second = commit('Second bundle', SIGNER);
+		const r = sync();
+		expect(r.code, r.stderr).toBe(0);
+		expect(applied()).toBe(second);
+	});
+
+	const refusedKeepsState = (r: ReturnType<typeof sync>, reason: RegExp) => {
+		expect(r.code).toBe(1);
+		expect(r.stderr).toMatch(reason);
+		expect(applied()).toBe(second);
+		expect(readlinkSync(join(SRV, 'current'))).toBe(join(SRV, 'releases', second));
+		expect(status().result).toBe('refused');
+		expect(status().lastError).toMatch(reason);
+		expect(status().commit).toBe(second);
+	};
+
+	it('refuses an unsigned commit and keeps the last good state', () => {
+		writeFileSync(join(AUTHOR, 'probes.list'), '');
+		commit('Unsigned', undefined);
+		const before = dockerLog();
+		refusedKeepsState(sync(), /not signed with an SSH signature/);
+		expect(dockerLog()).toBe(before);
+		git(['reset', '-q', '--hard', second]);
+	});
+
+	it('refuses a commit signed by a key that is not allowed', () => {
+		writeFileSync(join(AUTHOR, 'README'), 'x');
+		commit('Other key', OTHER);
+		const before = dockerLog();
+		refusedKeepsState(sync(), /not signed by a key this server trusts/);
+		expect(dockerLog()).toBe(before);
+		git(['reset', '-q', '--hard', second]);
+	});
+
+	it('refuses history that does not descend from the applied commit (rollback or force-push)', () => {
+		git(['reset', '-q', '--hard', first]);
+		const before = dockerLog();
+		refusedKeepsState(sync(), /does not build on the applied commit/);
+		writeFileSync(join(AUTHOR, 'services.list'), readFileSync(join(AUTHOR, 'services.list'), 'utf8'));
+		commit('Rewritten history', SIGNER);
+		refusedKeepsState(sync(), /does not build on the applied commit/);
+		expect(dockerLog()).toBe(before);
+		git(['reset', '-q', '--hard', second]);
+	});
+
+	it('refuses a signed commit whose files do not match the manifest', () => {
+		writeFileSync(join(AUTHOR, 'Caddyfile'), readFileSync(join(AUTHOR, 'Caddyfile'), 'utf8') + '\n# changed\n');
+		commit('Tampered Caddyfile', SIGNER);
+		refusedKeepsState(sync(), /do not match its manifest/);
+		git(['reset', '-q', '--hard', second]);
+		writeFileSync(join(AUTHOR, 'extra.sh'), 'echo hi\n');
+		commit('Unlisted file', SIGNER);
+		refusedKeepsState(sync(), /do not match its manifest/);
+		git(['reset', '-q', '--hard', second]);
+	});
+
+	it('rolls back to the last good commit when the new one fails to start', async () => {
+		const changed = structuredClone(input);
+		(changed.config.apps as { inputs: Record<string, string> }[])[0]!.inputs.admin_username = 'another';
+		await writeBundle(changed);
+		const third = commit('Third bundle', SIGNER);
+		writeFileSync(join(T, 'unhealthy'), `${third} miniflux`);
+		writeFileSync(LOG, '');
+		const r = sync();
+		rmSync(join(T, 'unhealthy'));
+		expect(r.code).toBe(1);
+		expect(applied()).toBe(second);
+		const ups = dockerLog()
+			.split('\n')
+			.filter((l) => l.includes(' up -d'));
+		expect(ups).toHaveLength(2);
+		expect(ups[0]).toContain(`releases/${third}`);
+		expect(ups[1]).toContain(`releases/${second}`);
+		expect(status().result).toBe('error');
+		expect(status().lastError).toMatch(/did not become healthy.*previous version is running again/);
+		// The failed commit is not retried on every timer run.
+		writeFileSync(LOG, '');
+		expect(sync().code).toBe(1);
+		expect(dockerLog()).not.toContain(' up -d');
+		expect(status().lastError).toMatch(/failed before/);
+	});
+
+	it('after a reboot (empty /run) brings the applied release back up first', () => {
+		rmSync(RUN, { recursive: true, force: true });
+		writeFileSync(LOG, '');
+		sync();
+		expect(dockerLog()).toContain(`releases/${second} -f ${join(SRV, 'releases', second)}/docker-compose.yml up -d`);
+		expect(existsSync(join(RUN, 'env/miniflux.env'))).toBe(true);
+	});
+
+	it('fetches only over SSH unless told otherwise: a local-path remote is refused by default', () => {
+		const confPath = join(ETC, 'sync.conf');
+		const conf = readFileSync(confPath, 'utf8');
+		writeFileSync(confPath, conf.replace('ALLOW_PROTOCOL=file\n', ''));
+		const r = sync();
+		writeFileSync(confPath, conf);
+		expect(r.code).toBe(1);
+		expect(applied()).toBe(second);
+		expect(status().result).toBe('error');
+		expect(status().lastError).toMatch(/git host could not be reached/);
+	});
+
+	it('restores the newest backup once, before the apps first start, when Ignition asked for it', async () => {
+		writeFileSync(join(ETC, 'restore-from-backup'), 'yes\n');
+		const changed = structuredClone(input);
+		(changed.config.apps as { inputs: Record<string, string> }[])[0]!.inputs.admin_username = 'restored';
+		await writeBundle(changed);
+		const fourth = commit('Fourth bundle', SIGNER);
+		writeFileSync(LOG, '');
+		const r = sync();
+		expect(r.code, r.stderr).toBe(0);
+		expect(applied()).toBe(fourth);
+		const log = dockerLog().split('\n');
+		const restore = log.findIndex((l) => / run .*restic.* restore latest /.test(l));
+		const up = log.findIndex((l) => l.includes(`releases/${fourth}`) && l.endsWith(' up -d --remove-orphans'));
+		expect(restore).toBeGreaterThan(-1);
+		expect(restore).toBeLessThan(up);
+		expect(existsSync(join(SRV, 'state/restored'))).toBe(true);
+		await writeBundle(input);
+		commit('Fifth bundle', SIGNER);
+		writeFileSync(LOG, '');
+		expect(sync().code).toBe(0);
+		expect(dockerLog()).not.toContain(' restore latest');
+	});
+});
