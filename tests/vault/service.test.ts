@@ -90,6 +90,31 @@ describe('vault service', () => {
 		expect(await codeOf(vault.put('../escape', 1))).toBe('invalid-name');
 	});
 
+	it('a warmed-up keyholder is used for the next unlock, and only once', async () => {
+		const t = await seeded();
+		let made = 0;
+		const factory = localKeyholders();
+		const counted = new VaultService({
+			store: idbVaultStore({ name: t.name }),
+			keyholders: async () => (made++, factory()),
+			archive: zipArchive(),
+			signals: broadcastVaultSignals('warm-' + t.channel),
+			persistence: { state: async () => ({ persisted: false }), request: async () => false },
+			appVersion: 'test'
+		});
+		await counted.init();
+		counted.warmUp();
+		counted.warmUp();
+		expect(made).toBe(1);
+		await counted.unlock(PASS);
+		expect(made).toBe(1);
+		await counted.lock();
+		expect(await codeOf(counted.unlock('wrong wrong wrong wrong'))).toBe('wrong-passphrase');
+		expect(made).toBe(2);
+		await counted.unlock(PASS);
+		expect(await counted.get('tokens/hetzner')).toEqual({ token: SECRET });
+	});
+
 	it('refuses a weak passphrase with a reason', async () => {
 		const { vault } = fresh();
 		await vault.init();

@@ -59,6 +59,8 @@ export class VaultService implements Vault {
 	#keyholder: VaultKeyholder | undefined;
 	#vaultId: string | undefined;
 	#listeners = new Set<(change: VaultChange) => void>();
+	/** A keyholder loaded and self-tested ahead of time, holding no key yet. */
+	#spare: Promise<VaultKeyholder> | undefined;
 	#unlisten: () => void;
 
 	constructor(options: VaultServiceOptions) {
@@ -82,10 +84,35 @@ export class VaultService implements Vault {
 		return this.#status;
 	}
 
+	/**
+	 * Gets a keyholder ready (crypto code loaded, self-test run) while the person types,
+	 * so that unlocking only has to derive the key. It holds no key until used.
+	 */
+	warmUp(): void {
+		this.#spare ??= this.#o.keyholders().then(async (keyholder) => {
+			await keyholder.prepare();
+			return keyholder;
+		});
+		this.#spare.catch(() => (this.#spare = undefined));
+	}
+
+	async #freshKeyholder(): Promise<VaultKeyholder> {
+		const spare = this.#spare;
+		this.#spare = undefined;
+		if (spare) {
+			try {
+				return await spare;
+			} catch {
+				// Fall through to a new one, which reports the problem itself.
+			}
+		}
+		return this.#o.keyholders();
+	}
+
 	async create(passphrase: string): Promise<void> {
 		const strength = checkPassphrase(passphrase);
 		if (!strength.ok) throw new VaultError('weak-passphrase', strength.reason);
-		const keyholder = await this.#o.keyholders();
+		const keyholder = await this.#freshKeyholder();
 		try {
 			const header = await keyholder.create(passphrase);
 			await this.#o.store.createHeader(header);
@@ -105,7 +132,7 @@ export class VaultService implements Vault {
 			this.#setStatus('none');
 			throw new VaultError('no-vault');
 		}
-		const keyholder = await this.#o.keyholders();
+		const keyholder = await this.#freshKeyholder();
 		try {
 			const header = await keyholder.unlock(raw, passphrase);
 			const previous = this.#keyholder;
@@ -257,6 +284,9 @@ export class VaultService implements Vault {
 	/** Stops listening to other tabs and locks. */
 	async dispose(): Promise<void> {
 		this.#unlisten();
+		const spare = this.#spare;
+		this.#spare = undefined;
+		await spare?.then((k) => k.lock()).catch(() => {});
 		await this.lock();
 	}
 
