@@ -1,0 +1,20 @@
+/**
+ * The relay for the proxy benchmark, in a process of its own as `npm run proxy` runs it.
+ * Reads the upstream port from argv, prints the relay's port on stdout.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createNodeProxy } from '../../workers/proxy/node.ts';
+
+const upstreamPort = Number(process.argv[2]);
+const handler = createNodeProxy({
+	allowedOrigins: ['https://app.nassella.example'],
+	rateLimit: false,
+	log: () => {},
+	test: { loopbackUpstreams: { 'api.hetzner.cloud': `http://127.0.0.1:${upstreamPort}` } }
+});
+const server = createServer((req, res) => void handler(req, res));
+server.listen(0, '127.0.0.1', () => console.log(String((server.address() as AddressInfo).port)));
+process.on('disconnect', () => process.exit(0));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();

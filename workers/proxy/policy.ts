@@ -1,0 +1,266 @@
+/**
+ * What the relay forwards: an exact list of hosts, and per host the methods and path
+ * patterns nassella needs. Everything else is refused with a reason. Pure data and
+ * pure functions, shared by the Cloudflare Workers and the Node entries.
+ *
+ * DigitalOcean, deSEC, GitHub's and GitLab's REST APIs send CORS headers themselves:
+ * the app calls them directly and they are not listed here.
+ */
+import { parseProxiedPath, type ProxiedTarget } from '../../src/lib/core/net/proxy-url.ts';
+
+export interface Route {
+	methods: readonly string[];
+	/** Matched against the raw path (no query). */
+	path: RegExp;
+	/** When set, the raw query (with its "?", or "") must match. */
+	query?: RegExp;
+	/** When set, the request's Content-Type must be exactly this (parameters ignored). */
+	contentType?: string;
+}
+
+export interface HostRule {
+	host: string;
+	/** Who runs the API, in words people know. */
+	provider: string;
+	routes: readonly Route[];
+}
+
+/** One path segment: letters, digits and the few marks API names use (no "/", no encodings of it). */
+const SEG = "[A-Za-z0-9._~@*+!$'(),;=:-]+";
+const ID32 = '[0-9a-f]{32}';
+const REPO = '[A-Za-z0-9._-]+';
+const READ_WRITE = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+const HETZNER_RESOURCES = [
+	'actions',
+	'datacenters',
+	'firewalls',
+	'floating_ips',
+	'images',
+	'isos',
+	'locations',
+	'placement_groups',
+	'pricing',
+	'primary_ips',
+	'server_types',
+	'servers',
+	'ssh_keys',
+	'volumes',
+	'zones'
+].join('|');
+
+/** git smart-HTTP, as isomorphic-git speaks it: discovery, then one pack exchange. */
+function smartHttp(repoPath: string): Route[] {
+	return [
+		{
+			methods: ['GET'],
+			path: new RegExp(`^${repoPath}/info/refs$`),
+			query: /^\?service=git-(?:upload|receive)-pack$/
+		},
+		{
+			methods: ['POST'],
+			path: new RegExp(`^${repoPath}/git-upload-pack$`),
+			contentType: 'application/x-git-upload-pack-request'
+		},
+		{
+			methods: ['POST'],
+			path: new RegExp(`^${repoPath}/git-receive-pack$`),
+			contentType: 'application/x-git-receive-pack-request'
+		}
+	];
+}
+
+export const PRODUCTION_RULES: readonly HostRule[] = [
+	{
+		host: 'api.hetzner.cloud',
+		provider: 'Hetzner Cloud',
+		routes: [
+			{ methods: ['GET', 'POST', 'PUT', 'DELETE'], path: new RegExp(`^/v1/(?:${HETZNER_RESOURCES})(?:/${SEG})*$`) }
+		]
+	},
+	{
+		host: 'api.cloudflare.com',
+		provider: 'Cloudflare',
+		routes: [
+			{ methods: ['GET'], path: /^\/client\/v4\/user\/tokens\/verify$/ },
+			{ methods: ['GET'], path: /^\/client\/v4\/accounts$/ },
+			{ methods: ['GET', 'POST'], path: /^\/client\/v4\/zones$/ },
+			{ methods: ['GET'], path: new RegExp(`^/client/v4/zones/${ID32}$`) },
+			{ methods: ['GET', 'POST'], path: new RegExp(`^/client/v4/zones/${ID32}/dns_records$`) },
+			{ methods: ['POST'], path: new RegExp(`^/client/v4/zones/${ID32}/dns_records/batch$`) },
+			{
+				methods: ['GET', 'PUT', 'PATCH', 'DELETE'],
+				path: new RegExp(`^/client/v4/zones/${ID32}/dns_records/${ID32}$`)
+			}
+		]
+	},
+	{
+		host: 'github.com',
+		provider: 'GitHub',
+		routes: smartHttp(`/${REPO}/${REPO}`)
+	},
+	{
+		host: 'gitlab.com',
+		provider: 'GitLab',
+		// GitLab projects may sit in nested groups.
+		routes: smartHttp(`(?:/${REPO}){2,20}`)
+	},
+	{
+		host: 'codeberg.org',
+		provider: 'Codeberg',
+		routes: [
+			...smartHttp(`/${REPO}/${REPO}`),
+			// Forgejo's REST API: Codeberg does not promise CORS headers.
+			{ methods: ['GET'], path: /^\/api\/v1\/(?:user|version)$/ },
+			{ methods: ['GET', 'POST'], path: /^\/api\/v1\/user\/(?:repos|keys)$/ },
+			{ methods: READ_WRITE, path: new RegExp(`^/api/v1/repos/${REPO}/${REPO}(?:/${SEG})*$`) }
+		]
+	}
+];
+
+/** Request headers passed on to the provider. */
+export const FORWARDED_REQUEST_HEADERS: readonly string[] = [
+	'accept',
+	'authorization',
+	'content-type',
+	'git-protocol',
+	'if-match',
+	'if-none-match',
+	'user-agent'
+];
+
+/**
+ * Request headers that browsers, runtimes and front proxies add by themselves: dropped
+ * without complaint. Cookies are dropped too (they never reach a provider). Any other
+ * header is refused.
+ */
+const DROPPED_REQUEST_HEADERS = new Set([
+	'accept-encoding',
+	'accept-language',
+	'cache-control',
+	'cdn-loop',
+	'connection',
+	'content-length',
+	'cookie',
+	'dnt',
+	'forwarded',
+	'host',
+	'keep-alive',
+	'origin',
+	'pragma',
+	'priority',
+	'referer',
+	'expect',
+	'te',
+	'trailer',
+	'transfer-encoding',
+	'true-client-ip',
+	'upgrade',
+	'upgrade-insecure-requests',
+	'via',
+	'x-real-ip'
+]);
+const DROPPED_REQUEST_PREFIXES = ['sec-', 'cf-', 'x-forwarded-', 'access-control-request-'];
+
+/** Response headers passed back to the app; everything else (Set-Cookie first) is dropped. */
+export const FORWARDED_RESPONSE_HEADERS: readonly string[] = [
+	'cache-control',
+	'content-length',
+	'content-type',
+	'etag',
+	'last-modified',
+	'link',
+	'location',
+	'ratelimit-limit',
+	'ratelimit-remaining',
+	'ratelimit-reset',
+	'retry-after',
+	'x-ratelimit-limit',
+	'x-ratelimit-remaining',
+	'x-ratelimit-reset',
+	'x-total-count'
+];
+
+/** Response headers the app's code may read (the CORS-safelisted ones need no mention). */
+export const EXPOSED_RESPONSE_HEADERS: readonly string[] = FORWARDED_RESPONSE_HEADERS.filter(
+	(h) => !['cache-control', 'content-length', 'content-type', 'last-modified'].includes(h)
+);
+
+export type HeaderVerdict = 'forward' | 'drop' | 'refuse';
+
+export function requestHeaderVerdict(name: string): HeaderVerdict {
+	const lower = name.toLowerCase();
+	if (FORWARDED_REQUEST_HEADERS.includes(lower)) return 'forward';
+	if (DROPPED_REQUEST_HEADERS.has(lower) || DROPPED_REQUEST_PREFIXES.some((p) => lower.startsWith(p))) return 'drop';
+	return 'refuse';
+}
+
+export type Decision =
+	| { allow: true; target: ProxiedTarget; rule: HostRule; route: Route }
+	| { allow: false; reason: string; target?: ProxiedTarget };
+
+/**
+ * Decides whether `method` on the relay path `rest` (what follows the base path, raw)
+ * may be forwarded. `contentType` is checked when given (undefined skips the check, as
+ * for a preflight, which cannot know it).
+ */
+export function decide(
+	rules: readonly HostRule[],
+	method: string,
+	rest: string,
+	contentType?: string | null
+): Decision {
+	const parsed = parseProxiedPath(rest);
+	if (!parsed.ok) return { allow: false, reason: parsed.reason };
+	const { target } = parsed;
+	const rule = rules.find((r) => r.host === target.host);
+	if (!rule) return { allow: false, reason: `The host ${target.host} is not on this relay's list.`, target };
+	const byPath = rule.routes.filter((r) => r.path.test(target.path) && (!r.query || r.query.test(target.search)));
+	if (byPath.length === 0)
+		return { allow: false, reason: `This ${rule.provider} address is not on this relay's list.`, target };
+	const route = byPath.find((r) => r.methods.includes(method));
+	if (!route)
+		return { allow: false, reason: `The method ${method} is not allowed for this ${rule.provider} address.`, target };
+	if (contentType !== undefined && route.contentType) {
+		const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+		if (type !== route.contentType)
+			return { allow: false, reason: `This ${rule.provider} address needs Content-Type ${route.contentType}.`, target };
+	}
+	return { allow: true, target, rule, route };
+}
+
+/** Thrown by an upstream when the host name leads to an address the relay must not reach. */
+export class BlockedAddressError extends Error {
+	constructor(host: string) {
+		super(`The host ${host} resolves to a private, loopback or otherwise reserved address.`);
+		this.name = 'BlockedAddressError';
+	}
+}
+
+export interface Limits {
+	/** Largest request body forwarded, in bytes. */
+	maxRequestBytes: number;
+	/** Largest response body passed back, in bytes. */
+	maxResponseBytes: number;
+	/** Longest time for one request, from arrival to the end of the response body. */
+	timeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+	maxRequestBytes: 16 * 1024 * 1024,
+	maxResponseBytes: 64 * 1024 * 1024,
+	timeoutMs: 60_000
+};
+
+/** Reads a list of origins ("https://a.example https://b.example" or comma separated). */
+export function parseOrigins(text: string | undefined): string[] {
+	return (text ?? '')
+		.split(/[\s,]+/)
+		.filter(Boolean)
+		.map((o) => {
+			const u = new URL(o);
+			if (u.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname))
+				throw new Error(`Allowed origin ${o} must use https (plain http only on loopback).`);
+			return u.origin;
+		});
+}

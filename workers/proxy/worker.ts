@@ -1,0 +1,60 @@
+/**
+ * The relay as a Cloudflare Workers module. Deploy your own (see workers/README.md):
+ *
+ *   npx wrangler@4 deploy --config workers/proxy/wrangler.toml --var ALLOWED_ORIGINS:https://your-app.example
+ *
+ * Environment:
+ *   ALLOWED_ORIGINS  the app origins to serve, space or comma separated (required)
+ *   RATE_LIMITER     optional Workers Rate Limiting binding (wrangler.toml) keyed by client address
+ *
+ * Workers offer no DNS lookup to a script, so the address check of the Node entry is not
+ * possible here. What stands in for it: only the exact public provider host names on the
+ * list are ever fetched (IP literals, ports and other names are refused before any
+ * fetch), and Cloudflare resolves those names itself.
+ */
+import { createProxyHandler, type ProxyHandler, type Upstream } from './handler.ts';
+import { parseOrigins, PRODUCTION_RULES } from './policy.ts';
+
+interface RateLimitBinding {
+	limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
+export interface Env {
+	ALLOWED_ORIGINS?: string;
+	RATE_LIMITER?: RateLimitBinding;
+}
+
+const upstream: Upstream = (url, init) =>
+	fetch(url, {
+		method: init.method,
+		headers: init.headers,
+		body: init.body,
+		// Never follow: a redirect comes back to the handler, which checks it against the list.
+		redirect: 'manual',
+		signal: init.signal
+	});
+
+let cached: { env: Env; handler: ProxyHandler } | undefined;
+
+function handlerFor(env: Env): ProxyHandler {
+	if (cached?.env !== env) {
+		const limiter = env.RATE_LIMITER;
+		cached = {
+			env,
+			handler: createProxyHandler({
+				rules: PRODUCTION_RULES,
+				upstream,
+				allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
+				rateLimit: limiter ? async (key) => (await limiter.limit({ key })).success : undefined,
+				log: (e) => console.log(`proxy host=${e.host} status=${e.status} ms=${e.ms}`)
+			})
+		};
+	}
+	return cached.handler;
+}
+
+export default {
+	async fetch(request: Request, env: Env): Promise<Response> {
+		return handlerFor(env)(request, { clientKey: request.headers.get('cf-connecting-ip') ?? 'unknown' });
+	}
+};
