@@ -19,7 +19,7 @@ import {
 	readManifest
 } from '../core/vault/export-format.ts';
 import { ImportRefusedError, VaultError, isVaultError } from '../core/vault/errors.ts';
-import { readHeader, type VaultHeader } from '../core/vault/envelope.ts';
+import { FLOOR_KDF, readHeader, type VaultHeader } from '../core/vault/envelope.ts';
 import { checkRecordName, decodeValue, encodeValue, type JsonValue } from '../core/vault/records.ts';
 import { checkPassphrase } from '../core/vault/strength.ts';
 import type {
@@ -112,9 +112,19 @@ export class VaultService implements Vault {
 	async create(passphrase: string): Promise<void> {
 		const strength = checkPassphrase(passphrase);
 		if (!strength.ok) throw new VaultError('weak-passphrase', strength.reason);
-		const keyholder = await this.#freshKeyholder();
+		let keyholder = await this.#freshKeyholder();
 		try {
-			const header = await keyholder.create(passphrase);
+			let header: VaultHeader;
+			try {
+				header = await keyholder.create(passphrase);
+			} catch (error) {
+				if (!isVaultError(error, 'out-of-memory')) throw error;
+				// A failed allocation can leave the WebAssembly instance unusable: retry the
+				// floor settings in a fresh keyholder.
+				await keyholder.lock();
+				keyholder = await this.#o.keyholders();
+				header = await keyholder.create(passphrase, [{ ...FLOOR_KDF }]);
+			}
 			await this.#o.store.createHeader(header);
 			this.#adopt(keyholder, header);
 		} catch (error) {
