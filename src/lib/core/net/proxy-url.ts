@@ -118,3 +118,26 @@ export function checkProxyBase(input: string): ProxyBaseCheck {
 	}
 	return { ok: true, base: `${u.origin}${u.pathname.replace(/\/+$/, '')}` };
 }
+
+/** The origin (scheme://host[:port]) of an address already checked with checkProxyBase. */
+export function originOf(address: string): string {
+	return new URL(address).origin;
+}
+
+/**
+ * Whether a Content-Security-Policy lets a page at `selfOrigin` connect to `address`.
+ * Only what nassella's own policy uses is understood: exact origins, 'self', or no
+ * connect-src / default-src at all (no policy: allowed).
+ */
+export function policyAllowsConnect(policy: string | null | undefined, address: string, selfOrigin: string): boolean {
+	const origin = originOf(address);
+	if (!policy) return true;
+	const directives = policy.split(';').map((d) => d.trim().split(/\s+/));
+	const find = (name: string) => directives.find((parts) => parts[0]?.toLowerCase() === name);
+	const connect = find('connect-src') ?? find('default-src');
+	if (!connect) return true;
+	return connect.slice(1).some((source) => {
+		if (source === "'self'") return origin === selfOrigin;
+		return source.replace(/\/+$/, '') === origin;
+	});
+}
