@@ -1,8 +1,9 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
+import { catalogPlugin } from './catalog/vite-plugin.ts';
 
 export default defineConfig({
-	plugins: [sveltekit()],
+	plugins: [catalogPlugin(), sveltekit()],
 	build: {
 		// Keep the first page small; heavy libraries are split out and loaded on demand.
 		chunkSizeWarningLimit: 900

@@ -26,7 +26,7 @@ export default defineConfig({
 	retries: 0,
 	timeout: 60_000,
 	expect: { timeout: 10_000 },
-	reporter: [['list']],
+	reporter: [['list'], ['json', { outputFile: '.tmp/reports/playwright.json' }]],
 	forbidOnly: !!process.env.CI,
 	use: {
 		baseURL: `http://127.0.0.1:${port}`,

@@ -20,6 +20,10 @@ describe('allowed', () => {
 		['GET', '/api.hetzner.cloud/v1/actions/9'],
 		['POST', '/api.hetzner.cloud/v1/zones/example.org/rrsets/@/A/actions/set_records'],
 		['GET', '/api.hetzner.cloud/v1/zones/example.org/rrsets/_acme-challenge/TXT'],
+		// What the Hetzner DNS adapter sends for the zone apex: encodeURIComponent('@')
+		['GET', '/api.hetzner.cloud/v1/zones/12345/rrsets/%40/A'],
+		['GET', '/api.hetzner.cloud/v1/zones/12345/rrsets/*.apps/CNAME'],
+		['GET', '/api.hetzner.cloud/v1/servers/42/metrics?type=cpu&start=2026-01-01T00%3A00%3A00Z'],
 		['GET', '/api.cloudflare.com/client/v4/user/tokens/verify'],
 		['GET', '/api.cloudflare.com/client/v4/zones?name=example.org'],
 		['GET', `/api.cloudflare.com/client/v4/zones/${ZONE}/dns_records?type=A`],

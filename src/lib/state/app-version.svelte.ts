@@ -13,8 +13,14 @@ export class AppVersion {
 		this.#locks = locks;
 	}
 
+	/** Watches for new versions: now, when the app comes back to the foreground, and hourly. */
 	async start(): Promise<void> {
 		await this.#updates.watch(() => (this.ready = true));
+		const check = () => void this.#updates.check().catch(() => undefined);
+		document.addEventListener('visibilitychange', () => {
+			if (document.visibilityState === 'visible') check();
+		});
+		setInterval(check, 60 * 60 * 1000);
 	}
 
 	/** Reloads into the new version, unless a long operation is running in any tab. */

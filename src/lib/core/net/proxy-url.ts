@@ -55,7 +55,7 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 const QUERY_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
 /** Percent-encodings that could change how a server splits or resolves a path. */
-const RISKY_ENCODINGS = /%(?:2e|2f|5c|00|25|40|3f|23)/i;
+const RISKY_ENCODINGS = /%(?:2e|2f|5c|00|25|3f|23)/i;
 
 /**
  * Splits what follows the relay's base path (`/<host><path>?<query>`, as received,

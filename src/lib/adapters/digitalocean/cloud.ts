@@ -1,0 +1,379 @@
+/**
+ * DigitalOcean as a CloudProvider. Flatcar comes in as a custom image imported from Flatcar's
+ * published URL, once per region, and is reused; droplets boot it with the Ignition config as
+ * user data. Everything carries tags made from the deployment's labels.
+ */
+import type { Labels } from '../../core/labels.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../core/labels.ts';
+import type {
+	CloudProvider,
+	CloudResource,
+	Metrics,
+	Progress,
+	Region,
+	Server,
+	ServerSpec,
+	Size
+} from '../../ports/cloud.ts';
+import { realSleep, type JsonApi } from '../http/chain.ts';
+import { ensureOnce, pollUntil } from '../http/reconcile.ts';
+import { digitalOceanApi, labelsToTags, listAll, tagsToLabels, type DigitalOceanOptions } from './api.ts';
+import { ProviderError } from '../../core/errors.ts';
+
+export const FLATCAR_DIGITALOCEAN_IMAGE =
+	'https://stable.release.flatcar-linux.net/amd64-usr/current/flatcar_production_digitalocean_image.bin.gz';
+
+interface DoImage {
+	id: number;
+	name: string;
+	status: string;
+	tags: string[];
+	regions: string[];
+}
+interface DoDroplet {
+	id: number;
+	name: string;
+	status: string;
+	tags: string[];
+	region: { slug: string };
+	networks: { v4: { ip_address: string; type: string }[]; v6: { ip_address: string; type: string }[] };
+}
+interface DoVolume {
+	id: string;
+	name: string;
+	tags?: string[];
+	region?: { slug: string };
+}
+interface DoFirewall {
+	id: string;
+	name: string;
+	tags?: string[];
+	status?: string;
+}
+interface DoKey {
+	id: number;
+	name: string;
+	public_key: string;
+	fingerprint: string;
+}
+
+const hasAll = (have: Record<string, string>, want: Labels) => Object.entries(want).every(([k, v]) => have[k] === v);
+
+export class DigitalOceanCloud implements CloudProvider {
+	readonly id: string;
+	readonly displayName: string;
+	private readonly api: JsonApi;
+	private readonly options: DigitalOceanOptions;
+
+	constructor(options: DigitalOceanOptions & { id?: string; displayName?: string }) {
+		this.options = options;
+		this.api = digitalOceanApi(options);
+		this.id = options.id ?? 'digitalocean';
+		this.displayName = options.displayName ?? 'DigitalOcean';
+	}
+
+	private get sleep() {
+		return this.options.sleep ?? realSleep;
+	}
+
+	async verify() {
+		const { data } = await this.api.call<{ account: { email: string; status: string } }>('GET', '/v2/account');
+		if (data.account.status === 'locked')
+			throw new ProviderError({
+				code: 'forbidden',
+				provider: 'DigitalOcean',
+				message: 'This DigitalOcean account is locked.',
+				action: 'Sign in to DigitalOcean and resolve the notice on your account.'
+			});
+		return { account: data.account.email };
+	}
+
+	async regions(): Promise<Region[]> {
+		const list = await listAll<{ slug: string; name: string; available: boolean }>(this.api, '/v2/regions', 'regions');
+		return list.map((r) => ({ id: r.slug, name: r.name, available: r.available }));
+	}
+
+	async sizes(): Promise<Size[]> {
+		const list = await listAll<{
+			slug: string;
+			description: string;
+			vcpus: number;
+			memory: number;
+			disk: number;
+			price_monthly: number;
+			regions: string[];
+			available: boolean;
+		}>(this.api, '/v2/sizes', 'sizes');
+		return list
+			.filter((s) => s.available)
+			.map((s) => ({
+				id: s.slug,
+				name: `${s.description} ${s.slug}`,
+				vcpus: s.vcpus,
+				memoryMiB: s.memory,
+				diskGiB: s.disk,
+				monthlyPrice: s.price_monthly,
+				currency: 'USD',
+				regions: s.regions,
+				arch: 'amd64' as const
+			}));
+	}
+
+	private imageResource(i: DoImage, region: string): CloudResource {
+		return { kind: 'image', id: String(i.id), name: i.name, labels: tagsToLabels(i.tags), status: i.status, region };
+	}
+
+	async ensureImage(region: string, labels: Labels, progress?: Progress): Promise<CloudResource> {
+		const name = `flatcar-stable-${region}`;
+		const managed = `${MANAGED_BY_LABEL}:${MANAGED_BY_VALUE}`;
+		const find = async () => {
+			const images = await listAll<DoImage>(this.api, '/v2/images', 'images', { private: 'true', tag_name: managed });
+			return images.find((i) => i.name === name && i.status !== 'deleted' && i.status !== 'retired');
+		};
+		progress?.({ message: 'Looking for a Flatcar image in this region' });
+		let image = await ensureOnce(find, async () => {
+			progress?.({ message: 'Asking DigitalOcean to import Flatcar Container Linux', fraction: 0.05 });
+			const { data } = await this.api.call<{ image: DoImage }>('POST', '/v2/images', {
+				body: {
+					name,
+					url: this.options.flatcarImageUrl ?? FLATCAR_DIGITALOCEAN_IMAGE,
+					region,
+					distribution: 'CoreOS',
+					description: 'Flatcar Container Linux (stable), imported by nassella',
+					tags: labelsToTags({ ...labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }).filter(
+						(t) => !t.startsWith('nassella-deployment:')
+					)
+				}
+			});
+			return data.image;
+		});
+		if (image.status !== 'available') {
+			image = await pollUntil(
+				async () => {
+					const { data } = await this.api.call<{ image: DoImage }>('GET', `/v2/images/${image.id}`);
+					return data.image.status === 'available' ? data.image : undefined;
+				},
+				{
+					intervalMs: this.options.pollMs ?? 10_000,
+					timeoutMs: this.options.waitTimeoutMs ?? 30 * 60_000,
+					sleep: this.sleep,
+					what: 'the Flatcar image import',
+					provider: 'DigitalOcean',
+					onTick: (ms) =>
+						progress?.({
+							message: 'DigitalOcean is importing Flatcar (this takes several minutes)',
+							fraction: Math.min(0.95, ms / 600_000)
+						})
+				}
+			);
+		}
+		progress?.({ message: 'Flatcar image ready', fraction: 1 });
+		return this.imageResource(image, region);
+	}
+
+	async ensureSshKey(name: string, publicKey: string, labels: Labels): Promise<CloudResource> {
+		const key = publicKey.trim().split(/\s+/).slice(0, 2).join(' ');
+		const view = (k: DoKey): CloudResource => ({ kind: 'ssh-key', id: String(k.id), name: k.name, labels });
+		const find = async () => {
+			const keys = await listAll<DoKey>(this.api, '/v2/account/keys', 'ssh_keys');
+			const k = keys.find((x) => x.public_key.trim().split(/\s+/).slice(0, 2).join(' ') === key);
+			return k && view(k);
+		};
+		return ensureOnce(find, async () => {
+			const { data } = await this.api.call<{ ssh_key: DoKey }>('POST', '/v2/account/keys', {
+				body: { name, public_key: publicKey.trim() }
+			});
+			return view(data.ssh_key);
+		});
+	}
+
+	async ensureVolume(name: string, region: string, sizeGiB: number, labels: Labels): Promise<CloudResource> {
+		const view = (v: DoVolume): CloudResource => ({
+			kind: 'volume',
+			id: v.id,
+			name: v.name,
+			labels: tagsToLabels(v.tags),
+			region: v.region?.slug ?? region
+		});
+		const find = async () => {
+			const vols = await listAll<DoVolume>(this.api, '/v2/volumes', 'volumes', { name, region });
+			const v = vols.find((x) => x.name === name);
+			return v && view(v);
+		};
+		return ensureOnce(find, async () => {
+			const { data } = await this.api.call<{ volume: DoVolume }>('POST', '/v2/volumes', {
+				body: {
+					name,
+					region,
+					size_gigabytes: sizeGiB,
+					filesystem_type: 'ext4',
+					description: 'nassella data volume',
+					tags: labelsToTags(labels)
+				}
+			});
+			return view(data.volume);
+		});
+	}
+
+	/**
+	 * A cloud firewall that applies to the deployment's droplets by tag (so a droplet made
+	 * later gets it without another call). Its target tags double as its labels.
+	 */
+	async ensureFirewall(name: string, allowSsh: boolean, labels: Labels): Promise<CloudResource> {
+		const targets = labelsToTags(labels).filter((t) => !t.startsWith(`${MANAGED_BY_LABEL}:`));
+		const view = (f: DoFirewall): CloudResource => ({
+			kind: 'firewall',
+			id: f.id,
+			name: f.name,
+			labels: { ...tagsToLabels(f.tags), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+			status: f.status
+		});
+		const find = async () => {
+			const all = await listAll<DoFirewall>(this.api, '/v2/firewalls', 'firewalls');
+			const f = all.find((x) => x.name === name);
+			return f && view(f);
+		};
+		const everywhere = { addresses: ['0.0.0.0/0', '::/0'] };
+		const ports = ['80', '443', ...(allowSsh ? ['22'] : [])];
+		return ensureOnce(find, async () => {
+			const { data } = await this.api.call<{ firewall: DoFirewall }>('POST', '/v2/firewalls', {
+				body: {
+					name,
+					tags: targets,
+					inbound_rules: [
+						...ports.map((p) => ({ protocol: 'tcp', ports: p, sources: everywhere })),
+						{ protocol: 'udp', ports: '443', sources: everywhere }
+					],
+					outbound_rules: [
+						{ protocol: 'tcp', ports: 'all', destinations: everywhere },
+						{ protocol: 'udp', ports: 'all', destinations: everywhere },
+						{ protocol: 'icmp', ports: 'all', destinations: everywhere }
+					]
+				}
+			});
+			return view(data.firewall);
+		});
+	}
+
+	private server(d: DoDroplet): Server {
+		return {
+			kind: 'server',
+			id: String(d.id),
+			name: d.name,
+			labels: tagsToLabels(d.tags),
+			status: d.status,
+			region: d.region.slug,
+			ipv4: d.networks.v4.find((n) => n.type === 'public')?.ip_address,
+			ipv6: d.networks.v6.find((n) => n.type === 'public')?.ip_address
+		};
+	}
+
+	async ensureServer(spec: ServerSpec): Promise<Server> {
+		const tags = labelsToTags(spec.labels);
+		const find = async () => {
+			const list = await listAll<DoDroplet>(this.api, '/v2/droplets', 'droplets', { tag_name: tags[0] ?? '' });
+			const d = list.find((x) => x.name === spec.name && hasAll(tagsToLabels(x.tags), spec.labels));
+			return d && this.server(d);
+		};
+		return ensureOnce(find, async () => {
+			const { data } = await this.api.call<{ droplet: DoDroplet }>('POST', '/v2/droplets', {
+				body: {
+					name: spec.name,
+					region: spec.region,
+					size: spec.size,
+					image: Number(spec.imageId),
+					ssh_keys: spec.sshKeyIds.map(Number),
+					user_data: spec.userData,
+					tags,
+					volumes: spec.volumeIds,
+					monitoring: true,
+					ipv6: true
+				}
+			});
+			return this.server(data.droplet);
+		});
+	}
+
+	async waitForServer(id: string, progress?: Progress, signal?: AbortSignal): Promise<Server> {
+		progress?.({ message: 'Waiting for the server to start', fraction: 0 });
+		const s = await pollUntil(
+			async () => {
+				const { data } = await this.api.call<{ droplet: DoDroplet }>('GET', `/v2/droplets/${encodeURIComponent(id)}`, {
+					signal
+				});
+				const s = this.server(data.droplet);
+				return s.status === 'active' && s.ipv4 ? s : undefined;
+			},
+			{
+				intervalMs: this.options.pollMs ?? 5_000,
+				timeoutMs: this.options.waitTimeoutMs ?? 10 * 60_000,
+				sleep: this.sleep,
+				signal,
+				what: 'the server',
+				provider: 'DigitalOcean',
+				onTick: (ms) =>
+					progress?.({ message: 'Waiting for the server to start', fraction: Math.min(0.95, ms / 120_000) })
+			}
+		);
+		progress?.({ message: 'The server is running', fraction: 1 });
+		return s;
+	}
+
+	async findByLabels(labels: Labels): Promise<CloudResource[]> {
+		const tags = labelsToTags(labels);
+		const q = tags[0] ? { tag_name: tags[tags.length - 1]! } : undefined;
+		const [droplets, images, volumes, firewalls] = await Promise.all([
+			listAll<DoDroplet>(this.api, '/v2/droplets', 'droplets', q),
+			listAll<DoImage>(this.api, '/v2/images', 'images', { private: 'true', ...q }),
+			listAll<DoVolume>(this.api, '/v2/volumes', 'volumes'),
+			listAll<DoFirewall>(this.api, '/v2/firewalls', 'firewalls')
+		]);
+		const out: CloudResource[] = [];
+		for (const d of droplets) if (hasAll(tagsToLabels(d.tags), labels)) out.push(this.server(d));
+		for (const i of images)
+			if (hasAll(tagsToLabels(i.tags), labels)) out.push(this.imageResource(i, i.regions[0] ?? ''));
+		for (const v of volumes)
+			if (hasAll(tagsToLabels(v.tags), labels))
+				out.push({ kind: 'volume', id: v.id, name: v.name, labels: tagsToLabels(v.tags), region: v.region?.slug });
+		for (const f of firewalls) {
+			const l = { ...tagsToLabels(f.tags), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+			if (Object.keys(tagsToLabels(f.tags)).length && hasAll(l, labels))
+				out.push({ kind: 'firewall', id: f.id, name: f.name, labels: l });
+		}
+		return out;
+	}
+
+	async metrics(serverId: string, sinceMs: number): Promise<Metrics> {
+		const start = Math.floor(sinceMs / 1000);
+		const end = Math.floor(Date.now() / 1000);
+		type Answer = { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+		const get = (path: string, extra: Record<string, string> = {}) =>
+			this.api.call<Answer>('GET', path, { query: { host_id: serverId, start, end, ...extra } });
+		const [cpu, bw] = await Promise.all([
+			get('/v2/monitoring/metrics/droplet/cpu'),
+			get('/v2/monitoring/metrics/droplet/bandwidth', { interface: 'public', direction: 'inbound' }).catch(
+				() => undefined
+			)
+		]);
+		const series = (a: Answer | undefined) =>
+			(a?.data.result[0]?.values ?? []).map(([t, v]) => [t * 1000, Number(v)] as [number, number]);
+		return { cpuPercent: series(cpu.data), networkInBytesPerSec: series(bw?.data), networkOutBytesPerSec: [] };
+	}
+
+	async delete(resource: Pick<CloudResource, 'kind' | 'id'>): Promise<void> {
+		const path = {
+			image: '/v2/images/',
+			snapshot: '/v2/images/',
+			'ssh-key': '/v2/account/keys/',
+			volume: '/v2/volumes/',
+			firewall: '/v2/firewalls/',
+			server: '/v2/droplets/'
+		}[resource.kind];
+		try {
+			await this.api.call('DELETE', path + encodeURIComponent(resource.id));
+		} catch (error) {
+			if (error instanceof ProviderError && error.code === 'not-found') return;
+			throw error;
+		}
+	}
+}

@@ -1,0 +1,152 @@
+/**
+ * Rules for a catalog manifest beyond what `catalog/schema.json` expresses: references between
+ * fields, the allowlist of compose keys and volume forms, pinned images. Pure; used by the
+ * build step, the tests, and anything that loads a manifest.
+ */
+import { checkReferences, stringsIn } from './placeholders.ts';
+import type { AppManifest } from './types.ts';
+
+/** The only compose keys a catalog service may use. Everything else (privileged, network_mode, ports, cap_add, devices, pid…) is refused. */
+export const ALLOWED_SERVICE_KEYS = [
+	'image',
+	'command',
+	'entrypoint',
+	'environment',
+	'volumes',
+	'depends_on',
+	'healthcheck',
+	'user',
+	'working_dir',
+	'tmpfs',
+	'shm_size',
+	'stop_grace_period',
+	'read_only'
+] as const;
+
+export const APP_ID = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+/**
+ * `registry/path/name:tag`, the tag an exact version (contains a digit; never `latest`), or
+ * `registry/path/name@sha256:<digest>` for upstreams that publish no version tags.
+ */
+export const PINNED_IMAGE =
+	/^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$/;
+/** `{{data}}/<relative dir>:<absolute container path>[:ro]`. */
+export const VOLUME = /^\{\{data\}\}\/([a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*):(\/[A-Za-z0-9._/-]*)(?::ro)?$/;
+const RELATIVE_PATH = /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*\/?$/;
+
+export function isPinnedImage(image: string): boolean {
+	if (!PINNED_IMAGE.test(image)) return false;
+	if (image.includes('@sha256:')) return true;
+	const tag = image.slice(image.lastIndexOf(':') + 1);
+	return tag !== 'latest' && /[0-9]/.test(tag);
+}
+
+/** All problems with a manifest, each a plain sentence naming the field; empty when it is fine. */
+export function checkManifest(m: AppManifest): string[] {
+	const problems: string[] = [];
+	const say = (s: string) => problems.push(s);
+	if (!APP_ID.test(m.id)) say(`id "${m.id}" must be lower-case letters, digits and dashes`);
+	const serviceNames = Object.keys(m.services ?? {});
+	if (serviceNames.length === 0) say('services: at least one service is needed');
+	for (const name of serviceNames) {
+		if (name !== m.id && !name.startsWith(`${m.id}-`))
+			say(`service "${name}": its name must be "${m.id}" or start with "${m.id}-" so apps never clash`);
+		const s = m.services[name] as unknown as Record<string, unknown>;
+		for (const key of Object.keys(s)) {
+			if (!(ALLOWED_SERVICE_KEYS as readonly string[]).includes(key))
+				say(`service "${name}": "${key}" is not allowed in the catalog (allowed: ${ALLOWED_SERVICE_KEYS.join(', ')})`);
+		}
+		const image = s.image;
+		if (typeof image !== 'string' || !isPinnedImage(image))
+			say(`service "${name}": image "${String(image)}" must be pinned to an exact version tag, never "latest"`);
+		const volumes = Array.isArray(s.volumes) ? s.volumes : [];
+		const targets = new Set<string>();
+		for (const v of volumes) {
+			const match = typeof v === 'string' ? VOLUME.exec(v) : null;
+			if (!match) {
+				say(
+					`service "${name}": volume "${String(v)}" must be "{{data}}/<folder>:<path in container>" so its data stays on the data volume`
+				);
+				continue;
+			}
+			if (match[1]!.split('/').some((seg) => seg === '.' || seg === '..'))
+				say(`service "${name}": volume "${v}" may not leave the app's data directory`);
+			if (targets.has(match[2]!)) say(`service "${name}": two volumes mount onto "${match[2]}"`);
+			targets.add(match[2]!);
+		}
+		const deps = (s.depends_on ?? {}) as Record<string, unknown>;
+		for (const dep of Object.keys(deps)) {
+			if (!serviceNames.includes(dep))
+				say(`service "${name}": depends on "${dep}", which is not a service of this app`);
+		}
+		for (const str of stringsIn(s)) {
+			if (str.includes('$'))
+				say(
+					`service "${name}": "${short(str)}" contains "$", which Compose would read as a variable; use a placeholder`
+				);
+		}
+	}
+	const entryIds = new Set<string>();
+	const subdomains = new Set<string>();
+	for (const e of m.entrypoints ?? []) {
+		if (entryIds.has(e.id)) say(`entrypoint "${e.id}" is declared twice`);
+		entryIds.add(e.id);
+		if (subdomains.has(e.subdomain)) say(`subdomain "${e.subdomain}" is used twice`);
+		subdomains.add(e.subdomain);
+		if (!serviceNames.includes(e.service)) say(`entrypoint "${e.id}": unknown service "${e.service}"`);
+	}
+	if (m.health && !entryIds.has(m.health.entrypoint)) say(`health: unknown entrypoint "${m.health.entrypoint}"`);
+	if (m.resources && m.resources.ramRecommendedMiB < m.resources.ramMinMiB)
+		say('resources: recommended memory is below the minimum');
+	for (const c of [...(m.backup?.dumps ?? []), ...(m.backup?.restore ?? [])]) {
+		if (!serviceNames.includes(c.service)) say(`backup: unknown service "${c.service}"`);
+		if (!RELATIVE_PATH.test(c.file) || c.file.split('/').includes('..'))
+			say(`backup: file "${c.file}" must be a path inside the app's data directory`);
+	}
+	for (const p of m.backup?.exclude ?? []) {
+		if (!RELATIVE_PATH.test(p) || p.split('/').includes('..'))
+			say(`backup: excluded path "${p}" must be a path inside the app's data directory`);
+	}
+	if ((m.backup?.dumps.length ?? 0) > 0 && (m.backup?.restore.length ?? 0) === 0)
+		say('backup: an app that dumps a database needs restore commands to load the dump back');
+	if (m.smtp) {
+		if (!serviceNames.includes(m.smtp.service)) say(`smtp: unknown service "${m.smtp.service}"`);
+		for (const str of stringsIn(m.smtp.environment))
+			if (str.includes('$')) say(`smtp: "${short(str)}" contains "$"; use a placeholder`);
+	}
+	const secretIds = new Set<string>();
+	for (const s of m.secrets ?? []) {
+		if (secretIds.has(s.id)) say(`secret "${s.id}" is declared twice`);
+		secretIds.add(s.id);
+	}
+	const inputIds = new Set<string>();
+	for (const i of m.inputs ?? []) {
+		if (inputIds.has(i.id)) say(`input "${i.id}" is declared twice`);
+		inputIds.add(i.id);
+		if (i.type === 'select' && !(i.options && i.options.length > 0)) say(`input "${i.id}": a select needs options`);
+		if (i.type === 'select' && i.default !== undefined && !i.options?.some((o) => o.value === i.default))
+			say(`input "${i.id}": the default is not one of the options`);
+		if (i.type === 'boolean' && i.default !== undefined && i.default !== 'true' && i.default !== 'false')
+			say(`input "${i.id}": a boolean default is "true" or "false"`);
+		if (i.pattern) {
+			try {
+				new RegExp(i.pattern, 'u');
+			} catch {
+				say(`input "${i.id}": the pattern is not a valid regular expression`);
+			}
+		}
+	}
+	if (m.services && m.entrypoints && m.secrets && m.inputs && m.backup) {
+		problems.push(...checkReferences(m));
+		const used = JSON.stringify([m.services, m.smtp?.environment ?? {}, m.backup]);
+		for (const s of m.secrets)
+			if (!used.includes(`{{secret.${s.id}}}`)) say(`secret "${s.id}" is declared but never used`);
+		for (const i of m.inputs)
+			if (!used.includes(`{{input.${i.id}}}`)) say(`input "${i.id}" is declared but never used`);
+	}
+	return problems;
+}
+
+function short(s: string): string {
+	return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}

@@ -1,0 +1,250 @@
+/**
+ * The app catalog's manifest format: one `catalog/<app-id>/manifest.yaml` per app, validated by
+ * `catalog/schema.json` and by `checkManifest()` (rules a JSON Schema cannot express).
+ *
+ * Compose values (environment values, commands, volume sources…) may refer to values only known
+ * at deploy time through placeholders of the form `{{kind.name}}` (see `placeholders.ts`):
+ *
+ *   {{secret.<id>}}   a generated secret declared in `secrets`
+ *   {{input.<id>}}    a value the person gave, declared in `inputs`
+ *   {{host.<id>}}     the host name of an entrypoint, e.g. `vault.example.org`
+ *   {{url.<id>}}      the public URL of an entrypoint, e.g. `https://vault.example.org`
+ *   {{smtp.<field>}}  outgoing mail settings (host, port, username, password, from, security)
+ *   {{data}}          the app's own directory on the data volume
+ *   {{timezone}}      the server's time zone (IANA name, e.g. `Europe/Berlin`)
+ *
+ * A `$` never appears in a catalog compose value: Compose would read it as interpolation.
+ *
+ * Field names here are a contract with the server generator: change them additively only.
+ */
+
+/** Manifest format version. */
+export const MANIFEST_VERSION = 1;
+
+export const CATEGORIES = [
+	'files',
+	'photos',
+	'media',
+	'passwords',
+	'productivity',
+	'notes',
+	'reading',
+	'finance',
+	'communication',
+	'development',
+	'monitoring',
+	'analytics',
+	'websites',
+	'security'
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const CATEGORY_LABELS: Record<Category, string> = {
+	files: 'Files and sync',
+	photos: 'Photos',
+	media: 'Music, films and books',
+	passwords: 'Passwords',
+	productivity: 'Productivity',
+	notes: 'Notes and writing',
+	reading: 'News and reading',
+	finance: 'Money',
+	communication: 'Chat and notifications',
+	development: 'Code',
+	monitoring: 'Monitoring',
+	analytics: 'Website statistics',
+	websites: 'Websites and blogs',
+	security: 'Sign-in'
+};
+
+export type Architecture = 'amd64' | 'arm64';
+
+/** An HTTP entrypoint: Caddy serves `https://<subdomain>.<domain><path>` from `service:port`. */
+export interface Entrypoint {
+	/** Name used in placeholders (`{{host.main}}`); the first entrypoint is usually `main`. */
+	id: string;
+	service: string;
+	/** The port the container listens on inside the app's network (never published on the host). */
+	port: number;
+	/** Default subdomain; the person may change it. */
+	subdomain: string;
+	/** Path prefix the app is served under; `/` for the whole host. */
+	path?: string;
+}
+
+/** How the server checks that the app is up: an HTTP request through the app's network. */
+export interface HealthCheck {
+	/** Entrypoint id to probe. */
+	entrypoint: string;
+	/** Path requested on that entrypoint's service and port, e.g. `/alive`. */
+	path: string;
+	/** Status codes that count as healthy (default [200]). */
+	status?: number[];
+	/** Seconds the app may take to come up after a start before it counts as unhealthy. */
+	startPeriodSeconds?: number;
+}
+
+export type SecretAlphabet = 'alphanumeric' | 'hex' | 'base64url';
+
+/** A secret generated once when the app is added, stored in the vault and reused on every render. */
+export interface SecretSpec {
+	id: string;
+	/** Number of characters. */
+	length: number;
+	alphabet: SecretAlphabet;
+	/** What it is for, in plain words. */
+	description: string;
+}
+
+export type InputType = 'text' | 'email' | 'password' | 'select' | 'boolean';
+
+export interface InputOption {
+	value: string;
+	label: string;
+}
+
+/** A value the person gives when adding the app. */
+export interface InputSpec {
+	id: string;
+	type: InputType;
+	label: string;
+	/** Plain-language help shown under the field. */
+	help: string;
+	required?: boolean;
+	/** For `boolean`: 'true' or 'false'; for `select`: one of the options' values. */
+	default?: string;
+	/** Regular expression (JavaScript syntax, anchored by the validator) a text value must match. */
+	pattern?: string;
+	/** Message shown when `pattern` does not match. */
+	patternHelp?: string;
+	minLength?: number;
+	maxLength?: number;
+	/** For `select`. */
+	options?: InputOption[];
+}
+
+/** Memory and disk the app needs; memory in MiB, disk in MiB. */
+export interface Resources {
+	ramMinMiB: number;
+	ramRecommendedMiB: number;
+	diskMiB: number;
+}
+
+/**
+ * A command run inside a running service (`docker compose exec -T <service> <command…>`).
+ * For a dump, its standard output is written to `file`; for a restore, `file` is fed to its
+ * standard input. `file` is relative to the app's data directory.
+ */
+export interface ServiceCommand {
+	service: string;
+	command: string[];
+	file: string;
+}
+
+export interface BackupSpec {
+	/** Run before each backup, so a consistent dump lands on the data volume. */
+	dumps: ServiceCommand[];
+	/** Run after restoring the files, with the app's database service running, to load the dumps. */
+	restore: ServiceCommand[];
+	/** Paths (relative to the app's data directory) left out of backups: caches, thumbnails, live database files that the dump covers. */
+	exclude: string[];
+	/**
+	 * Stop the app's services while the backup snapshot is taken (apps that keep SQLite or other
+	 * live files without a dump command), then start them again.
+	 */
+	stopDuringBackup?: boolean;
+	/** Anything a person should know about backing this app up, in plain words. */
+	notes?: string;
+}
+
+/** Extra environment for one service, added only when the person has set up outgoing mail. */
+export interface SmtpSpec {
+	service: string;
+	environment: Record<string, string>;
+	/** How this app spells the three security modes in `{{smtp.security}}` (default: the mode names themselves). */
+	securityValues?: Record<SmtpSecurity, string>;
+}
+
+/** A compose service as the catalog allows it: an allowlisted subset of the Compose spec. */
+export interface CatalogService {
+	image: string;
+	command?: string[];
+	entrypoint?: string[];
+	environment?: Record<string, string>;
+	/** Short syntax only: `{{data}}/<dir>:<container path>[:ro]`. */
+	volumes?: string[];
+	depends_on?: Record<string, { condition: 'service_started' | 'service_healthy' | 'service_completed_successfully' }>;
+	healthcheck?: {
+		test: string[];
+		interval?: string;
+		timeout?: string;
+		retries?: number;
+		start_period?: string;
+	};
+	user?: string;
+	working_dir?: string;
+	tmpfs?: string[];
+	shm_size?: string;
+	stop_grace_period?: string;
+	read_only?: boolean;
+}
+
+export interface AppManifest {
+	manifestVersion: 1;
+	/** Lower-case id, also the directory name and the prefix of every service name. */
+	id: string;
+	name: string;
+	/** One line: what it is. */
+	tagline: string;
+	/** A few sentences: what it does, for whom. */
+	description: string;
+	category: Category;
+	/** File name of the icon beside the manifest (SVG). */
+	icon: string;
+	website: string;
+	source: string;
+	/** SPDX identifier. */
+	license: string;
+	/** The upstream version the images are pinned to. */
+	version: string;
+	architectures: Architecture[];
+	entrypoints: Entrypoint[];
+	health: HealthCheck;
+	resources: Resources;
+	secrets: SecretSpec[];
+	inputs: InputSpec[];
+	backup: BackupSpec;
+	/** What to do after the first start: where to sign in, which account is the admin. */
+	firstLogin: string;
+	smtp?: SmtpSpec;
+	/** Compose services, keyed by name; every name is the app id or starts with `<id>-`. */
+	services: Record<string, CatalogService>;
+}
+
+/** A catalog app as shipped to the browser: the manifest plus its icon. */
+export interface CatalogApp extends AppManifest {
+	/** The icon as an SVG document (checked at build time). */
+	iconSvg: string;
+}
+
+/** The values a render fills the placeholders with. */
+export interface ResolveContext {
+	secrets: Record<string, string>;
+	inputs: Record<string, string>;
+	/** Host name per entrypoint id. */
+	hosts: Record<string, string>;
+	/** Absolute path of the app's data directory on the server. */
+	dataDir: string;
+	timezone: string;
+	smtp?: SmtpSettings;
+}
+
+export interface SmtpSettings {
+	host: string;
+	port: number;
+	username: string;
+	password: string;
+	from: string;
+	security: SmtpSecurity;
+}
+
+export type SmtpSecurity = 'starttls' | 'tls' | 'none';

@@ -1,0 +1,31 @@
+import { DigitalOceanCloud } from '../../src/lib/adapters/digitalocean/cloud.ts';
+import { HetznerCloud } from '../../src/lib/adapters/hetzner/cloud.ts';
+import { createHetznerFake } from '../../workers/sandbox/hetzner/fake.ts';
+import { createDigitalOceanFake } from '../../workers/sandbox/digitalocean/fake.ts';
+import { cloudContract } from './cloud.contract.ts';
+import { testOptions, TOKEN } from './harness.ts';
+
+cloudContract('DigitalOcean', (rec) => {
+	const fake = createDigitalOceanFake({ tokens: [TOKEN], importMs: 30, bootMs: 30 });
+	return {
+		provider: new DigitalOceanCloud(testOptions(fake.api, rec)),
+		withToken: (t) => new DigitalOceanCloud(testOptions(fake.api, rec, t)),
+		fake: fake.api,
+		region: 'fra1',
+		size: 's-1vcpu-1gb',
+		serverCount: (name) => fake.state.droplets.filter((d) => d.name === name).length
+	};
+});
+
+cloudContract('Hetzner', (rec) => {
+	const fake = createHetznerFake({ tokens: [TOKEN], bootMs: 30, builderMs: 40, snapshotMs: 30, actionMs: 10 });
+	const opts = (t?: string) => ({ ...testOptions(fake.api, rec, t), baseUrl: 'https://api.hetzner.cloud/v1' });
+	return {
+		provider: new HetznerCloud(opts()),
+		withToken: (t) => new HetznerCloud(opts(t)),
+		fake: fake.api,
+		region: 'fsn1',
+		size: 'cx22',
+		serverCount: (name) => fake.state.servers.filter((s) => s.name === name).length
+	};
+});

@@ -1,0 +1,45 @@
+/** Claiming a free dedyn.io name through deSEC's API (against the deSEC fake). */
+import { expect, it } from 'vitest';
+import { DesecDns } from '../../src/lib/adapters/desec/dns.ts';
+import { ProviderError } from '../../src/lib/core/errors.ts';
+import { createDesecFake } from '../../workers/sandbox/desec/fake.ts';
+import { recorder, testOptions, TOKEN } from './harness.ts';
+
+function setup(limitDomains?: number) {
+	const fake = createDesecFake({ tokens: [TOKEN], limitDomains });
+	return { fake, dns: new DesecDns(testOptions(fake.api, recorder())) };
+}
+
+it('claims a dedyn.io name once, and claiming it again returns the same zone', async () => {
+	const { fake, dns } = setup();
+	const zone = await dns.registerDedynName('My-Photos');
+	expect(zone.name).toBe('my-photos.dedyn.io');
+	expect((await dns.registerDedynName('my-photos')).id).toBe(zone.id);
+	expect(fake.state.domains.map((d) => d.name)).toEqual(['my-photos.dedyn.io']);
+	await dns.upsert(zone, { name: 'my-photos.dedyn.io', type: 'A', ttl: 3600, values: ['192.0.2.1'] });
+	expect((await dns.findZone('photos.my-photos.dedyn.io')).name).toBe('my-photos.dedyn.io');
+	expect(fake.api.violations).toEqual([]);
+});
+
+it('after a claim whose answer was lost, a retry finds the name instead of failing', async () => {
+	const { fake, dns } = setup();
+	fake.api.faults.push({ kind: 'lost', method: 'POST' });
+	const zone = await dns.registerDedynName('family');
+	expect(zone.name).toBe('family.dedyn.io');
+	expect(fake.state.domains).toHaveLength(1);
+});
+
+it('says plainly when the name is taken, the account is full, or the name is malformed', async () => {
+	const { fake, dns } = setup(1);
+	fake.state.takenElsewhere.add('taken.dedyn.io');
+	const taken = (await dns.registerDedynName('taken').catch((e: unknown) => e)) as ProviderError;
+	expect(taken.code).toBe('conflict');
+	expect(taken.action).toMatch(/another name/);
+	await dns.registerDedynName('first');
+	const full = (await dns.registerDedynName('second').catch((e: unknown) => e)) as ProviderError;
+	expect(full.code).toBe('quota');
+	const bad = (await dns.registerDedynName('../evil').catch((e: unknown) => e)) as ProviderError;
+	expect(bad).toBeInstanceOf(ProviderError);
+	expect(bad.code).toBe('invalid');
+	expect(fake.api.violations).toEqual([]);
+});

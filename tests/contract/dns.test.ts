@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloudflareDns } from '../../src/lib/adapters/cloudflare/dns.ts';
+import { DesecDns } from '../../src/lib/adapters/desec/dns.ts';
+import { DigitalOceanDns } from '../../src/lib/adapters/digitalocean/dns.ts';
+import { HetznerDns } from '../../src/lib/adapters/hetzner/dns.ts';
+import { PowerDns } from '../../src/lib/adapters/powerdns/dns.ts';
+import { letsEncryptCaa } from '../../src/lib/core/dns/names.ts';
+import type { Fault } from '../../workers/sandbox/kit.ts';
+import { createCloudflareFake } from '../../workers/sandbox/cloudflare/fake.ts';
+import { createDesecFake } from '../../workers/sandbox/desec/fake.ts';
+import { createDigitalOceanFake } from '../../workers/sandbox/digitalocean/fake.ts';
+import { createHetznerFake } from '../../workers/sandbox/hetzner/fake.ts';
+import { dnsContract } from './dns.contract.ts';
+import { faultyTransport, testOptions, TOKEN } from './harness.ts';
+import { dig, powerDnsAvailable, startPowerDns, type RunningPowerDns } from './powerdns-server.ts';
+
+dnsContract('deSEC', (rec) => {
+	const fake = createDesecFake({ tokens: [TOKEN] });
+	return {
+		provider: new DesecDns(testOptions(fake.api, rec)),
+		withToken: (t) => new DesecDns(testOptions(fake.api, rec, t)),
+		addZone: (n) => void fake.addDomain(n),
+		faults: fake.api.faults,
+		violations: () => fake.api.violations,
+		createMethod: 'PATCH'
+	};
+});
+
+dnsContract('Cloudflare', (rec) => {
+	const fake = createCloudflareFake({ tokens: [TOKEN] });
+	return {
+		provider: new CloudflareDns(testOptions(fake.api, rec)),
+		withToken: (t) => new CloudflareDns(testOptions(fake.api, rec, t)),
+		addZone: (n) => fake.addZone(n),
+		faults: fake.api.faults,
+		violations: () => fake.api.violations,
+		createMethod: 'POST'
+	};
+});
+
+dnsContract('DigitalOcean DNS', (rec) => {
+	const fake = createDigitalOceanFake({ tokens: [TOKEN] });
+	return {
+		provider: new DigitalOceanDns(testOptions(fake.api, rec)),
+		withToken: (t) => new DigitalOceanDns(testOptions(fake.api, rec, t)),
+		addZone: (n) => fake.addDomain(n),
+		faults: fake.api.faults,
+		violations: () => fake.api.violations,
+		createMethod: 'POST'
+	};
+});
+
+dnsContract('Hetzner DNS', (rec) => {
+	const fake = createHetznerFake({ tokens: [TOKEN] });
+	const opts = (t?: string) => ({ ...testOptions(fake.api, rec, t), baseUrl: 'https://api.hetzner.cloud/v1' });
+	return {
+		provider: new HetznerDns(opts()),
+		withToken: (t) => new HetznerDns(opts(t)),
+		addZone: (n) => fake.addZone(n),
+		faults: fake.api.faults,
+		violations: () => fake.api.violations,
+		createMethod: 'POST'
+	};
+});
+
+describe.runIf(powerDnsAvailable())('PowerDNS (a real pdns_server on loopback)', () => {
+	let server: RunningPowerDns;
+	beforeAll(async () => {
+		server = await startPowerDns();
+	}, 30_000);
+	afterAll(async () => {
+		await server?.stop();
+	});
+
+	dnsContract('PowerDNS', async (rec) => {
+		const faults: Fault[] = [];
+		// Each test gets fresh zones by deleting the previous ones.
+		const zones = await (
+			await fetch(`${server.apiUrl}/api/v1/servers/localhost/zones`, { headers: { 'x-api-key': server.apiKey } })
+		).json();
+		for (const z of zones as { id: string }[])
+			await fetch(`${server.apiUrl}/api/v1/servers/localhost/zones/${z.id}`, {
+				method: 'DELETE',
+				headers: { 'x-api-key': server.apiKey }
+			});
+		const make = (key: string) => {
+			const o = testOptions({ client: () => (r: Request) => fetch(r) } as never, rec, key);
+			return new PowerDns({
+				...o,
+				apiKey: key,
+				baseUrl: server.apiUrl,
+				http: faultyTransport((r) => fetch(r), faults)
+			});
+		};
+		return {
+			provider: make(server.apiKey),
+			withToken: (t) => make(t),
+			addZone: (n) => server.createZone(n),
+			faults,
+			violations: () => [],
+			createMethod: 'PATCH'
+		};
+	});
+
+	it('serves what the adapter wrote: dig shows the records', async () => {
+		const key = server.apiKey;
+		await server.createZone('dig.example').catch(() => undefined);
+		const p = new PowerDns({ apiKey: key, baseUrl: server.apiUrl });
+		const zone = await p.findZone('photos.dig.example');
+		await p.upsert(zone, { name: 'photos.dig.example', type: 'A', ttl: 300, values: ['192.0.2.10', '192.0.2.11'] });
+		await p.upsert(zone, letsEncryptCaa('dig.example'));
+		await p.upsert(zone, { name: 'www.dig.example', type: 'CNAME', ttl: 300, values: ['photos.dig.example'] });
+		expect(dig(server.dnsPort, 'photos.dig.example', 'A').sort()).toEqual(['192.0.2.10', '192.0.2.11']);
+		expect(dig(server.dnsPort, 'dig.example', 'CAA')).toEqual(['0 issue "letsencrypt.org"']);
+		expect(dig(server.dnsPort, 'www.dig.example', 'CNAME')).toEqual(['photos.dig.example.']);
+		await p.delete(zone, 'photos.dig.example', 'A');
+		expect(dig(server.dnsPort, 'photos.dig.example', 'A')).toEqual([]);
+	});
+});

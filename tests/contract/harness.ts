@@ -1,0 +1,57 @@
+/** Shared pieces of the contract suites: a recording sleep and the fake-backed client. */
+import type { FakeApi } from '../../workers/sandbox/kit.ts';
+import type { WaitNote } from '../../src/lib/adapters/http/chain.ts';
+
+export const TOKEN = 'contract-token-3c9f1a7e5b2d4c6f8a0b';
+
+export interface Recorder {
+	waits: WaitNote[];
+	slept: number[];
+	requests: { method: string; path: string }[];
+}
+
+export function recorder(): Recorder {
+	return { waits: [], slept: [], requests: [] };
+}
+
+/** Options every adapter takes in tests: the fake as the bottom of the chain and a recording, instant retry sleep. */
+export function testOptions(fake: FakeApi, rec: Recorder, token = TOKEN) {
+	return {
+		token,
+		http: fake.client(),
+		retry: {
+			sleep: async (ms: number) => {
+				rec.slept.push(ms);
+			},
+			random: () => 0,
+			timeoutMs: 300,
+			baseDelayMs: 5,
+			onWait: (n: WaitNote) => rec.waits.push(n)
+		},
+		onRequest: (method: string, path: string) => rec.requests.push({ method, path }),
+		pollMs: 10,
+		waitTimeoutMs: 5_000
+	};
+}
+
+import type { Fault } from '../../workers/sandbox/kit.ts';
+
+/**
+ * Faults injected in the transport, for a real server that cannot be told to misbehave:
+ * a 429 with Retry-After, or a request that reaches the server but whose answer is lost.
+ */
+export function faultyTransport(next: (r: Request) => Promise<Response>, faults: Fault[]) {
+	return async (request: Request): Promise<Response> => {
+		const path = new URL(request.url).pathname;
+		const i = faults.findIndex((f) => (!f.method || f.method === request.method) && (!f.path || path.includes(f.path)));
+		const fault = i >= 0 ? faults.splice(i, 1)[0] : undefined;
+		if (fault?.kind === 'rate-limit')
+			return new Response(JSON.stringify({ error: 'Too many requests' }), {
+				status: 429,
+				headers: { 'retry-after': String(fault.waitSeconds ?? 1) }
+			});
+		const response = await next(request);
+		if (fault?.kind === 'lost') throw new TypeError('fetch failed');
+		return response;
+	};
+}

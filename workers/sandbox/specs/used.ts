@@ -1,0 +1,45 @@
+/** The operations the fakes serve (and the adapters call), per official spec. */
+export const USED_OPERATIONS: Record<'digitalocean' | 'hetzner', Record<string, string[]>> = {
+	digitalocean: {
+		'/v2/account': ['get'],
+		'/v2/regions': ['get'],
+		'/v2/sizes': ['get'],
+		'/v2/images': ['get', 'post'],
+		'/v2/images/{image_id}': ['get', 'delete'],
+		'/v2/account/keys': ['get', 'post'],
+		'/v2/account/keys/{ssh_key_identifier}': ['delete'],
+		'/v2/volumes': ['get', 'post'],
+		'/v2/volumes/{volume_id}': ['get', 'delete'],
+		'/v2/firewalls': ['get', 'post'],
+		'/v2/firewalls/{firewall_id}': ['get', 'delete'],
+		'/v2/droplets': ['get', 'post'],
+		'/v2/droplets/{droplet_id}': ['get', 'delete'],
+		'/v2/monitoring/metrics/droplet/cpu': ['get'],
+		'/v2/monitoring/metrics/droplet/bandwidth': ['get'],
+		'/v2/domains': ['get'],
+		'/v2/domains/{domain_name}/records': ['get', 'post'],
+		'/v2/domains/{domain_name}/records/{domain_record_id}': ['put', 'delete']
+	},
+	hetzner: {
+		'/locations': ['get'],
+		'/server_types': ['get'],
+		'/images': ['get'],
+		'/images/{id}': ['get', 'delete'],
+		'/ssh_keys': ['get', 'post'],
+		'/ssh_keys/{id}': ['delete'],
+		'/volumes': ['get', 'post'],
+		'/volumes/{id}': ['get', 'delete'],
+		'/firewalls': ['get', 'post'],
+		'/firewalls/{id}': ['delete'],
+		'/servers': ['get', 'post'],
+		'/servers/{id}': ['get', 'delete'],
+		'/servers/{id}/actions/create_image': ['post'],
+		'/servers/{id}/metrics': ['get'],
+		'/actions/{id}': ['get'],
+		'/zones': ['get'],
+		'/zones/{id_or_name}/rrsets': ['get', 'post'],
+		'/zones/{id_or_name}/rrsets/{rr_name}/{rr_type}': ['get', 'delete'],
+		'/zones/{id_or_name}/rrsets/{rr_name}/{rr_type}/actions/set_records': ['post'],
+		'/zones/{id_or_name}/rrsets/{rr_name}/{rr_type}/actions/change_ttl': ['post']
+	}
+};
