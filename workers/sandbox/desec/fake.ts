@@ -131,7 +131,8 @@ export function createDesecFake(
 			const name = String((req.body as { name: string }).name).toLowerCase();
 			if (!/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(name)) return bad({ name: ['Invalid value (not a DNS name).'] });
 			if (state.domains.length >= limit) return desecDialect.quota;
-			if (find(name) || state.takenElsewhere.has(name)) return { status: 409, body: { name: ['This domain name conflicts with an existing domain.'] } };
+			if (find(name) || state.takenElsewhere.has(name))
+				return { status: 409, body: { name: ['This domain name conflicts with an existing domain.'] } };
 			return { status: 201, body: domainView(addDomain(name)) };
 		})
 		.on('GET', '/api/v1/domains/:name/rrsets/', (req) => {
