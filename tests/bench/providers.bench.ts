@@ -31,18 +31,44 @@ interface Setup {
 }
 
 function digitalOcean(): Setup {
-	const fake = createDigitalOceanFake({ tokens: ['t'], latencyMs: LATENCY_MS, importMs: 600, bootMs: 600, validate: false });
+	const fake = createDigitalOceanFake({
+		tokens: ['t'],
+		latencyMs: LATENCY_MS,
+		importMs: 600,
+		bootMs: 600,
+		validate: false
+	});
 	fake.addDomain(ZONE);
 	let calls = 0;
 	const opts = { token: 't', http: fake.api.client(), pollMs: 300, onRequest: () => void calls++ };
-	return { cloud: new DigitalOceanCloud(opts), dns: new DigitalOceanDns(opts), region: 'fra1', size: 's-1vcpu-1gb', calls: () => calls };
+	return {
+		cloud: new DigitalOceanCloud(opts),
+		dns: new DigitalOceanDns(opts),
+		region: 'fra1',
+		size: 's-1vcpu-1gb',
+		calls: () => calls
+	};
 }
 
 function hetzner(): Setup {
-	const fake = createHetznerFake({ tokens: ['t'], latencyMs: LATENCY_MS, bootMs: 600, builderMs: 600, snapshotMs: 300, actionMs: 150, validate: false });
+	const fake = createHetznerFake({
+		tokens: ['t'],
+		latencyMs: LATENCY_MS,
+		bootMs: 600,
+		builderMs: 600,
+		snapshotMs: 300,
+		actionMs: 150,
+		validate: false
+	});
 	fake.addZone(ZONE);
 	let calls = 0;
-	const opts = { token: 't', baseUrl: 'https://api.hetzner.cloud/v1', http: fake.api.client(), pollMs: 300, onRequest: () => void calls++ };
+	const opts = {
+		token: 't',
+		baseUrl: 'https://api.hetzner.cloud/v1',
+		http: fake.api.client(),
+		pollMs: 300,
+		onRequest: () => void calls++
+	};
 	return { cloud: new HetznerCloud(opts), dns: new HetznerDns(opts), region: 'fsn1', size: 'cx22', calls: () => calls };
 }
 
@@ -51,7 +77,17 @@ async function sequential(s: Setup) {
 	const key = await s.cloud.ensureSshKey(resourceName(DEP, 'key'), KEY, labels);
 	const volume = await s.cloud.ensureVolume(resourceName(DEP, 'data'), s.region, 10, labels);
 	const firewall = await s.cloud.ensureFirewall(resourceName(DEP, 'firewall'), false, labels);
-	const made = await s.cloud.ensureServer({ name: resourceName(DEP, 'server'), region: s.region, size: s.size, imageId: image.id, userData: '{"ignition":{"version":"3.4.0"}}', volumeIds: [volume.id], firewallId: firewall.id, sshKeyIds: [key.id], labels });
+	const made = await s.cloud.ensureServer({
+		name: resourceName(DEP, 'server'),
+		region: s.region,
+		size: s.size,
+		imageId: image.id,
+		userData: '{"ignition":{"version":"3.4.0"}}',
+		volumeIds: [volume.id],
+		firewallId: firewall.id,
+		sshKeyIds: [key.id],
+		labels
+	});
 	const server = await s.cloud.waitForServer(made.id);
 	const zone = await s.dns.findZone(`photos.${ZONE}`);
 	await s.dns.upsert(zone, { name: `photos.${ZONE}`, type: 'A', ttl: 3600, values: [server.ipv4!] });
@@ -71,7 +107,17 @@ async function parallel(s: Setup) {
 			return z;
 		})
 	]);
-	const made = await s.cloud.ensureServer({ name: resourceName(DEP, 'server'), region: s.region, size: s.size, imageId: image.id, userData: '{"ignition":{"version":"3.4.0"}}', volumeIds: [volume.id], firewallId: firewall.id, sshKeyIds: [key.id], labels });
+	const made = await s.cloud.ensureServer({
+		name: resourceName(DEP, 'server'),
+		region: s.region,
+		size: s.size,
+		imageId: image.id,
+		userData: '{"ignition":{"version":"3.4.0"}}',
+		volumeIds: [volume.id],
+		firewallId: firewall.id,
+		sshKeyIds: [key.id],
+		labels
+	});
 	const server = await s.cloud.waitForServer(made.id);
 	await Promise.all([
 		s.dns.upsert(zone, { name: `photos.${ZONE}`, type: 'A', ttl: 3600, values: [server.ipv4!] }),
@@ -79,8 +125,14 @@ async function parallel(s: Setup) {
 	]);
 }
 
-for (const [name, make] of [['DigitalOcean', digitalOcean], ['Hetzner', hetzner]] as const) {
-	for (const [mode, run] of [['sequential', sequential], ['parallel', parallel]] as const) {
+for (const [name, make] of [
+	['DigitalOcean', digitalOcean],
+	['Hetzner', hetzner]
+] as const) {
+	for (const [mode, run] of [
+		['sequential', sequential],
+		['parallel', parallel]
+	] as const) {
 		const s = make();
 		const started = performance.now();
 		await run(s);
@@ -93,6 +145,14 @@ for (const [name, make] of [['DigitalOcean', digitalOcean], ['Hetzner', hetzner]
 	const before = s.calls();
 	const started = performance.now();
 	await parallel(s);
-	report({ name: `${name}: ensure everything again (all exists), wall time`, value: Math.round(performance.now() - started), unit: 'ms' });
-	report({ name: `${name}: ensure everything again (all exists), API calls`, value: s.calls() - before, unit: 'calls' });
+	report({
+		name: `${name}: ensure everything again (all exists), wall time`,
+		value: Math.round(performance.now() - started),
+		unit: 'ms'
+	});
+	report({
+		name: `${name}: ensure everything again (all exists), API calls`,
+		value: s.calls() - before,
+		unit: 'calls'
+	});
 }
