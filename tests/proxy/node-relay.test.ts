@@ -320,6 +320,23 @@ describe('upstream answers', () => {
 		await expect(raw(relay.port, 'GET', '/api.hetzner.cloud/v1/images', { origin: APP })).rejects.toThrow();
 	});
 
+	it('streams a large answer through whole', async () => {
+		const big = await startRelay({
+			allowedOrigins: [APP],
+			test: { loopbackUpstreams: { 'api.hetzner.cloud': upstream.url } }
+		});
+		const payload = 'abcdefghij'.repeat(70_000);
+		behaviour = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: payload });
+		try {
+			const answer = await raw(big.port, 'GET', '/api.hetzner.cloud/v1/images', { origin: APP });
+			expect(answer.status).toBe(200);
+			expect(answer.body.length).toBe(payload.length);
+			expect(answer.body).toBe(payload);
+		} finally {
+			await big.close();
+		}
+	});
+
 	it('gives up on a slow provider with 504', async () => {
 		behaviour = () => ({ status: 200, delayMs: 2500 });
 		const slow = await raw(relay.port, 'GET', '/api.hetzner.cloud/v1/servers', { origin: APP });

@@ -27,7 +27,6 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { isPublicAddress } from './address.ts';
 import { createProxyHandler, type LogEntry, type Upstream } from './handler.ts';
 import { BlockedAddressError, parseOrigins, PRODUCTION_RULES, type HostRule, type Limits } from './policy.ts';
@@ -141,6 +140,21 @@ export interface NodeProxyOptions {
 	test?: { extraRules?: readonly HostRule[]; loopbackUpstreams?: Readonly<Record<string, string>>; resolve?: Resolver };
 }
 
+const SMALL_ANSWER = 256 * 1024;
+
+/** Resolves when the response can take more data, or is closed. */
+function writable(res: ServerResponse): Promise<void> {
+	return new Promise((resolve) => {
+		const done = () => {
+			res.off('drain', done);
+			res.off('close', done);
+			resolve();
+		};
+		res.on('drain', done);
+		res.on('close', done);
+	});
+}
+
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 const defaultLog = (entry: LogEntry) => console.log(`proxy host=${entry.host} status=${entry.status} ms=${entry.ms}`);
@@ -221,17 +235,42 @@ export function createNodeProxy(options: NodeProxyOptions = {}): NodeHandler {
 		const response = await handler(request, { clientKey, rawTarget: raw });
 		const outHeaders: Record<string, string> = {};
 		for (const [name, value] of response.headers) outHeaders[name] = value;
-		res.writeHead(response.status, outHeaders);
 		if (!response.body) {
-			res.end();
+			res.writeHead(response.status, outHeaders).end();
 			if (hasBody) req.resume();
 			return;
 		}
+		// Most API answers are small: collect up to SMALL_ANSWER bytes, and if the answer ends
+		// within that, send it in one write with its headers. Larger answers stream on.
+		const reader = response.body.getReader();
+		const head: Uint8Array[] = [];
+		let size = 0;
 		try {
-			await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
+			for (;;) {
+				if (size > SMALL_ANSWER) {
+					res.writeHead(response.status, outHeaders);
+					for (const chunk of head) res.write(chunk);
+					for (;;) {
+						const { done, value } = await reader.read();
+						if (done) break;
+						if (!res.write(value)) await writable(res);
+						if (res.destroyed) throw new Error('The client went away.');
+					}
+					res.end();
+					return;
+				}
+				const { done, value } = await reader.read();
+				if (done) break;
+				head.push(value);
+				size += value.byteLength;
+			}
 		} catch {
+			// The answer broke off (too large, too slow, or the provider hung up): so does ours.
+			await reader.cancel().catch(() => {});
 			res.destroy();
+			return;
 		}
+		res.writeHead(response.status, outHeaders).end(head.length === 1 ? head[0] : Buffer.concat(head));
 	}
 }
 
