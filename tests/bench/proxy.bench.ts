@@ -1,7 +1,13 @@
 /**
  * Added latency of the Node relay on loopback: the same requests, 200 at a time, sent
- * straight to an upstream server and through the relay to it. Figures: p50 and p99 per
- * request for both, and the difference (what the relay adds).
+ * straight to an upstream server and through the relay (in its own process) to it.
+ * Figures: p50 and p99 per request for both, the difference (what the relay adds), and
+ * the relay's CPU time per request.
+ *
+ * Budgets are the project's own (the issue names none). With 200 requests in flight, a
+ * request waits behind the others' relay work, so the added latency is roughly
+ * 200 × CPU per request on one core; the wall-clock figures also move with whatever else
+ * the machine runs, the CPU figure much less.
  */
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -124,8 +130,8 @@ report({
 	unit: 'ms',
 	budget: 1
 });
-report({ name: 'added by the relay, p50', value: round(p.p50 - d.p50), unit: 'ms', budget: 50 });
-report({ name: 'added by the relay, p99', value: round(p.p99 - d.p99), unit: 'ms', budget: 150 });
+report({ name: 'added by the relay, p50', value: round(p.p50 - d.p50), unit: 'ms', budget: 100 });
+report({ name: 'added by the relay, p99', value: round(p.p99 - d.p99), unit: 'ms', budget: 300 });
 
 agent.destroy();
 child.stdin.end();
