@@ -480,6 +480,13 @@ describe('the local entry', () => {
 			expect(JSON.parse(sameOrigin.body).error).toMatch(/evil.example is not on/);
 			const noOrigin = await raw(port, 'GET', '/proxy/api.hetzner.cloud/v1/certificates');
 			expect(JSON.parse(noOrigin.body).error).toMatch(/Hetzner Cloud address is not on/);
+			// A page of another site whose name was made to point at 127.0.0.1 (DNS rebinding).
+			const rebound = await raw(port, 'GET', '/proxy/api.hetzner.cloud/v1/servers', {
+				host: `rebind.evil.example:${port}`,
+				origin: `http://rebind.evil.example:${port}`
+			});
+			expect(rebound.status).toBe(403);
+			expect(JSON.parse(rebound.body).error).toMatch(/does not serve pages from that origin/);
 			const otherSite = await raw(port, 'GET', '/proxy/api.hetzner.cloud/v1/servers', {
 				origin: 'https://evil.example'
 			});
