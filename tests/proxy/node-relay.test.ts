@@ -308,6 +308,36 @@ describe('upstream answers', () => {
 		expect(upstream.requests).toHaveLength(1);
 	});
 
+	it('rewrites such a redirect to the public address when the relay sits behind a front', async () => {
+		const fronted = await startRelay({
+			allowedOrigins: [APP],
+			publicOrigin: 'https://relay.example.org',
+			test: { loopbackUpstreams: { 'github.com': upstream.url } }
+		});
+		behaviour = () => ({ status: 308, headers: { location: '/new-owner/server.git/git-upload-pack' } });
+		try {
+			const moved = await raw(
+				fronted.port,
+				'POST',
+				'/github.com/old-owner/server.git/git-upload-pack',
+				{ origin: APP, 'content-type': 'application/x-git-upload-pack-request' },
+				'0000'
+			);
+			expect(moved.status).toBe(308);
+			expect(moved.headers.location).toBe('https://relay.example.org/github.com/new-owner/server.git/git-upload-pack');
+		} finally {
+			await fronted.close();
+		}
+	});
+
+	it('passes an empty answer on', async () => {
+		behaviour = () => ({ status: 204, headers: { 'ratelimit-remaining': '10' } });
+		const gone = await raw(relay.port, 'DELETE', '/api.hetzner.cloud/v1/servers/7', { origin: APP });
+		expect(gone.status).toBe(204);
+		expect(gone.body).toBe('');
+		expect(gone.headers['ratelimit-remaining']).toBe('10');
+	});
+
 	it('refuses an oversized answer', async () => {
 		behaviour = () => ({ status: 200, headers: { 'content-length': '10000' }, body: 'z'.repeat(10_000) });
 		const announced = await raw(relay.port, 'GET', '/api.hetzner.cloud/v1/images', { origin: APP });
