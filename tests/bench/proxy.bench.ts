@@ -34,6 +34,7 @@ const upstream = createServer((req, res) => {
 	res.writeHead(200, { 'content-type': 'application/json', 'ratelimit-remaining': '3599' }).end(BODY);
 });
 upstream.on('connection', () => upstreamConnections++);
+upstream.keepAliveTimeout = 60_000;
 const upstreamPort = await listen(upstream);
 // The relay runs in its own process (as `npm run proxy` does), so that its work does not
 // share one event loop with the load generator and the upstream.

@@ -367,6 +367,41 @@ describe('upstream answers', () => {
 		}
 	});
 
+	it('tries a GET once more when a kept-alive connection was closed under it, never a POST', async () => {
+		// An upstream that hangs up on the second request of every connection.
+		const perSocket = new WeakMap<object, number>();
+		let arrived = 0;
+		const flaky = createServer((req, res) => {
+			arrived++;
+			const n = (perSocket.get(req.socket) ?? 0) + 1;
+			perSocket.set(req.socket, n);
+			if (n > 1) return void req.socket.destroy();
+			req.resume();
+			res.writeHead(200, { 'content-type': 'application/json', 'content-length': '2' }).end('{}');
+		});
+		await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+		const flakyPort = (flaky.address() as AddressInfo).port;
+		const retrying = await startRelay({
+			allowedOrigins: [APP],
+			rateLimit: false,
+			test: { loopbackUpstreams: { 'api.hetzner.cloud': `http://127.0.0.1:${flakyPort}` } }
+		});
+		try {
+			const statuses = [];
+			for (let i = 0; i < 3; i++)
+				statuses.push((await raw(retrying.port, 'GET', '/api.hetzner.cloud/v1/servers', { origin: APP })).status);
+			expect(statuses).toEqual([200, 200, 200]);
+			expect(arrived).toBe(5); // 1, then (hang-up + retry) twice
+			const post = await raw(retrying.port, 'POST', '/api.hetzner.cloud/v1/servers', json, '{}');
+			expect(post.status).toBe(502);
+			expect(arrived).toBe(6);
+		} finally {
+			await retrying.close();
+			flaky.closeAllConnections();
+			await new Promise<void>((r) => flaky.close(() => r()));
+		}
+	});
+
 	it('gives up on a slow provider with 504', async () => {
 		behaviour = () => ({ status: 200, delayMs: 2500 });
 		const slow = await raw(relay.port, 'GET', '/api.hetzner.cloud/v1/servers', { origin: APP });

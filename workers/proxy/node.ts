@@ -81,42 +81,57 @@ export function nodeUpstream(options: NodeUpstreamOptions = {}): Upstream {
 		const headers: Record<string, string> = { host: url.host };
 		for (const [name, value] of init.headers) headers[name] = value;
 		if (init.body) headers['content-length'] = String(init.body.byteLength);
-		return await new Promise<Response>((resolveResponse, reject) => {
-			const request = (secure ? httpsRequest : httpRequest)(
-				{
-					host: url.hostname,
-					port,
-					method: init.method,
-					path: url.pathname + url.search,
-					headers,
-					lookup: pinnedLookup,
-					agent: secure ? httpsAgent : httpAgent,
-					...(secure ? { servername: url.hostname } : {})
-				},
-				(res) => {
-					try {
-						const responseHeaders = new Headers();
-						for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
-							responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-						const status = res.statusCode ?? 502;
-						const empty = status === 204 || status === 304 || init.method === 'HEAD';
-						if (empty) res.resume();
-						const body = empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-						resolveResponse(new Response(body, { status, headers: responseHeaders }));
-					} catch (error) {
-						res.destroy();
-						reject(error);
+		const idempotent = init.method !== 'POST' && init.method !== 'PATCH';
+		const send = (attempt: number): Promise<Response> =>
+			new Promise<Response>((resolveResponse, reject) => {
+				const request = (secure ? httpsRequest : httpRequest)(
+					{
+						host: url.hostname,
+						port,
+						method: init.method,
+						path: url.pathname + url.search,
+						headers,
+						lookup: pinnedLookup,
+						agent: secure ? httpsAgent : httpAgent,
+						...(secure ? { servername: url.hostname } : {})
+					},
+					(res) => {
+						try {
+							const responseHeaders = new Headers();
+							for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+								responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+							const status = res.statusCode ?? 502;
+							const empty = status === 204 || status === 304 || init.method === 'HEAD';
+							if (empty) res.resume();
+							const body = empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+							resolveResponse(new Response(body, { status, headers: responseHeaders }));
+						} catch (error) {
+							res.destroy();
+							reject(error);
+						}
 					}
-				}
-			);
-			// The deadline covers the answer's body too: the listener stays until the socket is done.
-			const onAbort = () => request.destroy(new Error('The relay gave up waiting.'));
-			if (init.signal.aborted) return onAbort();
-			init.signal.addEventListener('abort', onAbort, { once: true });
-			request.on('close', () => init.signal.removeEventListener('abort', onAbort));
-			request.on('error', reject);
-			request.end(init.body);
-		});
+				);
+				request.on('error', (error: NodeJS.ErrnoException) => {
+					// A kept-alive connection the provider had just closed: one more try on a fresh
+					// one, for requests that may safely be sent twice (never POST or PATCH).
+					if (
+						attempt === 0 &&
+						idempotent &&
+						request.reusedSocket &&
+						error.code === 'ECONNRESET' &&
+						!init.signal.aborted
+					)
+						resolveResponse(send(1));
+					else reject(error);
+				});
+				// The deadline covers the answer's body too: the listener stays until the socket is done.
+				const onAbort = () => request.destroy(new Error('The relay gave up waiting.'));
+				if (init.signal.aborted) return onAbort();
+				init.signal.addEventListener('abort', onAbort, { once: true });
+				request.on('close', () => init.signal.removeEventListener('abort', onAbort));
+				request.end(init.body);
+			});
+		return await send(0);
 	};
 }
 
