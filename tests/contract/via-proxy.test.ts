@@ -70,7 +70,7 @@ it('Hetzner cloud and DNS work through the relay', async () => {
 		await dns.upsert(zone, { name: 'photos.example.org', type: 'A', ttl: 3600, values: [server.ipv4!] });
 		await dns.upsert(zone, letsEncryptCaa('example.org'));
 	}
-	expect((await dns.list(zone)).filter((r) => r.type !== 'NS')).toHaveLength(2);
+	expect((await dns.list(zone)).map((r) => r.type).sort()).toEqual(['A', 'CAA']);
 	expect(hetzner.api.violations).toEqual([]);
 });
 
