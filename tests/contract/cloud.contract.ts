@@ -205,6 +205,12 @@ export function cloudContract(name: string, make: (rec: Recorder) => CloudSetup)
 			const made = await everything();
 			const m = await s.provider.metrics(made.server.id, Date.now() - 3_600_000);
 			expect(m.cpuPercent.length).toBeGreaterThan(0);
+			for (const [t, v] of m.cpuPercent) {
+				expect(t).toBeGreaterThan(1e12);
+				expect(v).toBeGreaterThanOrEqual(0);
+				expect(v).toBeLessThanOrEqual(100);
+			}
+			expect(m.networkInBytesPerSec.length).toBeGreaterThan(0);
 		});
 	});
 }
