@@ -11,7 +11,16 @@ import { createDesecFake } from '../../workers/sandbox/desec/fake.ts';
 import { createDigitalOceanFake } from '../../workers/sandbox/digitalocean/fake.ts';
 import { createHetznerFake } from '../../workers/sandbox/hetzner/fake.ts';
 import { dnsContract } from './dns.contract.ts';
-import { faultyTransport, testOptions, TOKEN } from './harness.ts';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { SpecValidator, type Violation } from '../../workers/sandbox/openapi.ts';
+import { faultyTransport, testOptions, TOKEN, validatingTransport } from './harness.ts';
+
+/** PowerDNS's own OpenAPI document (committed copy of ../shared/specs/powerdns-authoritative-openapi.yaml). */
+const pdnsSpec = new SpecValidator(
+	parse(readFileSync('workers/sandbox/specs/powerdns-authoritative-openapi.yaml', 'utf8')),
+	'/api/v1'
+);
 import { dig, powerDnsAvailable, startPowerDns, type RunningPowerDns } from './powerdns-server.ts';
 
 dnsContract('deSEC', (rec) => {
@@ -74,6 +83,7 @@ describe.runIf(powerDnsAvailable())('PowerDNS (a real pdns_server on loopback)',
 
 	dnsContract('PowerDNS', async (rec) => {
 		const faults: Fault[] = [];
+		const violations: Violation[] = [];
 		// Each test gets fresh zones by deleting the previous ones.
 		const zones = await (
 			await fetch(`${server.apiUrl}/api/v1/servers/localhost/zones`, { headers: { 'x-api-key': server.apiKey } })
@@ -97,7 +107,7 @@ describe.runIf(powerDnsAvailable())('PowerDNS (a real pdns_server on loopback)',
 			withToken: (t) => make(t),
 			addZone: (n) => server.createZone(n),
 			faults,
-			violations: () => [],
+			violations: () => violations,
 			createMethod: 'PATCH'
 		};
 	});

@@ -55,3 +55,42 @@ export function faultyTransport(next: (r: Request) => Promise<Response>, faults:
 		return response;
 	};
 }
+
+import type { SpecValidator, Violation } from '../../workers/sandbox/openapi.ts';
+
+/** Checks every request to, and answer from, a real server against its OpenAPI document. */
+export function validatingTransport(
+	validator: SpecValidator,
+	next: (r: Request) => Promise<Response>,
+	violations: Violation[]
+) {
+	return async (request: Request): Promise<Response> => {
+		const url = new URL(request.url);
+		const text = request.body ? await request.clone().text() : '';
+		const bad = validator.checkRequest(
+			request.method,
+			url.pathname,
+			url.searchParams,
+			text ? JSON.parse(text) : undefined
+		);
+		if (bad) violations.push({ where: 'request', method: request.method, path: url.pathname, errors: bad });
+		const response = await next(request);
+		const body = await response.clone().text();
+		let parsed: unknown = undefined;
+		try {
+			parsed = body ? JSON.parse(body) : undefined;
+		} catch {
+			parsed = body;
+		}
+		const wrong = validator.checkResponse(request.method, url.pathname, response.status, parsed);
+		if (wrong)
+			violations.push({
+				where: 'response',
+				method: request.method,
+				path: url.pathname,
+				status: response.status,
+				errors: wrong
+			});
+		return response;
+	};
+}
