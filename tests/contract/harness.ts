@@ -24,13 +24,14 @@ export function testOptions(fake: FakeApi, rec: Recorder, token = TOKEN) {
 				rec.slept.push(ms);
 			},
 			random: () => 0,
-			timeoutMs: 300,
+			// Short enough to keep the "timeout" fault quick, long enough for a busy machine.
+			timeoutMs: 2000,
 			baseDelayMs: 5,
 			onWait: (n: WaitNote) => rec.waits.push(n)
 		},
 		onRequest: (method: string, path: string) => rec.requests.push({ method, path }),
 		pollMs: 10,
-		waitTimeoutMs: 5_000
+		waitTimeoutMs: 20_000
 	};
 }
 
@@ -62,7 +63,9 @@ import type { SpecValidator, Violation } from '../../workers/sandbox/openapi.ts'
 export function validatingTransport(
 	validator: SpecValidator,
 	next: (r: Request) => Promise<Response>,
-	violations: Violation[]
+	violations: Violation[],
+	/** Known differences between the server's version and the document, e.g. extra answer fields. */
+	tolerate: (error: string) => boolean = () => false
 ) {
 	return async (request: Request): Promise<Response> => {
 		const url = new URL(request.url);
@@ -76,14 +79,14 @@ export function validatingTransport(
 		if (bad) violations.push({ where: 'request', method: request.method, path: url.pathname, errors: bad });
 		const response = await next(request);
 		const body = await response.clone().text();
-		let parsed: unknown = undefined;
+		let parsed: unknown;
 		try {
 			parsed = body ? JSON.parse(body) : undefined;
 		} catch {
 			parsed = body;
 		}
 		const wrong = validator.checkResponse(request.method, url.pathname, response.status, parsed);
-		if (wrong)
+		if (wrong && !tolerate(wrong))
 			violations.push({
 				where: 'response',
 				method: request.method,

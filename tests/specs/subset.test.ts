@@ -43,11 +43,10 @@ describe('committed spec subsets', () => {
 	}
 
 	it.runIf(existsSync(join(shared, 'powerdns-authoritative-openapi.yaml')))(
-		'the PowerDNS document is an unchanged copy of the official one',
+		'the PowerDNS document is the official one (formatted, same content)',
 		() => {
-			expect(readFileSync(join(here, 'powerdns-authoritative-openapi.yaml'), 'utf8')).toBe(
-				readFileSync(join(shared, 'powerdns-authoritative-openapi.yaml'), 'utf8')
-			);
+			const read = (dir: string) => parse(readFileSync(join(dir, 'powerdns-authoritative-openapi.yaml'), 'utf8'));
+			expect(read(here)).toEqual(read(shared));
 		}
 	);
 });
