@@ -7,7 +7,9 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { parse } from 'yaml';
+// js-yaml (build and tests only) parses the manifests about twenty times faster than `yaml`; the
+// core schema gives the same values as YAML 1.2, and duplicate keys are refused.
+import { load as parseYaml, CORE_SCHEMA } from 'js-yaml';
 import { checkManifest } from '../src/lib/core/catalog/check.ts';
 import { checkCatalog } from '../src/lib/core/catalog/catalog.ts';
 import type { AppManifest, CatalogApp } from '../src/lib/core/catalog/types.ts';
@@ -74,7 +76,7 @@ export function loadCatalog(dir: string = CATALOG_DIR): LoadedCatalog {
 		files.push(file);
 		let data: unknown;
 		try {
-			data = parse(readFileSync(file, 'utf8'), { prettyErrors: true, uniqueKeys: true });
+			data = parseYaml(readFileSync(file, 'utf8'), { schema: CORE_SCHEMA, filename: `${id}/manifest.yaml` });
 		} catch (e) {
 			problems.push(`${id}: manifest.yaml is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
 			continue;

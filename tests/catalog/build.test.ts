@@ -34,13 +34,17 @@ describe('catalog build step', () => {
 		const file = join(tmp, 'miniflux', 'manifest.yaml');
 		writeFileSync(
 			file,
-			readFileSync(file, 'utf8').replace(
-				'    image: miniflux/miniflux:2.2.13',
-				'    image: miniflux/miniflux:2.2.13\n    privileged: true'
-			)
+			readFileSync(file, 'utf8').replace(/( {4}image: miniflux\/miniflux:[^\n]+)/, '$1\n    privileged: true')
 		);
 		expect(() => run(tmp)).toThrow(
 			/The app catalog has problems:\n {2}- miniflux: \/services\/miniflux must NOT have additional properties "privileged"/
 		);
+	});
+	it('names the file and line of a manifest that is not valid YAML, and refuses duplicate keys', () => {
+		const file = join(tmp, 'miniflux', 'manifest.yaml');
+		writeFileSync(file, 'manifestVersion: 1\nid: miniflux\nid: other\n');
+		expect(() => run(tmp)).toThrow(/miniflux: manifest.yaml is not valid YAML: duplicated mapping key/);
+		writeFileSync(file, 'services: [unclosed\n');
+		expect(() => run(tmp)).toThrow(/miniflux: manifest.yaml is not valid YAML/);
 	});
 });

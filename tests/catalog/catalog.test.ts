@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../catalog/load.ts';
-import { resolveServices, resolveCommands, stringsIn } from '../../src/lib/core/catalog/placeholders.ts';
+import { resolveServices, resolveCommands, resolveString, stringsIn } from '../../src/lib/core/catalog/placeholders.ts';
 import { isPinnedImage } from '../../src/lib/core/catalog/check.ts';
 import { composeValidator, contextFor } from './helpers.ts';
 
@@ -39,6 +39,28 @@ describe('the catalog', () => {
 			const ctx = contextFor(app);
 			for (const c of [...resolveCommands(app, 'dumps', ctx), ...resolveCommands(app, 'restore', ctx)]) {
 				expect(c.command.join(' ')).not.toMatch(/\{\{/);
+			}
+		});
+		it('resolves for a generator that escapes for its own targets (escapeDollar: false), backup hooks included', () => {
+			const ctx = contextFor(app);
+			const values = [...stringsIn(app.services), ...stringsIn(app.smtp?.environment ?? {}), ...stringsIn(app.backup)];
+			for (const v of values) expect(() => resolveString(v, app, ctx, { escapeDollar: false }), v).not.toThrow();
+		});
+		it('dumps and restores every SQL database it runs, and leaves the live database files out of backups', () => {
+			for (const [name, s] of Object.entries(app.services)) {
+				if (!/(^|\/)(postgres|mariadb|mysql):/.test(s.image)) continue;
+				expect(
+					app.backup.dumps.some((d) => d.service === name),
+					`${name} is dumped`
+				).toBe(true);
+				expect(
+					app.backup.restore.some((d) => d.service === name),
+					`${name} is restored`
+				).toBe(true);
+				for (const v of s.volumes ?? []) {
+					const dir = v.split(':')[0]!.replace('{{data}}/', '');
+					expect(app.backup.exclude, `${dir} excluded`).toContain(dir);
+				}
 			}
 		});
 		it('keeps every volume inside its own data directory', () => {

@@ -71,6 +71,13 @@ describe('hostile manifests', () => {
 			/\{\{secret.nope\}\} refers to a secret the manifest does not declare/
 		);
 	});
+	it('refuses {{data}} outside volumes, where it would be a meaningless host path', () => {
+		const m = base();
+		(svc(m).environment as Record<string, string>).X = '{{data}}/x';
+		expect(checkManifest(m).join('\n')).toMatch(
+			/\{\{data\}\} is a path on the server, so it belongs in "volumes" only, not in "environment"/
+		);
+	});
 	it('refuses a "$" in a compose value', () => {
 		const m = base();
 		(svc(m).environment as Record<string, string>).X = '${HOME}';
@@ -99,6 +106,15 @@ describe('the resolver', () => {
 		expect(() => resolveString('{{nope}}', m, ctx)).toThrow(/unknown placeholder/);
 		expect(() => resolveString('{{secret.db_password', m, ctx)).toThrow(/unbalanced/);
 		expect(() => resolveString('a $b', m, ctx)).toThrow(/contains "\$"/);
+	});
+	it('refuses a hostile host name or time zone from the context', () => {
+		expect(() => resolveString('{{host.main}}', m, { ...ctx, hosts: { main: 'a b\nc' } })).toThrow(
+			/not a valid DNS name/
+		);
+		expect(() => resolveString('{{url.main}}', m, { ...ctx, hosts: { main: 'x.org/../evil' } })).toThrow(
+			/not a valid DNS name/
+		);
+		expect(() => resolveString('{{timezone}}', m, { ...ctx, timezone: 'UTC; rm -rf /' })).toThrow(/time zone/);
 	});
 	it('escapes "$" in substituted values so Compose keeps them literal', () => {
 		const c = { ...ctx, inputs: { admin_username: 'a$b' } };

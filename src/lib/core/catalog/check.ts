@@ -79,6 +79,12 @@ export function checkManifest(m: AppManifest): string[] {
 			if (!serviceNames.includes(dep))
 				say(`service "${name}": depends on "${dep}", which is not a service of this app`);
 		}
+		for (const [key, value] of Object.entries(s)) {
+			if (key === 'volumes') continue;
+			for (const str of stringsIn(value))
+				if (str.includes('{{data}}'))
+					say(`service "${name}": {{data}} is a path on the server, so it belongs in "volumes" only, not in "${key}"`);
+		}
 		for (const str of stringsIn(s)) {
 			if (str.includes('$'))
 				say(

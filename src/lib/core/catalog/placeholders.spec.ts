@@ -34,6 +34,7 @@ describe('placeholders', () => {
 		expect(resolveString('{{url.main}}', manifest, ctx)).toBe('https://demo.example.org/app');
 		expect(resolveString('{{host.main}}:{{input.name}}', manifest, ctx)).toBe('demo.example.org:me');
 		expect(resolveString('{{smtp.security}} {{smtp.port}}', manifest, ctx)).toBe('T 465');
+		expect(resolveString('{{smtp.from_local}} at {{smtp.from_domain}}', manifest, ctx)).toBe('f at x.y');
 	});
 	it('refuses anything unknown, with the placeholder named and no value leaked', () => {
 		for (const bad of [
@@ -46,6 +47,12 @@ describe('placeholders', () => {
 		]) {
 			expect(() => resolveString(bad, manifest, ctx), bad).toThrow(CatalogError);
 		}
+	});
+	it('leaves "$" alone when the caller escapes for its own target (backup commands)', () => {
+		expect(
+			resolveString('-p"$ROOT" {{input.name}}', manifest, { ...ctx, inputs: { name: 'a$b' } }, { escapeDollar: false })
+		).toBe('-p"$ROOT" a$b');
+		expect(() => resolveString('-p"$ROOT"', manifest, ctx)).toThrow(/contains "\$"/);
 	});
 	it('never lets a substituted value break out of its string (property)', () => {
 		fc.assert(

@@ -9,7 +9,16 @@ export const PLACEHOLDER_KINDS = ['secret', 'input', 'host', 'url', 'smtp', 'dat
 export type PlaceholderKind = (typeof PLACEHOLDER_KINDS)[number];
 
 /** Fields of `{{smtp.<field>}}`. */
-export const SMTP_FIELDS = ['host', 'port', 'username', 'password', 'from', 'security'] as const;
+export const SMTP_FIELDS = [
+	'host',
+	'port',
+	'username',
+	'password',
+	'from',
+	'from_local',
+	'from_domain',
+	'security'
+] as const;
 
 export interface Placeholder {
 	kind: PlaceholderKind;
@@ -29,6 +38,10 @@ export class CatalogError extends Error {
 	}
 }
 
+/** An IANA time zone name (`UTC`, `Europe/Berlin`, `America/Argentina/Buenos_Aires`). */
+const TIMEZONE = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
+/** A DNS host name in ASCII (IDNs arrive as punycode). */
+const HOST = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 const TOKEN = /\{\{([^{}]*)\}\}/g;
 const BODY = /^(secret|input|host|url|smtp)\.([a-z][a-z0-9_]{0,62})$|^(data|timezone)$/;
 
@@ -110,7 +123,13 @@ export interface ResolveOptions {
 	 * The returned text is inserted as is (not `$`-escaped).
 	 */
 	renderSecret?: (id: string, value: string) => string;
-	/** Escape `$` in substituted values as `$$` (default true: output is read by Compose). */
+	/**
+	 * Default true: the output is read by Compose, so a `$` in the catalog value is refused and a
+	 * `$` in a substituted value is written as `$$`. False: the caller escapes the whole output
+	 * for its target itself (or it is not read by Compose at all, like backup commands, which may
+	 * use `$VAR` for the container's own environment). `checkManifest()` refuses `$` in compose
+	 * values whatever the option.
+	 */
 	escapeDollar?: boolean;
 }
 
@@ -121,13 +140,13 @@ export function resolveString(
 	ctx: ResolveContext,
 	options: ResolveOptions = {}
 ): string {
-	if (value.includes('$')) {
+	const escape = options.escapeDollar ?? true;
+	if (escape && value.includes('$')) {
 		throw new CatalogError(
 			manifest.id,
 			`"${truncate(value)}" contains "$", which Compose would read as a variable; use a placeholder instead`
 		);
 	}
-	const escape = options.escapeDollar ?? true;
 	const list = parsePlaceholders(value, manifest.id);
 	if (list.length === 0) return value;
 	return value.replace(TOKEN, (raw) => {
@@ -146,6 +165,8 @@ function lookup(p: Placeholder, manifest: AppManifest, ctx: ResolveContext, opti
 			if (!ctx.dataDir.startsWith('/')) throw new CatalogError(id, 'the data directory must be an absolute path');
 			return ctx.dataDir.replace(/\/+$/, '');
 		case 'timezone':
+			if (!TIMEZONE.test(ctx.timezone))
+				throw new CatalogError(id, 'the time zone is not a valid name like Europe/Berlin');
 			return ctx.timezone;
 		case 'secret': {
 			if (!manifest.secrets.some((s) => s.id === p.name))
@@ -167,6 +188,8 @@ function lookup(p: Placeholder, manifest: AppManifest, ctx: ResolveContext, opti
 				throw new CatalogError(id, `${p.raw} refers to an entrypoint the manifest does not declare`);
 			const host = ctx.hosts[p.name];
 			if (!host) throw new CatalogError(id, `no host name for entrypoint "${p.name}"`);
+			if (!HOST.test(host))
+				throw new CatalogError(id, `the host name for entrypoint "${p.name}" is not a valid DNS name`);
 			if (p.kind === 'host') return host;
 			const ep = manifest.entrypoints.find((e) => e.id === p.name)!;
 			const path = ep.path && ep.path !== '/' ? ep.path.replace(/\/+$/, '') : '';
@@ -178,6 +201,11 @@ function lookup(p: Placeholder, manifest: AppManifest, ctx: ResolveContext, opti
 			if (!(SMTP_FIELDS as readonly string[]).includes(field))
 				throw new CatalogError(id, `${p.raw} is not an SMTP field (${SMTP_FIELDS.join(', ')})`);
 			if (field === 'security' && manifest.smtp?.securityValues) return manifest.smtp.securityValues[ctx.smtp.security];
+			if (p.name === 'from_local' || p.name === 'from_domain') {
+				const at = ctx.smtp.from.lastIndexOf('@');
+				if (at < 1) throw new CatalogError(id, 'the sender address for outgoing mail is not an email address');
+				return p.name === 'from_local' ? ctx.smtp.from.slice(0, at) : ctx.smtp.from.slice(at + 1);
+			}
 			return String(ctx.smtp[field]);
 		}
 	}

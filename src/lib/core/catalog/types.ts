@@ -9,8 +9,9 @@
  *   {{input.<id>}}    a value the person gave, declared in `inputs`
  *   {{host.<id>}}     the host name of an entrypoint, e.g. `vault.example.org`
  *   {{url.<id>}}      the public URL of an entrypoint, e.g. `https://vault.example.org`
- *   {{smtp.<field>}}  outgoing mail settings (host, port, username, password, from, security)
- *   {{data}}          the app's own directory on the data volume
+ *   {{smtp.<field>}}  outgoing mail settings (host, port, username, password, from, from_local,
+ *                     from_domain, security), only inside `smtp.environment`
+ *   {{data}}          the app's own directory on the data volume (only in volumes: it is a host path)
  *   {{timezone}}      the server's time zone (IANA name, e.g. `Europe/Berlin`)
  *
  * A `$` never appears in a catalog compose value: Compose would read it as interpolation.
