@@ -68,6 +68,7 @@ export function loadVault(): Promise<VaultService> {
 
 /** Provider choices (cloud and DNS, real and sandbox); adapters load on demand. */
 export { cloudChoices, dnsChoices, dohEndpoints, SANDBOX_LABEL } from './providers.ts';
+
 /** Git host choices (real and sandbox) and the commit-signing key; adapters load on demand. */
 export {
 	gitHostChoices,

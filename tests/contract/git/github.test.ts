@@ -230,6 +230,13 @@ describe('GitHub adapter against the GitHub fake', () => {
 		expect(keys).toHaveLength(1);
 		expect(keys[0]).toMatchObject({ read_only: true, key: b.publicKey.split(' ').slice(0, 2).join(' ') });
 
+		// The same key on a second repo is refused by GitHub; the reason is shown as given.
+		const other = await host().ensureRepo('keys2', '');
+		await expect(host().ensureDeployKey(other, 'nassella server', b.publicKey)).rejects.toMatchObject({
+			code: 'invalid',
+			message: expect.stringContaining('key is already in use')
+		});
+
 		await host().deleteRepo(repo);
 		expect(fake.hasRepo(repo.fullName)).toBe(false);
 		await host().deleteRepo(repo); // already gone: fine

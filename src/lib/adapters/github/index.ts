@@ -105,7 +105,15 @@ export class GitHubGitHost implements GitHost {
 		const headers: Record<string, string | undefined> = {};
 		for (const [k, v] of Object.entries(e.response?.headers ?? {}))
 			headers[k.toLowerCase()] = v === undefined ? undefined : String(v);
-		const base = hostError(PROVIDER, { status: e.status, headers, doing, now: this.options.now?.().getTime() });
+		const said = (e.response?.data as { message?: unknown } | undefined)?.message;
+		const base = hostError(PROVIDER, {
+			status: e.status,
+			headers,
+			doing,
+			now: this.options.now?.().getTime(),
+			// GitHub's own short reason ("key is already in use"); it never echoes the token.
+			detail: e.status === 422 && typeof said === 'string' ? said : undefined
+		});
 		if (base.code === 'forbidden' || (e.status === 404 && headers['x-accepted-oauth-scopes'])) {
 			const needs = headers['x-accepted-github-permissions']
 				? `The token needs the permission ${describePermissions(headers['x-accepted-github-permissions'])} on this repository.`

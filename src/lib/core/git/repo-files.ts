@@ -60,7 +60,7 @@ export function configRepoReadme({ serverName, signingKey }: ReadmeOptions): str
 
 This private repository holds the configuration of ${name}: which apps run, how they are
 set up, and how the server is looked after (updates, backups). It was created by
-[nassella](https://github.com/nassella), which you use to manage the server.
+nassella, the app you use to manage the server.
 
 **The server follows this repository.** A few minutes after a change lands here, the server
 downloads it and applies it. Every change is a signed commit, so this history is also a
