@@ -15,6 +15,7 @@ import {
 	doResourcesOf,
 	next,
 	openSetup,
+	repoStatus,
 	sandboxState,
 	SANDBOX_ZONE,
 	type SandboxSnapshot
@@ -97,6 +98,7 @@ test.describe('deploy against the sandbox', () => {
 		await checkA11y(page, 'progress');
 		await waitDone(page);
 		expectExactlyPlanned(await sandboxState(request), id);
+		expect(await repoStatus(request, id)).toBe(200);
 		await page.getByRole('link', { name: 'See your apps' }).click();
 		await expect(page.getByRole('heading', { level: 1, name: 'Your apps are ready' })).toBeVisible();
 		await expect(page.getByRole('link', { name: /^https:\/\/.*nassella-sandbox\.example/ }).first()).toBeVisible();
@@ -198,6 +200,7 @@ test.describe('deploy against the sandbox', () => {
 		await page.getByRole('button', { name: 'Remove everything' }).click();
 		await expect(page.locator('[data-phase]')).toHaveAttribute('data-phase', 'destroyed', { timeout: 60_000 });
 		expectNothingLeft(await sandboxState(request), id);
+		expect(await repoStatus(request, id)).toBe(404);
 	});
 
 	test('an exceeded quota stops with a clear error; destroy leaves nothing orphaned', async ({ page, request }) => {
@@ -220,5 +223,6 @@ test.describe('deploy against the sandbox', () => {
 		await page.getByRole('button', { name: 'Remove everything' }).click();
 		await expect(page.locator('[data-phase]')).toHaveAttribute('data-phase', 'destroyed', { timeout: 60_000 });
 		expectNothingLeft(await sandboxState(request), id);
+		expect(await repoStatus(request, id)).toBe(404);
 	});
 });

@@ -93,3 +93,11 @@ export async function chooseCloud(page: Page) {
 export async function checkA11y(page: Page, where: string) {
 	expect(await seriousA11yViolations(page), where).toEqual([]);
 }
+
+/** HTTP status of the deployment's settings repo at the sandbox GitHub (200: there, 404: gone). */
+export async function repoStatus(request: APIRequestContext, deploymentId: string): Promise<number> {
+	const response = await request.get(`/sandbox/github/repos/sandbox-user/nassella-${deploymentId}-config`, {
+		headers: { authorization: 'token sandbox', accept: 'application/vnd.github+json' }
+	});
+	return response.status();
+}

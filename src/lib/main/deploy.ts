@@ -28,7 +28,8 @@ export interface ProviderOption<T> {
 	sandbox: boolean;
 	/** Where to get a token and which permissions it needs, in plain words. */
 	tokenHelp: string;
-	create(token: string): Promise<T>;
+	/** `proxyBase`: the relay address from the settings, for providers reached through it. */
+	create(token: string, proxyBase?: string): Promise<T>;
 }
 
 /** Everything the wizard keeps about a setup (in the vault, with the tokens). */
@@ -52,9 +53,12 @@ export interface DeployEnvironment {
 	records(): Promise<RecordVault | undefined>;
 	randomBytes(n: number): Uint8Array;
 	/** Assembles the controller of one deployment from the chosen adapters. */
-	controller(setup: SetupRecord, plan: Plan): Promise<DeployController>;
+	controller(setup: SetupRecord, plan: Plan, proxyBase?: string): Promise<DeployController>;
 	/** Labelled resources in the chosen cloud account that no deployment in the vault knows. */
-	orphans(setup: SetupRecord): Promise<{
+	orphans(
+		setup: SetupRecord,
+		proxyBase?: string
+	): Promise<{
 		list(): Promise<CloudResource[]>;
 		remove(resources: readonly CloudResource[]): Promise<CloudResource[]>;
 	}>;
@@ -85,7 +89,7 @@ function options<T>(
 		label: string;
 		note: string;
 		sandbox: boolean;
-		create(c: { token: string }): Promise<T>;
+		create(c: { token: string; proxyBase?: string }): Promise<T>;
 	}[]
 ): ProviderOption<T>[] {
 	return choices.map((c) => ({
@@ -93,7 +97,7 @@ function options<T>(
 		name: c.label,
 		sandbox: c.sandbox,
 		tokenHelp: c.sandbox ? SANDBOX_TOKEN : c.note,
-		create: (token) => c.create({ token })
+		create: (token, proxyBase) => c.create({ token, proxyBase })
 	}));
 }
 
@@ -179,10 +183,10 @@ function artifactsFor(setup: SetupRecord, plan: Plan, records: RecordVault): Dep
 	};
 }
 
-function pick<T>(options: ProviderOption<T>[], id: string, token: string): Promise<T> {
+function pick<T>(options: ProviderOption<T>[], id: string, token: string, proxyBase?: string): Promise<T> {
 	const option = options.find((o) => o.id === id);
 	if (!option) throw new Error(`Unknown provider “${id}”.`);
-	return option.create(token);
+	return option.create(token, proxyBase);
 }
 
 let coordination: ReturnType<typeof webDeployCoordination> | undefined;
@@ -198,21 +202,21 @@ export function deployEnvironment(): DeployEnvironment {
 		apps: () => catalog(),
 		records: () => vaultRecords(),
 		randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
-		async orphans(setup) {
+		async orphans(setup, proxyBase) {
 			const records = await vaultRecords();
 			if (!records) throw new Error('Unlock your vault first.');
-			const cloud = await pick(clouds, setup.cloud.provider, setup.cloud.token);
+			const cloud = await pick(clouds, setup.cloud.provider, setup.cloud.token, proxyBase);
 			const store = vaultDeploymentStore(records);
 			return { list: () => listOrphans(cloud, store), remove: (r) => removeOrphans(cloud, r) };
 		},
-		async controller(setup, plan) {
+		async controller(setup, plan, proxyBase) {
 			const records = await vaultRecords();
 			if (!records) throw new Error('Unlock your vault first.');
 			coordination ??= webDeployCoordination();
 			const [cloud, dnsProvider, git] = await Promise.all([
-				pick(clouds, setup.cloud.provider, setup.cloud.token),
-				pick(dns, setup.dns.provider, setup.dns.token),
-				pick(gits, setup.git.host, setup.git.token)
+				pick(clouds, setup.cloud.provider, setup.cloud.token, proxyBase),
+				pick(dns, setup.dns.provider, setup.dns.token, proxyBase),
+				pick(gits, setup.git.host, setup.git.token, proxyBase)
 			]);
 			return new DeployController(
 				{

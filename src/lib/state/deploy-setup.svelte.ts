@@ -21,6 +21,7 @@ import {
 } from '../core/deploy/setup.ts';
 import { isProviderError } from '../core/errors.ts';
 import { checkInputs } from '../core/catalog/inputs.ts';
+import { storedProxyBase } from './proxy.svelte.ts';
 import type { Region } from '../ports/cloud.ts';
 import type { DeployController, Role } from '../services/deploy/controller.ts';
 import type { DeployEnvironment, ProviderOption, SetupRecord } from '../main/deploy.ts';
@@ -204,7 +205,7 @@ export class SetupWizard {
 		if (!option || !this.dnsToken.trim()) return;
 		this.dnsCheck = { state: 'checking' };
 		try {
-			const provider = await option.create(this.dnsToken.trim());
+			const provider = await option.create(this.dnsToken.trim(), storedProxyBase());
 			const { account } = await provider.verify();
 			if (!this.domainProblem) await provider.findZone(this.domain);
 			this.dnsCheck = { state: 'ok', account };
@@ -218,7 +219,7 @@ export class SetupWizard {
 		if (!option || !this.cloudToken.trim()) return;
 		this.cloudCheck = { state: 'checking' };
 		try {
-			const provider = await option.create(this.cloudToken.trim());
+			const provider = await option.create(this.cloudToken.trim(), storedProxyBase());
 			const { account } = await provider.verify();
 			const [regions, sizes] = await Promise.all([provider.regions(), provider.sizes()]);
 			this.regions = regions.filter((r) => r.available);
@@ -235,7 +236,7 @@ export class SetupWizard {
 		if (!option || !this.gitToken.trim()) return;
 		this.gitCheck = { state: 'checking' };
 		try {
-			const { account } = await (await option.create(this.gitToken.trim())).verify();
+			const { account } = await (await option.create(this.gitToken.trim(), storedProxyBase())).verify();
 			this.gitCheck = { state: 'ok', account };
 		} catch (e) {
 			this.gitCheck = { state: 'error', ...describe(e) };
@@ -336,7 +337,7 @@ export class SetupWizard {
 
 	async #open(setup: SetupRecord, plan: Plan, fresh: boolean): Promise<void> {
 		this.#controller?.close();
-		const controller = await this.#env.controller(setup, plan);
+		const controller = await this.#env.controller(setup, plan, storedProxyBase());
 		this.#controller = controller;
 		controller.subscribe((view) => {
 			this.deployment = view.state;
@@ -363,7 +364,7 @@ export class SetupWizard {
 	async findLeftovers(): Promise<void> {
 		this.sweepMessage = 'Looking…';
 		try {
-			const sweep = await this.#env.orphans(this.#record());
+			const sweep = await this.#env.orphans(this.#record(), storedProxyBase());
 			this.#leftovers = await sweep.list();
 			this.leftovers = this.#leftovers.map((r) => ({ kind: r.kind, id: r.id, name: r.name }));
 			this.sweepMessage = this.leftovers.length
@@ -379,7 +380,7 @@ export class SetupWizard {
 		if (!this.#leftovers.length) return;
 		this.sweepMessage = 'Removing…';
 		try {
-			const sweep = await this.#env.orphans(this.#record());
+			const sweep = await this.#env.orphans(this.#record(), storedProxyBase());
 			const left = await sweep.remove(this.#leftovers);
 			this.#leftovers = left;
 			this.leftovers = left.map((r) => ({ kind: r.kind, id: r.id, name: r.name }));
