@@ -40,6 +40,8 @@ export interface SetupRecord {
 	inputs?: Record<string, Record<string, string>>;
 	dns: { provider: string; token: string };
 	cloud: { provider: string; token: string; region: string; size: string };
+	/** An emergency SSH key (OpenSSH public key); none means no SSH at all. */
+	sshPublicKey?: string;
 	git: { host: string; token: string };
 	backups: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; resticPassword: string };
 }

@@ -14,6 +14,7 @@ import {
 	monthlyCost,
 	passwordFrom,
 	sizeFit,
+	sshKeyProblem,
 	volumeGiB,
 	type AppChoice,
 	type Fit,
@@ -71,6 +72,7 @@ export class SetupWizard {
 	sizes = $state<SizeChoice[]>([]);
 	region = $state('');
 	size = $state('');
+	sshPublicKey = $state('');
 	gitHost = $state('');
 	gitToken = $state('');
 	gitCheck = $state<Check>({ state: 'idle' });
@@ -175,6 +177,7 @@ export class SetupWizard {
 		this.cloudToken = s.cloud.token;
 		this.region = s.cloud.region;
 		this.size = s.cloud.size;
+		this.sshPublicKey = s.sshPublicKey ?? '';
 		this.gitHost = s.git.host;
 		this.gitToken = s.git.token;
 		const { resticPassword, ...rest } = s.backups;
@@ -259,7 +262,7 @@ export class SetupWizard {
 				const size = this.chosenSize;
 				if (!size) return 'Choose a server size.';
 				const fit = this.fit(size);
-				return fit.fits ? undefined : fit.reason;
+				return fit.fits ? sshKeyProblem(this.sshPublicKey) : fit.reason;
 			}
 			case 'git':
 				return this.gitCheck.state === 'ok' ? undefined : 'Check the git token first.';
@@ -291,6 +294,7 @@ export class SetupWizard {
 			domain: this.domain,
 			dns: { provider: this.dnsProvider, token: this.dnsToken.trim() },
 			cloud: { provider: this.cloudProvider, token: this.cloudToken.trim(), region: this.region, size: this.size },
+			...(this.sshPublicKey.trim() ? { sshPublicKey: this.sshPublicKey.trim() } : {}),
 			git: { host: this.gitHost, token: this.gitToken.trim() },
 			backups: { ...this.backups, resticPassword: this.resticPassword }
 		};
@@ -301,6 +305,7 @@ export class SetupWizard {
 			deploymentId: setup.deploymentId,
 			cloud: { provider: setup.cloud.provider, region: setup.cloud.region, size: setup.cloud.size },
 			volumeGiB: this.volumeGiB,
+			...(setup.sshPublicKey ? { sshPublicKey: setup.sshPublicKey } : {}),
 			dns: { provider: setup.dns.provider },
 			git: { host: setup.git.host },
 			hosts: hostsFor(this.chosenApps, setup.domain)

@@ -27,6 +27,7 @@ describe('setup choices → deployment model', () => {
 				deploymentId: 'n1234abcd567',
 				domain: 'example.org',
 				apps,
+				sshPublicKey: fixture.config.sshKeys[0],
 				backups: {
 					endpoint: 'https://s3.example.com',
 					bucket: 'my-backups',
@@ -49,6 +50,7 @@ describe('setup choices → deployment model', () => {
 			'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'
 		]);
 		expect(deployment.config.backup?.endpoint).toBe('s3.example.com');
+		expect(deployment.config.sshKeys).toEqual([fixture.config.sshKeys[0]]);
 		const encrypt = async (text: string) => `encrypted(${text.length})`;
 		const { files, ignition } = await renderServer(deployment, catalog, { encrypt });
 		expect(files.map((f) => f.path)).toContain('docker-compose.yml');

@@ -13,6 +13,8 @@ export interface SetupChoices {
 	apps: string[];
 	/** Values the person typed per app input (passwords among them go to the secrets). */
 	inputs?: Record<string, Record<string, string>>;
+	/** An emergency SSH key for the `core` user; none means no SSH login. */
+	sshPublicKey?: string;
 	backups?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; resticPassword: string };
 }
 
@@ -103,6 +105,7 @@ export function toDeployment(input: {
 			appOrigin: input.appOrigin,
 			apps,
 			rebootWindow: { start: 'Sun 04:00', length: '2h', timezone: 'UTC' },
+			...(choices.sshPublicKey ? { sshKeys: [choices.sshPublicKey] } : {}),
 			dataDevice: input.dataDevice,
 			...(backup
 				? { backup: { endpoint: endpointHost, bucket: backup.bucket, keepDaily: 7, keepWeekly: 4, keepMonthly: 6 } }

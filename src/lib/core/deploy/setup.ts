@@ -158,3 +158,15 @@ export function backupProblem(t: BackupTarget): string | undefined {
 	if (!t.accessKeyId.trim() || !t.secretAccessKey.trim()) return 'Enter both keys of the storage account.';
 	return undefined;
 }
+
+const SSH_KEY =
+	/^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x21-\x7e][\x20-\x7e]{0,99})?$/;
+
+/** An optional OpenSSH public key: empty is fine (no SSH at all). */
+export function sshKeyProblem(key: string): string | undefined {
+	const k = key.trim();
+	if (!k) return undefined;
+	if (!SSH_KEY.test(k))
+		return 'That does not look like an SSH public key (one line starting with ssh-ed25519 or similar).';
+	return undefined;
+}
