@@ -115,6 +115,7 @@ test.describe('deploy against the sandbox', () => {
 		await toReview(page);
 		const id = await startDeploy(page);
 		let current = page;
+		let reopened = 0;
 		for (let round = 0; round < 12; round++) {
 			const phase = await current.locator('[data-phase]').getAttribute('data-phase');
 			if (phase === 'done') break;
@@ -124,9 +125,12 @@ test.describe('deploy against the sandbox', () => {
 			await current.close();
 			current = await context.newPage();
 			await openSetup(current, 'unlock');
+			reopened++;
 			await expect(current.locator('[data-deployment-id]')).toHaveAttribute('data-deployment-id', id);
 		}
 		await waitDone(current);
+		// Steps finish in parallel groups; the page was closed after each group at least.
+		expect(reopened).toBeGreaterThanOrEqual(4);
 		expectExactlyPlanned(await sandboxState(request), id);
 	});
 
