@@ -65,3 +65,12 @@ export function loadVault(): Promise<VaultService> {
 	});
 	return vault;
 }
+
+/** Git host choices (real and sandbox) and the commit-signing key; adapters load on demand. */
+export {
+	gitHostChoices,
+	generateSshKey,
+	commitSignerFor,
+	openSshPrivateKeyFile,
+	COMMIT_IDENTITY
+} from './git-hosts.ts';
