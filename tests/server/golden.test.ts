@@ -39,6 +39,8 @@ describe.each(FIXTURES)('golden %s', (name) => {
 			.map((p) => relative(dir, p))
 			.sort();
 		expect(actual).toEqual([...expected.keys()].sort());
-		for (const [p, text] of expected) expect(readFileSync(join(dir, p), 'utf8'), p).toBe(text);
+		const hint =
+			'after an intended change (a generator or catalog update): UPDATE_GOLDEN=1 npm exec -- vitest run tests/server/golden.test.ts';
+		for (const [p, text] of expected) expect(readFileSync(join(dir, p), 'utf8'), `${p} differs; ${hint}`).toBe(text);
 	});
 });

@@ -18,6 +18,7 @@ import {
 	readFileSync,
 	readlinkSync,
 	rmSync,
+	symlinkSync,
 	writeFileSync
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -231,6 +232,14 @@ describe('nassella-sync', () => {
 		writeFileSync(join(AUTHOR, 'extra.sh'), 'echo hi\n');
 		commit('Unlisted file', SIGNER);
 		refusedKeepsState(sync(), /do not match its manifest/);
+		git(['reset', '-q', '--hard', second]);
+		// A link could point anywhere on the server (e.g. /etc): refused even when listed.
+		rmSync(join(AUTHOR, 'probes.list'));
+		symlinkSync('/etc/nassella/age-identity', join(AUTHOR, 'probes.list'));
+		commit('Link instead of a file', SIGNER);
+		const linked = sync();
+		refusedKeepsState(linked, /do not match its manifest/);
+		expect(linked.stderr).toContain('the bundle contains links or special files');
 		git(['reset', '-q', '--hard', second]);
 	});
 
