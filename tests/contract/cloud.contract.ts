@@ -19,6 +19,8 @@ export interface CloudSetup {
 	size: string;
 	/** How many servers the fake holds with this name. */
 	serverCount(name: string): number;
+	/** Inbound TCP ports the fake's firewall opens. */
+	firewallPorts(id: string): string[];
 }
 
 export function cloudContract(name: string, make: (rec: Recorder) => CloudSetup) {
@@ -93,6 +95,17 @@ export function cloudContract(name: string, make: (rec: Recorder) => CloudSetup)
 			expect(b.key.id).toBe(a.key.id);
 			expect(b.server.id).toBe(a.server.id);
 			expect(s.serverCount(resourceName(dep, 'server'))).toBe(1);
+		});
+
+		it('opens 80 and 443 inbound, and SSH only when asked', async () => {
+			const closed = await s.provider.ensureFirewall(resourceName(dep, 'firewall'), false, labels);
+			expect(s.firewallPorts(closed.id).sort()).toEqual(['443', '80']);
+			const open = await s.provider.ensureFirewall(
+				resourceName('contract02', 'firewall'),
+				true,
+				deploymentLabels('contract02')
+			);
+			expect(s.firewallPorts(open.id).sort()).toEqual(['22', '443', '80']);
 		});
 
 		it('reuses the Flatcar image for a second deployment', async () => {
@@ -205,6 +218,12 @@ export function cloudContract(name: string, make: (rec: Recorder) => CloudSetup)
 			const made = await everything();
 			const m = await s.provider.metrics(made.server.id, Date.now() - 3_600_000);
 			expect(m.cpuPercent.length).toBeGreaterThan(0);
+			for (const [t, v] of m.cpuPercent) {
+				expect(t).toBeGreaterThan(1e12);
+				expect(v).toBeGreaterThanOrEqual(0);
+				expect(v).toBeLessThanOrEqual(100);
+			}
+			expect(m.networkInBytesPerSec.length).toBeGreaterThan(0);
 		});
 	});
 }

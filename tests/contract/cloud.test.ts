@@ -13,7 +13,11 @@ cloudContract('DigitalOcean', (rec) => {
 		fake: fake.api,
 		region: 'fra1',
 		size: 's-1vcpu-1gb',
-		serverCount: (name) => fake.state.droplets.filter((d) => d.name === name).length
+		serverCount: (name) => fake.state.droplets.filter((d) => d.name === name).length,
+		firewallPorts: (id) =>
+			(fake.state.firewalls.find((f) => f.id === id)?.inbound as { protocol: string; ports: string }[])
+				.filter((r) => r.protocol === 'tcp')
+				.map((r) => r.ports)
 	};
 });
 
@@ -26,6 +30,16 @@ cloudContract('Hetzner', (rec) => {
 		fake: fake.api,
 		region: 'fsn1',
 		size: 'cx22',
-		serverCount: (name) => fake.state.servers.filter((s) => s.name === name).length
+		serverCount: (name) => fake.state.servers.filter((s) => s.name === name).length,
+		firewallPorts: (id) =>
+			(
+				fake.state.firewalls.find((f) => String(f.id) === id)?.rules as {
+					direction: string;
+					protocol: string;
+					port: string;
+				}[]
+			)
+				.filter((r) => r.direction === 'in' && r.protocol === 'tcp')
+				.map((r) => r.port)
 	};
 });

@@ -24,13 +24,14 @@ export function testOptions(fake: FakeApi, rec: Recorder, token = TOKEN) {
 				rec.slept.push(ms);
 			},
 			random: () => 0,
-			timeoutMs: 300,
+			// Short enough to keep the "timeout" fault quick, long enough for a busy machine.
+			timeoutMs: 2000,
 			baseDelayMs: 5,
 			onWait: (n: WaitNote) => rec.waits.push(n)
 		},
 		onRequest: (method: string, path: string) => rec.requests.push({ method, path }),
 		pollMs: 10,
-		waitTimeoutMs: 5_000
+		waitTimeoutMs: 20_000
 	};
 }
 
@@ -52,6 +53,47 @@ export function faultyTransport(next: (r: Request) => Promise<Response>, faults:
 			});
 		const response = await next(request);
 		if (fault?.kind === 'lost') throw new TypeError('fetch failed');
+		return response;
+	};
+}
+
+import type { SpecValidator, Violation } from '../../workers/sandbox/openapi.ts';
+
+/** Checks every request to, and answer from, a real server against its OpenAPI document. */
+export function validatingTransport(
+	validator: SpecValidator,
+	next: (r: Request) => Promise<Response>,
+	violations: Violation[],
+	/** Known differences between the server's version and the document, e.g. extra answer fields. */
+	tolerate: (error: string) => boolean = () => false
+) {
+	return async (request: Request): Promise<Response> => {
+		const url = new URL(request.url);
+		const text = request.body ? await request.clone().text() : '';
+		const bad = validator.checkRequest(
+			request.method,
+			url.pathname,
+			url.searchParams,
+			text ? JSON.parse(text) : undefined
+		);
+		if (bad) violations.push({ where: 'request', method: request.method, path: url.pathname, errors: bad });
+		const response = await next(request);
+		const body = await response.clone().text();
+		let parsed: unknown;
+		try {
+			parsed = body ? JSON.parse(body) : undefined;
+		} catch {
+			parsed = body;
+		}
+		const wrong = validator.checkResponse(request.method, url.pathname, response.status, parsed);
+		if (wrong && !tolerate(wrong))
+			violations.push({
+				where: 'response',
+				method: request.method,
+				path: url.pathname,
+				status: response.status,
+				errors: wrong
+			});
 		return response;
 	};
 }

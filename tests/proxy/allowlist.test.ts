@@ -1,6 +1,8 @@
 /** The relay's allowlist, table by table: what passes and what is refused with which reason. */
 import { describe, expect, it } from 'vitest';
+import { RELAY_HOSTS } from '../../src/lib/core/net/proxy-url.ts';
 import { isPublicAddress } from '../../workers/proxy/address.ts';
+import { createRateLimiter } from '../../workers/proxy/rate-limit.ts';
 import { decide, parseOrigins, PRODUCTION_RULES, requestHeaderVerdict } from '../../workers/proxy/policy.ts';
 
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -18,6 +20,10 @@ describe('allowed', () => {
 		['GET', '/api.hetzner.cloud/v1/actions/9'],
 		['POST', '/api.hetzner.cloud/v1/zones/example.org/rrsets/@/A/actions/set_records'],
 		['GET', '/api.hetzner.cloud/v1/zones/example.org/rrsets/_acme-challenge/TXT'],
+		// What the Hetzner DNS adapter sends for the zone apex: encodeURIComponent('@')
+		['GET', '/api.hetzner.cloud/v1/zones/12345/rrsets/%40/A'],
+		['GET', '/api.hetzner.cloud/v1/zones/12345/rrsets/*.apps/CNAME'],
+		['GET', '/api.hetzner.cloud/v1/servers/42/metrics?type=cpu&start=2026-01-01T00%3A00%3A00Z'],
 		['GET', '/api.cloudflare.com/client/v4/user/tokens/verify'],
 		['GET', '/api.cloudflare.com/client/v4/zones?name=example.org'],
 		['GET', `/api.cloudflare.com/client/v4/zones/${ZONE}/dns_records?type=A`],
@@ -188,5 +194,35 @@ describe('configured origins', () => {
 		]);
 		expect(parseOrigins(undefined)).toEqual([]);
 		expect(() => parseOrigins('http://app.example')).toThrow(/https/);
+	});
+});
+
+describe('host lists', () => {
+	it('the app and the relay agree on which hosts go through the relay', () => {
+		expect(PRODUCTION_RULES.map((r) => r.host).sort()).toEqual([...RELAY_HOSTS].sort());
+	});
+});
+
+describe('token bucket', () => {
+	it('lets each client burst, refills over time, and keeps clients apart', () => {
+		let now = 0;
+		const allow = createRateLimiter({ capacity: 3, perSecond: 1, now: () => now });
+		expect([allow('a'), allow('a'), allow('a'), allow('a')]).toEqual([true, true, true, false]);
+		expect(allow('b')).toBe(true);
+		now += 999;
+		expect(allow('a')).toBe(false);
+		now += 1;
+		expect(allow('a')).toBe(true);
+		now += 60_000;
+		expect([allow('a'), allow('a'), allow('a'), allow('a')]).toEqual([true, true, true, false]);
+	});
+
+	it('forgets the stalest clients when its table is full', () => {
+		const allow = createRateLimiter({ capacity: 1, perSecond: 0, maxClients: 2, now: () => 0 });
+		expect(allow('a')).toBe(true);
+		expect(allow('a')).toBe(false);
+		allow('b');
+		allow('c'); // 'a' is forgotten and starts afresh
+		expect(allow('a')).toBe(true);
 	});
 });

@@ -308,6 +308,36 @@ describe('upstream answers', () => {
 		expect(upstream.requests).toHaveLength(1);
 	});
 
+	it('rewrites such a redirect to the public address when the relay sits behind a front', async () => {
+		const fronted = await startRelay({
+			allowedOrigins: [APP],
+			publicOrigin: 'https://relay.example.org',
+			test: { loopbackUpstreams: { 'github.com': upstream.url } }
+		});
+		behaviour = () => ({ status: 308, headers: { location: '/new-owner/server.git/git-upload-pack' } });
+		try {
+			const moved = await raw(
+				fronted.port,
+				'POST',
+				'/github.com/old-owner/server.git/git-upload-pack',
+				{ origin: APP, 'content-type': 'application/x-git-upload-pack-request' },
+				'0000'
+			);
+			expect(moved.status).toBe(308);
+			expect(moved.headers.location).toBe('https://relay.example.org/github.com/new-owner/server.git/git-upload-pack');
+		} finally {
+			await fronted.close();
+		}
+	});
+
+	it('passes an empty answer on', async () => {
+		behaviour = () => ({ status: 204, headers: { 'ratelimit-remaining': '10' } });
+		const gone = await raw(relay.port, 'DELETE', '/api.hetzner.cloud/v1/servers/7', { origin: APP });
+		expect(gone.status).toBe(204);
+		expect(gone.body).toBe('');
+		expect(gone.headers['ratelimit-remaining']).toBe('10');
+	});
+
 	it('refuses an oversized answer', async () => {
 		behaviour = () => ({ status: 200, headers: { 'content-length': '10000' }, body: 'z'.repeat(10_000) });
 		const announced = await raw(relay.port, 'GET', '/api.hetzner.cloud/v1/images', { origin: APP });
@@ -318,6 +348,58 @@ describe('upstream answers', () => {
 			body: 'z'.repeat(10_000)
 		});
 		await expect(raw(relay.port, 'GET', '/api.hetzner.cloud/v1/images', { origin: APP })).rejects.toThrow();
+	});
+
+	it('streams a large answer through whole', async () => {
+		const big = await startRelay({
+			allowedOrigins: [APP],
+			test: { loopbackUpstreams: { 'api.hetzner.cloud': upstream.url } }
+		});
+		const payload = 'abcdefghij'.repeat(70_000);
+		behaviour = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: payload });
+		try {
+			const answer = await raw(big.port, 'GET', '/api.hetzner.cloud/v1/images', { origin: APP });
+			expect(answer.status).toBe(200);
+			expect(answer.body.length).toBe(payload.length);
+			expect(answer.body).toBe(payload);
+		} finally {
+			await big.close();
+		}
+	});
+
+	it('tries a GET once more when a kept-alive connection was closed under it, never a POST', async () => {
+		// An upstream that hangs up on the second request of every connection.
+		const perSocket = new WeakMap<object, number>();
+		let arrived = 0;
+		const flaky = createServer((req, res) => {
+			arrived++;
+			const n = (perSocket.get(req.socket) ?? 0) + 1;
+			perSocket.set(req.socket, n);
+			if (n > 1) return void req.socket.destroy();
+			req.resume();
+			res.writeHead(200, { 'content-type': 'application/json', 'content-length': '2' }).end('{}');
+		});
+		await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+		const flakyPort = (flaky.address() as AddressInfo).port;
+		const retrying = await startRelay({
+			allowedOrigins: [APP],
+			rateLimit: false,
+			test: { loopbackUpstreams: { 'api.hetzner.cloud': `http://127.0.0.1:${flakyPort}` } }
+		});
+		try {
+			const statuses = [];
+			for (let i = 0; i < 3; i++)
+				statuses.push((await raw(retrying.port, 'GET', '/api.hetzner.cloud/v1/servers', { origin: APP })).status);
+			expect(statuses).toEqual([200, 200, 200]);
+			expect(arrived).toBe(5); // 1, then (hang-up + retry) twice
+			const post = await raw(retrying.port, 'POST', '/api.hetzner.cloud/v1/servers', json, '{}');
+			expect(post.status).toBe(502);
+			expect(arrived).toBe(6);
+		} finally {
+			await retrying.close();
+			flaky.closeAllConnections();
+			await new Promise<void>((r) => flaky.close(() => r()));
+		}
 	});
 
 	it('gives up on a slow provider with 504', async () => {
@@ -463,6 +545,13 @@ describe('the local entry', () => {
 			expect(JSON.parse(sameOrigin.body).error).toMatch(/evil.example is not on/);
 			const noOrigin = await raw(port, 'GET', '/proxy/api.hetzner.cloud/v1/certificates');
 			expect(JSON.parse(noOrigin.body).error).toMatch(/Hetzner Cloud address is not on/);
+			// A page of another site whose name was made to point at 127.0.0.1 (DNS rebinding).
+			const rebound = await raw(port, 'GET', '/proxy/api.hetzner.cloud/v1/servers', {
+				host: `rebind.evil.example:${port}`,
+				origin: `http://rebind.evil.example:${port}`
+			});
+			expect(rebound.status).toBe(403);
+			expect(JSON.parse(rebound.body).error).toMatch(/does not serve pages from that origin/);
 			const otherSite = await raw(port, 'GET', '/proxy/api.hetzner.cloud/v1/servers', {
 				origin: 'https://evil.example'
 			});

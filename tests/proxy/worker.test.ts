@@ -203,3 +203,29 @@ describe('the Workers entry in workerd', () => {
 		for (const line of lines) expect(line.trim()).toMatch(/proxy host=\S+ status=\d{3} ms=\d+$/);
 	});
 });
+
+describe('a Worker deployed with a wrong ALLOWED_ORIGINS', () => {
+	it('answers 500 with the reason and fetches nothing', async () => {
+		const fetched: string[] = [];
+		const broken = new Miniflare({
+			modules: workerModules(),
+			modulesRoot: ROOT,
+			compatibilityDate: '2025-01-01',
+			bindings: { ALLOWED_ORIGINS: 'http://app.example' },
+			outboundService: (request: WorkerRequest) => {
+				fetched.push(request.url);
+				return new Response('');
+			}
+		});
+		try {
+			const response = await broken.dispatchFetch('https://relay.example/api.hetzner.cloud/v1/servers', {
+				headers: { origin: 'http://app.example' }
+			});
+			expect(response.status).toBe(500);
+			expect(((await response.json()) as { error: string }).error).toMatch(/must use https/);
+			expect(fetched).toEqual([]);
+		} finally {
+			await broken.dispose();
+		}
+	});
+});

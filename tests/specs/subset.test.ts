@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { extractSubset, here, SPEC_FILES } from '../../workers/sandbox/specs/extract.ts';
 import { USED_OPERATIONS } from '../../workers/sandbox/specs/used.ts';
 
@@ -40,4 +41,12 @@ describe('committed spec subsets', () => {
 			}
 		});
 	}
+
+	it.runIf(existsSync(join(shared, 'powerdns-authoritative-openapi.yaml')))(
+		'the PowerDNS document is the official one (formatted, same content)',
+		() => {
+			const read = (dir: string) => parse(readFileSync(join(dir, 'powerdns-authoritative-openapi.yaml'), 'utf8'));
+			expect(read(here)).toEqual(read(shared));
+		}
+	);
 });

@@ -68,6 +68,7 @@ export interface RequestContext {
 export type ProxyHandler = (request: Request, context?: RequestContext) => Promise<Response>;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 	const limits: Limits = { ...DEFAULT_LIMITS, ...config.limits };
@@ -89,10 +90,11 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 		const origin = request.headers.get('origin');
 		// CORS headers only for an allowed cross-origin page; none for anyone else.
 		const cors = new Headers();
+		// Same-origin service is for the local entry only: a Host that is not loopback (as in a
+		// DNS-rebinding attempt from another site) does not count as "the app's own origin".
+		const sameOrigin = config.sameOrigin === true && LOOPBACK_HOSTS.has(url.hostname);
 		const originAllowed =
-			origin === null
-				? config.sameOrigin === true
-				: allowedOrigins.has(origin) || (config.sameOrigin === true && origin === selfOrigin);
+			origin === null ? sameOrigin : allowedOrigins.has(origin) || (sameOrigin && origin === selfOrigin);
 		if (origin !== null && originAllowed && origin !== selfOrigin) {
 			cors.set('access-control-allow-origin', origin);
 			cors.set('access-control-expose-headers', EXPOSED_RESPONSE_HEADERS.join(', '));

@@ -27,7 +27,6 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { isPublicAddress } from './address.ts';
 import { createProxyHandler, type LogEntry, type Upstream } from './handler.ts';
 import { BlockedAddressError, parseOrigins, PRODUCTION_RULES, type HostRule, type Limits } from './policy.ts';
@@ -82,42 +81,57 @@ export function nodeUpstream(options: NodeUpstreamOptions = {}): Upstream {
 		const headers: Record<string, string> = { host: url.host };
 		for (const [name, value] of init.headers) headers[name] = value;
 		if (init.body) headers['content-length'] = String(init.body.byteLength);
-		return await new Promise<Response>((resolveResponse, reject) => {
-			const request = (secure ? httpsRequest : httpRequest)(
-				{
-					host: url.hostname,
-					port,
-					method: init.method,
-					path: url.pathname + url.search,
-					headers,
-					lookup: pinnedLookup,
-					agent: secure ? httpsAgent : httpAgent,
-					...(secure ? { servername: url.hostname } : {})
-				},
-				(res) => {
-					try {
-						const responseHeaders = new Headers();
-						for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
-							responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-						const status = res.statusCode ?? 502;
-						const empty = status === 204 || status === 304 || init.method === 'HEAD';
-						if (empty) res.resume();
-						const body = empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-						resolveResponse(new Response(body, { status, headers: responseHeaders }));
-					} catch (error) {
-						res.destroy();
-						reject(error);
+		const idempotent = init.method !== 'POST' && init.method !== 'PATCH';
+		const send = (attempt: number): Promise<Response> =>
+			new Promise<Response>((resolveResponse, reject) => {
+				const request = (secure ? httpsRequest : httpRequest)(
+					{
+						host: url.hostname,
+						port,
+						method: init.method,
+						path: url.pathname + url.search,
+						headers,
+						lookup: pinnedLookup,
+						agent: secure ? httpsAgent : httpAgent,
+						...(secure ? { servername: url.hostname } : {})
+					},
+					(res) => {
+						try {
+							const responseHeaders = new Headers();
+							for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+								responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+							const status = res.statusCode ?? 502;
+							const empty = status === 204 || status === 304 || init.method === 'HEAD';
+							if (empty) res.resume();
+							const body = empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+							resolveResponse(new Response(body, { status, headers: responseHeaders }));
+						} catch (error) {
+							res.destroy();
+							reject(error);
+						}
 					}
-				}
-			);
-			// The deadline covers the answer's body too: the listener stays until the socket is done.
-			const onAbort = () => request.destroy(new Error('The relay gave up waiting.'));
-			if (init.signal.aborted) return onAbort();
-			init.signal.addEventListener('abort', onAbort, { once: true });
-			request.on('close', () => init.signal.removeEventListener('abort', onAbort));
-			request.on('error', reject);
-			request.end(init.body);
-		});
+				);
+				request.on('error', (error: NodeJS.ErrnoException) => {
+					// A kept-alive connection the provider had just closed: one more try on a fresh
+					// one, for requests that may safely be sent twice (never POST or PATCH).
+					if (
+						attempt === 0 &&
+						idempotent &&
+						request.reusedSocket &&
+						error.code === 'ECONNRESET' &&
+						!init.signal.aborted
+					)
+						resolveResponse(send(1));
+					else reject(error);
+				});
+				// The deadline covers the answer's body too: the listener stays until the socket is done.
+				const onAbort = () => request.destroy(new Error('The relay gave up waiting.'));
+				if (init.signal.aborted) return onAbort();
+				init.signal.addEventListener('abort', onAbort, { once: true });
+				request.on('close', () => init.signal.removeEventListener('abort', onAbort));
+				request.end(init.body);
+			});
+		return await send(0);
 	};
 }
 
@@ -139,6 +153,21 @@ export interface NodeProxyOptions {
 	 * allowlist entries, loopback upstreams for allowed hosts, and a resolver.
 	 */
 	test?: { extraRules?: readonly HostRule[]; loopbackUpstreams?: Readonly<Record<string, string>>; resolve?: Resolver };
+}
+
+const SMALL_ANSWER = 256 * 1024;
+
+/** Resolves when the response can take more data, or is closed. */
+function writable(res: ServerResponse): Promise<void> {
+	return new Promise((resolve) => {
+		const done = () => {
+			res.off('drain', done);
+			res.off('close', done);
+			resolve();
+		};
+		res.on('drain', done);
+		res.on('close', done);
+	});
 }
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -221,17 +250,42 @@ export function createNodeProxy(options: NodeProxyOptions = {}): NodeHandler {
 		const response = await handler(request, { clientKey, rawTarget: raw });
 		const outHeaders: Record<string, string> = {};
 		for (const [name, value] of response.headers) outHeaders[name] = value;
-		res.writeHead(response.status, outHeaders);
 		if (!response.body) {
-			res.end();
+			res.writeHead(response.status, outHeaders).end();
 			if (hasBody) req.resume();
 			return;
 		}
+		// Most API answers are small: collect up to SMALL_ANSWER bytes, and if the answer ends
+		// within that, send it in one write with its headers. Larger answers stream on.
+		const reader = response.body.getReader();
+		const head: Uint8Array[] = [];
+		let size = 0;
 		try {
-			await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
+			for (;;) {
+				if (size > SMALL_ANSWER) {
+					res.writeHead(response.status, outHeaders);
+					for (const chunk of head) res.write(chunk);
+					for (;;) {
+						const { done, value } = await reader.read();
+						if (done) break;
+						if (!res.write(value)) await writable(res);
+						if (res.destroyed) throw new Error('The client went away.');
+					}
+					res.end();
+					return;
+				}
+				const { done, value } = await reader.read();
+				if (done) break;
+				head.push(value);
+				size += value.byteLength;
+			}
 		} catch {
+			// The answer broke off (too large, too slow, or the provider hung up): so does ours.
+			await reader.cancel().catch(() => {});
 			res.destroy();
+			return;
 		}
+		res.writeHead(response.status, outHeaders).end(head.length === 1 ? head[0] : Buffer.concat(head));
 	}
 }
 

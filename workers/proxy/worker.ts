@@ -55,6 +55,13 @@ function handlerFor(env: Env): ProxyHandler {
 
 export default {
 	async fetch(request: Request, env: Env): Promise<Response> {
-		return handlerFor(env)(request, { clientKey: request.headers.get('cf-connecting-ip') ?? 'unknown' });
+		let handler: ProxyHandler;
+		try {
+			handler = handlerFor(env);
+		} catch (error) {
+			const reason = error instanceof Error ? error.message : 'unknown';
+			return Response.json({ error: `The relay is not configured correctly: ${reason}` }, { status: 500 });
+		}
+		return handler(request, { clientKey: request.headers.get('cf-connecting-ip') ?? 'unknown' });
 	}
 };

@@ -66,6 +66,9 @@ export function loadVault(): Promise<VaultService> {
 	return vault;
 }
 
+/** Provider choices (cloud and DNS, real and sandbox); adapters load on demand. */
+export { cloudChoices, dnsChoices, dohEndpoints, SANDBOX_LABEL } from './providers.ts';
+
 /** Git host choices (real and sandbox) and the commit-signing key; adapters load on demand. */
 export {
 	gitHostChoices,

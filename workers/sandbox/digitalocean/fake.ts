@@ -415,6 +415,12 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 			if (Date.now() - image.created < importMs) return err(422, 'unprocessable_entity', 'Image is not yet available.');
 			if (image.region !== b.region)
 				return err(422, 'unprocessable_entity', 'Image is not available in the selected region.');
+			for (const vid of b.volumes ?? []) {
+				const v = state.volumes.find((x) => x.id === vid);
+				if (!v) return err(422, 'unprocessable_entity', 'Volume not found.');
+				if (v.region !== b.region)
+					return err(422, 'unprocessable_entity', 'Volume is in a different region than the Droplet.');
+			}
 			if ((b.user_data ?? '').length > 64 * 1024) return err(422, 'unprocessable_entity', 'user_data exceeds 64 KiB');
 			const id = nextId++;
 			const d: Droplet = {
@@ -454,8 +460,8 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 			for (const v of state.volumes) v.droplets = v.droplets.filter((x) => x !== d.id);
 			return { status: 204 };
 		})
-		.on('GET', '/v2/monitoring/metrics/droplet/cpu', (req) => metrics(req, 'mode'))
-		.on('GET', '/v2/monitoring/metrics/droplet/bandwidth', (req) => metrics(req, 'direction'))
+		.on('GET', '/v2/monitoring/metrics/droplet/cpu', (req) => metrics(req, 'cpu'))
+		.on('GET', '/v2/monitoring/metrics/droplet/bandwidth', (req) => metrics(req, 'bandwidth'))
 		.on('GET', '/v2/domains', (req) =>
 			page(
 				req,
@@ -501,21 +507,29 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 			return { status: 204 };
 		});
 
-	function metrics(req: FakeRequest, key: string): FakeResponse {
+	/** CPU as cumulative seconds per mode (as DigitalOcean reports it); bandwidth in Mbps. */
+	function metrics(req: FakeRequest, kind: 'cpu' | 'bandwidth'): FakeResponse {
 		const start = Number(req.query.get('start'));
 		const end = Number(req.query.get('end'));
-		const values: [number, string][] = [];
-		for (let t = start, n = 0; t <= end && n < 200; t += 60, n++) values.push([t, String(5 + ((t / 60) % 7))]);
-		return {
-			status: 200,
-			body: {
-				status: 'success',
-				data: {
-					resultType: 'matrix',
-					result: [{ metric: { host_id: req.query.get('host_id'), [key]: 'user' }, values }]
-				}
-			}
+		const series = (label: Record<string, string>, at: (t: number, n: number) => number) => {
+			const values: [number, string][] = [];
+			for (let t = start, n = 0; t <= end && n < 200; t += 60, n++) values.push([t, at(t, n).toFixed(2)]);
+			return { metric: { host_id: req.query.get('host_id') ?? '', ...label }, values };
 		};
+		const result =
+			kind === 'cpu'
+				? [
+						series({ mode: 'idle' }, (_t, n) => n * 54),
+						series({ mode: 'user' }, (_t, n) => n * 4),
+						series({ mode: 'system' }, (_t, n) => n * 2)
+					]
+				: [
+						series(
+							{ interface: 'public', direction: req.query.get('direction') ?? 'inbound' },
+							(_t, n) => 0.5 + (n % 5) / 10
+						)
+					];
+		return { status: 200, body: { status: 'success', data: { resultType: 'matrix', result } } };
 	}
 
 	return {

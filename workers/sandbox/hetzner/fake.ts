@@ -161,6 +161,8 @@ export interface HetznerFakeOptions {
 	snapshotMs?: number;
 	actionMs?: number;
 	serverLimit?: number;
+	/** The builder's script fails before writing (it then reboots into Ubuntu instead of powering off). */
+	builderFails?: boolean;
 	validate?: boolean;
 	acceptAnyToken?: boolean;
 }
@@ -606,7 +608,7 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 				created: now(),
 				userData,
 				ip: `198.51.100.${(id % 200) + 20}`,
-				powersOffAt: poweroff ? now() + bootMs + builderMs : undefined
+				powersOffAt: poweroff && !options.builderFails ? now() + bootMs + builderMs : undefined
 			};
 			for (const vid of s.volumes) state.volumes.find((v) => v.id === vid)!.server = id;
 			for (const fid of s.firewalls) state.firewalls.find((f) => f.id === fid)!.servers.push(id);

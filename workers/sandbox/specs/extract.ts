@@ -4,6 +4,7 @@
  * the committed subsets from ../shared/specs; tests/specs checks they still match the official files.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { USED_OPERATIONS } from './used.ts';
@@ -63,7 +64,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
 	for (const [name, file] of Object.entries(SPEC_FILES)) {
 		const doc = JSON.parse(readFileSync(join(shared, file), 'utf8')) as Json;
 		const subset = extractSubset(doc, USED_OPERATIONS[name as keyof typeof SPEC_FILES]);
-		writeFileSync(join(here, `${name}.subset.json`), JSON.stringify(subset) + '\n');
+		const target = join(here, `${name}.subset.json`);
+		// Written in the repository's own format, so `npm run check` stays green after a refresh.
+		const options = { ...(await resolveConfig(target)), parser: 'json' };
+		writeFileSync(target, await format(JSON.stringify(subset), options));
 		console.log(`${name}: ${Object.keys(subset.paths as Json).length} paths`);
 	}
 }

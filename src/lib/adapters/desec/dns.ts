@@ -155,7 +155,7 @@ export class DesecDns implements DnsProvider {
 		try {
 			await this.api.call(
 				'DELETE',
-				`/api/v1/domains/${encodeURIComponent(zone.id)}/rrsets/${encodeURIComponent(sub)}/${type}/`
+				`/api/v1/domains/${encodeURIComponent(zone.id)}/rrsets/${encodeURIComponent(sub).replace(/%40/g, '@')}/${type}/`
 			);
 		} catch (error) {
 			if (!(error instanceof ProviderError && error.code === 'not-found')) throw error;

@@ -343,21 +343,41 @@ export class DigitalOceanCloud implements CloudProvider {
 		return out;
 	}
 
+	/**
+	 * CPU comes as cumulative seconds per mode (idle, user, system…), so busy percent is
+	 * 1 − Δidle/Δall between samples. Bandwidth comes in megabits per second (DigitalOcean's
+	 * monitoring docs; unconfirmed against a live droplet) and is turned into bytes per second.
+	 */
 	async metrics(serverId: string, sinceMs: number): Promise<Metrics> {
 		const start = Math.floor(sinceMs / 1000);
 		const end = Math.floor(Date.now() / 1000);
 		type Answer = { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
 		const get = (path: string, extra: Record<string, string> = {}) =>
-			this.api.call<Answer>('GET', path, { query: { host_id: serverId, start, end, ...extra } });
-		const [cpu, bw] = await Promise.all([
+			this.api.call<Answer>('GET', path, { query: { host_id: serverId, start, end, ...extra } }).then((a) => a.data);
+		const [cpu, inbound, outbound] = await Promise.all([
 			get('/v2/monitoring/metrics/droplet/cpu'),
-			get('/v2/monitoring/metrics/droplet/bandwidth', { interface: 'public', direction: 'inbound' }).catch(
-				() => undefined
-			)
+			get('/v2/monitoring/metrics/droplet/bandwidth', { interface: 'public', direction: 'inbound' }),
+			get('/v2/monitoring/metrics/droplet/bandwidth', { interface: 'public', direction: 'outbound' })
 		]);
-		const series = (a: Answer | undefined) =>
-			(a?.data.result[0]?.values ?? []).map(([t, v]) => [t * 1000, Number(v)] as [number, number]);
-		return { cpuPercent: series(cpu.data), networkInBytesPerSec: series(bw?.data), networkOutBytesPerSec: [] };
+		const totals = new Map<number, { all: number; idle: number }>();
+		for (const series of cpu.data.result)
+			for (const [t, v] of series.values) {
+				const entry = totals.get(t) ?? { all: 0, idle: 0 };
+				entry.all += Number(v);
+				if (series.metric.mode === 'idle') entry.idle += Number(v);
+				totals.set(t, entry);
+			}
+		const times = [...totals.keys()].sort((a, b) => a - b);
+		const cpuPercent: [number, number][] = [];
+		for (let i = 1; i < times.length; i++) {
+			const a = totals.get(times[i - 1]!)!;
+			const b = totals.get(times[i]!)!;
+			const all = b.all - a.all;
+			if (all > 0) cpuPercent.push([times[i]! * 1000, Math.round(1000 * (1 - (b.idle - a.idle) / all)) / 10]);
+		}
+		const bytes = (a: Answer['data']) =>
+			(a.result[0]?.values ?? []).map(([t, v]) => [t * 1000, Number(v) * 125_000] as [number, number]);
+		return { cpuPercent, networkInBytesPerSec: bytes(inbound.data), networkOutBytesPerSec: bytes(outbound.data) };
 	}
 
 	async delete(resource: Pick<CloudResource, 'kind' | 'id'>): Promise<void> {

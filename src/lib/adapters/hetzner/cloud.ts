@@ -220,6 +220,7 @@ export class HetznerCloud implements CloudProvider {
 			return data.server;
 		});
 		if (builder.status !== 'off') {
+			progress?.({ message: 'Writing Flatcar Container Linux (about 5 to 10 minutes)', fraction: 0.1 });
 			builder = await this.wait(
 				async () => {
 					const { data } = await this.api.call<{ server: HServer }>('GET', `/servers/${builder.id}`);

@@ -57,7 +57,8 @@ export class HetznerDns implements DnsProvider {
 	private path(zone: Zone, name?: string, type?: RecordType) {
 		const base = `/zones/${encodeURIComponent(zone.id)}/rrsets`;
 		if (name === undefined) return base;
-		return `${base}/${encodeURIComponent(relativeName(name, zone) || '@')}/${type}`;
+		// "@" stays literal: Hetzner takes it as is, and the relay refuses encoded "@" (%40).
+		return `${base}/${encodeURIComponent(relativeName(name, zone) || '@').replace(/%40/g, '@')}/${type}`;
 	}
 
 	async list(zone: Zone): Promise<RecordSet[]> {

@@ -30,13 +30,29 @@ export const platformFetch: HttpClient = (request) => fetch(request);
 /** Sends `https://host/path` to `<proxyBase>/host/path` when a proxy is set. */
 export function withProxy(next: HttpClient, proxyBase: string | undefined): HttpClient {
 	if (!proxyBase) return next;
-	return (request) => next(new Request(viaProxy(request.url, proxyBase), request));
+	return async (request) => next(await copyRequest(request, viaProxy(request.url, proxyBase)));
+}
+
+/**
+ * A copy of a request at another URL. The body is read into memory first: passing a Request
+ * as the init of another would hand over a stream body, which browsers refuse without
+ * `duplex: 'half'`. Bodies here are small JSON documents.
+ */
+export async function copyRequest(request: Request, url: string): Promise<Request> {
+	const body = request.body ? await request.clone().arrayBuffer() : undefined;
+	return new Request(url, {
+		method: request.method,
+		headers: request.headers,
+		body,
+		signal: request.signal,
+		redirect: request.redirect
+	});
 }
 
 /** Adds the credential header(s); the token never goes into the URL. */
 export function withAuth(next: HttpClient, headers: () => Record<string, string>): HttpClient {
-	return (request) => {
-		const r = new Request(request);
+	return async (request) => {
+		const r = await copyRequest(request, request.url);
 		for (const [k, v] of Object.entries(headers())) r.headers.set(k, v);
 		return next(r);
 	};

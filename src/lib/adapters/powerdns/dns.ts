@@ -119,6 +119,7 @@ export class PowerDns implements DnsProvider {
 	}
 
 	async delete(zone: Zone, name: string, type: RecordType): Promise<void> {
-		await this.patch(zone, { name: normalizeName(name) + '.', type, changetype: 'DELETE' });
+		// The API ignores ttl on DELETE, but its OpenAPI document requires it on every rrset.
+		await this.patch(zone, { name: normalizeName(name) + '.', type, ttl: 3600, changetype: 'DELETE', records: [] });
 	}
 }

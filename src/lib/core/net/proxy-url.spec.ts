@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkProxyBase, parseProxiedPath, viaProxy } from './proxy-url.ts';
+import { checkProxyBase, needsRelay, parseProxiedPath, policyAllowsConnect, viaProxy } from './proxy-url.ts';
 
 describe('viaProxy', () => {
 	it('leaves the URL alone without a relay', () => {
@@ -113,5 +113,37 @@ describe('checkProxyBase', () => {
 		const result = checkProxyBase(input);
 		expect(result.ok).toBe(false);
 		if (!result.ok) expect(result.reason).toMatch(reason);
+	});
+});
+
+describe('policyAllowsConnect', () => {
+	const self = 'https://app.example';
+	const policy =
+		"default-src 'none'; connect-src 'self' https://api.digitalocean.com https://relay.example/; img-src 'self'";
+	it.each([
+		[policy, 'https://relay.example/base', true],
+		[policy, 'https://api.digitalocean.com', true],
+		[policy, 'https://app.example/proxy', true],
+		[policy, 'https://other.example', false],
+		[policy, 'https://relay.example:8443', false],
+		["default-src 'self'", 'https://app.example/proxy', true],
+		["default-src 'self'", 'https://relay.example', false],
+		["img-src 'self'", 'https://relay.example', true],
+		[null, 'https://relay.example', true]
+	])('%s → %s: %s', (csp, address, allowed) => {
+		expect(policyAllowsConnect(csp, address, self)).toBe(allowed);
+	});
+});
+
+describe('needsRelay', () => {
+	it.each([
+		['https://api.hetzner.cloud/v1/servers', true],
+		['https://api.cloudflare.com/client/v4/zones', true],
+		['https://github.com/a/b.git/info/refs?service=git-upload-pack', true],
+		['https://api.github.com/user/repos', false],
+		['https://api.digitalocean.com/v2/droplets', false],
+		['https://desec.io/api/v1/domains/', false]
+	])('%s → %s', (url, expected) => {
+		expect(needsRelay(url)).toBe(expected);
 	});
 });

@@ -11,6 +11,24 @@
  * (parseProxiedPath).
  */
 
+/**
+ * The hosts the relay serves: APIs that send no CORS headers. Everything else the app
+ * calls directly. (workers/proxy/policy.ts holds the methods and paths per host; a test
+ * keeps both lists equal.)
+ */
+export const RELAY_HOSTS: readonly string[] = [
+	'api.hetzner.cloud',
+	'api.cloudflare.com',
+	'github.com',
+	'gitlab.com',
+	'codeberg.org'
+];
+
+/** Whether the browser needs the relay to reach this https address. */
+export function needsRelay(url: string): boolean {
+	return RELAY_HOSTS.includes(new URL(url).hostname);
+}
+
 /** Rewrites an upstream URL to go through the relay; without a relay, returns it unchanged. */
 export function viaProxy(url: string, proxyBase: string | undefined): string {
 	if (!proxyBase) return url;
@@ -37,7 +55,7 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 const QUERY_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
 /** Percent-encodings that could change how a server splits or resolves a path. */
-const RISKY_ENCODINGS = /%(?:2e|2f|5c|00|25|40|3f|23)/i;
+const RISKY_ENCODINGS = /%(?:2e|2f|5c|00|25|3f|23)/i;
 
 /**
  * Splits what follows the relay's base path (`/<host><path>?<query>`, as received,
@@ -117,4 +135,27 @@ export function checkProxyBase(input: string): ProxyBaseCheck {
 		return { ok: false, reason: 'The address must start with https://.' };
 	}
 	return { ok: true, base: `${u.origin}${u.pathname.replace(/\/+$/, '')}` };
+}
+
+/** The origin (scheme://host[:port]) of an address already checked with checkProxyBase. */
+export function originOf(address: string): string {
+	return new URL(address).origin;
+}
+
+/**
+ * Whether a Content-Security-Policy lets a page at `selfOrigin` connect to `address`.
+ * Only what nassella's own policy uses is understood: exact origins, 'self', or no
+ * connect-src / default-src at all (no policy: allowed).
+ */
+export function policyAllowsConnect(policy: string | null | undefined, address: string, selfOrigin: string): boolean {
+	const origin = originOf(address);
+	if (!policy) return true;
+	const directives = policy.split(';').map((d) => d.trim().split(/\s+/));
+	const find = (name: string) => directives.find((parts) => parts[0]?.toLowerCase() === name);
+	const connect = find('connect-src') ?? find('default-src');
+	if (!connect) return true;
+	return connect.slice(1).some((source) => {
+		if (source === "'self'") return origin === selfOrigin;
+		return source.replace(/\/+$/, '') === origin;
+	});
 }
