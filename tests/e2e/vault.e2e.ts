@@ -213,7 +213,7 @@ test.describe('vault', () => {
 		await other.close();
 	});
 
-	test('locks itself after 15 minutes without use', async ({ page }) => {
+	test('locks itself after 15 minutes without use, or the time chosen in Settings', async ({ page }) => {
 		await page.clock.install();
 		await createVault(page);
 		await page.clock.fastForward('14:00');
@@ -221,6 +221,18 @@ test.describe('vault', () => {
 		await page.clock.fastForward('01:30');
 		await expect(page.getByRole('heading', { name: 'Unlock your vault' })).toBeVisible();
 		await expect(page.getByRole('status')).toContainText('Locked after a while without use.');
+
+		// The time is a setting, kept across reloads.
+		await unlock(page, PASS);
+		await navTo(page, 'Settings');
+		await page.getByLabel('Lock after this long without use').selectOption({ label: '5 minutes' });
+		await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+		await page.clock.fastForward('05:30');
+		await expect(page.getByText('The vault is locked.')).toBeVisible();
+		await page.reload();
+		await navTo(page, 'Vault');
+		await unlock(page, PASS);
+		await expect(page.getByText('It locks itself after 5 minutes without use')).toBeVisible();
 	});
 
 	test('weak passphrases are refused with a reason', async ({ page }) => {

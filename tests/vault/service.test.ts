@@ -90,6 +90,82 @@ describe('vault service', () => {
 		expect(await codeOf(vault.put('../escape', 1))).toBe('invalid-name');
 	});
 
+	it('a warmed-up keyholder is used for the next unlock, and only once', async () => {
+		const t = await seeded();
+		let made = 0;
+		const factory = localKeyholders();
+		const counted = new VaultService({
+			store: idbVaultStore({ name: t.name }),
+			keyholders: async () => (made++, factory()),
+			archive: zipArchive(),
+			signals: broadcastVaultSignals('warm-' + t.channel),
+			persistence: { state: async () => ({ persisted: false }), request: async () => false },
+			appVersion: 'test'
+		});
+		await counted.init();
+		counted.warmUp();
+		counted.warmUp();
+		expect(made).toBe(1);
+		await counted.unlock(PASS);
+		expect(made).toBe(1);
+		await counted.lock();
+		expect(await codeOf(counted.unlock('wrong wrong wrong wrong'))).toBe('wrong-passphrase');
+		expect(made).toBe(2);
+		await counted.unlock(PASS);
+		expect(await counted.get('tokens/hetzner')).toEqual({ token: SECRET });
+	});
+
+	it('falls back to the floor in a fresh keyholder when the default memory cannot be had', async () => {
+		const { Keyholder } = await import('../../src/lib/core/vault/keyholder.ts');
+		const { loadSodium } = await import('../../src/lib/adapters/crypto/sodium.ts');
+		const prims = await loadSodium();
+		let made = 0;
+		const id = `oom-${Math.random()}`;
+		const vault = new VaultService({
+			store: idbVaultStore({ name: id }),
+			keyholders: async () => {
+				const first = made++ === 0;
+				let broken = false;
+				// The first instance behaves like a WebAssembly module that aborted on a failed
+				// allocation: every later derivation fails too.
+				const k = new Keyholder({
+					...prims,
+					argon2id: (len, p, s, t, m) => {
+						if (first && (broken || m > 19 * 1024)) {
+							broken = true;
+							throw new Error('Aborted(OOM)');
+						}
+						return prims.argon2id(len, p, s, t, m);
+					}
+				});
+				return {
+					prepare: async () => k.selfTest(),
+					create: async (p, c) => k.create(p, c),
+					unlock: async (h, p) => k.unlock(h, p),
+					rewrap: async (p, c) => k.rewrap(p, c),
+					seal: async (n, b) => k.seal(n, b),
+					open: async (n, b) => k.open(n, b),
+					sealBundle: async (c, b) => k.sealBundle(c, b),
+					openBundle: async (c, b) => k.openBundle(c, b),
+					lock: async () => k.lock()
+				};
+			},
+			archive: zipArchive(),
+			signals: broadcastVaultSignals(id),
+			persistence: { state: async () => ({ persisted: false }), request: async () => false },
+			appVersion: 'test'
+		});
+		await vault.init();
+		await vault.create(PASS);
+		expect(made).toBe(2);
+		const header = (await idbVaultStore({ name: id }).readHeader()) as { kdf: { m: number; t: number } };
+		expect(header.kdf).toMatchObject({ m: 19 * 1024, t: 2 });
+		await vault.put('a', 1);
+		await vault.lock();
+		await vault.unlock(PASS);
+		expect(await vault.get('a')).toBe(1);
+	});
+
 	it('refuses a weak passphrase with a reason', async () => {
 		const { vault } = fresh();
 		await vault.init();

@@ -45,6 +45,8 @@ export interface Vault {
  * browser it is a Web Worker; `lock()` wipes the key and ends it for good.
  */
 export interface VaultKeyholder {
+	/** Loads the crypto code and runs the start-up self-test, so a later unlock only derives the key. */
+	prepare(): Promise<void>;
 	create(passphrase: string, candidates?: KdfParams[]): Promise<VaultHeader>;
 	unlock(header: unknown, passphrase: string): Promise<VaultHeader>;
 	rewrap(passphrase: string, candidates?: KdfParams[]): Promise<VaultHeader>;

@@ -19,7 +19,7 @@ import {
 	readManifest
 } from '../core/vault/export-format.ts';
 import { ImportRefusedError, VaultError, isVaultError } from '../core/vault/errors.ts';
-import { readHeader, type VaultHeader } from '../core/vault/envelope.ts';
+import { FLOOR_KDF, readHeader, type VaultHeader } from '../core/vault/envelope.ts';
 import { checkRecordName, decodeValue, encodeValue, type JsonValue } from '../core/vault/records.ts';
 import { checkPassphrase } from '../core/vault/strength.ts';
 import type {
@@ -59,6 +59,8 @@ export class VaultService implements Vault {
 	#keyholder: VaultKeyholder | undefined;
 	#vaultId: string | undefined;
 	#listeners = new Set<(change: VaultChange) => void>();
+	/** A keyholder loaded and self-tested ahead of time, holding no key yet. */
+	#spare: Promise<VaultKeyholder> | undefined;
 	#unlisten: () => void;
 
 	constructor(options: VaultServiceOptions) {
@@ -82,12 +84,47 @@ export class VaultService implements Vault {
 		return this.#status;
 	}
 
+	/**
+	 * Gets a keyholder ready (crypto code loaded, self-test run) while the person types,
+	 * so that unlocking only has to derive the key. It holds no key until used.
+	 */
+	warmUp(): void {
+		this.#spare ??= this.#o.keyholders().then(async (keyholder) => {
+			await keyholder.prepare();
+			return keyholder;
+		});
+		this.#spare.catch(() => (this.#spare = undefined));
+	}
+
+	async #freshKeyholder(): Promise<VaultKeyholder> {
+		const spare = this.#spare;
+		this.#spare = undefined;
+		if (spare) {
+			try {
+				return await spare;
+			} catch {
+				// Fall through to a new one, which reports the problem itself.
+			}
+		}
+		return this.#o.keyholders();
+	}
+
 	async create(passphrase: string): Promise<void> {
 		const strength = checkPassphrase(passphrase);
 		if (!strength.ok) throw new VaultError('weak-passphrase', strength.reason);
-		const keyholder = await this.#o.keyholders();
+		let keyholder = await this.#freshKeyholder();
 		try {
-			const header = await keyholder.create(passphrase);
+			let header: VaultHeader;
+			try {
+				header = await keyholder.create(passphrase);
+			} catch (error) {
+				if (!isVaultError(error, 'out-of-memory')) throw error;
+				// A failed allocation can leave the WebAssembly instance unusable: retry the
+				// floor settings in a fresh keyholder.
+				await keyholder.lock();
+				keyholder = await this.#o.keyholders();
+				header = await keyholder.create(passphrase, [{ ...FLOOR_KDF }]);
+			}
 			await this.#o.store.createHeader(header);
 			this.#adopt(keyholder, header);
 		} catch (error) {
@@ -105,7 +142,7 @@ export class VaultService implements Vault {
 			this.#setStatus('none');
 			throw new VaultError('no-vault');
 		}
-		const keyholder = await this.#o.keyholders();
+		const keyholder = await this.#freshKeyholder();
 		try {
 			const header = await keyholder.unlock(raw, passphrase);
 			const previous = this.#keyholder;
@@ -257,6 +294,9 @@ export class VaultService implements Vault {
 	/** Stops listening to other tabs and locks. */
 	async dispose(): Promise<void> {
 		this.#unlisten();
+		const spare = this.#spare;
+		this.#spare = undefined;
+		await spare?.then((k) => k.lock()).catch(() => {});
 		await this.lock();
 	}
 

@@ -140,6 +140,13 @@ export class VaultState {
 		});
 	}
 
+	/** Called when a passphrase form appears: loads the crypto code in the background. */
+	warmUp(): void {
+		void this.start().then(() => {
+			if (this.status === 'locked' || this.status === 'none') this.#service?.warmUp();
+		});
+	}
+
 	clearMessages(): void {
 		this.error = null;
 		this.notice = '';

@@ -21,6 +21,8 @@ export type KeyholderReply =
 export function runOp(keyholder: Keyholder, op: KeyholderOp, args: unknown[]): unknown {
 	const [x, y] = args as [never, never];
 	switch (op) {
+		case 'prepare':
+			return keyholder.selfTest();
 		case 'create':
 			return keyholder.create(x, y);
 		case 'unlock':

@@ -10,6 +10,7 @@ export function localKeyholders(): KeyholderFactory {
 		let id = 0;
 		const call = async (op: KeyholderOp, ...args: unknown[]) => unwrapReply(reply(keyholder, { id: ++id, op, args }));
 		return {
+			prepare: async () => void (await call('prepare')),
 			create: (passphrase, candidates) => call('create', passphrase, candidates),
 			unlock: (header, passphrase) => call('unlock', header, passphrase),
 			rewrap: (passphrase, candidates) => call('rewrap', passphrase, candidates),

@@ -42,6 +42,7 @@ export function workerKeyholders(): KeyholderFactory {
 			failAll(new VaultError('locked'));
 		};
 		const keyholder: VaultKeyholder = {
+			prepare: async () => void (await call('prepare')),
 			create: (passphrase, candidates) => call('create', passphrase, candidates) as never,
 			unlock: (header, passphrase) => call('unlock', header, passphrase) as never,
 			rewrap: (passphrase, candidates) => call('rewrap', passphrase, candidates) as never,
