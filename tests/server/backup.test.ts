@@ -16,6 +16,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { fixture, renderTo, run } from './helpers.ts';
 
@@ -154,10 +156,63 @@ describe('backup.sh and restore.sh with real restic', () => {
 		).toBe(true);
 	});
 
-	it('fails loudly: exit status, backup.json and status.json say so, and the last success is kept', () => {
+	it('fails loudly: exit status, backup.json and status.json say so, ntfy is told, and the last success is kept', async () => {
 		const last = backupJson().lastSuccess;
-		writeFileSync(join(RUN, 'env/backup.env'), `RESTIC_REPOSITORY=${REPO}\nRESTIC_PASSWORD=wrong password\n`);
-		const r = run('bash', [join(SRV, 'current/bin/backup.sh')], { env: env(), timeout: 120_000 });
+		// A real HTTPS endpoint standing in for the ntfy server, trusted through CURL_CA_BUNDLE.
+		const ssl = run('openssl', [
+			'req',
+			'-x509',
+			'-newkey',
+			'ec',
+			'-pkeyopt',
+			'ec_paramgen_curve:P-256',
+			'-nodes',
+			'-keyout',
+			join(T, 'ntfy.key'),
+			'-out',
+			join(T, 'ntfy.pem'),
+			'-days',
+			'1',
+			'-subj',
+			'/CN=127.0.0.1',
+			'-addext',
+			'subjectAltName=IP:127.0.0.1'
+		]);
+		expect(ssl.code, ssl.stderr).toBe(0);
+		const received: { url?: string; title?: string; body: string }[] = [];
+		const ntfy = createHttpsServer(
+			{ key: readFileSync(join(T, 'ntfy.key')), cert: readFileSync(join(T, 'ntfy.pem')) },
+			(req, res) => {
+				let body = '';
+				req.on('data', (c) => (body += c));
+				req.on('end', () => {
+					received.push({ url: req.url, title: String(req.headers.title), body });
+					res.end('{}');
+				});
+			}
+		);
+		await new Promise<void>((r) => ntfy.listen(0, '127.0.0.1', r));
+		const port = (ntfy.address() as { port: number }).port;
+		writeFileSync(
+			join(RUN, 'env/backup.env'),
+			`RESTIC_REPOSITORY=${REPO}\nRESTIC_PASSWORD=wrong password\nNTFY_TOPIC=https://127.0.0.1:${port}/nassella-alerts\n`
+		);
+		const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+			const p = spawn('bash', [join(SRV, 'current/bin/backup.sh')], {
+				env: { ...env(), CURL_CA_BUNDLE: join(T, 'ntfy.pem') }
+			});
+			let stderr = '';
+			p.stderr.on('data', (d) => (stderr += d));
+			const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+			p.on('close', (code) => {
+				clearTimeout(timer);
+				resolve({ code, stderr });
+			});
+		});
+		ntfy.close();
+		expect(received).toHaveLength(1);
+		expect(received[0]).toMatchObject({ url: '/nassella-alerts', title: 'Backup failed on nassella-fixture01' });
+		expect(received[0]!.body).toMatch(/^The nightly backup failed: /);
 		writeFileSync(join(RUN, 'env/backup.env'), `RESTIC_REPOSITORY=${REPO}\nRESTIC_PASSWORD=test repo password\n`);
 		expect(r.code).toBe(1);
 		expect(r.stderr).toContain('nassella-backup: FAILED');

@@ -67,6 +67,15 @@ describe('Ignition contents', () => {
 		expect(raw.contents.verification).toEqual({ hash: `sha256-${'a'.repeat(64)}` });
 	});
 
+	it('picks the arm64 sysext build for an arm64 server', async () => {
+		const input = fixture('one-app');
+		input.config.architecture = 'arm64';
+		const ign = await ignitionOf(input);
+		expect(
+			ign.storage.files.some((f) => f.path === '/opt/extensions/docker-compose/docker-compose-2.34.0-arm64.raw')
+		).toBe(true);
+	});
+
 	it('has no SSH login without keys, and refuses a config over 32 KiB with a clear message', async () => {
 		const input = fixture('one-app');
 		delete (input.config as Record<string, unknown>).sshKeys;

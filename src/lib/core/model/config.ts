@@ -86,6 +86,8 @@ export interface DeploymentConfig {
 	restoreFromBackup?: boolean;
 	/** Outgoing mail for apps that send e-mail (the password is in secrets.smtpPassword). */
 	smtp?: { host: string; port: number; username: string; from: string; security: 'starttls' | 'tls' | 'none' };
+	/** CPU architecture of the server (default amd64); picks the sysext build and limits the apps. */
+	architecture?: 'amd64' | 'arm64';
 	/** Docker Compose sysext pin. `sha256` is the published hash; without it the HTTPS download is unverified. */
 	composeSysext?: { version: string; sha256?: string };
 }
@@ -378,6 +380,8 @@ export function validateDeployment(input: unknown): Deployment {
 		add('config.restoreFromBackup', 'must be true or false.');
 	if (c.restoreFromBackup === true && c.backup === undefined)
 		add('config.restoreFromBackup', 'needs a backup target to restore from.');
+	if (c.architecture !== undefined && c.architecture !== 'amd64' && c.architecture !== 'arm64')
+		add('config.architecture', 'must be amd64 or arm64.');
 	let composeSysext: DeploymentConfig['composeSysext'];
 	if (c.composeSysext !== undefined) {
 		if (!isObject(c.composeSysext)) add('config.composeSysext', 'must be an object.');
@@ -486,6 +490,7 @@ export function validateDeployment(input: unknown): Deployment {
 			admin: admin!,
 			...(c.restoreFromBackup === true ? { restoreFromBackup: true } : {}),
 			...(smtp ? { smtp } : {}),
+			...(c.architecture === 'arm64' ? { architecture: 'arm64' as const } : {}),
 			...(composeSysext ? { composeSysext } : {})
 		},
 		secrets: {

@@ -170,6 +170,11 @@ export function selectApps(catalog: readonly AppManifest[], deployment: Deployme
 	return deployment.config.apps.map((sel) => {
 		const manifest = catalog.find((m) => m.id === sel.id);
 		if (!manifest) throw new RenderError(`"${sel.id}" is not in the app catalog.`);
+		const arch = deployment.config.architecture ?? 'amd64';
+		if (!manifest.architectures.includes(arch))
+			throw new RenderError(
+				`${manifest.name} does not run on ${arch} servers; choose an ${manifest.architectures.join(' or ')} server.`
+			);
 		return toServerApp(manifest, deployment);
 	});
 }

@@ -71,7 +71,7 @@ export function allowedSigners(signers: readonly string[]): string {
 export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
 	const { config, secrets } = d;
 	const sysext = config.composeSysext ?? { version: DEFAULT_COMPOSE_SYSEXT_VERSION };
-	const rawName = `docker-compose-${sysext.version}-x86-64.raw`;
+	const rawName = `docker-compose-${sysext.version}-${config.architecture === 'arm64' ? 'arm64' : 'x86-64'}.raw`;
 	const rawPath = `/opt/extensions/docker-compose/${rawName}`;
 	const files: IgnFile[] = [
 		file(

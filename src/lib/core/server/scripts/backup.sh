@@ -48,7 +48,7 @@ record() {
 
 notify() {
 	local topic
-	topic="$(sed -n 's/^NTFY_TOPIC=\(https:\/\/[A-Za-z0-9.\/_-]*\)$/\1/p' "$ENV_FILE" 2>/dev/null | head -n 1 || true)"
+	topic="$(sed -n 's/^NTFY_TOPIC=\(https:\/\/[A-Za-z0-9.:\/_-]*\)$/\1/p' "$ENV_FILE" 2>/dev/null | head -n 1 || true)"
 	if [ -n "$topic" ]; then
 		curl -fsS --max-time 20 -H "Title: Backup failed on $HOST_TAG" -H "Priority: high" \
 			-d "$1" "$topic" >/dev/null || echo "nassella-backup: could not reach ntfy" >&2
