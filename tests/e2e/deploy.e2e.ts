@@ -66,7 +66,7 @@ async function waitDone(page: Page) {
 	await expect(phase).toHaveAttribute('data-phase', /^(done|failed)$/, { timeout: 150_000 });
 	if ((await phase.getAttribute('data-phase')) === 'failed')
 		throw new Error(`The deployment stopped: ${await page.locator('.steps').innerText()}`);
-	await expect(page.getByRole('heading', { name: 'Your server is ready' })).toBeVisible();
+	await expect(page.getByRole('heading', { name: 'Your server is ready' })).toBeVisible({ timeout: 30_000 });
 }
 
 function expectExactlyPlanned(state: SandboxSnapshot, id: string) {
@@ -175,13 +175,17 @@ test.describe('deploy against the sandbox', () => {
 		const id = await startDeploy(page);
 		// nassella retries by itself; if a step still stops, the person presses "Try again".
 		const phase = page.locator('[data-phase]');
-		for (let i = 0; i < 5; i++) {
+		for (let i = 0; i < 10; i++) {
 			await expect(phase).toHaveAttribute('data-phase', /^(done|failed)$/, { timeout: 150_000 });
 			if ((await phase.getAttribute('data-phase')) === 'done') break;
 			// The phase may move on between the look and the click; then the loop looks again.
 			await page
 				.getByRole('button', { name: 'Try again' })
 				.click({ timeout: 5_000 })
+				.catch(() => undefined);
+			// Let the retry start before looking again, so one failure is not counted twice.
+			await expect(phase)
+				.not.toHaveAttribute('data-phase', 'failed', { timeout: 10_000 })
 				.catch(() => undefined);
 		}
 		await waitDone(page);
