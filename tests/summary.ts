@@ -13,9 +13,10 @@ if (existsSync(vitestFile)) {
 	failed += v.numFailedTests ?? 0;
 	skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
 }
-const playwrightFile = `${dir}/playwright.json`;
-if (existsSync(playwrightFile)) {
-	const p = JSON.parse(readFileSync(playwrightFile, 'utf8'));
+for (const name of ['playwright', 'playwright-deploy']) {
+	const file = `${dir}/${name}.json`;
+	if (!existsSync(file)) continue;
+	const p = JSON.parse(readFileSync(file, 'utf8'));
 	passed += (p.stats?.expected ?? 0) + (p.stats?.flaky ?? 0);
 	failed += p.stats?.unexpected ?? 0;
 	skipped += p.stats?.skipped ?? 0;
