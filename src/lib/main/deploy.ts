@@ -44,6 +44,10 @@ export interface SetupRecord {
 	sshPublicKey?: string;
 	git: { host: string; token: string };
 	backups: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; resticPassword: string };
+	/** Set from the dashboard: an https ntfy topic the server posts loud failures to. */
+	ntfyTopic?: string;
+	/** Set from the dashboard: one-off jobs for the server (rendered as requests.json). */
+	requests?: { backup?: string; drill?: string };
 }
 
 export interface DeployEnvironment {
@@ -105,13 +109,13 @@ function options<T>(
 
 let catalogPromise: Promise<CatalogApp[]> | undefined;
 
-function catalog(): Promise<CatalogApp[]> {
+export function catalog(): Promise<CatalogApp[]> {
 	catalogPromise ??= import('virtual:nassella-catalog').then((m) => m.default as CatalogApp[]);
 	return catalogPromise;
 }
 
 /** The vault's records while it is unlocked. */
-async function vaultRecords(): Promise<RecordVault | undefined> {
+export async function vaultRecords(): Promise<RecordVault | undefined> {
 	const vault = await loadVault();
 	if (vault.status() !== 'unlocked') return undefined;
 	return {
@@ -130,7 +134,7 @@ function probeFor(setup: SetupRecord): AppProbe {
 const KEYS_PREFIX = 'deployment-keys/';
 
 /** The bundle and Ignition config of a deployment, rendered by the server generator. */
-function artifactsFor(setup: SetupRecord, plan: Plan, records: RecordVault): DeployArtifacts {
+export function artifactsFor(setup: SetupRecord, plan: Plan, records: RecordVault): DeployArtifacts {
 	type Keys = import('../adapters/deploy/keys.ts').StoredKeys;
 	let keys: Promise<Keys> | undefined;
 	const ensureKeys = (): Promise<Keys> =>
@@ -160,6 +164,9 @@ function artifactsFor(setup: SetupRecord, plan: Plan, records: RecordVault): Dep
 			dataDevice: dataDevicePath(setup.cloud.provider, volume),
 			appOrigin: origin()
 		});
+		if (setup.ntfyTopic) deployment.config.ntfyTopic = setup.ntfyTopic;
+		if (setup.requests && (setup.requests.backup || setup.requests.drill))
+			Object.assign(deployment.config, { requests: { ...setup.requests } });
 		return renderServer(deployment, apps, { encrypt: ageEncrypt });
 	};
 	const volumeName = plan.steps.find((s) => s.id === 'volume')?.name ?? 'data';

@@ -1,0 +1,192 @@
+/**
+ * Composition root of the dashboard: which deployments the vault holds, their settings
+ * repository and git host, the link to each server, and the bundle for changed settings
+ * (the deploy engine's own generator and signer, so a change is committed exactly the way
+ * the first setup was).
+ */
+import type { CatalogApp } from '../core/catalog/types.ts';
+import { completeAppSecrets } from '../core/deploy/config.ts';
+import type { DeploymentState } from '../core/deploy/machine.ts';
+import type { GitHost, RepoRef } from '../ports/git-host.ts';
+import type { ServerLink } from '../ports/server.ts';
+import { vaultDeploymentStore, type RecordVault } from '../services/deploy/vault-store.ts';
+import { repoFromOutput } from '../services/deploy/steps.ts';
+import {
+	vaultSettingsStore,
+	type ChangePorts,
+	type ServerSettings,
+	type SettingsRecord,
+	type SettingsStore
+} from '../services/dashboard/changes.ts';
+import { vaultStatusCache, type StatusCache } from '../services/dashboard/status.ts';
+import { artifactsFor, catalog, realClock, vaultRecords, type SetupRecord } from './deploy.ts';
+import { serverLinkFor } from './server-link.ts';
+import { gitHostChoices } from './git-hosts.ts';
+
+export { realClock };
+
+/** The setup a deployment was made from, kept beside its dashboard settings. */
+const SETUP_PREFIX = 'dashboard-setup/';
+const SETUP_RECORD = 'setup/current';
+const KEYS_PREFIX = 'deployment-keys/';
+
+export interface DashboardDeployment {
+	id: string;
+	domain: string;
+	sandbox: boolean;
+	/** Where the server pulls its settings from. */
+	repo: RepoRef;
+	/** The commit the setup made. */
+	firstCommit?: string;
+	createdAt: number;
+	setup: SetupRecord;
+	state: DeploymentState;
+}
+
+export interface DashboardEnvironment {
+	/** The vault's records when it is unlocked; undefined while locked. */
+	records(): Promise<RecordVault | undefined>;
+	/** Deployments that reached their settings commit. */
+	deployments(records: RecordVault): Promise<DashboardDeployment[]>;
+	statusCache(records: RecordVault): StatusCache;
+	settingsStore(records: RecordVault): SettingsStore;
+	/** The settings record, made from the setup on first use. */
+	settings(records: RecordVault, d: DashboardDeployment): Promise<SettingsRecord>;
+	link(records: RecordVault, d: DashboardDeployment, proxyBase?: string): Promise<ServerLink>;
+	git(d: DashboardDeployment, proxyBase?: string): Promise<GitHost>;
+	changePorts(records: RecordVault, d: DashboardDeployment, proxyBase?: string): Promise<ChangePorts>;
+	catalog(): Promise<CatalogApp[]>;
+	now(): number;
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+	random(): number;
+}
+
+function hasSetup(v: unknown): v is SetupRecord {
+	if (!v || typeof v !== 'object') return false;
+	const s = v as Partial<SetupRecord>;
+	return typeof s.deploymentId === 'string' && typeof s.domain === 'string' && Array.isArray(s.apps) && !!s.git && !!s.cloud;
+}
+
+/** The setup of deployment `id`: its own copy, or the wizard's current one (then copied). */
+async function setupOf(records: RecordVault, id: string): Promise<SetupRecord | undefined> {
+	const own = await records.get<unknown>(SETUP_PREFIX + id);
+	if (hasSetup(own) && own.deploymentId === id) return own;
+	const current = await records.get<unknown>(SETUP_RECORD);
+	if (hasSetup(current) && current.deploymentId === id) {
+		await records.put(SETUP_PREFIX + id, current as never);
+		return current;
+	}
+	return undefined;
+}
+
+export function dashboardEnvironment(): DashboardEnvironment {
+	const gitFor = async (d: DashboardDeployment, proxyBase?: string) => {
+		const choice = gitHostChoices.find((c) => c.id === d.setup.git.host);
+		if (!choice) throw new Error(`Unknown git host “${d.setup.git.host}”.`);
+		return choice.create({ token: d.setup.git.token, proxyBase });
+	};
+	return {
+		records: () => vaultRecords(),
+		async deployments(records) {
+			const store = vaultDeploymentStore(records);
+			const out: DashboardDeployment[] = [];
+			for (const id of await store.list()) {
+				let state: DeploymentState | undefined;
+				try {
+					state = await store.load(id);
+				} catch {
+					continue;
+				}
+				if (!state || state.phase === 'destroyed' || state.phase === 'destroying') continue;
+				const repoOut = state.steps.repo?.output;
+				if (!repoOut || state.steps.commit?.status !== 'done') continue;
+				const setup = await setupOf(records, id);
+				if (!setup) continue;
+				const sha = state.steps.commit.output?.sha;
+				out.push({
+					id,
+					domain: setup.domain,
+					sandbox: setup.cloud.provider.startsWith('sandbox-'),
+					repo: repoFromOutput(repoOut),
+					firstCommit: typeof sha === 'string' ? sha : undefined,
+					createdAt: state.createdAt,
+					setup,
+					state
+				});
+			}
+			return out.sort((a, b) => a.createdAt - b.createdAt);
+		},
+		statusCache: (records) => vaultStatusCache(records),
+		settingsStore: (records) => vaultSettingsStore(records),
+		async settings(records, d) {
+			const store = vaultSettingsStore(records);
+			const existing = await store.load(d.id);
+			if (existing) return existing;
+			const current: ServerSettings = {
+				apps: [...d.setup.apps],
+				inputs: structuredClone(d.setup.inputs ?? {}),
+				...(d.setup.ntfyTopic ? { ntfyTopic: d.setup.ntfyTopic } : {})
+			};
+			const apps = await catalog();
+			const versions = Object.fromEntries(
+				current.apps.map((a) => [a, apps.find((c) => c.id === a)?.version ?? 'unknown'])
+			);
+			const made: SettingsRecord = {
+				version: 1,
+				deploymentId: d.id,
+				current,
+				commits: d.firstCommit
+					? [{ sha: d.firstCommit, at: d.state.steps.commit?.intent?.at ?? d.createdAt, message: 'Set up the server', settings: current, versions }]
+					: []
+			};
+			await store.save(made);
+			return made;
+		},
+		link: (records, d, proxyBase) =>
+			serverLinkFor(
+				{ deploymentId: d.id, domain: d.domain, cloud: { provider: d.setup.cloud.provider } },
+				records,
+				{ proxyBase }
+			),
+		git: gitFor,
+		async changePorts(records, d, proxyBase) {
+			const git = await gitFor(d, proxyBase);
+			const setupFor = (s: ServerSettings): SetupRecord => ({
+				...d.setup,
+				apps: [...s.apps],
+				inputs: structuredClone(s.inputs),
+				ntfyTopic: s.ntfyTopic,
+				requests: s.requests
+			});
+			return {
+				git,
+				repo: d.repo,
+				async bundle(settings) {
+					// Apps added since the setup need their generated secrets, made once and kept.
+					type Keys = import('../adapters/deploy/keys.ts').StoredKeys;
+					const name = KEYS_PREFIX + d.id;
+					const keys = await records.get<Keys>(name);
+					if (!keys) throw new Error("This deployment's keys are not in your vault.");
+					const secrets = completeAppSecrets(await catalog(), settings.apps, keys.appSecrets, (b) =>
+						crypto.getRandomValues(b)
+					);
+					const merged = { ...keys.appSecrets, ...secrets };
+					if (JSON.stringify(merged) !== JSON.stringify(keys.appSecrets))
+						await records.put(name, { ...keys, appSecrets: merged } as never);
+					return artifactsFor(setupFor(settings), d.state.plan, records).bundle({ repo: d.repo });
+				},
+				sign: (payload) => artifactsFor(d.setup, d.state.plan, records).sign(payload),
+				async versions(apps) {
+					const all = await catalog();
+					return Object.fromEntries(apps.map((a) => [a, all.find((c) => c.id === a)?.version ?? 'unknown']));
+				},
+				store: vaultSettingsStore(records),
+				now: () => Date.now()
+			};
+		},
+		catalog: () => catalog(),
+		now: () => Date.now(),
+		sleep: (ms, signal) => realClock.sleep(ms, signal),
+		random: () => Math.random()
+	};
+}

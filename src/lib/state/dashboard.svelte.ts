@@ -1,0 +1,435 @@
+/**
+ * The dashboard's state: for each deployment in the vault, the last status (first from the
+ * encrypted cache, then fresh from the server, polled while the page is visible), the
+ * settings the dashboard can change, and the progress of a change, a rollback or a backup.
+ */
+import type { ServerStatus } from '../core/server/status.ts';
+import type { DashboardDeployment, DashboardEnvironment } from '../main/dashboard.ts';
+import type { RecordVault } from '../services/deploy/vault-store.ts';
+import {
+	ChangeError,
+	checkNtfyTopic,
+	commitSettings,
+	requestId,
+	rollbackSettings,
+	statusProblem,
+	watchApply,
+	watchRequest,
+	type ServerSettings,
+	type SettingsRecord
+} from '../services/dashboard/changes.ts';
+import { shortCommit } from '../services/dashboard/status.ts';
+import { storedProxyBase } from './proxy.svelte.ts';
+
+export interface Problem {
+	kind: 'auth' | 'unreachable' | 'other';
+	message: string;
+	action: string;
+}
+
+export type Work =
+	| { kind: 'idle' }
+	| { kind: 'saving'; what: string }
+	| { kind: 'waiting'; what: string; sha: string; seen?: string }
+	| { kind: 'done'; what: string; message: string }
+	| { kind: 'failed'; what: string; message: string; action: string; retry?: 'commit' | 'watch' };
+
+export interface DashboardTimings {
+	/** Status refresh while the page is visible. */
+	pollMs: number;
+	/** Status reads while waiting for a change or a backup. */
+	watchMs: number;
+	/** How long to wait for the server to apply a change. */
+	applyTimeoutMs: number;
+	backupTimeoutMs: number;
+}
+
+export const DEFAULT_DASHBOARD_TIMINGS: DashboardTimings = {
+	pollMs: 30_000,
+	watchMs: 3_000,
+	applyTimeoutMs: 15 * 60_000,
+	backupTimeoutMs: 30 * 60_000
+};
+
+function isAbort(e: unknown): boolean {
+	return e instanceof DOMException && e.name === 'AbortError';
+}
+
+export class DashboardState {
+	phase = $state<'loading' | 'locked' | 'nothing' | 'ready' | 'error'>('loading');
+	loadError = $state('');
+	deployments = $state<{ id: string; domain: string; sandbox: boolean }[]>([]);
+	selectedId = $state('');
+	status = $state<ServerStatus | undefined>(undefined);
+	/** ms since epoch when `status` was read; from the cache until the first refresh. */
+	fetchedAt = $state(0);
+	fromCache = $state(false);
+	head = $state<string | undefined>(undefined);
+	refreshing = $state(false);
+	problem = $state<Problem | undefined>(undefined);
+	settings = $state<SettingsRecord | undefined>(undefined);
+	work = $state<Work>({ kind: 'idle' });
+	/** Updated every poll so relative times ("5 minutes ago") move on. */
+	now = $state(Date.now());
+
+	readonly env: DashboardEnvironment;
+	readonly timings: DashboardTimings;
+	#records: RecordVault | undefined;
+	#all: DashboardDeployment[] = [];
+	#timer: ReturnType<typeof setTimeout> | undefined;
+	#abort = new AbortController();
+	#work: AbortController | undefined;
+	#visible = true;
+	#stopped = false;
+	#lastWatch: { sha: string; at: number; apps: string[]; what: string } | undefined;
+
+	constructor(env: DashboardEnvironment, timings: Partial<DashboardTimings> = {}) {
+		this.env = env;
+		this.timings = { ...DEFAULT_DASHBOARD_TIMINGS, ...timings };
+	}
+
+	get deployment(): DashboardDeployment | undefined {
+		return this.#all.find((d) => d.id === this.selectedId);
+	}
+
+	get apps(): string[] {
+		return this.settings?.current.apps ?? [];
+	}
+
+	/** Loads the deployments and the cached status, then refreshes from the server. */
+	async load(): Promise<void> {
+		try {
+			const records = await this.env.records();
+			if (!records) {
+				this.phase = 'locked';
+				return;
+			}
+			this.#records = records;
+			this.#all = await this.env.deployments(records);
+			this.deployments = this.#all.map((d) => ({ id: d.id, domain: d.domain, sandbox: d.sandbox }));
+			if (this.#all.length === 0) {
+				this.phase = 'nothing';
+				return;
+			}
+			await this.select(this.selectedId && this.deployment ? this.selectedId : this.#all[this.#all.length - 1]!.id);
+		} catch {
+			this.phase = 'error';
+			this.loadError = 'Your deployments could not be read from the vault. Reload the page to try again.';
+		}
+	}
+
+	async select(id: string): Promise<void> {
+		const d = this.#all.find((x) => x.id === id);
+		if (!d || !this.#records) return;
+		this.selectedId = id;
+		this.status = undefined;
+		this.head = undefined;
+		this.problem = undefined;
+		this.fromCache = false;
+		const cached = await this.env.statusCache(this.#records).load(id);
+		if (cached && this.selectedId === id) {
+			this.status = cached.status;
+			this.fetchedAt = cached.fetchedAt;
+			this.head = cached.head;
+			this.fromCache = true;
+		}
+		this.settings = await this.env.settings(this.#records, d);
+		this.phase = 'ready';
+		this.#schedule(0);
+	}
+
+	/** Starts polling; pauses while the page is hidden. */
+	start(): () => void {
+		const onVisibility = () => {
+			this.#visible = document.visibilityState !== 'hidden';
+			if (this.#visible) this.#schedule(0);
+			else this.#clear();
+		};
+		if (typeof document !== 'undefined') {
+			this.#visible = document.visibilityState !== 'hidden';
+			document.addEventListener('visibilitychange', onVisibility);
+		}
+		return () => {
+			this.#stopped = true;
+			this.#clear();
+			this.#abort.abort();
+			this.#work?.abort();
+			if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', onVisibility);
+		};
+	}
+
+	#clear(): void {
+		if (this.#timer !== undefined) clearTimeout(this.#timer);
+		this.#timer = undefined;
+	}
+
+	#schedule(ms: number): void {
+		this.#clear();
+		if (this.#stopped || !this.#visible) return;
+		this.#timer = setTimeout(() => {
+			this.#timer = undefined;
+			void this.refresh().finally(() => this.#schedule(this.timings.pollMs));
+		}, ms);
+	}
+
+	/** Reads the status and the repository's head now. */
+	async refresh(): Promise<void> {
+		const d = this.deployment;
+		const records = this.#records;
+		if (!d || !records || this.refreshing) return;
+		this.refreshing = true;
+		this.now = this.env.now();
+		const proxy = storedProxyBase();
+		try {
+			const [status, head] = await Promise.all([
+				this.env.link(records, d, proxy).then((l) => l.status(this.#abort.signal)),
+				this.env
+					.git(d, proxy)
+					.then((g) => g.head(d.repo))
+					.catch(() => undefined)
+			]);
+			if (this.selectedId !== d.id) return;
+			this.#show(status, head);
+		} catch (e) {
+			if (isAbort(e)) return;
+			if (this.selectedId !== d.id) return;
+			this.problem = problemOf(e);
+		} finally {
+			this.refreshing = false;
+		}
+	}
+
+	#show(status: ServerStatus, head?: string): void {
+		const d = this.deployment;
+		this.status = status;
+		if (head !== undefined) this.head = head;
+		this.fetchedAt = this.env.now();
+		this.now = this.fetchedAt;
+		this.fromCache = false;
+		this.problem = undefined;
+		if (d && this.#records)
+			void this.env
+				.statusCache(this.#records)
+				.save({
+					version: 1,
+					deploymentId: d.id,
+					status,
+					fetchedAt: this.fetchedAt,
+					...(this.head ? { head: this.head } : {})
+				})
+				.catch(() => undefined);
+	}
+
+	get busy(): boolean {
+		return this.work.kind === 'saving' || this.work.kind === 'waiting';
+	}
+
+	/** Commits new settings, then waits for the server to run them. */
+	async change(settings: ServerSettings, what: string, message: string): Promise<boolean> {
+		const d = this.deployment;
+		const records = this.#records;
+		if (!d || !records || !this.settings || this.busy) return false;
+		this.#work?.abort();
+		this.#work = new AbortController();
+		this.work = { kind: 'saving', what };
+		let sha: string;
+		let at: number;
+		try {
+			const ports = await this.env.changePorts(records, d, storedProxyBase());
+			const done = await commitSettings(ports, this.settings, settings, message);
+			this.settings = done.record;
+			sha = done.sha;
+			at = done.at;
+			this.head = sha;
+		} catch (e) {
+			const shown = e instanceof ChangeError ? e : new ChangeError('The change could not be saved.', 'Try again. Your change is kept.');
+			// The draft (kept by commitSettings) is shown with its error and a retry.
+			this.settings = (await this.env.settingsStore(records).load(d.id).catch(() => undefined)) ?? this.settings;
+			this.work = { kind: 'failed', what, message: shown.message, action: shown.action, retry: 'commit' };
+			return false;
+		}
+		this.#lastWatch = { sha, at, apps: [...settings.apps], what };
+		return this.#watch();
+	}
+
+	/** Waits (again) for the last committed change. */
+	async #watch(): Promise<boolean> {
+		const d = this.deployment;
+		const records = this.#records;
+		const w = this.#lastWatch;
+		if (!d || !records || !w) return false;
+		const signal = this.#work?.signal;
+		this.work = { kind: 'waiting', what: w.what, sha: w.sha };
+		try {
+			const link = await this.env.link(records, d, storedProxyBase());
+			const outcome = await watchApply(link, w.sha, w.at, w.apps, {
+				sleep: (ms, s) => this.env.sleep(ms, s),
+				now: () => this.env.now(),
+				intervalMs: this.timings.watchMs,
+				timeoutMs: this.timings.applyTimeoutMs,
+				signal,
+				onStatus: (s) => {
+					this.#show(s);
+					if (this.work.kind === 'waiting') this.work = { ...this.work, seen: s.commit ?? undefined };
+				}
+			});
+			switch (outcome.kind) {
+				case 'applied':
+					this.work = { kind: 'done', what: w.what, message: `Done: your server runs the new settings (${shortCommit(w.sha)}) and every app works.` };
+					return true;
+				case 'refused':
+					this.work = {
+						kind: 'failed',
+						what: w.what,
+						message: `Your server refused the change${outcome.reason ? `: “${outcome.reason}”` : ''}. It keeps running the earlier settings.`,
+						action: 'This happens when the change is not signed by this vault’s key. Nothing else changed.'
+					};
+					return false;
+				case 'rolled-back':
+					this.work = {
+						kind: 'failed',
+						what: w.what,
+						message: `The new settings did not start, so your server went back to the earlier ones${outcome.reason ? ` (“${outcome.reason}”)` : ''}.`,
+						action: 'Your apps keep working as before. Check the new app’s settings, or roll back the change below.'
+					};
+					return false;
+				case 'error':
+					this.work = {
+						kind: 'failed',
+						what: w.what,
+						message: `Your server could not apply the change${outcome.reason ? `: “${outcome.reason}”` : ''}.`,
+						action: 'Look at the server’s messages in Logs, or roll back the change below.'
+					};
+					return false;
+				case 'timeout':
+					this.work = {
+						kind: 'failed',
+						what: w.what,
+						message: 'The change is saved, but your server has not applied it yet.',
+						action: 'The server may be busy or unreachable; it will pick the change up when it can. Press “Keep waiting” to watch again.',
+						retry: 'watch'
+					};
+					return false;
+			}
+		} catch (e) {
+			if (isAbort(e)) return false;
+			const p = problemOf(e);
+			this.work = { kind: 'failed', what: w.what, message: p.message, action: p.action, retry: 'watch' };
+			return false;
+		}
+	}
+
+	/** Tries again what failed: the commit of the kept draft, or the wait. */
+	async retry(): Promise<boolean> {
+		const w = this.work;
+		if (w.kind !== 'failed') return false;
+		if (w.retry === 'watch') {
+			this.#work = new AbortController();
+			return this.#watch();
+		}
+		const draft = this.settings?.draft;
+		if (w.retry === 'commit' && draft) return this.change(draft.settings, w.what, draft.message);
+		return false;
+	}
+
+	dismiss(): void {
+		if (!this.busy) this.work = { kind: 'idle' };
+	}
+
+	/** Adds or removes apps. */
+	setApps(apps: string[], message: string): Promise<boolean> {
+		if (!this.settings) return Promise.resolve(false);
+		return this.change({ ...structuredClone(this.settings.current), apps: [...apps] }, 'apps', message);
+	}
+
+	/** Saves an app's inputs. */
+	setInputs(app: string, values: Record<string, string>, appName = app): Promise<boolean> {
+		if (!this.settings) return Promise.resolve(false);
+		const current = structuredClone(this.settings.current);
+		current.inputs = { ...current.inputs, [app]: { ...values } };
+		return this.change(current, 'inputs', `Change the settings of ${appName}`);
+	}
+
+	/** Re-renders with this release's catalog: apps move to its versions. */
+	update(names: string[]): Promise<boolean> {
+		if (!this.settings) return Promise.resolve(false);
+		return this.change(structuredClone(this.settings.current), 'update', `Update ${names.join(', ')}`);
+	}
+
+	rollback(sha: string): Promise<boolean> {
+		if (!this.settings) return Promise.resolve(false);
+		let settings: ServerSettings;
+		try {
+			settings = rollbackSettings(this.settings, sha);
+		} catch (e) {
+			const c = e as ChangeError;
+			this.work = { kind: 'failed', what: 'rollback', message: c.message, action: c.action };
+			return Promise.resolve(false);
+		}
+		return this.change(settings, 'rollback', `Roll back to ${shortCommit(sha)}`);
+	}
+
+	/** ntfy topic: '' removes it. Returns an error sentence, or '' when committed. */
+	async setNtfy(value: string): Promise<string> {
+		if (!this.settings) return 'Nothing to change yet.';
+		const checked = checkNtfyTopic(value);
+		if (!checked.ok) return checked.reason;
+		const current = structuredClone(this.settings.current);
+		if (checked.url) current.ntfyTopic = checked.url;
+		else delete current.ntfyTopic;
+		await this.change(current, 'ntfy', checked.url ? 'Send alerts to an ntfy topic' : 'Stop sending alerts to ntfy');
+		return '';
+	}
+
+	/** Commits a new backup request, then waits for the server to report it. */
+	async backupNow(): Promise<boolean> {
+		const d = this.deployment;
+		const records = this.#records;
+		if (!d || !records || !this.settings || this.busy) return false;
+		const id = requestId('backup', this.env.now(), () => this.env.random());
+		const current = structuredClone(this.settings.current);
+		current.requests = { ...current.requests, backup: id };
+		const applied = await this.change(current, 'backup', 'Back up now');
+		if (!applied) return false;
+		this.work = { kind: 'waiting', what: 'backup', sha: this.#lastWatch?.sha ?? '' };
+		try {
+			const link = await this.env.link(records, d, storedProxyBase());
+			const outcome = await watchRequest(link, 'backup', id, {
+				sleep: (ms, s) => this.env.sleep(ms, s),
+				now: () => this.env.now(),
+				intervalMs: this.timings.watchMs,
+				timeoutMs: this.timings.backupTimeoutMs,
+				signal: this.#work?.signal,
+				onStatus: (s) => this.#show(s)
+			});
+			if (outcome.kind === 'done') {
+				this.work = { kind: 'done', what: 'backup', message: 'Backup finished: a new snapshot is in your backup storage.' };
+				return true;
+			}
+			this.work = {
+				kind: 'failed',
+				what: 'backup',
+				message:
+					outcome.kind === 'failed'
+						? `The backup failed${outcome.reason ? `: “${outcome.reason}”` : ''}.`
+						: 'The server has not finished the backup yet.',
+				action:
+					outcome.kind === 'failed'
+						? 'Check your backup storage account (is it full, or was its key removed?), then try again.'
+						: 'Large backups take a while. The status below shows the result when it is done.'
+			};
+			return false;
+		} catch (e) {
+			if (isAbort(e)) return false;
+			const p = problemOf(e);
+			this.work = { kind: 'failed', what: 'backup', message: p.message, action: p.action };
+			return false;
+		}
+	}
+}
+
+function problemOf(e: unknown): Problem {
+	if (e instanceof Error && /password is not in your vault/.test(e.message))
+		return { kind: 'auth', message: e.message, action: 'Import the newest export of your vault on this device.' };
+	return statusProblem(e);
+}
