@@ -19,7 +19,8 @@ import {
 	type SettingsStore
 } from '../services/dashboard/changes.ts';
 import { vaultStatusCache, type StatusCache } from '../services/dashboard/status.ts';
-import { artifactsFor, catalog, realClock, vaultRecords, type SetupRecord } from './deploy.ts';
+import { hostsFor } from '../core/deploy/setup.ts';
+import { artifactsFor, catalog, deployEnvironment, realClock, vaultRecords, type SetupRecord } from './deploy.ts';
 import { serverLinkFor } from './server-link.ts';
 import { gitHostChoices } from './git-hosts.ts';
 
@@ -64,7 +65,9 @@ export interface DashboardEnvironment {
 function hasSetup(v: unknown): v is SetupRecord {
 	if (!v || typeof v !== 'object') return false;
 	const s = v as Partial<SetupRecord>;
-	return typeof s.deploymentId === 'string' && typeof s.domain === 'string' && Array.isArray(s.apps) && !!s.git && !!s.cloud;
+	return (
+		typeof s.deploymentId === 'string' && typeof s.domain === 'string' && Array.isArray(s.apps) && !!s.git && !!s.cloud
+	);
 }
 
 /** The setup of deployment `id`: its own copy, or the wizard's current one (then copied). */
@@ -136,18 +139,24 @@ export function dashboardEnvironment(): DashboardEnvironment {
 				deploymentId: d.id,
 				current,
 				commits: d.firstCommit
-					? [{ sha: d.firstCommit, at: d.state.steps.commit?.intent?.at ?? d.createdAt, message: 'Set up the server', settings: current, versions }]
+					? [
+							{
+								sha: d.firstCommit,
+								at: d.state.steps.commit?.intent?.at ?? d.createdAt,
+								message: 'Set up the server',
+								settings: current,
+								versions
+							}
+						]
 					: []
 			};
 			await store.save(made);
 			return made;
 		},
 		link: (records, d, proxyBase) =>
-			serverLinkFor(
-				{ deploymentId: d.id, domain: d.domain, cloud: { provider: d.setup.cloud.provider } },
-				records,
-				{ proxyBase }
-			),
+			serverLinkFor({ deploymentId: d.id, domain: d.domain, cloud: { provider: d.setup.cloud.provider } }, records, {
+				proxyBase
+			}),
 		git: gitFor,
 		async changePorts(records, d, proxyBase) {
 			const git = await gitFor(d, proxyBase);
@@ -181,7 +190,28 @@ export function dashboardEnvironment(): DashboardEnvironment {
 					return Object.fromEntries(apps.map((a) => [a, all.find((c) => c.id === a)?.version ?? 'unknown']));
 				},
 				store: vaultSettingsStore(records),
-				now: () => Date.now()
+				now: () => Date.now(),
+				async prepare(settings) {
+					// Added apps answer on new addresses: point them at the server first.
+					const known = new Set(d.state.plan.input.hosts.map((h) => h.fqdn));
+					const all = await catalog();
+					const wanted = hostsFor(
+						all.filter((a) => settings.apps.includes(a.id)),
+						d.domain
+					).filter((h) => !known.has(h.fqdn));
+					if (wanted.length === 0) return;
+					const addr = d.state.steps['wait-server']?.output ?? {};
+					const option = deployEnvironment().dns.find((o) => o.id === d.setup.dns.provider);
+					if (!option) throw new Error(`Unknown DNS provider “${d.setup.dns.provider}”.`);
+					const dns = await option.create(d.setup.dns.token, proxyBase);
+					for (const h of wanted) {
+						const zone = await dns.findZone(h.fqdn);
+						if (typeof addr.ipv4 === 'string')
+							await dns.upsert(zone, { name: h.fqdn, type: 'A', ttl: 300, values: [addr.ipv4] });
+						if (typeof addr.ipv6 === 'string')
+							await dns.upsert(zone, { name: h.fqdn, type: 'AAAA', ttl: 300, values: [addr.ipv6] });
+					}
+				}
 			};
 		},
 		catalog: () => catalog(),

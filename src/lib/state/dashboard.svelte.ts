@@ -3,6 +3,7 @@
  * encrypted cache, then fresh from the server, polled while the page is visible), the
  * settings the dashboard can change, and the progress of a change, a rollback or a backup.
  */
+import type { CatalogApp } from '../core/catalog/types.ts';
 import type { ServerStatus } from '../core/server/status.ts';
 import type { DashboardDeployment, DashboardEnvironment } from '../main/dashboard.ts';
 import type { RecordVault } from '../services/deploy/vault-store.ts';
@@ -69,6 +70,7 @@ export class DashboardState {
 	problem = $state<Problem | undefined>(undefined);
 	settings = $state<SettingsRecord | undefined>(undefined);
 	work = $state<Work>({ kind: 'idle' });
+	catalogApps = $state<CatalogApp[]>([]);
 	/** Updated every poll so relative times ("5 minutes ago") move on. */
 	now = $state(Date.now());
 
@@ -96,6 +98,21 @@ export class DashboardState {
 		return this.settings?.current.apps ?? [];
 	}
 
+	/** Apps whose catalog version differs from the one in the last commit. */
+	get updates(): { id: string; name: string; from: string; to: string }[] {
+		const last = this.settings?.commits[0];
+		if (!last) return [];
+		return this.apps.flatMap((id) => {
+			const app = this.catalogApps.find((a) => a.id === id);
+			const from = last.versions[id];
+			return app && from && from !== app.version ? [{ id, name: app.name, from, to: app.version }] : [];
+		});
+	}
+
+	appName(id: string): string {
+		return this.catalogApps.find((a) => a.id === id)?.name ?? id;
+	}
+
 	/** Loads the deployments and the cached status, then refreshes from the server. */
 	async load(): Promise<void> {
 		try {
@@ -105,6 +122,7 @@ export class DashboardState {
 				return;
 			}
 			this.#records = records;
+			this.catalogApps = await this.env.catalog();
 			this.#all = await this.env.deployments(records);
 			this.deployments = this.#all.map((d) => ({ id: d.id, domain: d.domain, sandbox: d.sandbox }));
 			if (this.#all.length === 0) {
@@ -242,9 +260,16 @@ export class DashboardState {
 			at = done.at;
 			this.head = sha;
 		} catch (e) {
-			const shown = e instanceof ChangeError ? e : new ChangeError('The change could not be saved.', 'Try again. Your change is kept.');
+			const shown =
+				e instanceof ChangeError
+					? e
+					: new ChangeError('The change could not be saved.', 'Try again. Your change is kept.');
 			// The draft (kept by commitSettings) is shown with its error and a retry.
-			this.settings = (await this.env.settingsStore(records).load(d.id).catch(() => undefined)) ?? this.settings;
+			this.settings =
+				(await this.env
+					.settingsStore(records)
+					.load(d.id)
+					.catch(() => undefined)) ?? this.settings;
 			this.work = { kind: 'failed', what, message: shown.message, action: shown.action, retry: 'commit' };
 			return false;
 		}
@@ -275,7 +300,11 @@ export class DashboardState {
 			});
 			switch (outcome.kind) {
 				case 'applied':
-					this.work = { kind: 'done', what: w.what, message: `Done: your server runs the new settings (${shortCommit(w.sha)}) and every app works.` };
+					this.work = {
+						kind: 'done',
+						what: w.what,
+						message: `Done: your server runs the new settings (${shortCommit(w.sha)}) and every app works.`
+					};
 					return true;
 				case 'refused':
 					this.work = {
@@ -306,7 +335,8 @@ export class DashboardState {
 						kind: 'failed',
 						what: w.what,
 						message: 'The change is saved, but your server has not applied it yet.',
-						action: 'The server may be busy or unreachable; it will pick the change up when it can. Press “Keep waiting” to watch again.',
+						action:
+							'The server may be busy or unreachable; it will pick the change up when it can. Press “Keep waiting” to watch again.',
 						retry: 'watch'
 					};
 					return false;
@@ -330,6 +360,23 @@ export class DashboardState {
 		const draft = this.settings?.draft;
 		if (w.retry === 'commit' && draft) return this.change(draft.settings, w.what, draft.message);
 		return false;
+	}
+
+	/** Commits a change kept from an earlier failed attempt (e.g. before a reload). */
+	retryDraft(): Promise<boolean> {
+		const draft = this.settings?.draft;
+		if (!draft) return Promise.resolve(false);
+		return this.change(draft.settings, 'retry', draft.message);
+	}
+
+	async discardDraft(): Promise<void> {
+		const records = this.#records;
+		if (!records || !this.settings?.draft || this.busy) return;
+		const { draft: _drop, ...rest } = this.settings;
+		void _drop;
+		await this.env.settingsStore(records).save(rest);
+		this.settings = rest;
+		this.work = { kind: 'idle' };
 	}
 
 	dismiss(): void {
@@ -403,7 +450,11 @@ export class DashboardState {
 				onStatus: (s) => this.#show(s)
 			});
 			if (outcome.kind === 'done') {
-				this.work = { kind: 'done', what: 'backup', message: 'Backup finished: a new snapshot is in your backup storage.' };
+				this.work = {
+					kind: 'done',
+					what: 'backup',
+					message: 'Backup finished: a new snapshot is in your backup storage.'
+				};
 				return true;
 			}
 			this.work = {
@@ -433,3 +484,16 @@ function problemOf(e: unknown): Problem {
 		return { kind: 'auth', message: e.message, action: 'Import the newest export of your vault on this device.' };
 	return statusProblem(e);
 }
+
+/** The plain-language views of a status, for the dashboard's components. */
+export {
+	appHealth,
+	backupVerdict,
+	diskVerdict,
+	formatAge,
+	formatBytes,
+	overallVerdict,
+	pendingVerdict,
+	shortCommit,
+	syncVerdict
+} from '../services/dashboard/status.ts';

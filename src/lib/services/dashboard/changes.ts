@@ -93,7 +93,9 @@ function cloneSettings(s: ServerSettings): ServerSettings {
 function looksLikeRecord(v: unknown, id: string): v is SettingsRecord {
 	if (!v || typeof v !== 'object') return false;
 	const r = v as Partial<SettingsRecord>;
-	return r.version === 1 && r.deploymentId === id && !!r.current && Array.isArray(r.current.apps) && Array.isArray(r.commits);
+	return (
+		r.version === 1 && r.deploymentId === id && !!r.current && Array.isArray(r.current.apps) && Array.isArray(r.commits)
+	);
 }
 
 export interface SettingsStore {
@@ -124,6 +126,8 @@ export interface ChangePorts {
 	versions(apps: readonly string[]): Promise<Record<string, string>>;
 	store: SettingsStore;
 	now(): number;
+	/** Runs before the commit, e.g. DNS records for the addresses of added apps. */
+	prepare?(settings: ServerSettings): Promise<void>;
 }
 
 export class ChangeError extends Error {
@@ -146,7 +150,10 @@ function shownError(e: unknown): { message: string; action: string } {
 	}
 	if (e instanceof ChangeError) return { message: e.message, action: e.action };
 	if (e instanceof Error && e.name === 'ConfigError')
-		return { message: `These settings cannot be used: ${e.message}`, action: 'Correct the highlighted value and try again.' };
+		return {
+			message: `These settings cannot be used: ${e.message}`,
+			action: 'Correct the highlighted value and try again.'
+		};
 	return { message: 'The change could not be saved.', action: 'Try again. Your change is kept.' };
 }
 
@@ -164,8 +171,9 @@ export async function commitSettings(
 	const drafted: SettingsRecord = { ...record, draft: { settings: wanted, message, at: ports.now() } };
 	await ports.store.save(drafted);
 	try {
-		const head = await ports.git.head(ports.repo);
 		const files = await ports.bundle(wanted);
+		await ports.prepare?.(wanted);
+		const head = await ports.git.head(ports.repo);
 		const { sha } = await ports.git.commit(ports.repo, files, message, head, ports.sign);
 		const at = ports.now();
 		const versions = await ports.versions(wanted.apps);
@@ -303,12 +311,16 @@ export function statusProblem(e: unknown): { message: string; action: string; ki
 			return {
 				kind: 'unreachable',
 				message: 'Your server does not answer right now.',
-				action: 'It may be restarting for an update, or still starting. nassella keeps trying; what is shown is the last known state.'
+				action:
+					'It may be restarting for an update, or still starting. nassella keeps trying; what is shown is the last known state.'
 			};
 		return { kind: 'other', message: e.message, action: e.action };
 	}
 	if (e instanceof Error && e.name === 'StatusFormatError')
 		return { kind: 'other', message: e.message, action: 'nassella tries again by itself.' };
-	return { kind: 'other', message: 'The server’s status could not be read.', action: 'nassella tries again by itself.' };
+	return {
+		kind: 'other',
+		message: 'The server’s status could not be read.',
+		action: 'nassella tries again by itself.'
+	};
 }
-

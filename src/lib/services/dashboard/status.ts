@@ -113,9 +113,14 @@ export function backupVerdict(status: ServerStatus, now: number, staleMs = BACKU
 				' Your data is not protected until a backup succeeds. Check the backup storage account (is it full, or was its key removed?), then press “Back up now”.'
 		};
 	}
-	if (b.result === 'running') return { level: 'info', title: 'A backup is running now.', detail: size.trim() || undefined };
+	if (b.result === 'running')
+		return { level: 'info', title: 'A backup is running now.', detail: size.trim() || undefined };
 	if (!Number.isFinite(last)) {
-		return { level: 'warn', title: 'No backup has succeeded yet.', detail: 'Press “Back up now” to make the first one.' };
+		return {
+			level: 'warn',
+			title: 'No backup has succeeded yet.',
+			detail: 'Press “Back up now” to make the first one.'
+		};
 	}
 	if (now - last > staleMs) {
 		return {
@@ -134,7 +139,13 @@ export function diskVerdict(status: ServerStatus): (Verdict & { percent: number 
 	if (!d) return undefined;
 	const percent = Math.min(100, Math.round((d.usedBytes / d.totalBytes) * 100));
 	const text = `${formatBytes(d.usedBytes)} of ${formatBytes(d.totalBytes)} used (${percent}%).`;
-	if (percent >= 95) return { level: 'bad', percent, title: 'The data disk is almost full.', detail: `${text} Apps will fail to save soon: make the disk bigger at your cloud provider, or remove data.` };
+	if (percent >= 95)
+		return {
+			level: 'bad',
+			percent,
+			title: 'The data disk is almost full.',
+			detail: `${text} Apps will fail to save soon: make the disk bigger at your cloud provider, or remove data.`
+		};
 	if (percent >= 80) return { level: 'warn', percent, title: 'The data disk is filling up.', detail: text };
 	return { level: 'ok', percent, title: text };
 }
@@ -188,7 +199,11 @@ export function syncVerdict(status: ServerStatus): Verdict | undefined {
 				detail: `Your apps keep running as before.${reason}`
 			};
 		case 'error':
-			return { level: 'bad', title: 'The server could not apply the latest settings.', detail: reason.trim() || undefined };
+			return {
+				level: 'bad',
+				title: 'The server could not apply the latest settings.',
+				detail: reason.trim() || undefined
+			};
 		default:
 			return { level: 'info', title: `The server reports “${status.result}”.`, detail: reason.trim() || undefined };
 	}
