@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { ProviderError } from '../core/errors.ts';
+import type { CatalogApp } from '../core/catalog/types.ts';
+import type { DashboardDeployment, DashboardEnvironment } from '../main/dashboard.ts';
+import { vaultSettingsStore } from '../services/dashboard/changes.ts';
+import { vaultStatusCache } from '../services/dashboard/status.ts';
+import { MemoryGit, MemoryServer, memoryRecords, TEST_REPO, testBundle } from '../services/dashboard/testing.ts';
+import { DashboardState } from './dashboard.svelte.ts';
+
+function world() {
+	const records = memoryRecords();
+	const git = new MemoryGit();
+	const server = new MemoryServer(git);
+	let t = Date.parse('2026-11-25T12:00:00Z');
+	server.clock = { now: () => t };
+	let linkCalls = 0;
+	const shipped: Record<string, string> = { vaultwarden: '1.0' };
+	const deployment = {
+		id: 'abc',
+		domain: 'example.org',
+		sandbox: true,
+		repo: TEST_REPO,
+		createdAt: 1,
+		setup: {} as DashboardDeployment['setup'],
+		state: {} as DashboardDeployment['state']
+	} satisfies DashboardDeployment;
+	const env: DashboardEnvironment = {
+		records: async () => records,
+		deployments: async () => [deployment],
+		statusCache: (r) => vaultStatusCache(r),
+		settingsStore: (r) => vaultSettingsStore(r),
+		async settings(r) {
+			const s = vaultSettingsStore(r);
+			const e = await s.load('abc');
+			if (e) return e;
+			const made = {
+				version: 1 as const,
+				deploymentId: 'abc',
+				current: { apps: ['vaultwarden'], inputs: {} },
+				commits: []
+			};
+			await s.save(made);
+			return made;
+		},
+		link: async () => {
+			linkCalls++;
+			return server.link();
+		},
+		git: async () => git.host(),
+		changePorts: async (r) => ({
+			git: git.host(),
+			repo: TEST_REPO,
+			bundle: async (s) => testBundle(s),
+			sign: async () => 'sig',
+			versions: async (apps) => Object.fromEntries(apps.map((a) => [a, shipped[a] ?? '1.0'])),
+			store: vaultSettingsStore(r),
+			now: () => t
+		}),
+		catalog: async () => [{ id: 'vaultwarden', name: 'Vaultwarden', version: '1.1' } as CatalogApp],
+		now: () => t,
+		sleep: async (ms) => {
+			t += ms;
+		},
+		random: () => 0.25
+	};
+	return { records, git, server, env, shipped, linkCalls: () => linkCalls };
+}
+
+describe('dashboard state', () => {
+	it('paints from the cached status first, then refreshes and caches the new one', async () => {
+		const w = world();
+		await vaultStatusCache(w.records).save({
+			version: 1,
+			deploymentId: 'abc',
+			fetchedAt: Date.parse('2026-11-25T11:00:00Z'),
+			status: { ...(await w.server.link().status()), apps: { vaultwarden: 'starting' } }
+		});
+		const d = new DashboardState(w.env, { pollMs: 1e9 });
+		await d.load();
+		expect(d.phase).toBe('ready');
+		expect(d.fromCache).toBe(true);
+		expect(d.status?.apps.vaultwarden).toBe('starting');
+		await d.refresh();
+		expect(d.fromCache).toBe(false);
+		expect(d.status?.checkedAt).toBe('2026-11-25T12:00:00.000Z');
+		const cached = await vaultStatusCache(w.records).load('abc');
+		expect(cached?.fetchedAt).toBe(Date.parse('2026-11-25T12:00:00Z'));
+		d.start()();
+	});
+
+	it('keeps the last known status when the server rejects the password or does not answer', async () => {
+		const w = world();
+		const d = new DashboardState(w.env, { pollMs: 1e9 });
+		await d.load();
+		await d.refresh();
+		const before = d.status;
+		w.server.faults = ['auth'];
+		await d.refresh();
+		expect(d.problem?.kind).toBe('auth');
+		expect(d.status).toEqual(before);
+		w.server.faults = ['down'];
+		await d.refresh();
+		expect(d.problem?.kind).toBe('unreachable');
+		w.server.faults = [];
+		await d.refresh();
+		expect(d.problem).toBeUndefined();
+		d.start()();
+	});
+
+	it('adds an app, waits for the server, and records the commit; a failed commit keeps the draft', async () => {
+		const w = world();
+		const d = new DashboardState(w.env, { pollMs: 1e9, watchMs: 1000 });
+		await d.load();
+		expect(await d.setApps(['vaultwarden', 'memos'], 'Add Memos')).toBe(true);
+		expect(d.work.kind).toBe('done');
+		expect(d.status?.commit).toBe(w.git.head);
+		expect(d.status?.apps.memos).toBe('healthy');
+		expect(d.settings?.commits[0]?.message).toBe('Add Memos');
+		// The catalog of this release has Vaultwarden 1.1; the server runs 1.0.
+		expect(d.updates).toEqual([{ id: 'vaultwarden', name: 'Vaultwarden', from: '1.0', to: '1.1' }]);
+		w.shipped.vaultwarden = '1.1';
+		expect(await d.update(['Vaultwarden'])).toBe(true);
+		expect(w.git.commits.at(-1)?.message).toBe('Update Vaultwarden');
+		expect(d.updates).toEqual([]);
+
+		w.git.failNext = new ProviderError({
+			code: 'network',
+			provider: 'GitHub',
+			message: 'GitHub did not answer.',
+			action: 'Try again.'
+		});
+		expect(await d.setApps(['vaultwarden'], 'Remove Memos')).toBe(false);
+		expect(d.work).toMatchObject({ kind: 'failed', message: 'GitHub did not answer.', retry: 'commit' });
+		expect(d.settings?.draft?.settings.apps).toEqual(['vaultwarden']);
+		expect(await d.retry()).toBe(true);
+		expect(d.settings?.current.apps).toEqual(['vaultwarden']);
+		expect(d.settings?.draft).toBeUndefined();
+
+		// Roll back to "Add Memos".
+		const target = d.settings!.commits.find((c) => c.message === 'Add Memos')!.sha;
+		expect(await d.rollback(target)).toBe(true);
+		expect(d.settings?.current.apps).toEqual(['vaultwarden', 'memos']);
+		expect(w.git.commits.at(-1)?.message).toBe(`Roll back to ${target.slice(0, 7)}`);
+		d.start()();
+	});
+
+	it('explains a refused change', async () => {
+		const w = world();
+		w.server.faults = ['refuse'];
+		const d = new DashboardState(w.env, { pollMs: 1e9, watchMs: 1000 });
+		await d.load();
+		expect(await d.setApps(['vaultwarden', 'memos'], 'Add Memos')).toBe(false);
+		expect(d.work.kind === 'failed' && d.work.message).toContain('refused');
+		d.start()();
+	});
+
+	it('backs up now and sets an ntfy topic', async () => {
+		const w = world();
+		const d = new DashboardState(w.env, { pollMs: 1e9, watchMs: 1000 });
+		await d.load();
+		expect(await d.backupNow()).toBe(true);
+		expect(d.status?.requests?.backup?.state).toBe('done');
+		expect(d.settings?.current.requests?.backup).toMatch(/^backup-/);
+		expect(await d.setNtfy('http://ntfy.sh/x')).toContain('https://');
+		expect(await d.setNtfy('https://ntfy.sh/my-alerts')).toBe('');
+		expect(d.settings?.current.ntfyTopic).toBe('https://ntfy.sh/my-alerts');
+		d.start()();
+	});
+});
