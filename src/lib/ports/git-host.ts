@@ -15,6 +15,15 @@ export interface RepoRef {
 	hostKeys: string[];
 }
 
+/** A commit on the default branch, as the host lists it. */
+export interface CommitInfo {
+	sha: string;
+	/** First line of the message. */
+	message: string;
+	/** Committer date (ISO 8601), when the host gives one. */
+	date?: string;
+}
+
 export interface CommitResult {
 	sha: string;
 	parent?: string;
@@ -43,6 +52,11 @@ export interface GitHost {
 		expectedParent: string | undefined,
 		sign: CommitSigner
 	): Promise<CommitResult>;
+	/**
+	 * The newest commits of the default branch, newest first, following first parents
+	 * (at most `limit`). Optional: hosts without it show only the changes this vault made.
+	 */
+	history?(repo: RepoRef, limit: number): Promise<CommitInfo[]>;
 	/** Adds (or replaces, on rotation) the read-only deploy key the server pulls with. */
 	ensureDeployKey(repo: RepoRef, title: string, publicKey: string): Promise<{ id: string }>;
 	deleteRepo(repo: RepoRef): Promise<void>;

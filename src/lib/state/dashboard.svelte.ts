@@ -5,6 +5,7 @@
  */
 import type { CatalogApp } from '../core/catalog/types.ts';
 import type { ServerStatus } from '../core/server/status.ts';
+import type { CommitInfo } from '../ports/git-host.ts';
 import type { DashboardDeployment, DashboardEnvironment } from '../main/dashboard.ts';
 import type { RecordVault } from '../services/deploy/vault-store.ts';
 import {
@@ -71,6 +72,8 @@ export class DashboardState {
 	settings = $state<SettingsRecord | undefined>(undefined);
 	work = $state<Work>({ kind: 'idle' });
 	catalogApps = $state<CatalogApp[]>([]);
+	/** The repository's recent commits as the git host lists them; undefined when it cannot. */
+	hostCommits = $state<CommitInfo[] | undefined>(undefined);
 	/** Updated every poll so relative times ("5 minutes ago") move on. */
 	now = $state(Date.now());
 
@@ -152,8 +155,10 @@ export class DashboardState {
 			this.fromCache = true;
 		}
 		this.settings = await this.env.settings(this.#records, d);
+		this.hostCommits = undefined;
 		this.phase = 'ready';
 		this.#schedule(0);
+		void this.loadHistory();
 	}
 
 	/** Starts polling; pauses while the page is hidden. */
@@ -217,6 +222,20 @@ export class DashboardState {
 		}
 	}
 
+	/** Reads the recent commits from the git host (when it can list them). */
+	async loadHistory(): Promise<void> {
+		const d = this.deployment;
+		if (!d) return;
+		try {
+			const git = await this.env.git(d, storedProxyBase());
+			if (!git.history) return;
+			const list = await git.history(d.repo, 10);
+			if (this.selectedId === d.id) this.hostCommits = list;
+		} catch {
+			// The vault's own list of changes is shown instead.
+		}
+	}
+
 	#show(status: ServerStatus, head?: string): void {
 		const d = this.deployment;
 		this.status = status;
@@ -274,6 +293,7 @@ export class DashboardState {
 			return false;
 		}
 		this.#lastWatch = { sha, at, apps: [...settings.apps], what };
+		void this.loadHistory();
 		return this.#watch();
 	}
 

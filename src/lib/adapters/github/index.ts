@@ -4,7 +4,7 @@
  * from the expected parent. The branch moves only in that last step, so a failure before
  * it leaves the repo as it was, and a concurrent change is a conflict, never a lost update.
  */
-import type { BundleFile, CommitResult, CommitSigner, GitHost, RepoRef } from '../../ports/git-host.ts';
+import type { BundleFile, CommitInfo, CommitResult, CommitSigner, GitHost, RepoRef } from '../../ports/git-host.ts';
 import { DEFAULT_ACTIONS, isProviderError, ProviderError } from '../../core/errors.ts';
 import { toBase64, toHex, utf8 } from '../../core/git/bytes.ts';
 import {
@@ -241,6 +241,27 @@ export class GitHubGitHost implements GitHost {
 			if (status === 404 || status === 409) return undefined; // no branch yet, or an empty repo
 			this.fail(error, 'reading the configuration repository');
 		}
+	}
+
+	async history(repo: RepoRef, limit: number): Promise<CommitInfo[]> {
+		const [owner, name] = repo.fullName.split('/') as [string, string];
+		const out: CommitInfo[] = [];
+		let sha = await this.head(repo);
+		// First parents, one commit object at a time: the Git Data API is what every host
+		// that speaks GitHub's API (and the sandbox) serves.
+		while (sha && out.length < Math.min(limit, 50)) {
+			const at = sha;
+			const c = await this.call('reading the list of changes', (o) =>
+				o.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo: name, commit_sha: at })
+			);
+			out.push({
+				sha: c.data.sha,
+				message: (c.data.message ?? '').split('\n')[0]!.slice(0, 200),
+				date: c.data.committer?.date
+			});
+			sha = c.data.parents[0]?.sha;
+		}
+		return out;
 	}
 
 	/** The Git Data API refuses to work in a repo without commits; a first file makes one. */
