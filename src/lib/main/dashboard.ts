@@ -21,7 +21,7 @@ import {
 import { vaultStatusCache, type StatusCache } from '../services/dashboard/status.ts';
 import { hostsFor } from '../core/deploy/setup.ts';
 import { artifactsFor, catalog, deployEnvironment, realClock, vaultRecords, type SetupRecord } from './deploy.ts';
-import { serverLinkFor } from './server-link.ts';
+import { adminHostFor, serverLinkFor } from './server-link.ts';
 import { gitHostChoices } from './git-hosts.ts';
 
 export { realClock };
@@ -80,6 +80,42 @@ async function setupOf(records: RecordVault, id: string): Promise<SetupRecord | 
 		return current;
 	}
 	return undefined;
+}
+
+/** Points `fqdns` at the deployment's server (A and AAAA), through its DNS provider. */
+async function pointAtServer(d: DashboardDeployment, fqdns: readonly string[], proxyBase?: string): Promise<void> {
+	if (fqdns.length === 0) return;
+	const addr = d.state.steps['wait-server']?.output ?? {};
+	const option = deployEnvironment().dns.find((o) => o.id === d.setup.dns.provider);
+	if (!option) throw new Error(`Unknown DNS provider “${d.setup.dns.provider}”.`);
+	const dns = await option.create(d.setup.dns.token, proxyBase);
+	for (const fqdn of fqdns) {
+		const zone = await dns.findZone(fqdn);
+		if (typeof addr.ipv4 === 'string') await dns.upsert(zone, { name: fqdn, type: 'A', ttl: 300, values: [addr.ipv4] });
+		if (typeof addr.ipv6 === 'string')
+			await dns.upsert(zone, { name: fqdn, type: 'AAAA', ttl: 300, values: [addr.ipv6] });
+	}
+}
+
+const ADMIN_DNS_PREFIX = 'dashboard-admin-dns/';
+
+/**
+ * The admin host (status and logs) needs an address record like the apps' hosts; the
+ * setup's plan names only the apps' hosts, so the dashboard makes it once per server
+ * address and remembers that in the vault.
+ */
+async function ensureAdminRecord(
+	records: RecordVault,
+	d: DashboardDeployment,
+	host: string,
+	proxyBase?: string
+): Promise<void> {
+	if (d.state.plan.input.hosts.some((h) => h.fqdn === host)) return;
+	const addr = d.state.steps['wait-server']?.output ?? {};
+	const key = `${host} ${String(addr.ipv4 ?? '')} ${String(addr.ipv6 ?? '')}`;
+	if ((await records.get<{ key: string }>(ADMIN_DNS_PREFIX + d.id))?.key === key) return;
+	await pointAtServer(d, [host], proxyBase);
+	await records.put(ADMIN_DNS_PREFIX + d.id, { key } as never);
 }
 
 export function dashboardEnvironment(): DashboardEnvironment {
@@ -153,10 +189,11 @@ export function dashboardEnvironment(): DashboardEnvironment {
 			await store.save(made);
 			return made;
 		},
-		link: (records, d, proxyBase) =>
-			serverLinkFor({ deploymentId: d.id, domain: d.domain, cloud: { provider: d.setup.cloud.provider } }, records, {
-				proxyBase
-			}),
+		async link(records, d, proxyBase) {
+			const target = { deploymentId: d.id, domain: d.domain, cloud: { provider: d.setup.cloud.provider } };
+			await ensureAdminRecord(records, d, adminHostFor(target), proxyBase);
+			return serverLinkFor(target, records, { proxyBase });
+		},
 		git: gitFor,
 		async changePorts(records, d, proxyBase) {
 			const git = await gitFor(d, proxyBase);
@@ -199,18 +236,11 @@ export function dashboardEnvironment(): DashboardEnvironment {
 						all.filter((a) => settings.apps.includes(a.id)),
 						d.domain
 					).filter((h) => !known.has(h.fqdn));
-					if (wanted.length === 0) return;
-					const addr = d.state.steps['wait-server']?.output ?? {};
-					const option = deployEnvironment().dns.find((o) => o.id === d.setup.dns.provider);
-					if (!option) throw new Error(`Unknown DNS provider “${d.setup.dns.provider}”.`);
-					const dns = await option.create(d.setup.dns.token, proxyBase);
-					for (const h of wanted) {
-						const zone = await dns.findZone(h.fqdn);
-						if (typeof addr.ipv4 === 'string')
-							await dns.upsert(zone, { name: h.fqdn, type: 'A', ttl: 300, values: [addr.ipv4] });
-						if (typeof addr.ipv6 === 'string')
-							await dns.upsert(zone, { name: h.fqdn, type: 'AAAA', ttl: 300, values: [addr.ipv6] });
-					}
+					await pointAtServer(
+						d,
+						wanted.map((h) => h.fqdn),
+						proxyBase
+					);
 				}
 			};
 		},
