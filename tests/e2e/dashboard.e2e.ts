@@ -56,10 +56,6 @@ const apps = (page: Page) => page.getByRole('list', { name: 'Apps and whether th
 
 test('dashboard: status, add an app, roll back, back up now', async ({ page }) => {
 	await deploy(page);
-	if (process.env.DEBUG_DASH)
-		page.on('response', (r) => {
-			if (/sandbox\//.test(r.url())) console.log(r.request().method(), r.url(), r.status());
-		});
 	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
 	await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
 

@@ -273,7 +273,8 @@ export class DashboardState {
 		let at: number;
 		try {
 			const ports = await this.env.changePorts(records, d, storedProxyBase());
-			const done = await commitSettings(ports, this.settings, settings, message);
+			// Plain copies: the vault clones what it keeps, and state proxies cannot be cloned.
+			const done = await commitSettings(ports, $state.snapshot(this.settings), $state.snapshot(settings), message);
 			this.settings = done.record;
 			sha = done.sha;
 			at = done.at;
@@ -392,7 +393,7 @@ export class DashboardState {
 	async discardDraft(): Promise<void> {
 		const records = this.#records;
 		if (!records || !this.settings?.draft || this.busy) return;
-		const { draft: _drop, ...rest } = this.settings;
+		const { draft: _drop, ...rest } = $state.snapshot(this.settings);
 		void _drop;
 		await this.env.settingsStore(records).save(rest);
 		this.settings = rest;
@@ -406,13 +407,13 @@ export class DashboardState {
 	/** Adds or removes apps. */
 	setApps(apps: string[], message: string): Promise<boolean> {
 		if (!this.settings) return Promise.resolve(false);
-		return this.change({ ...structuredClone(this.settings.current), apps: [...apps] }, 'apps', message);
+		return this.change({ ...$state.snapshot(this.settings.current), apps: [...apps] }, 'apps', message);
 	}
 
 	/** Saves an app's inputs. */
 	setInputs(app: string, values: Record<string, string>, appName = app): Promise<boolean> {
 		if (!this.settings) return Promise.resolve(false);
-		const current = structuredClone(this.settings.current);
+		const current = $state.snapshot(this.settings.current);
 		current.inputs = { ...current.inputs, [app]: { ...values } };
 		return this.change(current, 'inputs', `Change the settings of ${appName}`);
 	}
@@ -420,14 +421,14 @@ export class DashboardState {
 	/** Re-renders with this release's catalog: apps move to its versions. */
 	update(names: string[]): Promise<boolean> {
 		if (!this.settings) return Promise.resolve(false);
-		return this.change(structuredClone(this.settings.current), 'update', `Update ${names.join(', ')}`);
+		return this.change($state.snapshot(this.settings.current), 'update', `Update ${names.join(', ')}`);
 	}
 
 	rollback(sha: string): Promise<boolean> {
 		if (!this.settings) return Promise.resolve(false);
 		let settings: ServerSettings;
 		try {
-			settings = rollbackSettings(this.settings, sha);
+			settings = rollbackSettings($state.snapshot(this.settings), sha);
 		} catch (e) {
 			const c = e as ChangeError;
 			this.work = { kind: 'failed', what: 'rollback', message: c.message, action: c.action };
@@ -441,7 +442,7 @@ export class DashboardState {
 		if (!this.settings) return 'Nothing to change yet.';
 		const checked = checkNtfyTopic(value);
 		if (!checked.ok) return checked.reason;
-		const current = structuredClone(this.settings.current);
+		const current = $state.snapshot(this.settings.current);
 		if (checked.url) current.ntfyTopic = checked.url;
 		else delete current.ntfyTopic;
 		await this.change(current, 'ntfy', checked.url ? 'Send alerts to an ntfy topic' : 'Stop sending alerts to ntfy');
@@ -454,7 +455,7 @@ export class DashboardState {
 		const records = this.#records;
 		if (!d || !records || !this.settings || this.busy) return false;
 		const id = requestId('backup', this.env.now(), () => this.env.random());
-		const current = structuredClone(this.settings.current);
+		const current = $state.snapshot(this.settings.current);
 		current.requests = { ...current.requests, backup: id };
 		const applied = await this.change(current, 'backup', 'Back up now');
 		if (!applied) return false;
