@@ -128,3 +128,25 @@ test('notifications: only an https ntfy topic is accepted, then committed', asyn
 	await expect(page.getByText('Send alerts to an ntfy topic')).toBeVisible();
 	await checkA11y(page, 'dashboard with ntfy');
 });
+
+test('a change the server rolls back is explained, and nothing else changes', async ({ page, request }) => {
+	test.skip(test.info().project.name === 'phone', 'the failure path needs one deployment');
+	await deploy(page);
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+	await expect(page.getByTestId('overall')).toHaveText('Everything is working.', { timeout: 60_000 });
+	// The next start of Excalidraw on this server fails its health check.
+	const queued = await request.post('/sandbox/_control/server-faults', {
+		data: { fault: 'app-unhealthy', app: 'excalidraw', host: `nassella.${SANDBOX_ZONE}` }
+	});
+	expect(queued.ok()).toBe(true);
+	await page.getByLabel('Add an app').selectOption('excalidraw');
+	await page.getByRole('button', { name: 'Add and apply' }).click();
+	await expect(
+		page.getByRole('alert').filter({ hasText: 'so your server went back to the earlier ones' }).first()
+	).toBeVisible({
+		timeout: 90_000
+	});
+	await expect(page.getByText(/did not become healthy/).first()).toBeVisible();
+	await expect(apps(page).getByRole('listitem').first()).toHaveText(/Uptime Kuma\s*✓ Working/);
+	await checkA11y(page, 'dashboard after a rolled-back change');
+});
