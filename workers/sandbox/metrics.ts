@@ -61,7 +61,7 @@ export function network(s: Sim, t: number, direction: 'in' | 'out'): number {
 	const base = direction === 'in' ? 4_000 : 9_000;
 	const burst = direction === 'in' ? 6_000_000 : 150_000;
 	const j = jitter(s.seed + (direction === 'in' ? 1 : 2), Math.floor(t / 60));
-	return Math.round(base * (1 + 0.6 * daily(s, t) + 0.8 * j) + burst * boot(s, t));
+	return Math.round(base * (1 + 0.5 * daily(s, t) + 0.3 * j) + burst * boot(s, t));
 }
 
 /** Disk bytes per second at t. */
@@ -69,12 +69,12 @@ export function diskBytes(s: Sim, t: number, direction: 'read' | 'write'): numbe
 	const base = direction === 'read' ? 2_000 : 12_000;
 	const burst = direction === 'read' ? 800_000 : 9_000_000;
 	const j = jitter(s.seed + (direction === 'read' ? 3 : 4), Math.floor(t / 60));
-	return Math.round(base * (1 + 0.5 * daily(s, t) + j) + burst * boot(s, t));
+	return Math.round(base * (1 + 0.5 * daily(s, t) + 0.4 * j) + burst * boot(s, t));
 }
 
-/** Disk operations per second at t (about 16 KiB per operation, at least one). */
+/** Disk operations per second at t (about 4 KiB per operation, at least one). */
 export function diskOps(s: Sim, t: number, direction: 'read' | 'write'): number {
-	return Math.max(1, Math.round(diskBytes(s, t, direction) / 16_384));
+	return Math.max(1, Math.round(diskBytes(s, t, direction) / 4096));
 }
 
 /** Used share of a disk at t: the system and apps at start, then slow growth with age. */

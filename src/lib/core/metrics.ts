@@ -181,3 +181,6 @@ export function downsample(points: readonly MetricPoint[], stepMs: number): Metr
 	flush();
 	return out;
 }
+
+/** Reads one server's metrics: what the metrics state and charts are given. */
+export type MetricsLoader = (query: MetricsQuery, signal?: AbortSignal) => Promise<ServerMetrics>;
