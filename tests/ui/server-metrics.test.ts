@@ -2,10 +2,10 @@
  * The server-activity charts in a real browser (Debian's Chromium): the component bundled
  * with its state and the composition root's loader, under the app's style rule (style-src
  * 'self': no inline styles), reading the Hetzner and DigitalOcean sandbox fakes on the page's
- * own origin. Checked at phone and desktop sizes, light and dark, with axe.
+ * own origin. Checked at phone and desktop sizes, light and dark, with axe (the e2e rules of
+ * tests/e2e/fixtures.ts).
  */
-import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import { chromium, type Browser } from '@playwright/test';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -19,6 +19,7 @@ import { deploymentLabels } from '../../src/lib/core/labels.ts';
 import type { CloudProvider } from '../../src/lib/ports/cloud.ts';
 import { createDigitalOceanFake } from '../../workers/sandbox/digitalocean/fake.ts';
 import { createHetznerFake } from '../../workers/sandbox/hetzner/fake.ts';
+import { seriousA11yViolations } from '../e2e/fixtures.ts';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CSP =
@@ -124,13 +125,6 @@ async function open(viewport: { width: number; height: number }, colorScheme: 'l
 	return { page, problems };
 }
 
-async function serious(page: Page): Promise<string[]> {
-	const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-	return results.violations
-		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-		.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
-
 describe.runIf(existsSync(chromiumPath))('server activity charts in Chromium', () => {
 	for (const [name, viewport] of [
 		['phone', { width: 390, height: 844 }],
@@ -164,9 +158,9 @@ describe.runIf(existsSync(chromiumPath))('server activity charts in Chromium', (
 			]);
 			expect(wide).toEqual([0]);
 			expect(await page.locator('[style]').count()).toBe(0);
-			expect(await serious(page)).toEqual([]);
+			expect(await seriousA11yViolations(page)).toEqual([]);
 			await page.emulateMedia({ colorScheme: 'dark' });
-			expect(await serious(page)).toEqual([]);
+			expect(await seriousA11yViolations(page)).toEqual([]);
 			if (process.env.CHARTS_SCREENSHOT)
 				await page.screenshot({ path: `${process.env.CHARTS_SCREENSHOT}-${name}.png`, fullPage: true });
 			expect(problems).toEqual([]);
@@ -196,7 +190,7 @@ describe.runIf(existsSync(chromiumPath))('server activity charts in Chromium', (
 		await hz.getByRole('button', { name: 'Refresh' }).click();
 		await expect.poll(() => hz.getByRole('alert').textContent()).toMatch(/Hetzner did not accept the API token/);
 		expect(await hz.locator('h3').count()).toBe(4);
-		expect(await serious(page)).toEqual([]);
+		expect(await seriousA11yViolations(page)).toEqual([]);
 		// The browser logs the refused request itself; nothing else may go wrong.
 		expect(problems.filter((p) => !/401/.test(p))).toEqual([]);
 		await page.context().close();
