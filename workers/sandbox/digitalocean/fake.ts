@@ -516,7 +516,7 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 	/**
 	 * Prometheus-style matrices as DigitalOcean's monitoring API sends them: CPU as cumulative
 	 * seconds per mode, bandwidth in Mbps, filesystem sizes in bytes (those only with the
-	 * metrics agent, which a Flatcar droplet does not run unless `metricsAgent` says so).
+	 * metrics agent, which nassella's Flatcar droplets do not install; `metricsAgent` turns it on).
 	 * An unknown host gets an empty result, as a query that matches nothing would.
 	 */
 	function metrics(req: FakeRequest, kind: 'cpu' | 'bandwidth' | 'filesystem_size' | 'filesystem_free'): FakeResponse {
