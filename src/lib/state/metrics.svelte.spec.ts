@@ -86,6 +86,11 @@ describe('metrics state', () => {
 		expect(s.available).toBe(false);
 		await s.load();
 		expect(s.data).toBeUndefined();
+		const none = await MetricsState.forDeployment(
+			{ cloud: { provider: 'sandbox-hetzner', token: 't' } },
+			{ resources: [] }
+		);
+		expect(none.available).toBe(false);
 	});
 
 	it('follows at a bounded pace and stops', async () => {

@@ -3,7 +3,9 @@
  * what went wrong in plain words. A failed refresh keeps the figures already shown; a new
  * request cancels the one still running.
  */
+import type { DeploymentState } from '../core/deploy/machine.ts';
 import { isProviderError } from '../core/errors.ts';
+import { deploymentMetricsLoader } from '../main/metrics.ts';
 import type { MetricsLoader, ServerMetrics } from '../core/metrics.ts';
 
 export type { MetricsLoader } from '../core/metrics.ts';
@@ -39,6 +41,19 @@ export class MetricsState {
 	constructor(loader: MetricsLoader | undefined, options: { now?: () => number } = {}) {
 		this.#loader = loader;
 		this.#now = options.now ?? Date.now;
+	}
+
+	/**
+	 * The state for a deployment's server: its cloud choice and token (the setup record) and
+	 * its server id (the deployment state). Without a server or a metrics API, `available`
+	 * is false and the charts say so.
+	 */
+	static async forDeployment(
+		setup: { cloud: { provider: string; token: string } },
+		deployment: Pick<DeploymentState, 'resources'>,
+		proxyBase?: string
+	): Promise<MetricsState> {
+		return new MetricsState(await deploymentMetricsLoader(setup, deployment, proxyBase));
 	}
 
 	get available(): boolean {
