@@ -66,6 +66,8 @@ test('dashboard: status, add an app, roll back, back up now', async ({ page }) =
 	await expect(page.getByTestId('pending')).toHaveText('The server runs your latest settings.');
 	await expect(page.getByText(/Flatcar \d/)).toBeVisible();
 	await expect(page.getByText(/of .* used \(\d+%\)/)).toBeVisible();
+	// The provider's charts for this server.
+	await expect(page.getByRole('heading', { name: 'Server activity' })).toBeVisible();
 	await checkA11y(page, 'dashboard status');
 
 	// Add an app: a signed commit, then the server applies it.
