@@ -78,6 +78,14 @@ describe('status views', () => {
 		expect(overallVerdict(status({ apps: { vaultwarden: 'starting' } }), ['vaultwarden'], NOW).title).toBe(
 			'vaultwarden needs attention.'
 		);
+		expect(
+			overallVerdict(status({ apps: { vaultwarden: 'starting' } }), ['vaultwarden'], NOW, () => 'Vaultwarden').title
+		).toBe('Vaultwarden needs attention.');
+		expect(overallVerdict(status({ result: 'starting', commit: null, apps: {} }), ['vaultwarden'], NOW)).toEqual({
+			level: 'info',
+			title: 'Your apps are starting.'
+		});
+		expect(syncVerdict(status({ result: 'starting' }))?.level).toBe('info');
 		expect(overallVerdict(status({ result: 'refused' }), ['vaultwarden'], NOW).level).toBe('bad');
 		expect(overallVerdict(status({ backup: { result: 'failed' } }), ['vaultwarden'], NOW).title).toBe(
 			'The last backup failed.'

@@ -186,6 +186,13 @@ export function syncVerdict(status: ServerStatus): Verdict | undefined {
 		case 'ok':
 		case 'unknown':
 			return undefined;
+		case 'starting':
+		case 'applying':
+			return {
+				level: 'info',
+				title: 'The server is starting your apps.',
+				detail: 'This takes a few minutes after a change or a restart.'
+			};
 		case 'refused':
 			return {
 				level: 'bad',
@@ -209,16 +216,24 @@ export function syncVerdict(status: ServerStatus): Verdict | undefined {
 	}
 }
 
-/** One line for the whole server. */
-export function overallVerdict(status: ServerStatus, expected: readonly string[], now: number): Verdict {
+/** One line for the whole server. `name` gives an app's display name. */
+export function overallVerdict(
+	status: ServerStatus,
+	expected: readonly string[],
+	now: number,
+	name: (id: string) => string = (id) => id
+): Verdict {
 	const apps = appHealth(status, expected);
 	const sick = apps.filter((a) => !a.healthy);
 	const backup = backupVerdict(status, now);
 	const sync = syncVerdict(status);
+	const starting = (a: AppHealth) => a.text === 'starting' || a.text === 'Not reported yet';
+	if (sick.length > 0 && (sync?.level === 'info' || status.commit === null) && sick.every(starting))
+		return { level: 'info', title: 'Your apps are starting.' };
 	if (sick.length > 0)
 		return {
 			level: 'bad',
-			title: sick.length === 1 ? `${sick[0]!.id} needs attention.` : `${sick.length} apps need attention.`
+			title: sick.length === 1 ? `${name(sick[0]!.id)} needs attention.` : `${sick.length} apps need attention.`
 		};
 	if (sync?.level === 'bad') return { level: 'bad', title: sync.title };
 	if (backup.level === 'bad') return { level: 'bad', title: backup.title };
