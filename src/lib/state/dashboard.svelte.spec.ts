@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProviderError } from '../core/errors.ts';
 import type { CatalogApp } from '../core/catalog/types.ts';
 import type { DashboardDeployment, DashboardEnvironment } from '../main/dashboard.ts';
@@ -164,6 +164,55 @@ describe('dashboard state', () => {
 		expect(await d.setNtfy('http://ntfy.sh/x')).toContain('https://');
 		expect(await d.setNtfy('https://ntfy.sh/my-alerts')).toBe('');
 		expect(d.settings?.current.ntfyTopic).toBe('https://ntfy.sh/my-alerts');
+		d.start()();
+	});
+});
+
+describe('polling', () => {
+	it('refreshes while the page is visible and pauses while it is hidden', async () => {
+		vi.useFakeTimers();
+		const listeners = new Set<() => void>();
+		const doc = {
+			visibilityState: 'visible',
+			addEventListener: (_: string, f: () => void) => listeners.add(f),
+			removeEventListener: (_: string, f: () => void) => listeners.delete(f)
+		};
+		(globalThis as { document?: unknown }).document = doc;
+		try {
+			const w = world();
+			const d = new DashboardState(w.env, { pollMs: 30_000 });
+			const stop = d.start();
+			await d.load();
+			await vi.advanceTimersByTimeAsync(10);
+			const first = w.server.reads;
+			expect(first).toBeGreaterThanOrEqual(1);
+			await vi.advanceTimersByTimeAsync(90_000);
+			expect(w.server.reads).toBe(first + 3);
+			doc.visibilityState = 'hidden';
+			for (const f of listeners) f();
+			await vi.advanceTimersByTimeAsync(300_000);
+			expect(w.server.reads).toBe(first + 3);
+			doc.visibilityState = 'visible';
+			for (const f of listeners) f();
+			await vi.advanceTimersByTimeAsync(10);
+			expect(w.server.reads).toBe(first + 4);
+			stop();
+			await vi.advanceTimersByTimeAsync(300_000);
+			expect(w.server.reads).toBe(first + 4);
+			expect(listeners.size).toBe(0);
+		} finally {
+			delete (globalThis as { document?: unknown }).document;
+			vi.useRealTimers();
+		}
+	});
+
+	it('changes an app’s details through a commit', async () => {
+		const w = world();
+		const d = new DashboardState(w.env, { pollMs: 1e9, watchMs: 1000 });
+		await d.load();
+		expect(await d.setInputs('vaultwarden', { signups: 'false' }, 'Vaultwarden')).toBe(true);
+		expect(d.settings?.current.inputs).toEqual({ vaultwarden: { signups: 'false' } });
+		expect(w.git.commits.at(-1)?.message).toBe('Change the settings of Vaultwarden');
 		d.start()();
 	});
 });
