@@ -166,7 +166,18 @@ async function commitBundle(input: Input, message: string): Promise<{ commit: st
 		`cd "${AUTHOR}" && find . -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} + && cp -a "${tmp}/bundle/." .`
 	]);
 	git(['add', '-A']);
-	git(['-c', 'gpg.format=ssh', '-c', `user.signingkey=${SIGNER}`, 'commit', '-S', '-q', '--allow-empty', '-m', message]);
+	git([
+		'-c',
+		'gpg.format=ssh',
+		'-c',
+		`user.signingkey=${SIGNER}`,
+		'commit',
+		'-S',
+		'-q',
+		'--allow-empty',
+		'-m',
+		message
+	]);
 	return { commit: git(['rev-parse', 'HEAD']), ign: JSON.parse(result.ignition) };
 }
 
@@ -176,7 +187,11 @@ function boot(ign: IgnitionDoc) {
 	mkdirSync(ETC, { recursive: true });
 	mkdirSync(UNITS, { recursive: true });
 	for (const f of ign.storage.files) {
-		if (!f.path.startsWith('/etc/nassella/') && !f.path.startsWith('/opt/nassella/') && f.path !== '/etc/flatcar/update.conf')
+		if (
+			!f.path.startsWith('/etc/nassella/') &&
+			!f.path.startsWith('/opt/nassella/') &&
+			f.path !== '/etc/flatcar/update.conf'
+		)
 			continue;
 		writeFileSync(join(ETC, f.path.split('/').pop()!), ignitionFile(ign, f.path));
 	}
@@ -272,7 +287,9 @@ beforeAll(async () => {
 	for (const [svc, text] of Object.entries(DATABASES)) writeFileSync(join(T, `db-${svc}`), text);
 	input = fixture('five-apps');
 	delete (input.config as Record<string, unknown>).ntfyTopic;
-	identity = run('age-keygen', ['-y'], { input: `${(input.secrets as { ageIdentity: string }).ageIdentity}\n` }).stdout.trim();
+	identity = run('age-keygen', ['-y'], {
+		input: `${(input.secrets as { ageIdentity: string }).ageIdentity}\n`
+	}).stdout.trim();
 	mkdirSync(AUTHOR);
 	git(['init', '-q', '-b', 'main']);
 });
@@ -305,7 +322,14 @@ describe('a server: status, requests, drill', () => {
 		expect(s.result).toBe('ok');
 		expect(s.lastError).toBeNull();
 		expect(Object.values(s.apps).every((v) => v === 'healthy')).toBe(true);
-		expect(Object.keys(s.apps).sort()).toEqual(['immich', 'miniflux', 'nassella', 'nextcloud', 'uptime-kuma', 'vaultwarden']);
+		expect(Object.keys(s.apps).sort()).toEqual([
+			'immich',
+			'miniflux',
+			'nassella',
+			'nextcloud',
+			'uptime-kuma',
+			'vaultwarden'
+		]);
 		expect(s.os.rebootWindow).toBe('04:00 for 1h (Europe/Berlin)');
 		expect(s.identity).toBe(identity);
 		const df = run('df', ['-P', '-B1', SRV]).stdout.trim().split('\n')[1]!.split(/\s+/);
@@ -359,7 +383,11 @@ describe('a server: status, requests, drill', () => {
 		const s = status();
 		expect(s.requests?.backup).toMatchObject({ id: 'backup-2', state: 'done' });
 		expect(s.requests?.drill).toMatchObject({ id: 'drill-1', state: 'done', snapshot: newest.id });
-		const files = Number(restic('ls', '--json', newest.id).stdout.split('\n').filter((l) => l.includes('"type":"file"')).length);
+		const files = Number(
+			restic('ls', '--json', newest.id)
+				.stdout.split('\n')
+				.filter((l) => l.includes('"type":"file"')).length
+		);
 		expect(s.requests?.drill?.files).toBe(files);
 		expect(s.requests?.drill?.files).toBeGreaterThan(5);
 		expect(existsSync(join(SRV, 'drill'))).toBe(false);
@@ -367,7 +395,20 @@ describe('a server: status, requests, drill', () => {
 		// The raw file has exactly the fields ServerStatus describes (nothing dropped by the parser).
 		const raw = rawStatus();
 		expect(Object.keys(raw).sort()).toEqual(
-			['apps', 'appliedAt', 'backup', 'checkedAt', 'commit', 'disk', 'identity', 'lastError', 'os', 'requests', 'result', 'version'].sort()
+			[
+				'apps',
+				'appliedAt',
+				'backup',
+				'checkedAt',
+				'commit',
+				'disk',
+				'identity',
+				'lastError',
+				'os',
+				'requests',
+				'result',
+				'version'
+			].sort()
 		);
 		expect(parseServerStatus(raw)).toEqual(s);
 		expect(s.os.version).toMatch(/./);
@@ -431,7 +472,8 @@ describe('a new server that restores from the backup before any app starts', () 
 		expect(Object.keys(originalTree)).toContain('nextcloud/data/person/files/Photos/cat.jpg');
 		expect(Object.keys(originalTree)).toContain('miniflux/dump/miniflux.sql');
 		// Each database got its own dump back through its restore hook.
-		for (const [svc, text] of Object.entries(DATABASES)) expect(readFileSync(join(T, `restored-${svc}`), 'utf8')).toBe(text);
+		for (const [svc, text] of Object.entries(DATABASES))
+			expect(readFileSync(join(T, `restored-${svc}`), 'utf8')).toBe(text);
 		// Nothing started before the files and databases were back.
 		const log = dockerLog().split('\n');
 		const restore = log.findIndex((l) => / restore [0-9a-f]{64} /.test(l));
@@ -519,7 +561,10 @@ describe('a new server that restores from the backup before any app starts', () 
 		writeFileSync(join(T, 'repository'), join(T, 'repo-damaged'));
 		const { ign } = await commitBundle(restoreInput(), 'New server, damaged repository');
 		boot(ign);
-		await refusedWithoutApps(/could not be restored completely; the backup repository may be damaged/, 'restore the files');
+		await refusedWithoutApps(
+			/could not be restored completely; the backup repository may be damaged/,
+			'restore the files'
+		);
 	});
 
 	it('no repository at all: a clear error, and no app started', async () => {
