@@ -259,6 +259,31 @@ describe('backup.sh and restore.sh with real restic', () => {
 		]);
 	});
 
+	it('restore drill: restores the newest snapshot to a throwaway folder and checks the dumps; a missing dump fails it', () => {
+		const drill = () => run('bash', [join(SRV, 'current/bin/drill.sh')], { env: env(), timeout: 120_000 });
+		const ok = drill();
+		expect(ok.code, ok.stderr).toBe(0);
+		const report = JSON.parse(readFileSync(join(SRV, 'status/request-drill.json'), 'utf8'));
+		expect(report).toMatchObject({ state: 'done', error: null });
+		expect(report.id).toMatch(/^scheduled-\d{8}T\d{4}$/);
+		expect(report.snapshot).toBe(JSON.parse(restic('snapshots', '--json').stdout)[0].id);
+		expect(report.files).toBeGreaterThan(3);
+		expect(existsSync(join(SRV, 'drill'))).toBe(false);
+		expect(JSON.parse(readFileSync(join(SRV, 'status/status.json'), 'utf8')).requests.drill).toEqual(report);
+		const list = join(SRV, 'current/dumps.list');
+		const before = readFileSync(list, 'utf8');
+		writeFileSync(list, `${before}vaultwarden/dump/vaultwarden.sql\n`);
+		const missing = drill();
+		writeFileSync(list, before);
+		expect(missing.code).toBe(1);
+		const failed = JSON.parse(readFileSync(join(SRV, 'status/request-drill.json'), 'utf8'));
+		expect(failed.state).toBe('failed');
+		expect(failed.error).toMatch(
+			/the database dump vaultwarden\/dump\/vaultwarden.sql is missing from snapshot [0-9a-f]{8}/
+		);
+		expect(existsSync(join(SRV, 'drill'))).toBe(false);
+	});
+
 	it('refuses a snapshot argument that is not an id', () => {
 		const r = run('bash', [join(SRV, 'current/bin/restore.sh'), '--target=/etc'], { env: env() });
 		expect(r.code).toBe(2);
