@@ -694,4 +694,15 @@ describe('notifications to the ntfy topic from the config', () => {
 		expect(ntfy.posts[1]!.body).toContain('is not signed with an SSH signature');
 		git(['reset', '-q', '--hard', failing.commit]);
 	});
+
+	it('apps that do not come back after a restart: posted once', async () => {
+		ntfy.posts.length = 0;
+		rmSync(RUN, { recursive: true, force: true });
+		writeFileSync(join(T, 'fail-up'), '');
+		await sync();
+		rmSync(join(T, 'fail-up'));
+		expect(ntfy.posts).toHaveLength(1);
+		expect(ntfy.posts[0]!.title).toMatch(/^Apps did not start on /);
+		expect(ntfy.posts[0]!.body).toContain('After a restart the apps did not come back: the apps could not be started');
+	});
 });

@@ -352,6 +352,7 @@ if [ -n "$LAST" ] && [ -d "$RELEASES/$LAST" ] && [ ! -d "$ENV_DIR" ]; then
 	log "starting the applied release ${LAST:0:12} after boot"
 	if ! start_release "$RELEASES/$LAST"; then
 		RESULT="error"
+		notify "boot:$LAST" "Apps did not start on $SERVER_NAME" "After a restart the apps did not come back: $LAST_ERROR"
 		write_status
 	fi
 fi
