@@ -10,8 +10,9 @@
 #
 # After a successful apply, each new id in the bundle's requests.json is handled once
 # (backup now, restore drill: their units are started and report in status.json), and a
-# refused or failed update, or an app that stops being healthy, is posted to the ntfy
-# topic when one is set up (once per problem, not on every run).
+# refused or failed update, apps that do not come back after a restart, a failed OS update,
+# or an app that stops being healthy, is posted to the ntfy topic when one is set up (once
+# per problem, not on every run).
 set -euo pipefail
 umask 077
 
