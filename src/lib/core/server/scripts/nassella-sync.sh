@@ -348,6 +348,9 @@ start_release() {
 	if [ -f "$ETC/restore-from-backup" ] && [ ! -f "$STATE/restored" ]; then
 		local snapshot reason
 		snapshot="$(sed -n 's/^SNAPSHOT=\(latest\|[0-9a-f]\{8,64\}\)$/\1/p' "$ETC/restore-from-backup" | head -n 1)"
+		# Caddy alone first (it is no app: it serves status.json), so the restore's steps, or
+		# its error, can be seen from the nassella app while no app runs.
+		compose "$dir" up -d --no-deps caddy >&2 || log "the status page could not be started before the restore"
 		if ! CURRENT="$dir" ROOT="$ROOT" RUN="$RUN" PROJECT="$PROJECT" bash "$dir/bin/restore.sh" "${snapshot:-latest}"; then
 			reason="$(jq -r '.error // empty' "$STATUS_DIR/restore.json" 2>/dev/null || true)"
 			LAST_ERROR="the backup could not be restored${reason:+: $reason}; the apps were not started"
