@@ -75,6 +75,13 @@ if [ "$1" = run ]; then
 fi
 if [ "$1" = compose ]; then
 	case " $* " in
+	*" config --services "*)
+		dir=""; prev=""
+		for a in "$@"; do
+			if [ "$prev" = "--project-directory" ]; then dir="$a"; fi
+			prev="$a"
+		done
+		awk '{ print $2 }' "$dir/services.list" ;;
 	*" exec -T "*)
 		svc="$(sed -n 's/.* exec -T \\([^ ]*\\) .*/\\1/p' <<<"$*")"
 		if [[ " $* " == *dump* ]]; then
@@ -239,7 +246,9 @@ describe('backup.sh and restore.sh with real restic', () => {
 		expect(existsSync(join(DATA, 'vaultwarden/icon_cache'))).toBe(false);
 		expect(readFileSync(join(T, 'restored-miniflux-db'), 'utf8')).toBe('-- dump of miniflux-db\n');
 		const log = readFileSync(LOG, 'utf8').trim().split('\n');
-		const stop = log.findIndex((l) => / stop$/.test(l));
+		// Every app stops for the restore; Caddy keeps serving status.json.
+		const stop = log.findIndex((l) => / stop miniflux miniflux-db .* immich-redis$/.test(l));
+		expect(log[stop]).not.toContain('caddy');
 		expect(stop).toBeGreaterThan(-1);
 		expect(stop).toBeLessThan(log.findIndex((l) => l.includes(' restore ')));
 		expect(log.findIndex((l) => l.includes(' restore '))).toBeLessThan(
@@ -257,6 +266,31 @@ describe('backup.sh and restore.sh with real restic', () => {
 			{ name: 'load the database of immich', state: 'done' },
 			{ name: 'start the apps', state: 'done' }
 		]);
+	});
+
+	it('restore drill: restores the newest snapshot to a throwaway folder and checks the dumps; a missing dump fails it', () => {
+		const drill = () => run('bash', [join(SRV, 'current/bin/drill.sh')], { env: env(), timeout: 120_000 });
+		const ok = drill();
+		expect(ok.code, ok.stderr).toBe(0);
+		const report = JSON.parse(readFileSync(join(SRV, 'status/request-drill.json'), 'utf8'));
+		expect(report).toMatchObject({ state: 'done', error: null });
+		expect(report.id).toMatch(/^scheduled-\d{8}T\d{4}$/);
+		expect(report.snapshot).toBe(JSON.parse(restic('snapshots', '--json').stdout)[0].id);
+		expect(report.files).toBeGreaterThan(3);
+		expect(existsSync(join(SRV, 'drill'))).toBe(false);
+		expect(JSON.parse(readFileSync(join(SRV, 'status/status.json'), 'utf8')).requests.drill).toEqual(report);
+		const list = join(SRV, 'current/dumps.list');
+		const before = readFileSync(list, 'utf8');
+		writeFileSync(list, `${before}vaultwarden/dump/vaultwarden.sql\n`);
+		const missing = drill();
+		writeFileSync(list, before);
+		expect(missing.code).toBe(1);
+		const failed = JSON.parse(readFileSync(join(SRV, 'status/request-drill.json'), 'utf8'));
+		expect(failed.state).toBe('failed');
+		expect(failed.error).toMatch(
+			/the database dump vaultwarden\/dump\/vaultwarden.sql is missing from snapshot [0-9a-f]{8}/
+		);
+		expect(existsSync(join(SRV, 'drill'))).toBe(false);
 	});
 
 	it('refuses a snapshot argument that is not an id', () => {

@@ -47,8 +47,11 @@ put_status() {
 
 record() {
 	local result="$1" message="$2" prev tmp last=""
-	prev="$(cat "$STATUS_DIR/backup.json" 2>/dev/null || true)"
-	if ! jq -e 'type == "object"' >/dev/null 2>&1 <<<"$prev"; then prev='{}'; fi
+	prev=""
+	if [ -s "$STATUS_DIR/backup.json" ]; then
+		prev="$(jq -c 'if type == "object" then . else empty end' "$STATUS_DIR/backup.json" 2>/dev/null || true)"
+	fi
+	if [ -z "$prev" ] || [ "$(wc -l <<<"$prev")" != 1 ]; then prev='{}'; fi
 	if [ "$result" = ok ]; then last="$(now)"; fi
 	tmp="$(mktemp "$STATUS_DIR/.backup.XXXXXX")"
 	jq --arg result "$result" --arg message "$message" --arg started "$STARTED" --arg finished "$(now)" \
