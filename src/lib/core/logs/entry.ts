@@ -44,8 +44,8 @@ const ESCAPES =
 // What is left after escapes: C0 and C1 controls, DEL, line and paragraph separators, and
 // the invisible formatting characters that can reorder or hide text (bidi overrides and
 // isolates, zero-width joiners, the BOM).
-// eslint-disable-next-line no-control-regex
 const CONTROLS =
+	// eslint-disable-next-line no-control-regex
 	/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
 const BREAKS = /[\t\n]+/g;
 
