@@ -106,6 +106,13 @@ describe('journal stream', () => {
 		expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
 	});
 
+	it('gathers many small chunks into few batches, and hands over a lone entry soon', async () => {
+		const one = new TextEncoder().encode('{"i":1}\n');
+		const batches = await all(readJournalStream(streamOf(Array(1000).fill(one))));
+		expect(batches.flat().length).toBe(1000);
+		expect(batches.length).toBeLessThan(20);
+	});
+
 	it('ends a waiting follow stream when the signal aborts', async () => {
 		const ctl = new AbortController();
 		const seen: number[] = [];
@@ -115,7 +122,7 @@ describe('journal stream', () => {
 			}))
 				seen.push(b.length);
 		})();
-		await new Promise((r) => setTimeout(r, 20));
+		await new Promise((r) => setTimeout(r, 300));
 		ctl.abort();
 		await expect(run).rejects.toThrow(/abort/i);
 		expect(seen).toEqual([1]);

@@ -85,6 +85,12 @@ export interface StreamLimits {
 	maxTotalBytes?: number;
 	/** Entries per batch at most. Default 5,000. */
 	maxBatch?: number;
+	/**
+	 * How long a batch may wait for more data before it is handed over. gatewayd writes
+	 * about one entry per chunk; this keeps a fast stream from becoming 100,000 batches of
+	 * one while a quiet follow stream still delivers each entry promptly. Default 50 ms.
+	 */
+	maxWaitMs?: number;
 }
 
 export interface StreamStats {
@@ -114,6 +120,7 @@ export async function* readJournalStream(
 	const maxLine = options.maxLineBytes ?? 1024 * 1024;
 	const maxTotal = options.maxTotalBytes ?? 512 * 1024 * 1024;
 	const maxBatch = Math.max(1, options.maxBatch ?? 5000);
+	const maxWait = Math.max(0, options.maxWaitMs ?? 50);
 	const stats = options.stats ?? { bytes: 0, entries: 0, skipped: 0, truncated: false };
 	const signal = options.signal;
 	const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -157,12 +164,28 @@ export async function* readJournalStream(
 		return all;
 	};
 
+	let timer: ReturnType<typeof setTimeout> | undefined;
 	try {
 		if (signal?.aborted) throw abortError(signal);
+		let next = reader.read();
+		let deadline: Promise<undefined> | undefined;
 		for (;;) {
-			const { done, value } = await reader.read();
+			let result: ReadableStreamReadResult<Uint8Array> | undefined;
+			if (batch.length > 0) {
+				// Hand over what we have if no more data comes before the batch's deadline.
+				deadline ??= new Promise<undefined>((r) => (timer = setTimeout(r, maxWait)));
+				result = await Promise.race([next, deadline]);
+				if (!result) {
+					deadline = undefined;
+					yield batch;
+					batch = [];
+				}
+			}
+			if (!result) result = await next;
 			if (signal?.aborted) throw abortError(signal);
+			const { done, value } = result;
 			if (done) break;
+			next = reader.read();
 			let chunk = value;
 			if (stats.bytes + chunk.length > maxTotal) {
 				chunk = chunk.subarray(0, Math.max(0, maxTotal - stats.bytes));
@@ -181,6 +204,8 @@ export async function* readJournalStream(
 				} else take(joined(chunk.subarray(start, nl)));
 				start = nl + 1;
 				if (batch.length >= maxBatch) {
+					clearTimeout(timer);
+					deadline = undefined;
 					yield batch;
 					batch = [];
 				}
@@ -197,10 +222,6 @@ export async function* readJournalStream(
 					pendingBytes += rest.length;
 				}
 			}
-			if (batch.length > 0) {
-				yield batch;
-				batch = [];
-			}
 			if (stats.truncated) {
 				await reader.cancel().catch(() => {});
 				break;
@@ -209,6 +230,7 @@ export async function* readJournalStream(
 		if (!dropping && pendingBytes > 0 && !stats.truncated) take(joined(new Uint8Array(0)));
 		if (batch.length > 0) yield batch;
 	} finally {
+		clearTimeout(timer);
 		signal?.removeEventListener('abort', onAbort);
 		// Stopping early (break in the consumer, an abort, an error) ends the download too.
 		await reader.cancel().catch(() => {});
