@@ -173,7 +173,9 @@ export async function* readJournalStream(
 			let result: ReadableStreamReadResult<Uint8Array> | undefined;
 			if (batch.length > 0) {
 				// Hand over what we have if no more data comes before the batch's deadline.
-				deadline ??= new Promise<undefined>((r) => (timer = setTimeout(r, maxWait)));
+				deadline ??= new Promise<undefined>((r) => {
+					timer = setTimeout(() => r(undefined), maxWait);
+				});
 				result = await Promise.race([next, deadline]);
 				if (!result) {
 					deadline = undefined;
