@@ -9,6 +9,10 @@ import { isProviderError } from '../core/errors.ts';
 import { toLogLines } from '../core/logs/entry.ts';
 import { LogIndex } from '../core/logs/filter.ts';
 import type { JournalQuery, ServerLink } from '../ports/server.ts';
+import { deployEnvironment, type SetupRecord } from '../main/deploy.ts';
+import { practiceJournal } from '../main/logs.ts';
+import { serverLinkFor } from '../main/server-link.ts';
+import { storedProxyBase } from './proxy.svelte.ts';
 
 export type LogsStatus = 'idle' | 'connecting' | 'following' | 'ended' | 'error';
 
@@ -184,4 +188,30 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 			{ once: true }
 		);
 	});
+}
+
+export type ServerLogs =
+	| { kind: 'locked' }
+	| { kind: 'nothing' }
+	| { kind: 'ready'; host: string; view: LogsView }
+	| { kind: 'error'; message: string };
+
+/** The log view of the current deployment's server, once the vault is open. */
+export async function openServerLogs(): Promise<ServerLogs> {
+	const env = deployEnvironment();
+	const records = await env.records();
+	if (!records) return { kind: 'locked' };
+	const setup = await records.get<SetupRecord>('setup/current');
+	if (!setup) return { kind: 'nothing' };
+	try {
+		const link = await serverLinkFor(setup, records, { proxyBase: storedProxyBase() });
+		return { kind: 'ready', host: link.host, view: new LogsView((q, s) => link.journal(q, s), { appIds: setup.apps }) };
+	} catch (e) {
+		return { kind: 'error', message: isProviderError(e) ? `${e.message} ${e.action}` : (e as Error).message };
+	}
+}
+
+/** The log view of the practice journal (the log view's test page). */
+export function practiceLogs(): LogsView {
+	return new LogsView(practiceJournal());
 }
