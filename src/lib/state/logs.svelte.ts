@@ -213,5 +213,5 @@ export async function openServerLogs(): Promise<ServerLogs> {
 
 /** The log view of the practice journal (the log view's test page). */
 export function practiceLogs(): LogsView {
-	return new LogsView(practiceJournal());
+	return new LogsView(practiceJournal(), { initial: 100_000 });
 }
