@@ -66,7 +66,7 @@ export class LogsView {
 	/** Indices of the lines that match the filter, oldest first. */
 	readonly matches: Uint32Array = $derived.by(() => {
 		void this.version;
-		return this.index.filter({ app: this.app, maxLevel: this.maxLevel, text: this.text }).slice();
+		return this.index.filter({ app: this.app, maxLevel: this.maxLevel, text: this.text });
 	});
 
 	constructor(journal: ServerLink['journal'], options: LogsOptions = {}) {

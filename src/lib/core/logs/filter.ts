@@ -19,6 +19,16 @@ export interface LogFilter {
 /** Lines kept by default before the oldest are dropped. */
 export const DEFAULT_CAPACITY = 200_000;
 
+/** How many recent answers are kept (a few MB at most for 200,000 lines). */
+const ANSWERS = 12;
+
+interface Answer {
+	q: Normal;
+	upTo: number;
+	hits: Uint32Array;
+	count: number;
+}
+
 interface Normal {
 	app: number; // -1: every app; -2: an app never seen (matches nothing)
 	maxLevel: number;
@@ -37,8 +47,8 @@ export class LogIndex {
 	/** Bumped when old lines are dropped: earlier results no longer index the same lines. */
 	#epoch = 0;
 
-	// The previous answer, for narrowing.
-	#last: { q: Normal; epoch: number; upTo: number; hits: Uint32Array; count: number } | undefined;
+	/** Recent answers, newest first, for repeating and narrowing. Emptied when lines are dropped. */
+	#answers: Answer[] = [];
 
 	constructor(capacity = DEFAULT_CAPACITY) {
 		this.capacity = Math.max(1, Math.floor(capacity));
@@ -81,7 +91,8 @@ export class LogIndex {
 			const i = this.#lines.length;
 			this.#ensure(i + 1);
 			this.#lines.push(l);
-			this.#lower.push(l.unit ? `${l.unit.toLowerCase()} ${l.text.toLowerCase()}` : l.text.toLowerCase());
+			// Lower-casing the joined string also flattens it, so searching never has to.
+			this.#lower.push((l.unit ? `${l.unit} ${l.text}` : l.text).toLowerCase());
 			this.#levels[i] = l.level;
 			this.#apps[i] = this.#appId(l.app);
 			added++;
@@ -94,42 +105,78 @@ export class LogIndex {
 		this.#lines = [];
 		this.#lower = [];
 		this.#cursors.clear();
-		this.#last = undefined;
+		this.#answers = [];
 		this.#epoch++;
 	}
 
 	/**
-	 * Indices of the matching lines, oldest first. The returned array may be reused by
-	 * the next call that narrows this one: copy it to keep it.
+	 * Indices of the matching lines, oldest first. The array is shared with the index's
+	 * cache of recent answers: read it, do not change it.
 	 */
 	filter(filter: LogFilter = {}): Uint32Array {
 		const q = this.#normal(filter);
 		const n = this.#lines.length;
-		const last = this.#last;
+		// The same query again (a backspace back to it, or new lines since): reuse its answer.
+		// A query that narrows an earlier one: look only at that one's matches.
+		let base: Answer | undefined;
+		for (const a of this.#answers) {
+			if (same(a.q, q)) {
+				base = a;
+				break;
+			}
+			if (narrows(a.q, q) && (!base || a.count + (n - a.upTo) < base.count + (n - base.upTo))) base = a;
+		}
 		let hits: Uint32Array;
 		let count = 0;
-		if (last && last.epoch === this.#epoch && narrows(last.q, q)) {
-			// Only the earlier matches, then the lines that arrived since.
-			hits =
-				last.hits.length >= last.count + (n - last.upTo) ? last.hits : grow(last.hits, last.count + (n - last.upTo));
-			const prev = last.hits;
-			for (let k = 0; k < last.count; k++) {
-				const i = prev[k]!;
-				if (this.#match(i, q)) hits[count++] = i;
-			}
-			for (let i = last.upTo; i < n; i++) if (this.#match(i, q)) hits[count++] = i;
+		if (base && same(base.q, q) && base.upTo === n) {
+			this.#remember(base);
+			return base.hits.subarray(0, base.count);
+		}
+		if (base) {
+			hits = new Uint32Array(Math.max(16, base.count + (n - base.upTo)));
+			if (same(base.q, q)) {
+				hits.set(base.hits.subarray(0, base.count));
+				count = base.count;
+			} else count = this.#scan(q, hits, 0, base.hits, 0, base.count);
+			count = this.#scan(q, hits, count, undefined, base.upTo, n);
 		} else {
 			hits = new Uint32Array(Math.max(16, n));
-			if (q.app !== -2) for (let i = 0; i < n; i++) if (this.#match(i, q)) hits[count++] = i;
+			if (q.app !== -2) count = this.#scan(q, hits, 0, undefined, 0, n);
 		}
-		this.#last = { q, epoch: this.#epoch, upTo: n, hits, count };
+		// Keep the answer in a tight array when it is much smaller than what was allocated.
+		if (count < hits.length / 4) hits = hits.slice(0, Math.max(16, count));
+		this.#remember({ q, upTo: n, hits, count });
 		return hits.subarray(0, count);
 	}
 
-	#match(i: number, q: Normal): boolean {
-		if (this.#levels[i]! > q.maxLevel) return false;
-		if (q.app !== -1 && this.#apps[i] !== q.app) return false;
-		return q.text === '' || this.#lower[i]!.includes(q.text);
+	#remember(a: Answer): void {
+		const at = this.#answers.indexOf(a);
+		if (at >= 0) this.#answers.splice(at, 1);
+		this.#answers.unshift(a);
+		if (this.#answers.length > ANSWERS) this.#answers.length = ANSWERS;
+	}
+
+	/**
+	 * Appends to `out` (from `count`) the lines that match: those listed in `from[start..end)`,
+	 * or without a list the lines start..end. One tight loop with everything in locals.
+	 */
+	#scan(q: Normal, out: Uint32Array, count: number, from: Uint32Array | undefined, start: number, end: number): number {
+		const levels = this.#levels;
+		const apps = this.#apps;
+		const lower = this.#lower;
+		const max = q.maxLevel;
+		const app = q.app;
+		const text = q.text;
+		const anyApp = app === -1;
+		const anyText = text === '';
+		for (let k = start; k < end; k++) {
+			const i = from ? from[k]! : k;
+			if (levels[i]! > max) continue;
+			if (!anyApp && apps[i] !== app) continue;
+			if (!anyText && !lower[i]!.includes(text)) continue;
+			out[count++] = i;
+		}
+		return count;
 	}
 
 	#normal(f: LogFilter): Normal {
@@ -173,7 +220,7 @@ export class LogIndex {
 		this.#levels.copyWithin(0, drop, drop + this.#lines.length);
 		this.#apps.copyWithin(0, drop, drop + this.#lines.length);
 		this.#epoch++;
-		this.#last = undefined;
+		this.#answers = [];
 	}
 }
 
@@ -181,8 +228,6 @@ function narrows(prev: Normal, next: Normal): boolean {
 	return prev.app === next.app && next.maxLevel <= prev.maxLevel && next.text.includes(prev.text);
 }
 
-function grow(a: Uint32Array, n: number): Uint32Array {
-	const b = new Uint32Array(Math.max(n, a.length * 2));
-	b.set(a);
-	return b;
+function same(a: Normal, b: Normal): boolean {
+	return a.app === b.app && a.maxLevel === b.maxLevel && a.text === b.text;
 }

@@ -1,0 +1,143 @@
+/**
+ * Log filter: time per keystroke over 100,000 log lines (budget ≤ 50 ms), as a person types
+ * a search, corrects it, and changes the app and level filters. Two figures: the filter in
+ * the core alone (Node), and keystroke to updated list in Chromium on the log view's
+ * practice page (the journal answered from the bench, as gatewayd would).
+ */
+import { toLogLines } from '../../src/lib/core/logs/entry.ts';
+import { LogIndex, type LogFilter } from '../../src/lib/core/logs/filter.ts';
+import { launchChromium, percentiles, report, startApp } from './lib.ts';
+
+const TOTAL = 100_000;
+const SOURCES = [
+	'nassella-vaultwarden-1',
+	'nassella-immich-server-1',
+	'nassella-immich-db-1',
+	'nassella-caddy-1',
+	'nassella-nextcloud-1'
+];
+const UNITS = ['nassella-sync.service', 'nassella-backup.service', 'update-engine.service'];
+const WORDS =
+	'request handled GET POST /api/v1/items user session database connection timeout retry cache miss hit upload photo thumbnail sync backup snapshot restic check verified TLS certificate renewed worker job queue'.split(
+		' '
+	);
+
+function entry(n: number): Record<string, unknown> {
+	let seed = (n * 2654435761) >>> 0;
+	const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+	const words: string[] = [];
+	for (let i = 0, k = 6 + Math.floor(rnd() * 12); i < k; i++) words.push(WORDS[Math.floor(rnd() * WORDS.length)]!);
+	const container = n % 4 !== 3;
+	const e: Record<string, unknown> = {
+		__CURSOR: `s=bench;i=${n.toString(16)};b=0;m=0;t=0;x=0`,
+		__REALTIME_TIMESTAMP: String(1_764_028_800_000_000 + n * 250_000),
+		PRIORITY: String(Math.floor(rnd() * rnd() * 8)),
+		MESSAGE: n % 500 === 0 ? '\u001b[31m<script>alert(1)</script>\u001b[0m' : `${words.join(' ')} id=${n}`
+	};
+	if (container) Object.assign(e, { _SYSTEMD_UNIT: 'docker.service', CONTAINER_NAME: SOURCES[n % SOURCES.length] });
+	else e._SYSTEMD_UNIT = UNITS[n % UNITS.length];
+	return e;
+}
+
+const entries = Array.from({ length: TOTAL }, (_, n) => entry(n));
+
+/** What a person does in the filter bar: type, fix a typo, clear, pick an app and a level. */
+function steps(): LogFilter[] {
+	const out: LogFilter[] = [];
+	const type = (text: string, base: LogFilter = {}) => {
+		for (let i = 1; i <= text.length; i++) out.push({ ...base, text: text.slice(0, i) });
+	};
+	type('database conection');
+	for (let i = 0; i < 8; i++) out.push({ text: 'database conection'.slice(0, -1 - i) }); // backspace to "database c"
+	type('database connection timeout'.slice(10), {});
+	out.forEach((f, i) => {
+		if (i >= 18 + 8) f.text = 'database c' + (f.text ?? '');
+	});
+	out.push({ text: '' });
+	out.push({ app: 'immich' });
+	out.push({ app: 'immich', maxLevel: 3 });
+	type('retry', { app: 'immich', maxLevel: 3 });
+	out.push({ maxLevel: 4 });
+	type('CERTIFICATE', { maxLevel: 4 });
+	return out;
+}
+
+// Core: LogIndex.filter per keystroke.
+{
+	const idx = new LogIndex();
+	idx.append(toLogLines(entries, ['vaultwarden', 'immich', 'nextcloud']));
+	const samples: number[] = [];
+	for (let round = 0; round < 5; round++)
+		for (const f of steps()) {
+			const t = performance.now();
+			idx.filter(f);
+			samples.push(performance.now() - t);
+		}
+	const { p50, p99 } = percentiles(samples.slice(steps().length)); // the first round warms up
+	report({
+		name: 'log filter, 100,000 lines, per keystroke (core, median)',
+		value: round(p50),
+		unit: 'ms',
+		budget: 50
+	});
+	report({ name: 'log filter, 100,000 lines, per keystroke (core, p99)', value: round(p99), unit: 'ms', budget: 50 });
+}
+
+// Browser: keystroke to updated list on the practice page.
+{
+	const body = entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
+	const app = await startApp();
+	const browser = await launchChromium();
+	try {
+		const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+		await page.route('**/sandbox/server/logs-practice.sandbox.invalid/journal/entries**', async (route) => {
+			const range = await route.request().headerValue('range');
+			await route.fulfill({
+				status: 200,
+				contentType: 'application/json',
+				body: range?.startsWith('entries=:-') ? body : ''
+			});
+		});
+		await page.goto(`${app.url}/dashboard/logs/practice`);
+		await page.getByText(`of ${TOTAL.toLocaleString('en-US')} lines`).waitFor({ timeout: 120_000 });
+		const input = page.getByLabel('Find text');
+		await input.focus();
+		const text = 'database connection timeout';
+		const samples: number[] = [];
+		for (let round = 0; round < 3; round++) {
+			await input.fill('');
+			for (const ch of text) {
+				// Time from the key to the next frame after the list is updated.
+				const ms = await page.evaluate(async (c) => {
+					const el = document.getElementById('log-text') as HTMLInputElement;
+					const t = performance.now();
+					el.value += c;
+					el.dispatchEvent(new Event('input', { bubbles: true }));
+					await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+					return performance.now() - t;
+				}, ch);
+				if (round > 0) samples.push(ms);
+			}
+		}
+		const { p50, p99 } = percentiles(samples);
+		report({
+			name: 'log filter, 100,000 lines, keystroke to updated list (Chromium, median)',
+			value: round(p50),
+			unit: 'ms',
+			budget: 50
+		});
+		report({
+			name: 'log filter, 100,000 lines, keystroke to updated list (Chromium, p99)',
+			value: round(p99),
+			unit: 'ms',
+			budget: 50
+		});
+	} finally {
+		await browser.close();
+		await app.close();
+	}
+}
+
+function round(ms: number): number {
+	return Math.round(ms * 10) / 10;
+}
