@@ -41,46 +41,65 @@ function entry(n: number): Record<string, unknown> {
 
 const entries = Array.from({ length: TOTAL }, (_, n) => entry(n));
 
-/** What a person does in the filter bar: type, fix a typo, clear, pick an app and a level. */
+/** What a person does in the filter bar: type, fix a typo, clear, pick an app and a level, type again. */
 function steps(): LogFilter[] {
 	const out: LogFilter[] = [];
-	const type = (text: string, base: LogFilter = {}) => {
-		for (let i = 1; i <= text.length; i++) out.push({ ...base, text: text.slice(0, i) });
+	const type = (from: string, to: string, base: LogFilter = {}) => {
+		for (let i = from.length + 1; i <= to.length; i++) out.push({ ...base, text: to.slice(0, i) });
 	};
-	type('database conection');
-	for (let i = 0; i < 8; i++) out.push({ text: 'database conection'.slice(0, -1 - i) }); // backspace to "database c"
-	type('database connection timeout'.slice(10), {});
-	out.forEach((f, i) => {
-		if (i >= 18 + 8) f.text = 'database c' + (f.text ?? '');
-	});
+	type('', 'database conec');
+	for (let i = 1; i <= 4; i++) out.push({ text: 'database conec'.slice(0, -i) }); // back to "database c"
+	type('database c', 'database connection timeout');
 	out.push({ text: '' });
 	out.push({ app: 'immich' });
 	out.push({ app: 'immich', maxLevel: 3 });
-	type('retry', { app: 'immich', maxLevel: 3 });
+	type('', 'retry', { app: 'immich', maxLevel: 3 });
 	out.push({ maxLevel: 4 });
-	type('CERTIFICATE', { maxLevel: 4 });
+	type('', 'CERTIFICATE', { maxLevel: 4 });
 	return out;
 }
 
-// Core: LogIndex.filter per keystroke.
+// Core: LogIndex.filter per keystroke; a fresh index for each round, so no answer is reused
+// across rounds. Both the CPU time the process spent (what the filter costs, even on a
+// machine busy with other work) and the wall time are reported; the budget applies to CPU time.
 {
-	const idx = new LogIndex();
-	idx.append(toLogLines(entries, ['vaultwarden', 'immich', 'nextcloud']));
-	const samples: number[] = [];
-	for (let round = 0; round < 5; round++)
+	const lines = toLogLines(entries, ['vaultwarden', 'immich', 'nextcloud']);
+	const cpu: number[] = [];
+	const wall: number[] = [];
+	for (let round = 0; round < 6; round++) {
+		const idx = new LogIndex();
+		idx.append(lines);
 		for (const f of steps()) {
+			const c = process.cpuUsage();
 			const t = performance.now();
 			idx.filter(f);
-			samples.push(performance.now() - t);
+			const w = performance.now() - t;
+			const used = process.cpuUsage(c);
+			if (round === 0) continue; // the first round warms up
+			wall.push(w);
+			cpu.push((used.user + used.system) / 1000);
 		}
-	const { p50, p99 } = percentiles(samples.slice(steps().length)); // the first round warms up
+	}
+	const c = percentiles(cpu);
+	const w = percentiles(wall);
 	report({
-		name: 'log filter, 100,000 lines, per keystroke (core, median)',
-		value: round(p50),
+		name: 'log filter, 100,000 lines, per keystroke (core, CPU, median)',
+		value: round(c.p50),
 		unit: 'ms',
 		budget: 50
 	});
-	report({ name: 'log filter, 100,000 lines, per keystroke (core, p99)', value: round(p99), unit: 'ms', budget: 50 });
+	report({
+		name: 'log filter, 100,000 lines, per keystroke (core, CPU, p99)',
+		value: round(c.p99),
+		unit: 'ms',
+		budget: 50
+	});
+	report({
+		name: 'log filter, 100,000 lines, per keystroke (core, wall clock, median)',
+		value: round(w.p50),
+		unit: 'ms'
+	});
+	report({ name: 'log filter, 100,000 lines, per keystroke (core, wall clock, p99)', value: round(w.p99), unit: 'ms' });
 }
 
 // Browser: keystroke to updated list on the practice page.
@@ -102,12 +121,19 @@ function steps(): LogFilter[] {
 		await page.getByText(`of ${TOTAL.toLocaleString('en-US')} lines`).waitFor({ timeout: 120_000 });
 		const input = page.getByLabel('Find text');
 		await input.focus();
+		// The page's main-thread CPU time (Chromium's ThreadTime), beside the wall clock.
+		const cdp = await page.context().newCDPSession(page);
+		await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+		const threadTime = async () =>
+			(await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime')?.value ?? NaN;
 		const text = 'database connection timeout';
 		const samples: number[] = [];
+		const cpu: number[] = [];
 		for (let round = 0; round < 3; round++) {
 			await input.fill('');
 			for (const ch of text) {
 				// Time from the key to the next frame after the list is updated.
+				const before = await threadTime();
 				const ms = await page.evaluate(async (c) => {
 					const el = document.getElementById('log-text') as HTMLInputElement;
 					const t = performance.now();
@@ -116,22 +142,20 @@ function steps(): LogFilter[] {
 					await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 					return performance.now() - t;
 				}, ch);
-				if (round > 0) samples.push(ms);
+				const spent = ((await threadTime()) - before) * 1000;
+				if (round > 0) {
+					samples.push(ms);
+					cpu.push(spent);
+				}
 			}
 		}
-		const { p50, p99 } = percentiles(samples);
-		report({
-			name: 'log filter, 100,000 lines, keystroke to updated list (Chromium, median)',
-			value: round(p50),
-			unit: 'ms',
-			budget: 50
-		});
-		report({
-			name: 'log filter, 100,000 lines, keystroke to updated list (Chromium, p99)',
-			value: round(p99),
-			unit: 'ms',
-			budget: 50
-		});
+		const c = percentiles(cpu);
+		const w = percentiles(samples);
+		const name = 'log filter, 100,000 lines, keystroke to updated list (Chromium';
+		report({ name: `${name}, main-thread CPU, median)`, value: round(c.p50), unit: 'ms', budget: 50 });
+		report({ name: `${name}, main-thread CPU, p99)`, value: round(c.p99), unit: 'ms', budget: 50 });
+		report({ name: `${name}, wall clock, median)`, value: round(w.p50), unit: 'ms' });
+		report({ name: `${name}, wall clock, p99)`, value: round(w.p99), unit: 'ms' });
 	} finally {
 		await browser.close();
 		await app.close();
