@@ -35,6 +35,8 @@ export interface LogsOptions {
 	retries?: number;
 	/** How often the list may refresh while lines pour in. Default 150 ms. */
 	refreshMs?: number;
+	/** The first wait before reconnecting; it doubles each time (at most 30 s). Default 500 ms. */
+	backoffMs?: number;
 }
 
 export class LogsView {
@@ -76,7 +78,8 @@ export class LogsView {
 			appIds: options.appIds ?? [],
 			initial: options.initial ?? 10_000,
 			retries: options.retries ?? 5,
-			refreshMs: options.refreshMs ?? 150
+			refreshMs: options.refreshMs ?? 150,
+			backoffMs: options.backoffMs ?? 500
 		};
 	}
 
@@ -147,7 +150,7 @@ export class LogsView {
 				this.#abort = undefined;
 				return;
 			}
-			await wait(Math.min(30_000, 500 * 2 ** tries), signal);
+			await wait(Math.min(30_000, this.#opts.backoffMs * 2 ** tries), signal);
 		}
 	}
 
