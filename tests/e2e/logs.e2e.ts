@@ -65,6 +65,10 @@ async function serveJournal(page: Page): Promise<{ requests: { range: string | n
 }
 
 test.describe('log view', () => {
+	// The test answers the journal request itself; a service worker taking over the page
+	// midway would send it past the test's route.
+	test.use({ serviceWorkers: 'block' });
+
 	test('100,000 hostile lines: shown as text, filtered, followed, virtualised, accessible', async ({ page }) => {
 		const served = await serveJournal(page);
 		await page.goto('/dashboard/logs/practice');
