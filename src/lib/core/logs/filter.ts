@@ -1,9 +1,10 @@
 /**
  * The lines the log view holds, and the filter over them (app, least severe level, text).
  * Built to answer per keystroke over 100,000 lines: each line's searchable text is
- * lower-cased once when it arrives, levels and apps sit in typed arrays, and when a new
- * query only narrows the previous one (same app, same or stricter level, text that
- * contains the old text), only the previous matches and the lines added since are looked at.
+ * lower-cased once when it arrives, levels and apps sit in typed arrays, and a few recent
+ * answers are kept: the same query again (a backspace) costs only the lines added since,
+ * and a query that narrows a kept one (same app, same or stricter level, text that contains
+ * the old text) looks only at that answer's matches and the lines added since.
  */
 import type { LogLine } from './entry.ts';
 
