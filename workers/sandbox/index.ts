@@ -237,6 +237,9 @@ export function sandboxMount(timing?: SandboxTiming, links: SandboxLinks = {}): 
 			}
 			return send(res, 404, { error: 'Unknown control action.' });
 		}
+		// The stand-in servers move on whenever the sandbox is asked anything (cheap), as real
+		// ones would with time, so a deploy polling its cloud finds them already syncing.
+		await sb.server.refresh().catch(() => {});
 		if (first === 'doh') return sb.doh(req, res);
 		if (first === 'server') {
 			const rest = url.pathname.slice('/sandbox/server/'.length);
