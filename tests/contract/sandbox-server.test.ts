@@ -270,4 +270,12 @@ describe('control endpoint', () => {
 		expect(state.label).toMatch(/Sandbox stand-ins for Flatcar/);
 		expect(state.servers.length).toBeGreaterThanOrEqual(1);
 	});
+
+	it('empties the servers and the backup repositories on reset', async () => {
+		expect((await sb.control('reset', { timing: TIMING })).status).toBe(200);
+		const state = (await sb.control('state')).body.server as { servers: unknown[]; restic: object };
+		expect(state.servers).toEqual([]);
+		expect(state.restic).toEqual({});
+		expect((await fetch(`${sb.base}/sandbox/server/${first.adminHost}/status.json`)).status).toBe(502);
+	});
 });
