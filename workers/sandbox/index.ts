@@ -103,7 +103,10 @@ export function createSandbox(timing: SandboxTiming = {}, links: SandboxLinks = 
 				name: s.name,
 				ip: s.ip,
 				userData: s.userData,
-				runningSince: s.created + t.bootMs
+				runningSince: s.created + t.bootMs,
+				dataBytes:
+					fakes.hetzner.state.volumes.filter((v) => v.server === s.id).reduce((n, v) => n + v.size * 1024 ** 3, 0) ||
+					undefined
 			}))
 	];
 	const server = createServerSim({
