@@ -299,8 +299,10 @@ export class GitHubGitHost implements GitHost {
 		// that speaks GitHub's API (and the sandbox) serves.
 		while (sha && out.length < Math.min(limit, 50)) {
 			const at = sha;
-			const c = await this.call('reading the list of changes', (o) =>
-				o.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo: name, commit_sha: at })
+			const c = await this.call(
+				'reading the list of changes',
+				(o) => o.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo: name, commit_sha: at }),
+				true
 			);
 			out.push({
 				sha: c.data.sha,
