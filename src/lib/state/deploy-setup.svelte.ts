@@ -11,6 +11,7 @@ import {
 	deploymentIdFrom,
 	domainProblem,
 	hostsFor,
+	deploymentHosts,
 	monthlyCost,
 	passwordFrom,
 	sizeFit,
@@ -308,7 +309,7 @@ export class SetupWizard {
 			...(setup.sshPublicKey ? { sshPublicKey: setup.sshPublicKey } : {}),
 			dns: { provider: setup.dns.provider },
 			git: { host: setup.git.host },
-			hosts: hostsFor(this.chosenApps, setup.domain)
+			hosts: deploymentHosts(this.chosenApps, setup.domain)
 		};
 	}
 
