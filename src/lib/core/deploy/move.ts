@@ -256,7 +256,12 @@ export function moveTransition(state: MoveState, event: MoveEvent): MoveState {
 		case 'succeed': {
 			const s = st(state, event.step);
 			if (s.status !== 'pending') throw new MoveTransitionError(`Step ${event.step} was not running.`);
-			const next = withStep(state, event.step, { status: 'done', attempts: s.attempts, output: event.output }, event.at);
+			const next = withStep(
+				state,
+				event.step,
+				{ status: 'done', attempts: s.attempts, output: event.output },
+				event.at
+			);
 			const known = new Set(state.created.map((r) => `${r.kind}:${r.id}`));
 			next.created = [...state.created, ...(event.created ?? []).filter((r) => !known.has(`${r.kind}:${r.id}`))];
 			if (event.step === 'check-https') next.phase = 'confirm';

@@ -26,7 +26,8 @@ async function swallow<T>(p: Promise<T>): Promise<T | undefined> {
 /** Never two of anything (even counting deleted ones); everything at the provider is recorded or the old deployment's. */
 function invariants(w: MoveWorld): void {
 	const created = new Map<string, number>();
-	for (const c of w.world.cloudCreates) created.set(`${c.kind}:${c.name}`, (created.get(`${c.kind}:${c.name}`) ?? 0) + 1);
+	for (const c of w.world.cloudCreates)
+		created.set(`${c.kind}:${c.name}`, (created.get(`${c.kind}:${c.name}`) ?? 0) + 1);
 	for (const [k, n] of created) if (!k.startsWith('image:')) expect(n, `created ${k} ${n} times`).toBe(1);
 	const state = w.stored();
 	// Until the app records were switched, they point at the old server and it exists.
@@ -52,7 +53,8 @@ async function driveToRest(w: MoveWorld, crashAfter?: number): Promise<number> {
 }
 
 function newServer(w: MoveWorld) {
-	return w.world.cloud.find((r) => r.kind === 'server' && r.id !== 'old-server') as { id: string; ipv4?: string } | undefined;
+	return w.world.cloud.find((r) => r.kind === 'server' && r.id !== 'old-server') as
+		{ id: string; ipv4?: string } | undefined;
 }
 
 describe('move runner', () => {

@@ -471,9 +471,7 @@ export async function performMoveStep(
 		case 'remove-old': {
 			const order = ['server', 'firewall', 'volume', 'ssh-key'] as const;
 			for (const kind of order)
-				await Promise.all(
-					input.from.resources.filter((r) => r.kind === kind).map((r) => ports.fromCloud.delete(r))
-				);
+				await Promise.all(input.from.resources.filter((r) => r.kind === kind).map((r) => ports.fromCloud.delete(r)));
 			return { output: { removed: input.from.resources.map((r) => `${r.kind}:${r.id}`) } };
 		}
 	}

@@ -71,7 +71,9 @@ export class MoveWorld {
 	}
 
 	dnsNow(): RecordSet[] {
-		return [...this.world.dns.values()].map((r) => ({ ...r, values: [...r.values] })).sort((a, b) => a.name.localeCompare(b.name));
+		return [...this.world.dns.values()]
+			.map((r) => ({ ...r, values: [...r.values] }))
+			.sort((a, b) => a.name.localeCompare(b.name));
 	}
 
 	input(moveId = 'mv01'): MoveInput {
@@ -131,17 +133,16 @@ export class MoveWorld {
 			return {
 				...base,
 				backup: { result: 'ok', snapshots: this.snapshots.map((id) => ({ id, time: '2026-11-25T00:00:00Z' })) },
-				...(last ? { requests: { backup: { id: last, state: this.fault === 'backup-fails' ? 'failed' : 'done' } } } : {})
+				...(last
+					? { requests: { backup: { id: last, state: this.fault === 'backup-fails' ? 'failed' : 'done' } } }
+					: {})
 			};
 		}
 		if (this.fault === 'restore-fails')
 			return { ...base, apps: {}, restore: { state: 'failed', snapshot: this.snapshots[0], error: 'wrong password' } };
 		return {
 			...base,
-			apps:
-				this.fault === 'app-unhealthy'
-					? { ...base.apps, immich: 'not answering (502)' }
-					: base.apps,
+			apps: this.fault === 'app-unhealthy' ? { ...base.apps, immich: 'not answering (502)' } : base.apps,
 			restore: { state: 'done', snapshot: this.snapshots[0] }
 		};
 	}
