@@ -26,7 +26,7 @@ export interface MoveArtifacts {
 	bundle(context: { repo: RepoRef; requests: { backup?: string; drill?: string } }): Promise<BundleFile[]>;
 	sign: CommitSigner;
 	/** The new server's Ignition: same identity and repo, restoring the newest backup before the apps start. */
-	ignition(context: { repo: RepoRef; volume: { id: string; name: string } }): Promise<string>;
+	ignition(context: { repo: RepoRef; volume: { id: string; name: string }; snapshot?: string }): Promise<string>;
 }
 
 /** What the deployment record must say once the move is done (the new server, the same repo and DNS). */
@@ -359,6 +359,7 @@ export async function performMoveStep(
 		}
 		case 'server': {
 			const volume = out(state, 'volume');
+			const snapshot = out(state, 'wait-backup').snapshot;
 			const r = await ensureObserved(ports, state, 'server', name, observe, async () =>
 				ports.cloud.ensureServer({
 					name,
@@ -367,7 +368,8 @@ export async function performMoveStep(
 					imageId: str(out(state, 'image'), 'imageId'),
 					userData: await ports.artifacts.ignition({
 						repo: ports.repo,
-						volume: { id: str(volume, 'volumeId'), name: str(volume, 'volumeName') }
+						volume: { id: str(volume, 'volumeId'), name: str(volume, 'volumeName') },
+						...(typeof snapshot === 'string' ? { snapshot } : {})
 					}),
 					volumeIds: [str(volume, 'volumeId')],
 					firewallId: str(out(state, 'firewall'), 'firewallId'),
