@@ -24,6 +24,7 @@ import { awaitDrill, drillDue, requestDrill, type DrillRecord, type DrillStore }
 import { takeOver, type Findings } from '../services/takeover/takeover.ts';
 import { artifactsFor, deployEnvironment, pick, probeFor, realClock, type SetupRecord } from './deploy.ts';
 import { adminHostFor, serverLinkFor } from './server-link.ts';
+import { appParts } from './app.ts';
 
 export const MOVE_PREFIX = 'move/';
 export const MOVE_TARGET_PREFIX = 'move-target/';
@@ -303,3 +304,16 @@ export async function drillActions(ctx: MoveContext, proxyBase?: string) {
 }
 
 export { drillDue };
+
+/**
+ * Runs `fn` if no other tab runs this deployment's move (a Web Lock), marked as a long
+ * operation so no app update takes over meanwhile. Returns undefined when another tab has it.
+ */
+export async function withMoveLock<T>(deploymentId: string, fn: () => Promise<T>): Promise<T | undefined> {
+	const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+	const hold = () => appParts().locks.hold(`move ${deploymentId}`, fn);
+	if (!locks) return hold();
+	return locks.request(`nassella-move-${deploymentId}`, { ifAvailable: true }, async (lock) =>
+		lock ? hold() : undefined
+	);
+}
