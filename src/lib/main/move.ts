@@ -120,6 +120,7 @@ export async function startMove(ctx: MoveContext, target: MoveTargetRecord): Pro
 			['server', 'volume', 'firewall', 'ssh-key'].includes(r.kind)
 		)
 		.map((r) => ({ kind: r.kind, id: r.id, name: r.name }));
+	const adminHost = adminHostFor(ctx.setup);
 	const input: MoveInput = {
 		deploymentId: d.id,
 		moveId: randomId(6),
@@ -133,8 +134,9 @@ export async function startMove(ctx: MoveContext, target: MoveTargetRecord): Pro
 		to: { provider: target.provider, region: target.region, size: target.size },
 		volumeGiB: d.plan.input.volumeGiB,
 		...(d.plan.input.sshPublicKey ? { sshPublicKey: d.plan.input.sshPublicKey } : {}),
-		adminHost: adminHostFor({ ...ctx.setup, cloud: ctx.setup.cloud }),
-		hosts: d.plan.input.hosts
+		adminHost,
+		// The admin host may be among the plan's hosts (its DNS record is written with the apps'); it moves on its own.
+		hosts: d.plan.input.hosts.filter((h) => h.fqdn !== adminHost)
 	};
 	const state = initialMoveState(buildMovePlan(input), Date.now());
 	await ctx.records.put(MOVE_TARGET_PREFIX + d.id, target as never);

@@ -268,6 +268,11 @@ export async function performMoveStep(
 					.filter((r) => r.ttl > timings.lowTtl)
 					.map((r) => ports.dns.upsert(z.get(r.name)!, { ...r, ttl: timings.lowTtl }))
 			);
+			// The status address must lead to the current server while it makes the backup.
+			if (!records.some((r) => r.name === input.adminHost)) {
+				const from = { ipv4: input.from.ipv4, ipv6: input.from.ipv6 };
+				await pointAt(ports, [input.adminHost], from, timings.lowTtl);
+			}
 			// After a closed tab the records may already carry the short TTL: then the usual one is restored later.
 			const saved = records.map((r) => ({ ...r, ttl: Math.max(r.ttl, timings.ttl) }));
 			const maxTtl = Math.max(0, ...records.map((r) => r.ttl));
