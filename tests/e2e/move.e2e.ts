@@ -153,6 +153,11 @@ function hetznerOf(s: State, id: string) {
 }
 
 test.describe('move to another provider', () => {
+	// Later files get the sandbox as the server started it.
+	test.afterAll(async ({ request }) => {
+		await request.post('/sandbox/_control/reset', { data: {} });
+	});
+
 	test('DigitalOcean → Hetzner: backup, restore, switch, then removal only after confirmation', async ({
 		page,
 		request
