@@ -4,7 +4,8 @@
  * effects, a closed tab resumes by looking first).
  *
  * Order, and why:
- * 1. lower the DNS TTLs (so the switch later reaches everyone quickly);
+ * 1. note the DNS records as they are, then lower their TTLs (so the switch later reaches
+ *    everyone quickly; noted first, so a closed tab never mistakes the short TTL for the usual one);
  * 2. ask the current server for a fresh backup (a commit with a new request id) and wait for it;
  * 3. create the new server elsewhere, with the same repo and the same identity (age key),
  *    its Ignition set to restore that backup before any app starts;
@@ -20,6 +21,7 @@ import { deploymentLabels, resourceName, type Labels } from '../labels.ts';
 import { retryDecision, type StepError } from './retry.ts';
 
 export const MOVE_STEP_IDS = [
+	'read-dns',
 	'lower-ttl',
 	'backup',
 	'wait-backup',
@@ -105,6 +107,7 @@ export function buildMovePlan(input: MoveInput): MovePlan {
 		throw new MovePlanError('The current server’s address is unknown; open the dashboard once, then try again.');
 	const n = (role: string) => resourceName(id, `${role}-${input.moveId}`);
 	const steps: MoveStepSpec[] = [
+		{ id: 'read-dns', title: 'Note how your addresses are set now', by: 'dns' },
 		{ id: 'lower-ttl', title: 'Shorten how long your addresses are cached', by: 'dns' },
 		{ id: 'backup', title: 'Ask the current server for a fresh backup', by: 'git' },
 		{ id: 'wait-backup', title: 'Wait for the backup to finish', by: 'server' },

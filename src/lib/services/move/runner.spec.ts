@@ -144,6 +144,8 @@ describe('move runner', () => {
 				expect(w.world.cloud.filter((r) => r.kind === 'server').map((r) => r.id)).toEqual(['old-server']);
 				expect(w.world.cloud.filter((r) => r.kind === 'volume').map((r) => r.id)).toEqual(['old-volume']);
 				expect(w.world.cloud.filter((r) => r.kind === 'firewall').map((r) => r.id)).toEqual(['old-fw']);
+				// And the DNS is exactly as before, TTLs included.
+				expect(w.dnsNow()).toEqual(w.initialDns);
 			}
 		});
 

@@ -15,6 +15,7 @@ import {
 	DEFAULT_MOVE_TIMINGS,
 	MoveStepFailure,
 	performMoveStep,
+	restoreTtls,
 	revertAdmin,
 	type MovePorts,
 	type MoveTimings
@@ -156,6 +157,9 @@ export class MoveRunner {
 				all.push({ kind: r.kind, id: r.id, name: r.name, step: 'server' });
 		for (const kind of order)
 			await Promise.all(all.filter((r) => r.kind === kind).map((r) => this.#ports.cloud.delete(r)));
+		// The app records were never switched; their usual TTL comes back too.
+		await revertAdmin(this.#ports, this.#state);
+		await restoreTtls(this.#ports, this.#state);
 		await this.#apply({ type: 'abandoned', at: this.#ports.clock.now() });
 		return this.#state;
 	}

@@ -117,9 +117,9 @@ function addressTypes(addr: { ipv4?: string; ipv6?: string }): { type: 'A' | 'AA
 	return out;
 }
 
-/** The record sets as they were before the move (saved by lower-ttl). */
+/** The record sets as they were before the move (noted by read-dns). */
 export function originalRecords(state: MoveState): RecordSet[] {
-	const o = state.steps['lower-ttl']?.output?.records;
+	const o = state.steps['read-dns']?.output?.records;
 	return Array.isArray(o) ? (o as RecordSet[]) : [];
 }
 
@@ -154,6 +154,19 @@ async function pointAt(
 			return [...writes, ...drop.map((t) => ports.dns.delete(zone, fqdn, t))];
 		})
 	);
+}
+
+/** restic ids may be shown short (8 hex digits) or in full. */
+function sameSnapshot(a: string, b: string): boolean {
+	return a.startsWith(b) || b.startsWith(a);
+}
+
+/** Puts every address's TTL back as it was before the move (after a move was given up). */
+export async function restoreTtls(ports: MovePorts, state: MoveState): Promise<void> {
+	const before = originalRecords(state).filter((r) => r.name !== state.plan.input.adminHost);
+	if (before.length === 0) return;
+	const z = await zones(ports, [...new Set(before.map((r) => r.name))]);
+	await Promise.all(before.map((r) => ports.dns.upsert(z.get(r.name)!, r)));
 }
 
 /** Puts the status address back the way it was before the move. */
@@ -252,7 +265,8 @@ export async function performMoveStep(
 	const spec = state.plan.steps.find((s) => s.id === step)!;
 	const name = spec.name ?? '';
 	switch (step) {
-		case 'lower-ttl': {
+		case 'read-dns': {
+			// Only reads: the records as they are before the move, to put back after a failure.
 			const names = allNames(state);
 			const z = await zones(ports, names);
 			const records: RecordSet[] = [];
@@ -263,6 +277,11 @@ export async function performMoveStep(
 				for (const r of byZone.get(zone.id) ?? [])
 					if (r.name === fqdn && (r.type === 'A' || r.type === 'AAAA')) records.push(r);
 			}
+			return { output: { records } };
+		}
+		case 'lower-ttl': {
+			const records = originalRecords(state);
+			const z = await zones(ports, allNames(state));
 			await Promise.all(
 				records
 					.filter((r) => r.ttl > timings.lowTtl)
@@ -273,10 +292,8 @@ export async function performMoveStep(
 				const from = { ipv4: input.from.ipv4, ipv6: input.from.ipv6 };
 				await pointAt(ports, [input.adminHost], from, timings.lowTtl);
 			}
-			// After a closed tab the records may already carry the short TTL: then the usual one is restored later.
-			const saved = records.map((r) => ({ ...r, ttl: Math.max(r.ttl, timings.ttl) }));
 			const maxTtl = Math.max(0, ...records.map((r) => r.ttl));
-			return { output: { records: saved, loweredAt: ports.clock.now(), maxTtl } };
+			return { output: { loweredAt: ports.clock.now(), maxTtl } };
 		}
 		case 'backup': {
 			const requestId = backupRequestId(input);
@@ -410,7 +427,8 @@ export async function performMoveStep(
 				(s) => {
 					// Only the new server reports a restore; the old one never ran one for this snapshot.
 					const r = s.restore;
-					if (!r || (typeof snapshot === 'string' && r.snapshot && r.snapshot !== snapshot)) return undefined;
+					if (!r || (typeof snapshot === 'string' && r.snapshot && !sameSnapshot(r.snapshot, snapshot)))
+						return undefined;
 					if (r.state === 'failed')
 						throw new MoveStepFailure({
 							code: 'unavailable',
