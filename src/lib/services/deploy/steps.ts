@@ -146,12 +146,16 @@ export async function performStep(
 		case 'repo': {
 			// ensureRepo adopts an empty repo of that name, so it observes by itself.
 			const repo = await ports.git.ensureRepo(name!, 'Settings of a nassella server. Managed by nassella.');
+			// A host may start a new repo with a commit of its own (GitHub's README): the
+			// bundle goes on top of it, and it is never mistaken for the bundle's commit.
+			const initialHead = await ports.git.head(repo);
 			return {
 				output: {
 					fullName: repo.fullName,
 					sshUrl: repo.sshUrl,
 					defaultBranch: repo.defaultBranch,
-					hostKeys: repo.hostKeys
+					hostKeys: repo.hostKeys,
+					...(initialHead ? { initialHead } : {})
 				},
 				resources: [{ kind: 'repo', id: repo.fullName, name: repo.fullName, step }]
 			};
@@ -163,19 +167,22 @@ export async function performStep(
 			return { output: { deployKeyId: id }, resources: [{ kind: 'deploy-key', id, name: key.title, step }] };
 		}
 		case 'commit': {
-			const repo = repoFromOutput(out(state, 'repo'));
-			// The repo was empty when adopted and only this deployment writes to it: on a
-			// later attempt, a head means an earlier attempt's commit landed.
+			const repoOut = out(state, 'repo');
+			const repo = repoFromOutput(repoOut);
+			const initial = typeof repoOut.initialHead === 'string' ? repoOut.initialHead : undefined;
+			// The repo was empty (or held only the host's first commit) when adopted, and only
+			// this deployment writes to it: on a later attempt, a new head means an earlier
+			// attempt's commit landed.
 			const head = observe ? await ports.git.head(repo) : undefined;
-			if (head) return { output: { sha: head }, resources: [] };
+			if (head && head !== initial) return { output: { sha: head }, resources: [] };
 			const files = await ports.artifacts.bundle({ repo });
 			try {
-				const { sha } = await ports.git.commit(repo, files, 'Set up the server', undefined, ports.artifacts.sign);
+				const { sha } = await ports.git.commit(repo, files, 'Set up the server', initial, ports.artifacts.sign);
 				return { output: { sha }, resources: [] };
 			} catch (e) {
 				if (isProviderError(e) && e.code === 'conflict') {
 					const now = await ports.git.head(repo);
-					if (now) return { output: { sha: now }, resources: [] };
+					if (now && now !== initial) return { output: { sha: now }, resources: [] };
 				}
 				throw e;
 			}
