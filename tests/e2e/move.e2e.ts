@@ -282,7 +282,7 @@ test.describe('move to another provider', () => {
 		baseURL
 	}) => {
 		// The vault file is exported in another tab while the deployment is half-way: its record is unfinished.
-		let file = Buffer.alloc(0);
+		let file: Buffer = Buffer.alloc(0);
 		const id = await deployOnDigitalOcean(page, request, async () => {
 			const other = await context.newPage();
 			file = await exportVault(other);
