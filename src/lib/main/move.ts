@@ -81,7 +81,7 @@ async function planFor(setup: SetupRecord, stored?: DeploymentState): Promise<Pl
 		...(setup.sshPublicKey ? { sshPublicKey: setup.sshPublicKey } : {}),
 		dns: { provider: setup.dns.provider },
 		git: { host: setup.git.host },
-		hosts: hostsFor(apps, setup.domain)
+		hosts: [...hostsFor(apps, setup.domain), { app: 'nassella', fqdn: adminHostFor(setup) }]
 	});
 }
 

@@ -308,7 +308,8 @@ export class SetupWizard {
 			...(setup.sshPublicKey ? { sshPublicKey: setup.sshPublicKey } : {}),
 			dns: { provider: setup.dns.provider },
 			git: { host: setup.git.host },
-			hosts: hostsFor(this.chosenApps, setup.domain)
+			// The status address (Caddy's admin host) gets its record with the apps', so the app can reach the server.
+			hosts: [...hostsFor(this.chosenApps, setup.domain), { app: 'nassella', fqdn: `nassella.${setup.domain}` }]
 		};
 	}
 
