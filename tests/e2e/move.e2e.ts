@@ -201,6 +201,14 @@ test.describe('move to another provider', () => {
 		expect(hetznerOf(after, id).servers).toHaveLength(1);
 		await expect(page.getByTestId('current-place')).toContainText('Hetzner');
 		for (const v of Object.values(after.violations)) expect(v).toEqual([]);
+
+		// The restore drill on the new server restores the backup the move made; the reminder goes away.
+		await expect(page.getByTestId('drill-reminder')).toBeVisible();
+		await page.getByRole('button', { name: 'Run a restore drill' }).click();
+		await expect(page.getByTestId('drill-result')).toHaveAttribute('data-ok', 'true', { timeout: 60_000 });
+		await expect(page.getByTestId('drill-result')).toContainText('your backup restored');
+		await expect(page.getByTestId('drill-reminder')).toHaveCount(0);
+		await checkA11y(page, 'drill passed');
 	});
 
 	test('the page closed whenever a step changes: the move resumes to the end', async ({ page, request }) => {
@@ -265,14 +273,18 @@ test.describe('move to another provider', () => {
 		expect(aRecords(gone)).toEqual(records);
 	});
 
-	test('restore drill: asked from the move page, the result and the reminder are shown', async ({ page, request }) => {
+	test('restore drill before any backup exists: it fails with the server’s reason, and the reminder stays', async ({
+		page,
+		request
+	}) => {
 		await deployOnDigitalOcean(page, request);
 		await openMove(page);
 		await expect(page.getByTestId('drill-reminder')).toBeVisible();
 		await page.getByRole('button', { name: 'Run a restore drill' }).click();
-		await expect(page.getByTestId('drill-result')).toHaveAttribute('data-ok', 'true', { timeout: 60_000 });
-		await expect(page.getByTestId('drill-reminder')).toHaveCount(0);
-		await checkA11y(page, 'drill');
+		await expect(page.getByTestId('drill-result')).toHaveAttribute('data-ok', 'false', { timeout: 60_000 });
+		await expect(page.getByTestId('drill-result')).toContainText('failed');
+		await expect(page.getByTestId('drill-reminder')).toBeVisible();
+		await checkA11y(page, 'drill failed');
 	});
 
 	test('after wiping the browser: import the vault file, take over the running server, then it can move', async ({
