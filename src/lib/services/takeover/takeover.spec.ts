@@ -106,6 +106,21 @@ describe('takeover after the browser data is gone', () => {
 		expect(adopted.resources.filter((r) => r.kind === 'server')).toHaveLength(1);
 	});
 
+	it('with an unfinished record from the vault file, uses the repository it names', async () => {
+		const { world, state } = await deployed();
+		// The record as exported half-way: the repo known, the server step still pending.
+		const half: DeploymentState = {
+			...state,
+			phase: 'running',
+			steps: { ...state.steps, server: { status: 'pending', attempts: 1 } }
+		};
+		world.stored.set(ID, JSON.stringify(half));
+		const { state: adopted } = await takeOver(world.ports(), buildPlan(input));
+		expect(adopted.phase).toBe('done');
+		expect(adopted.rev).toBe(half.rev + 1);
+		expect(adopted.steps.server?.output?.serverId).toBe(state.steps.server?.output?.serverId);
+	});
+
 	it('says clearly when no server of this deployment exists', async () => {
 		const world = new World();
 		await expect(takeOver(ports(world), buildPlan(input))).rejects.toThrow(/No server of this deployment/);

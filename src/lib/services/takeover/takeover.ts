@@ -14,6 +14,7 @@ import type { CloudProvider, CloudResource } from '../../ports/cloud.ts';
 import type { Clock, DeploymentStore } from '../../ports/deploy.ts';
 import type { DnsProvider } from '../../ports/dns.ts';
 import type { GitHost, RepoRef } from '../../ports/git-host.ts';
+import { repoFromOutput } from '../deploy/steps.ts';
 
 export interface TakeoverPorts {
 	cloud: CloudProvider;
@@ -46,7 +47,7 @@ function notFound(provider: string, message: string, action: string): ProviderEr
 }
 
 /** Looks for everything the deployment of `plan` made. */
-export async function findDeployment(ports: TakeoverPorts, plan: Plan): Promise<Findings> {
+export async function findDeployment(ports: TakeoverPorts, plan: Plan, knownRepo?: RepoRef): Promise<Findings> {
 	const cloud = await ports.cloud.findByLabels(plan.labels);
 	const servers = cloud.filter((r) => r.kind === 'server');
 	if (servers.length === 0)
@@ -55,11 +56,10 @@ export async function findDeployment(ports: TakeoverPorts, plan: Plan): Promise<
 			`No server of this deployment was found at ${ports.cloud.displayName}.`,
 			'Check that the vault file is the one of this server and that its cloud token still works. If the server was removed, set it up again: your backups restore onto a new one.'
 		);
-	// The settings repository has a deterministic name; the git host adopts only a nassella repository.
-	const repo = await ports.git.ensureRepo(
-		stepSpec(plan, 'repo').name!,
-		'Settings of a nassella server. Managed by nassella.'
-	);
+	// The repository an older record names; otherwise the deterministic name (the git host adopts only a nassella repository).
+	const repo =
+		knownRepo ??
+		(await ports.git.ensureRepo(stepSpec(plan, 'repo').name!, 'Settings of a nassella server. Managed by nassella.'));
 	const head = await ports.git.head(repo);
 	const records: Findings['records'] = [];
 	const zones = new Map<string, Awaited<ReturnType<DnsProvider['list']>>>();
@@ -137,8 +137,9 @@ export function adoptedState(plan: Plan, found: Findings, now: number, previous?
 
 /** Finds the deployment's resources and stores the rebuilt record. */
 export async function takeOver(ports: TakeoverPorts, plan: Plan): Promise<{ state: DeploymentState; found: Findings }> {
-	const found = await findDeployment(ports, plan);
 	const previous = await ports.store.load(plan.deploymentId).catch(() => undefined);
+	const repoOut = previous?.steps.repo?.status === 'done' ? previous.steps.repo.output : undefined;
+	const found = await findDeployment(ports, plan, repoOut ? repoFromOutput(repoOut) : undefined);
 	const state = adoptedState(plan, found, ports.clock.now(), previous);
 	await ports.store.save(state);
 	return { state, found };
