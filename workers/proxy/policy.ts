@@ -52,6 +52,12 @@ const HETZNER_RESOURCES = [
 	'zones'
 ].join('|');
 
+const METRIC_TYPE = '(?:cpu|disk|network)';
+const RFC3339 = '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}(?:%3A|:)[0-9]{2}(?:%3A|:)[0-9]{2}(?:\\.[0-9]{1,9})?Z';
+const HETZNER_METRICS_QUERY = new RegExp(
+	`^\\?type=${METRIC_TYPE}(?:(?:%2C|,)${METRIC_TYPE}){0,2}&start=${RFC3339}&end=${RFC3339}(?:&step=[0-9]{1,8})?$`
+);
+
 /** git smart-HTTP, as isomorphic-git speaks it: discovery, then one pack exchange. */
 function smartHttp(repoPath: string): Route[] {
 	return [
@@ -78,7 +84,12 @@ export const PRODUCTION_RULES: readonly HostRule[] = [
 		host: 'api.hetzner.cloud',
 		provider: 'Hetzner Cloud',
 		routes: [
-			{ methods: ['GET', 'POST', 'PUT', 'DELETE'], path: new RegExp(`^/v1/(?:${HETZNER_RESOURCES})(?:/${SEG})*$`) }
+			{
+				methods: ['GET', 'POST', 'PUT', 'DELETE'],
+				path: new RegExp(`^/v1/(?!servers/${SEG}/metrics$)(?:${HETZNER_RESOURCES})(?:/${SEG})*$`)
+			},
+			// Server metrics: read only, with the query the app sends (kinds, RFC 3339 range, step).
+			{ methods: ['GET'], path: /^\/v1\/servers\/[0-9]{1,20}\/metrics$/, query: HETZNER_METRICS_QUERY }
 		]
 	},
 	{
