@@ -40,6 +40,26 @@ interface State {
 	};
 	desec: { domains: { name: string; rrsets: { subname: string; type: string; records: string[] }[] }[] };
 	violations: Record<string, unknown[]>;
+	server: {
+		servers: {
+			ip: string;
+			restoreFromBackup: boolean;
+			status?: { apps: Record<string, string>; restore?: { state: string }; identity?: string };
+			data: Record<string, string>;
+		}[];
+	};
+}
+
+/** What the sandbox server simulation says about the server at `ip`. */
+function simServer(s: State, ip: string) {
+	const found = s.server.servers.find((x) => x.ip === ip);
+	expect(found, `a simulated server at ${ip}`).toBeDefined();
+	return found!;
+}
+
+function allHealthy(apps: Record<string, string> | undefined): boolean {
+	const values = Object.values(apps ?? {});
+	return values.length > 0 && values.every((v) => v === 'healthy');
 }
 
 async function state(request: APIRequestContext): Promise<State> {
@@ -129,8 +149,9 @@ async function openMove(page: Page) {
 
 async function chooseHetzner(page: Page) {
 	const select = page.getByLabel('Cloud provider');
-	const label = (await select.locator('option').allTextContents()).find((t) => /Hetzner.*Sandbox/.test(t))!;
-	await select.selectOption({ label });
+	const option = select.locator('option', { hasText: /Hetzner.*Sandbox/ });
+	await expect(option).toHaveCount(1);
+	await select.selectOption((await option.getAttribute('value'))!);
 	await page.getByLabel(/API token for/).fill('sandbox');
 	await page.getByLabel(/API token for/).blur();
 	await expect(page.getByLabel('Region')).toBeVisible({ timeout: 30_000 });
@@ -183,6 +204,15 @@ test.describe('move to another provider', () => {
 		expect(newIp).not.toBe(oldIp);
 		for (const [name, values] of Object.entries(aRecords(moved)))
 			if (name.endsWith(SANDBOX_ZONE)) expect(values, name).toEqual([newIp]);
+		// The new server restored the old one's data with the same identity, and every app is healthy on it.
+		const oldSim = simServer(moved, oldIp);
+		const newSim = simServer(moved, newIp);
+		expect(newSim.restoreFromBackup).toBe(true);
+		expect(newSim.status?.restore?.state).toBe('done');
+		expect(allHealthy(newSim.status?.apps)).toBe(true);
+		expect(newSim.status?.identity).toBe(oldSim.status?.identity);
+		expect(Object.keys(newSim.data).length).toBeGreaterThan(0);
+		expect(newSim.data).toEqual(oldSim.data);
 		// The old server is still there: nothing is removed without a confirmation.
 		expect(droplets(moved, id)).toHaveLength(1);
 		await page.reload();
@@ -259,9 +289,10 @@ test.describe('move to another provider', () => {
 		const failed = await state(request);
 		expect(aRecords(failed)).toEqual(records);
 		expect(droplets(failed, id)).toHaveLength(1);
-		// The old server still answers its status.
-		const oldStatus = await request.get(`/sandbox/_control/state`);
-		expect(oldStatus.ok()).toBe(true);
+		// The old server still runs every app, and the status address leads to it again.
+		const oldIp = droplets(failed, id)[0]!.ip!;
+		expect(allHealthy(simServer(failed, oldIp).status?.apps)).toBe(true);
+		expect(aRecords(failed)[`nassella.${SANDBOX_ZONE}`]).toEqual([oldIp]);
 
 		await page.getByRole('button', { name: 'Give up the move…' }).click();
 		await page.getByRole('button', { name: 'Give up and remove the new server' }).click();
