@@ -12,7 +12,7 @@ import {
 	type OldResource
 } from '../core/deploy/move.ts';
 import { buildPlan, type Plan } from '../core/deploy/plan.ts';
-import { hostsFor, volumeGiB } from '../core/deploy/setup.ts';
+import { deploymentHosts, volumeGiB } from '../core/deploy/setup.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
 import type { DnsProvider } from '../ports/dns.ts';
 import type { GitHost, RepoRef } from '../ports/git-host.ts';
@@ -81,7 +81,7 @@ async function planFor(setup: SetupRecord, stored?: DeploymentState): Promise<Pl
 		...(setup.sshPublicKey ? { sshPublicKey: setup.sshPublicKey } : {}),
 		dns: { provider: setup.dns.provider },
 		git: { host: setup.git.host },
-		hosts: [...hostsFor(apps, setup.domain), { app: 'nassella', fqdn: adminHostFor(setup) }]
+		hosts: deploymentHosts(apps, setup.domain)
 	});
 }
 
@@ -229,7 +229,7 @@ export async function moveRunner(ctx: MoveContext, proxyBase?: string): Promise<
 			git,
 			repo,
 			link,
-			probe: probeFor(ctx.setup),
+			probe: probeFor(ctx.setup, ctx.records, proxyBase),
 			clock: realClock,
 			random: Math.random,
 			apps: ctx.setup.apps,

@@ -11,6 +11,7 @@ import {
 	deploymentIdFrom,
 	domainProblem,
 	hostsFor,
+	deploymentHosts,
 	monthlyCost,
 	passwordFrom,
 	sizeFit,
@@ -308,8 +309,7 @@ export class SetupWizard {
 			...(setup.sshPublicKey ? { sshPublicKey: setup.sshPublicKey } : {}),
 			dns: { provider: setup.dns.provider },
 			git: { host: setup.git.host },
-			// The status address (Caddy's admin host) gets its record with the apps', so the app can reach the server.
-			hosts: [...hostsFor(this.chosenApps, setup.domain), { app: 'nassella', fqdn: `nassella.${setup.domain}` }]
+			hosts: deploymentHosts(this.chosenApps, setup.domain)
 		};
 	}
 
