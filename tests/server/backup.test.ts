@@ -75,6 +75,13 @@ if [ "$1" = run ]; then
 fi
 if [ "$1" = compose ]; then
 	case " $* " in
+	*" config --services "*)
+		dir=""; prev=""
+		for a in "$@"; do
+			if [ "$prev" = "--project-directory" ]; then dir="$a"; fi
+			prev="$a"
+		done
+		awk '{ print $2 }' "$dir/services.list" ;;
 	*" exec -T "*)
 		svc="$(sed -n 's/.* exec -T \\([^ ]*\\) .*/\\1/p' <<<"$*")"
 		if [[ " $* " == *dump* ]]; then
@@ -239,7 +246,9 @@ describe('backup.sh and restore.sh with real restic', () => {
 		expect(existsSync(join(DATA, 'vaultwarden/icon_cache'))).toBe(false);
 		expect(readFileSync(join(T, 'restored-miniflux-db'), 'utf8')).toBe('-- dump of miniflux-db\n');
 		const log = readFileSync(LOG, 'utf8').trim().split('\n');
-		const stop = log.findIndex((l) => / stop$/.test(l));
+		// Every app stops for the restore; Caddy keeps serving status.json.
+		const stop = log.findIndex((l) => / stop miniflux miniflux-db .* immich-redis$/.test(l));
+		expect(log[stop]).not.toContain('caddy');
 		expect(stop).toBeGreaterThan(-1);
 		expect(stop).toBeLessThan(log.findIndex((l) => l.includes(' restore ')));
 		expect(log.findIndex((l) => l.includes(' restore '))).toBeLessThan(

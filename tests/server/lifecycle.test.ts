@@ -16,6 +16,8 @@
  *   content; any other `exec` (a restore hook) records its standard input.
  * - `systemctl start --no-block` (no systemd as PID 1 here): START_UNIT runs the generated
  *   unit's ExecStart line right away, with the test's paths.
+ * - `update_engine_client` (Flatcar's updater, not on this machine): prints the file
+ *   update-status when the test writes one, else fails as a missing updater would.
  * The old and the new server use the same paths in turn (as /var/lib/nassella is the same on
  * both): the old server's directories are moved aside before the new one boots.
  */
@@ -110,6 +112,8 @@ for a in "$@"; do
 	prev="$a"
 done
 case " $* " in
+*" config --services "*)
+	awk '{ print $2 }' "$dir/services.list" ;;
 *" up "*)
 	if [ -f "${T}/fail-up" ]; then exit 1; fi ;;
 *" exec -T caddy wget "*)
@@ -279,6 +283,11 @@ beforeAll(async () => {
 	mkdirSync(BIN, { recursive: true });
 	writeFileSync(join(BIN, 'docker'), DOCKER_STUB);
 	writeFileSync(join(BIN, 'start-unit'), START_UNIT);
+	writeFileSync(
+		join(BIN, 'update_engine_client'),
+		`#!/bin/bash\n# Stand-in for Flatcar's update_engine_client -status.\ncat "${join(T, 'update-status')}" 2>/dev/null\n`
+	);
+	chmodSync(join(BIN, 'update_engine_client'), 0o755);
 	chmodSync(join(BIN, 'docker'), 0o755);
 	chmodSync(join(BIN, 'start-unit'), 0o755);
 	copyFileSync(join(ROOT, 'tests/fixtures/keys/signer'), SIGNER);
@@ -477,7 +486,10 @@ describe('a new server that restores from the backup before any app starts', () 
 		// Nothing started before the files and databases were back.
 		const log = dockerLog().split('\n');
 		const restore = log.findIndex((l) => / restore [0-9a-f]{64} /.test(l));
-		const firstUp = log.findIndex((l) => / up -d( |$)/.test(l) && !l.includes(' --wait '));
+		const caddy = log.findIndex((l) => l.endsWith(' up -d --no-deps caddy'));
+		const firstUp = log.findIndex((l) => / up -d( |$)/.test(l) && !l.includes(' --wait ') && !l.includes(' caddy'));
+		expect(caddy).toBeGreaterThan(-1);
+		expect(caddy).toBeLessThan(restore);
 		expect(restore).toBeGreaterThan(-1);
 		expect(firstUp).toBeGreaterThan(restore);
 		const s = status();
@@ -538,8 +550,12 @@ describe('a new server that restores from the backup before any app starts', () 
 		expect(s.restore?.steps?.at(-1)).toEqual({ name: step, state: 'failed' });
 		expect(s.lastError).toMatch(/the backup could not be restored: .*; the apps were not started/);
 		expect(s.commit).toBeNull();
-		// No app was started on the empty or half-filled data volume.
-		expect(dockerLog()).not.toMatch(/ up -d/);
+		// No app was started on the empty or half-filled data volume; only Caddy, which serves status.json.
+		const ups = dockerLog()
+			.split('\n')
+			.filter((l) => / up /.test(l));
+		expect(ups).toHaveLength(1);
+		expect(ups[0]).toMatch(/ up -d --no-deps caddy$/);
 		expect(existsSync(join(SRV, 'state/restored'))).toBe(false);
 		// The next timer run does not try again with the same commit (nor start anything).
 		writeFileSync(LOG, '');
@@ -693,6 +709,29 @@ describe('notifications to the ntfy topic from the config', () => {
 		expect(ntfy.posts[1]!.title).toMatch(/^Update refused on /);
 		expect(ntfy.posts[1]!.body).toContain('is not signed with an SSH signature');
 		git(['reset', '-q', '--hard', failing.commit]);
+	});
+
+	it('a failed operating system update: posted once per version, and shown in the status', async () => {
+		ntfy.posts.length = 0;
+		const state = (op: string) =>
+			writeFileSync(
+				join(T, 'update-status'),
+				`LAST_CHECKED_TIME=1764115200\nPROGRESS=0.000000\nCURRENT_OP=${op}\nNEW_VERSION=4459.2.1\nNEW_SIZE=0\n`
+			);
+		state('UPDATE_STATUS_REPORTING_ERROR_EVENT');
+		await sync();
+		await sync();
+		expect(ntfy.posts).toHaveLength(1);
+		expect(ntfy.posts[0]!.title).toMatch(/^System update failed on /);
+		expect(ntfy.posts[0]!.body).toContain('update to 4459.2.1 failed');
+		expect(status().os.update).toBe('UPDATE_STATUS_REPORTING_ERROR_EVENT');
+		state('UPDATE_STATUS_IDLE');
+		await sync();
+		expect(status().os.update).toBe('UPDATE_STATUS_IDLE');
+		state('UPDATE_STATUS_REPORTING_ERROR_EVENT');
+		await sync();
+		rmSync(join(T, 'update-status'));
+		expect(ntfy.posts).toHaveLength(2);
 	});
 
 	it('apps that do not come back after a restart: posted once', async () => {

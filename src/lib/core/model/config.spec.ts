@@ -76,6 +76,13 @@ describe('validateDeployment', () => {
 		expect(found).toContain('"restore" is not a request the server knows');
 		expect(issues((x) => (x.config.requests = ['backup'])).join()).toContain('config.requests');
 		expect(issues((x) => (x.config.requests = { backup: 7 })).join()).toContain('config.requests.backup');
+		expect(
+			issues((x) => {
+				delete x.config.backup;
+				delete (x.secrets as Record<string, unknown>).backup;
+				x.config.requests = { drill: 'd-1' };
+			}).join()
+		).toContain('config.requests: a backup or a restore drill needs a backup target.');
 	});
 
 	it('restores a chosen snapshot only with restoreFromBackup, and only by a hex id', () => {

@@ -417,6 +417,8 @@ export function validateDeployment(input: unknown): Deployment {
 					add(`config.requests.${key}`, 'must be 1 to 64 letters, digits, dots, underscores or hyphens.');
 				else requests[key] = v;
 			}
+			if ((requests.backup || requests.drill) && c.backup === undefined)
+				add('config.requests', 'a backup or a restore drill needs a backup target.');
 		}
 	}
 	if (c.architecture !== undefined && c.architecture !== 'amd64' && c.architecture !== 'arm64')

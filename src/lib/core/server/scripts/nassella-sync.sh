@@ -10,8 +10,9 @@
 #
 # After a successful apply, each new id in the bundle's requests.json is handled once
 # (backup now, restore drill: their units are started and report in status.json), and a
-# refused or failed update, or an app that stops being healthy, is posted to the ntfy
-# topic when one is set up (once per problem, not on every run).
+# refused or failed update, apps that do not come back after a restart, a failed OS update,
+# or an app that stops being healthy, is posted to the ntfy topic when one is set up (once
+# per problem, not on every run).
 set -euo pipefail
 umask 077
 
@@ -137,28 +138,54 @@ write_status() {
 	mv -f "$tmp" "$STATUS_DIR/status.json"
 }
 
-# Posts to the ntfy topic, once per problem: the key of the last problem told is kept
-# until everything is fine again.
+# Posts to the ntfy topic, once per problem: for each kind of problem (update, health, os)
+# the last one told is kept in state/notified until that kind is fine again.
 notify() {
-	local key="$1" title="$2" message="$3" topic
+	local kind="$1" key="$2" title="$3" message="$4" topic
 	topic="$(sed -n 's/^NTFY_TOPIC=\(https:\/\/[A-Za-z0-9.:\/_-]*\)$/\1/p' "$ENV_DIR/notify.env" 2>/dev/null | head -n 1 || true)"
 	[ -n "$topic" ] || return 0
-	if [ "$(cat "$STATE/notified" 2>/dev/null || true)" = "$key" ]; then return 0; fi
+	if grep -qxF "$kind $key" "$STATE/notified" 2>/dev/null; then return 0; fi
 	if curl -fsS --proto =https --max-time 20 -H "Title: $title" -H "Priority: high" -H "Tags: warning" \
 		-d "$message" "$topic" >/dev/null; then
-		printf '%s\n' "$key" >"$STATE/notified"
+		{
+			grep -v "^$kind " "$STATE/notified" 2>/dev/null || true
+			printf '%s %s\n' "$kind" "$key"
+		} >"$STATE/notified.tmp"
+		mv -f "$STATE/notified.tmp" "$STATE/notified"
 	else
 		log "could not reach ntfy"
 	fi
 }
-all_clear() { rm -f "$STATE/notified"; }
+all_clear() {
+	local kind
+	[ -f "$STATE/notified" ] || return 0
+	for kind in "$@"; do
+		grep -v "^$kind " "$STATE/notified" >"$STATE/notified.tmp" || true
+		mv -f "$STATE/notified.tmp" "$STATE/notified"
+	done
+}
+
+# Flatcar's update_engine: a failed OS update is told once per version it tried.
+check_os_update() {
+	local out op version
+	out="$(update_engine_client -status 2>/dev/null || true)"
+	op="$(sed -n 's/^CURRENT_OP=\([A-Z_]*\)$/\1/p' <<<"$out" | head -n 1)"
+	version="$(sed -n 's/^NEW_VERSION=\([0-9.]*\)$/\1/p' <<<"$out" | head -n 1)"
+	case "$op" in
+	UPDATE_STATUS_REPORTING_ERROR_EVENT)
+		notify os "failed:${version:-unknown}" "System update failed on $SERVER_NAME" \
+			"The operating system update${version:+ to $version} failed; the server keeps running the current version and tries again later."
+		;;
+	UPDATE_STATUS_IDLE | UPDATE_STATUS_UPDATED_NEED_REBOOT) all_clear os ;;
+	esac
+}
 SERVER_NAME="$(hostname 2>/dev/null || echo server)"
 
 refuse() {
 	LAST_ERROR="$1"
 	RESULT="refused"
 	log "refused: $1"
-	notify "refused:${NEW:-none}" "Update refused on $SERVER_NAME" "The server did not apply the new version: $1. The previous version keeps running."
+	notify update "refused:${NEW:-none}" "Update refused on $SERVER_NAME" "The server did not apply the new version: $1. The previous version keeps running."
 	write_status
 	exit 1
 }
@@ -321,6 +348,9 @@ start_release() {
 	if [ -f "$ETC/restore-from-backup" ] && [ ! -f "$STATE/restored" ]; then
 		local snapshot reason
 		snapshot="$(sed -n 's/^SNAPSHOT=\(latest\|[0-9a-f]\{8,64\}\)$/\1/p' "$ETC/restore-from-backup" | head -n 1)"
+		# Caddy alone first (it is no app: it serves status.json), so the restore's steps, or
+		# its error, can be seen from the nassella app while no app runs.
+		compose "$dir" up -d --no-deps caddy >&2 || log "the status page could not be started before the restore"
 		if ! CURRENT="$dir" ROOT="$ROOT" RUN="$RUN" PROJECT="$PROJECT" bash "$dir/bin/restore.sh" "${snapshot:-latest}"; then
 			reason="$(jq -r '.error // empty' "$STATUS_DIR/restore.json" 2>/dev/null || true)"
 			LAST_ERROR="the backup could not be restored${reason:+: $reason}; the apps were not started"
@@ -352,10 +382,12 @@ if [ -n "$LAST" ] && [ -d "$RELEASES/$LAST" ] && [ ! -d "$ENV_DIR" ]; then
 	log "starting the applied release ${LAST:0:12} after boot"
 	if ! start_release "$RELEASES/$LAST"; then
 		RESULT="error"
-		notify "boot:$LAST" "Apps did not start on $SERVER_NAME" "After a restart the apps did not come back: $LAST_ERROR"
+		notify update "boot:$LAST" "Apps did not start on $SERVER_NAME" "After a restart the apps did not come back: $LAST_ERROR"
 		write_status
 	fi
 fi
+
+check_os_update
 
 if [ ! -d "$REPO" ]; then
 	git init --quiet --bare "$REPO"
@@ -372,12 +404,12 @@ NEW="$(g rev-parse --verify --quiet "refs/remotes/origin/$BRANCH^{commit}")" || 
 if [ "$NEW" = "$LAST" ]; then
 	if [ -d "$ENV_DIR" ]; then
 		if wait_healthy "$RELEASES/$LAST"; then
-			all_clear
+			all_clear health
 		else
 			RESULT="error"
 			LAST_ERROR="an app is not healthy"
 			bad="$(unhealthy_apps)"
-			notify "health:$bad" "An app is not healthy on $SERVER_NAME" "Not healthy: ${bad:-an app}. The server keeps checking."
+			notify health "$bad" "An app is not healthy on $SERVER_NAME" "Not healthy: ${bad:-an app}. The server keeps checking."
 		fi
 		handle_requests "$RELEASES/$LAST"
 	fi
@@ -430,7 +462,7 @@ if start_release "$RELEASES/$NEW"; then
 	RESULT="ok"
 	LAST_ERROR=""
 	log "applied ${NEW:0:12}"
-	all_clear
+	all_clear update health
 	handle_requests "$RELEASES/$NEW"
 	write_status
 	exit 0
@@ -439,6 +471,6 @@ RESULT="error"
 log "commit ${NEW:0:12} failed: $LAST_ERROR"
 rollback "$LAST"
 printf '%s\n' "$NEW" >"$STATE/failed"
-notify "failed:$NEW" "Update failed on $SERVER_NAME" "The new version could not be applied: $LAST_ERROR"
+notify update "failed:$NEW" "Update failed on $SERVER_NAME" "The new version could not be applied: $LAST_ERROR"
 write_status
 exit 1

@@ -118,7 +118,9 @@ step_done
 
 step "restore the files"
 # A restore onto a running server: the apps stop first (a new server has none running yet).
-compose stop >/dev/null 2>&1 || true
+# Caddy keeps serving status.json.
+mapfile -t APP_SERVICES < <(compose config --services 2>/dev/null | grep -E '^[a-z0-9][a-z0-9_-]*$' | grep -vx caddy || true)
+if [ "${#APP_SERVICES[@]}" -gt 0 ]; then compose stop "${APP_SERVICES[@]}" >&2 || true; fi
 if ! restic restore "$FOUND" --host "$HOST_TAG" --tag nassella --target / --verify >&2 2>"$ERR"; then
 	fail "the files of snapshot ${FOUND:0:8} could not be restored completely; the backup repository may be damaged"
 fi

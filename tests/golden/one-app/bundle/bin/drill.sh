@@ -48,7 +48,12 @@ put_status() {
 }
 
 report() {
-	local tmp
+	local tmp pending
+	# A drill requested while this one ran was merged into it by systemd: this outcome answers it.
+	if [ "$1" != running ] && [ -f "$REQ" ]; then
+		pending="$(jq -r 'select(.state == "running") | .id // empty' "$REQ" 2>/dev/null || true)"
+		if [[ "$pending" =~ ^[A-Za-z0-9._-]{1,64}$ ]]; then ID="$pending"; fi
+	fi
 	tmp="$(mktemp "$STATUS_DIR/.request.XXXXXX")"
 	jq -n --arg id "$ID" --arg state "$1" --arg at "$(now)" --arg error "$2" --arg snapshot "$SNAPSHOT" \
 		--argjson files "$FILES" \
