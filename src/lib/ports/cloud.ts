@@ -75,6 +75,12 @@ export interface CloudProvider {
 	sizes(): Promise<Size[]>;
 	/** A Flatcar image usable in `region` (imported or built once, then reused). */
 	ensureImage(region: string, labels: Labels, progress?: Progress): Promise<CloudResource>;
+	/**
+	 * Looks, without creating anything, for the image `ensureImage` would return in `region`
+	 * (it may still be importing: see `status`). Optional: without it the engine looks among
+	 * everything labelled managed-by=nassella for a shared image.
+	 */
+	findImage?(region: string): Promise<CloudResource | undefined>;
 	ensureSshKey(name: string, publicKey: string, labels: Labels): Promise<CloudResource>;
 	ensureVolume(name: string, region: string, sizeGiB: number, labels: Labels): Promise<CloudResource>;
 	/** Inbound 80/443 (and 22 only when `allowSsh`). */

@@ -123,13 +123,22 @@ export class DigitalOceanCloud implements CloudProvider {
 		return { kind: 'image', id: String(i.id), name: i.name, labels: tagsToLabels(i.tags), status: i.status, region };
 	}
 
-	async ensureImage(region: string, labels: Labels, progress?: Progress): Promise<CloudResource> {
+	/** The shared Flatcar image of a region (one per account, tagged managed-by only). */
+	private async findDoImage(region: string): Promise<DoImage | undefined> {
 		const name = `flatcar-stable-${region}`;
 		const managed = `${MANAGED_BY_LABEL}:${MANAGED_BY_VALUE}`;
-		const find = async () => {
-			const images = await listAll<DoImage>(this.api, '/v2/images', 'images', { private: 'true', tag_name: managed });
-			return images.find((i) => i.name === name && i.status !== 'deleted' && i.status !== 'retired');
-		};
+		const images = await listAll<DoImage>(this.api, '/v2/images', 'images', { private: 'true', tag_name: managed });
+		return images.find((i) => i.name === name && i.status !== 'deleted' && i.status !== 'retired');
+	}
+
+	async findImage(region: string): Promise<CloudResource | undefined> {
+		const image = await this.findDoImage(region);
+		return image && this.imageResource(image, region);
+	}
+
+	async ensureImage(region: string, labels: Labels, progress?: Progress): Promise<CloudResource> {
+		const name = `flatcar-stable-${region}`;
+		const find = () => this.findDoImage(region);
 		progress?.({ message: 'Looking for a Flatcar image in this region' });
 		let image = await ensureOnce(find, async () => {
 			progress?.({ message: 'Asking DigitalOcean to import Flatcar Container Linux', fraction: 0.05 });

@@ -162,23 +162,29 @@ export class HetznerCloud implements CloudProvider {
 	 * every location). Resumable: an existing snapshot, a builder still writing, or a builder
 	 * already off are each picked up where they stand.
 	 */
+	/** The shared Flatcar snapshot (one per project and architecture; snapshots are not tied to a location). */
+	private async findSnapshot(arch: 'x86' | 'arm'): Promise<HImage | undefined> {
+		const images = await listAll<HImage>(this.api, '/images', 'images', {
+			type: 'snapshot',
+			label_selector: selector(this.snapshotLabels(arch))
+		});
+		return images.find((i) => i.status === 'available') ?? images.find((i) => i.status === 'creating');
+	}
+
+	private snapshotView(i: HImage): CloudResource {
+		return { kind: 'snapshot', id: String(i.id), name: i.description, labels: i.labels, status: i.status };
+	}
+
+	async findImage(_region: string): Promise<CloudResource | undefined> {
+		const snapshot = await this.findSnapshot('x86');
+		return snapshot && this.snapshotView(snapshot);
+	}
+
 	async ensureImage(region: string, _labels: Labels, progress?: Progress): Promise<CloudResource> {
 		const arch = 'x86' as const;
 		const labels = this.snapshotLabels(arch);
-		const findSnapshot = async () => {
-			const images = await listAll<HImage>(this.api, '/images', 'images', {
-				type: 'snapshot',
-				label_selector: selector(labels)
-			});
-			return images.find((i) => i.status === 'available') ?? images.find((i) => i.status === 'creating');
-		};
-		const view = (i: HImage): CloudResource => ({
-			kind: 'snapshot',
-			id: String(i.id),
-			name: i.description,
-			labels: i.labels,
-			status: i.status
-		});
+		const findSnapshot = () => this.findSnapshot(arch);
+		const view = (i: HImage): CloudResource => this.snapshotView(i);
 		progress?.({ message: 'Looking for a Flatcar snapshot in your Hetzner project', fraction: 0 });
 		let snapshot = await findSnapshot();
 		if (!snapshot) {

@@ -5,7 +5,8 @@
  * the runner as output + created resources.
  */
 import { isProviderError, ProviderError } from '../../core/errors.ts';
-import { DEPLOYMENT_LABEL } from '../../core/labels.ts';
+import { DEPLOYMENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../core/labels.ts';
+import { isSharedImage } from '../../core/deploy/sweep.ts';
 import type { CreatedResource, DeploymentState, StepOutput } from '../../core/deploy/machine.ts';
 import { stepSpec, type StepId } from '../../core/deploy/plan.ts';
 import type { CloudProvider, CloudResource } from '../../ports/cloud.ts';
@@ -103,7 +104,33 @@ async function ensureObserved(
 function cloudCreated(state: DeploymentState, step: StepId, r: CloudResource): CreatedResource[] {
 	const owner = r.labels[DEPLOYMENT_LABEL];
 	if (owner !== undefined && owner !== state.id) return [];
+	// The shared Flatcar image belongs to the account, not to one deployment.
+	if (isSharedImage(r)) return [];
 	return [{ kind: r.kind as CreatedResource['kind'], id: r.id, name: r.name, step }];
+}
+
+/** Whether an image can be used for a server now (not still importing). */
+function imageReady(r: CloudResource): boolean {
+	return r.status === undefined || r.status === 'available' || r.status === 'ready';
+}
+
+/** Looks (without creating) for the region's Flatcar image, shared by the account's deployments. */
+async function lookForImage(ports: StepPorts, region: string): Promise<CloudResource | undefined> {
+	if (ports.cloud.findImage) return ports.cloud.findImage(region);
+	const found = await ports.cloud.findByLabels({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE });
+	return found.find((r) => isSharedImage(r) && (r.region === undefined || r.region === region));
+}
+
+/**
+ * The region's image: one already there is adopted (another deployment of the account may
+ * have made it, or an earlier attempt whose answer was lost); only when there is none, or
+ * it is still importing, is the provider asked to make or finish it.
+ */
+async function ensureSharedImage(ports: StepPorts, state: DeploymentState): Promise<CloudResource> {
+	const { input, labels } = state.plan;
+	const found = await lookForImage(ports, input.cloud.region);
+	if (found && imageReady(found)) return found;
+	return ports.cloud.ensureImage(input.cloud.region, labels);
 }
 
 export async function performStep(
@@ -118,9 +145,8 @@ export async function performStep(
 	const name = stepSpec(state.plan, step).name;
 	switch (step) {
 		case 'image': {
-			const r = await ensureObserved(ports, state, 'image', undefined, observe, () =>
-				ports.cloud.ensureImage(input.cloud.region, labels)
-			);
+			// Always looks first: the image is shared, so it is usually there already.
+			const r = await ensureSharedImage(ports, state);
 			return { output: { imageId: r.id }, resources: cloudCreated(state, step, r) };
 		}
 		case 'ssh-key': {
@@ -184,14 +210,14 @@ export async function performStep(
 			const repo = repoFromOutput(out(state, 'repo'));
 			const commit = str(out(state, 'commit'), 'sha');
 			const existing = observe ? await findOwn(ports, state, 'server', name) : undefined;
-			const r =
-				existing ??
-				(await ensureObserved(ports, state, 'server', name, false, async () =>
+			if (existing) return { output: { serverId: existing.id }, resources: cloudCreated(state, step, existing) };
+			const create = (imageId: string) =>
+				ensureObserved(ports, state, 'server', name, false, async () =>
 					ports.cloud.ensureServer({
 						name: name!,
 						region: input.cloud.region,
 						size: input.cloud.size,
-						imageId: str(out(state, 'image'), 'imageId'),
+						imageId,
 						userData: await ports.artifacts.ignition({
 							repo,
 							commit,
@@ -202,8 +228,27 @@ export async function performStep(
 						sshKeyIds: state.steps['ssh-key'] ? [str(out(state, 'ssh-key'), 'sshKeyId')] : [],
 						labels
 					})
-				));
-			return { output: { serverId: r.id }, resources: cloudCreated(state, step, r) };
+				);
+			const planned = str(out(state, 'image'), 'imageId');
+			let imageId = planned;
+			let r: CloudResource;
+			try {
+				r = await create(planned);
+			} catch (e) {
+				// The shared image may have gone since the image step (removed by hand or by the
+				// sweep): look for the region's image again, make it only if there is none, and
+				// create the server from that. Any other refusal stands.
+				if (!isProviderError(e) || (e.code !== 'invalid' && e.code !== 'not-found')) throw e;
+				const image = await lookForImage(ports, input.cloud.region);
+				if (image && image.id === planned && imageReady(image)) throw e;
+				const fresh = image && imageReady(image) ? image : await ports.cloud.ensureImage(input.cloud.region, labels);
+				imageId = fresh.id;
+				r = await create(imageId);
+			}
+			return {
+				output: { serverId: r.id, imageId },
+				resources: cloudCreated(state, step, r)
+			};
 		}
 		case 'wait-server': {
 			const server = await ports.cloud.waitForServer(str(out(state, 'server'), 'serverId'), undefined, signal);

@@ -4,12 +4,13 @@
  * response lost after the provider acted) and crashes (the page dies: every later call
  * and every later state write of that runner is lost). The cloud double deliberately
  * creates on every `ensure*` call without looking first, so only the engine's own
- * observation can prevent duplicates. These are not the OpenAPI-validated fakes of the
+ * observation can prevent duplicates. The Flatcar image is the account's, as with the real
+ * providers: one per region, shared by every deployment in the world. These are not the OpenAPI-validated fakes of the
  * providers: they stand in for the ports, not for the vendors' HTTP APIs.
  */
 import { ProviderError } from '../../../core/errors.ts';
 import type { DeploymentState } from '../../../core/deploy/machine.ts';
-import type { Labels } from '../../../core/labels.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Labels } from '../../../core/labels.ts';
 import type { CloudProvider, CloudResource, Server } from '../../../ports/cloud.ts';
 import type { AppProbe, Clock, DeployArtifacts, DeploymentStore } from '../../../ports/deploy.ts';
 import type { DnsProvider, RecordSet } from '../../../ports/dns.ts';
@@ -150,7 +151,12 @@ export class World {
 			verify: () => gate('Test cloud', false, () => ({ account: 'someone' })),
 			regions: () => gate('Test cloud', false, () => [{ id: 'r1', name: 'Region 1', available: true }]),
 			sizes: () => gate('Test cloud', false, () => []),
-			ensureImage: (region, labels) => gate('Test cloud', true, () => create('image', `flatcar-${region}`, labels)),
+			// Like the real adapters, the image is the account's, shared by its deployments: it
+			// carries no deployment label. Created blindly, like everything here.
+			ensureImage: (region) =>
+				gate('Test cloud', true, () =>
+					create('image', `flatcar-${region}`, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, { region })
+				),
 			ensureSshKey: (name, _key, labels) => gate('Test cloud', true, () => create('ssh-key', name, labels)),
 			ensureVolume: (name, _region, _size, labels) => gate('Test cloud', true, () => create('volume', name, labels)),
 			ensureFirewall: (name, _ssh, labels) => gate('Test cloud', true, () => create('firewall', name, labels)),
