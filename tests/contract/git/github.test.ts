@@ -40,7 +40,7 @@ async function start(options: GitHubFakeOptions = {}) {
 	fakes.push(fake);
 	const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 	const host = (token = 'classic', extra: Partial<ConstructorParameters<typeof GitHubGitHost>[0]> = {}) =>
-		new GitHubGitHost({ token, baseUrl, identity, ...extra });
+		new GitHubGitHost({ token, baseUrl, identity, retry: { baseDelayMs: 5 }, ...extra });
 	return { fake, baseUrl, host };
 }
 
@@ -161,6 +161,31 @@ describe('GitHub adapter against the GitHub fake', () => {
 			code: 'conflict'
 		});
 		expect(fake.refs(repo.fullName)?.get('refs/heads/main')).toBe(moved);
+	});
+
+	it('absorbs server errors and lost answers on a third of the calls: the commit lands once, intact', async () => {
+		const { fake, host } = await start();
+		let n = 0;
+		const flaky = host('classic', {
+			fetch: async (input, init) => {
+				n++;
+				const method = init?.method ?? 'GET';
+				// Not the repo's creation nor the non-forced ref update: those are never repeated
+				// blindly (the deploy engine looks before it tries them again).
+				const url = String(input instanceof Request ? input.url : input);
+				if (method === 'PATCH' || url.endsWith('/user/repos') || n % 3 !== 0) return fetch(input, init);
+				if (n % 2 === 0) return new Response('{}', { status: 503, headers: { 'content-type': 'application/json' } });
+				// The provider acts, but the answer is lost.
+				await fetch(input, init);
+				throw new TypeError('fetch failed');
+			}
+		});
+		const repo = await flaky.ensureRepo('flaky', '');
+		const before = await flaky.head(repo);
+		const done = await flaky.commit(repo, bundle('1'), 'Set up', before, commitSigner(key));
+		expect(done.parent).toBe(before);
+		expect(fake.refs(repo.fullName)?.get('refs/heads/main')).toBe(done.sha);
+		expect(n).toBeGreaterThan(6);
 	});
 
 	it('leaves the branch where it was when the connection drops mid-commit', async () => {

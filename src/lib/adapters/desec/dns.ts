@@ -56,7 +56,11 @@ export class DesecDns implements DnsProvider {
 			rule: DESEC_WAIT_RULE,
 			auth: () => ({ authorization: `Token ${options.token}` }),
 			http: options.http,
-			retry: options.retry,
+			// A PATCH of rrsets sets them to the given values: sending it twice changes nothing more.
+			retry: {
+				idempotent: (r) => r.method === 'PATCH' && /\/rrsets\/$/.test(new URL(r.url).pathname),
+				...options.retry
+			},
 			onRequest: options.onRequest
 		});
 		this.id = options.id ?? 'desec';

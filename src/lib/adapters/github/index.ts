@@ -18,6 +18,7 @@ import {
 } from '../../core/git/objects.ts';
 import { conflictError, hostError, networkError, notEmptyError } from '../../core/git/host-errors.ts';
 import { REPO_MARKER_PATH } from '../../core/git/repo-files.ts';
+import { withRetry, type RetryOptions } from '../http/chain.ts';
 
 type OctokitClass = typeof import('octokit').Octokit;
 type Octokit = InstanceType<OctokitClass>;
@@ -33,6 +34,23 @@ export interface GitHubOptions {
 	now?: () => Date;
 	/** Blob uploads in flight at once. */
 	concurrency?: number;
+	/** How requests are tried again after a 429, a server error or a lost answer (tests shorten the waits). */
+	retry?: Omit<RetryOptions, 'rule'>;
+}
+
+/** GitHub says how long to wait in Retry-After, or as an epoch in X-RateLimit-Reset. */
+const GITHUB_WAIT_RULE = { resetHeaders: ['x-ratelimit-reset'], resetMeaning: 'epoch' as const };
+
+/**
+ * Git objects are addressed by their content: posting the same blob, tree or commit again
+ * makes nothing new, so these POSTs may be sent again after a lost answer. The branch itself
+ * moves only with a non-forced ref update, which is never repeated blindly.
+ */
+function contentAddressed(request: Request): boolean {
+	return (
+		request.method === 'POST' &&
+		/\/repos\/[^/]+\/[^/]+\/git\/(blobs|trees|commits)$/.test(new URL(request.url).pathname)
+	);
 }
 
 const PROVIDER = 'GitHub';
@@ -82,6 +100,26 @@ export class GitHubGitHost implements GitHost {
 		this.displayName = options.displayName ?? PROVIDER;
 	}
 
+	/**
+	 * The same retry as every other provider: waits on a short 429 as GitHub says, and backs
+	 * off on server errors and lost answers for requests that may safely be sent again. A long
+	 * rate-limit wait goes back to the caller (the deploy engine waits it out, and says so).
+	 */
+	private retryingFetch(): typeof fetch {
+		const base = this.options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+		const retrying = withRetry(
+			async (request) =>
+				base(request.url, {
+					method: request.method,
+					headers: request.headers,
+					body: request.body ? await request.arrayBuffer() : undefined,
+					signal: request.signal
+				}),
+			{ longestRateLimitWaitMs: 10_000, ...this.options.retry, rule: GITHUB_WAIT_RULE, idempotent: contentAddressed }
+		);
+		return (input, init) => retrying(new Request(input, init));
+	}
+
 	private octokit(): Promise<Octokit> {
 		this.client ??= loadOctokit().then(
 			(Octokit) =>
@@ -91,7 +129,7 @@ export class GitHubGitHost implements GitHost {
 					// nassella decides about waiting itself; never sleep inside a request.
 					throttle: { enabled: false },
 					retry: { enabled: false },
-					request: this.options.fetch ? { fetch: this.options.fetch } : {},
+					request: { fetch: this.retryingFetch() },
 					log: { debug() {}, info() {}, warn() {}, error() {} }
 				})
 		);

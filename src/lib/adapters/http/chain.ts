@@ -80,6 +80,14 @@ export interface RetryOptions {
 	now?: () => number;
 	random?: () => number;
 	onWait?: (note: WaitNote) => void;
+	/**
+	 * Whether a request may be sent again after a server error or a lost answer. By default
+	 * GET, HEAD, PUT, DELETE and OPTIONS; an adapter may add requests that are idempotent by
+	 * nature (a POST of content-addressed git objects, a PATCH that sets a record set).
+	 */
+	idempotent?: (request: Request) => boolean;
+	/** A 429 asking for a longer wait than this is answered at once, for the caller to wait on. */
+	longestRateLimitWaitMs?: number;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -113,7 +121,7 @@ export function withRetry(next: HttpClient, options: RetryOptions): HttpClient {
 		onWait
 	} = options;
 	return async (request) => {
-		const idempotent = IDEMPOTENT.has(request.method);
+		const idempotent = IDEMPOTENT.has(request.method) || (options.idempotent?.(request) ?? false);
 		for (let attempt = 0; ; attempt++) {
 			const last = attempt >= retries;
 			const timeout = AbortSignal.timeout(timeoutMs);
@@ -130,8 +138,10 @@ export function withRetry(next: HttpClient, options: RetryOptions): HttpClient {
 				await sleep(ms, request.signal);
 				continue;
 			}
-			if (response.status === 429 && !last) {
-				const asked = waitFromHeaders(response.headers, rule, now()) ?? baseDelayMs * 2 ** attempt;
+			const told = response.status === 429 ? waitFromHeaders(response.headers, rule, now()) : undefined;
+			const tooLong = told !== undefined && told > (options.longestRateLimitWaitMs ?? Infinity);
+			if (response.status === 429 && !last && !tooLong) {
+				const asked = told ?? baseDelayMs * 2 ** attempt;
 				const ms = clampWithJitter(asked, maxWaitMs, jitter, random);
 				await response.body?.cancel();
 				onWait?.({ reason: 'rate-limited', ms, attempt: attempt + 1 });

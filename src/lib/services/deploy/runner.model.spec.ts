@@ -207,7 +207,10 @@ function expectEqualsPlan(world: World, state: DeploymentState): void {
 	expect(isSharedImage(image)).toBe(true);
 	expect(world.repos.size).toBe(1);
 	const repo = [...world.repos.values()][0]!;
-	expect(repo.commits).toHaveLength(1);
+	// The bundle's commit, exactly once, on top of the host's own first commit if it made one.
+	expect(repo.commits.filter((c) => !c.startsWith('init-'))).toHaveLength(1);
+	expect(repo.commits.at(-1)).toMatch(/^sha2-/);
+	expect(state.steps.commit?.output?.sha).toBe(repo.commits.at(-1));
 	expect(repo.deployKeys.size).toBe(1);
 	const server = world.cloud.find((r) => r.kind === 'server')!;
 	expect([...world.dns.keys()].sort()).toEqual(state.plan.input.hosts.map((h) => `${h.fqdn}|A`).sort());
@@ -221,8 +224,10 @@ describe('deploy engine, model-based', () => {
 				fc.boolean(),
 				fc.integer({ min: 1, max: 3 }),
 				fc.commands(commands, { maxCommands: 12 }),
-				async (withSsh, hosts, cmds) => {
+				fc.boolean(),
+				async (withSsh, hosts, cmds, autoInit) => {
 					const world = new World();
+					world.autoInitRepos = autoInit;
 					const plan = buildPlan(input(withSsh, hosts));
 					world.stored.set(ID, JSON.stringify(initialState(plan, world.time)));
 					const real: Real = { world, coordination: memoryCoordination(), tabRuns: 0 };

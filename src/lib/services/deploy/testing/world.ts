@@ -49,6 +49,8 @@ export class World {
 	epoch = 0;
 	calls = 0;
 	time = 1_700_000_000_000;
+	/** Start new repos with a commit of their own, as GitHub does with a README. */
+	autoInitRepos = false;
 	/** Simulated latency of every call, and how long a server takes to boot (benchmarks). */
 	latencyMs = 0;
 	bootMs = 0;
@@ -226,7 +228,7 @@ export class World {
 				gate('Test git', true, () => {
 					const existing = this.repos.get(name);
 					if (existing) {
-						if (existing.commits.length)
+						if (existing.commits.some((c) => !c.startsWith('init-')))
 							throw new ProviderError({ code: 'conflict', provider: 'Test git', message: 'Not empty.', action: '' });
 						return existing.ref;
 					}
@@ -236,7 +238,11 @@ export class World {
 						defaultBranch: 'main',
 						hostKeys: ['git.example ssh-ed25519 AAAA']
 					};
-					this.repos.set(name, { ref, commits: [], deployKeys: new Map() });
+					this.repos.set(name, {
+						ref,
+						commits: this.autoInitRepos ? [this.nextId('init')] : [],
+						deployKeys: new Map()
+					});
 					return ref;
 				}),
 			head: (repo) => gate('Test git', false, () => this.#repo(repo).commits.at(-1)),
