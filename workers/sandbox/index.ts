@@ -14,6 +14,7 @@
  *   POST /sandbox/_control/faults {provider, fault}  queues a fault (see kit.ts Fault)
  *   POST /sandbox/_control/zones  {provider, name}   adds a DNS zone/domain as the person would in the provider's console
  *   POST /sandbox/_control/latency {ms}          delay on every sandbox answer
+ *   POST /sandbox/_control/taken  {name}         a deSEC domain name another account holds
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Mount } from '../local/server.ts';
@@ -159,6 +160,12 @@ export function sandboxMount(timing?: SandboxTiming): Mount {
 					else if (provider === 'desec') sb.fakes.desec.addDomain(name);
 					else if (provider === 'cloudflare') sb.fakes.cloudflare.addZone(name);
 					else return send(res, 400, { error: 'Unknown provider.' });
+					return send(res, 200, { ok: true });
+				}
+				case 'taken': {
+					const name = String(body.name ?? '');
+					if (!/^([a-z0-9-]+\.)+[a-z0-9-]+$/.test(name)) return send(res, 400, { error: 'Invalid domain name.' });
+					sb.fakes.desec.state.takenElsewhere.add(name);
 					return send(res, 200, { ok: true });
 				}
 				case 'latency':

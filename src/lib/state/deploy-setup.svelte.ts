@@ -65,6 +65,8 @@ export class SetupWizard {
 	dnsProvider = $state('');
 	dnsToken = $state('');
 	dnsCheck = $state<Check>({ state: 'idle' });
+	/** The free dedyn.io name claimed in the person's deSEC account by the last check, if it was new. */
+	dnsClaimed = $state('');
 	cloudProvider = $state('');
 	cloudToken = $state('');
 	cloudCheck = $state<Check>({ state: 'idle' });
@@ -210,7 +212,24 @@ export class SetupWizard {
 		try {
 			const provider = await option.create(this.dnsToken.trim(), storedProxyBase());
 			const { account } = await provider.verify();
-			if (!this.domainProblem) await provider.findZone(this.domain);
+			this.dnsClaimed = '';
+			if (!this.domainProblem) {
+				if (this.domainMode === 'dedyn') {
+					// Look first; a free name not in the account yet is claimed now, so a taken name
+					// is found before anything is created.
+					const held = await provider.findZone(this.domain).then(
+						() => true,
+						(e: unknown) => {
+							if (isProviderError(e) && e.code === 'not-found' && provider.ensureZone) return false;
+							throw e;
+						}
+					);
+					if (!held) {
+						await provider.ensureZone!(this.domain);
+						this.dnsClaimed = this.domain;
+					}
+				} else await provider.findZone(this.domain);
+			}
 			this.dnsCheck = { state: 'ok', account };
 		} catch (e) {
 			this.dnsCheck = { state: 'error', ...describe(e) };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
 	backupProblem,
 	dedynProblem,
+	dedynZoneOf,
 	deploymentIdFrom,
 	domainProblem,
 	hostsFor,
@@ -70,5 +71,15 @@ describe('setup helpers', () => {
 		const password = passwordFrom(new Uint8Array(96).map((_, i) => (i * 53) % 256));
 		expect(password).toHaveLength(32);
 		expect(() => passwordFrom(new Uint8Array(8))).toThrow();
+	});
+});
+
+describe('dedynZoneOf', () => {
+	it('finds the free name that holds an address, and nothing elsewhere', () => {
+		expect(dedynZoneOf('photos.my-home.dedyn.io')).toBe('my-home.dedyn.io');
+		expect(dedynZoneOf('My-Home.dedyn.io.')).toBe('my-home.dedyn.io');
+		expect(dedynZoneOf('dedyn.io')).toBeUndefined();
+		expect(dedynZoneOf('photos.example.org')).toBeUndefined();
+		expect(dedynZoneOf('photos.notdedyn.io')).toBeUndefined();
 	});
 });

@@ -79,6 +79,15 @@ export function dedynProblem(name: string): string | undefined {
 	return undefined;
 }
 
+/** The free dedyn.io name that holds `fqdn` (`photos.my-home.dedyn.io` → `my-home.dedyn.io`), if any. */
+export function dedynZoneOf(fqdn: string): string | undefined {
+	const labels = fqdn.toLowerCase().replace(/\.$/, '').split('.');
+	const suffix = DEDYN_SUFFIX.split('.');
+	if (labels.length <= suffix.length) return undefined;
+	if (labels.slice(-suffix.length).join('.') !== DEDYN_SUFFIX) return undefined;
+	return labels.slice(-(suffix.length + 1)).join('.');
+}
+
 /** The address each app answers on: its default subdomain under the domain. */
 export function hostsFor(apps: readonly AppChoice[], domain: string): PlanInput['hosts'] {
 	return apps.flatMap((a) => a.entrypoints.map((e) => ({ app: a.id, fqdn: `${e.subdomain}.${domain}` })));

@@ -7,6 +7,7 @@
 import { isProviderError, ProviderError } from '../../core/errors.ts';
 import { DEPLOYMENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../core/labels.ts';
 import { isSharedImage } from '../../core/deploy/sweep.ts';
+import { dedynZoneOf } from '../../core/deploy/setup.ts';
 import type { CreatedResource, DeploymentState, StepOutput } from '../../core/deploy/machine.ts';
 import { stepSpec, type StepId } from '../../core/deploy/plan.ts';
 import type { CloudProvider, CloudResource } from '../../ports/cloud.ts';
@@ -107,6 +108,20 @@ function cloudCreated(state: DeploymentState, step: StepId, r: CloudResource): C
 	// The shared Flatcar image belongs to the account, not to one deployment.
 	if (isSharedImage(r)) return [];
 	return [{ kind: r.kind as CreatedResource['kind'], id: r.id, name: r.name, step }];
+}
+
+/**
+ * The zone of `fqdn`; a free dedyn.io name the account does not hold yet is claimed first
+ * (the wizard claims it when the token is checked; this covers a setup resumed elsewhere).
+ */
+export async function findOrClaimZone(dns: DnsProvider, fqdn: string): Promise<Zone> {
+	try {
+		return await dns.findZone(fqdn);
+	} catch (e) {
+		const free = dedynZoneOf(fqdn);
+		if (!free || !dns.ensureZone || !isProviderError(e) || e.code !== 'not-found') throw e;
+		return dns.ensureZone(free);
+	}
 }
 
 /** Whether an image can be used for a server now (not still importing). */
@@ -277,7 +292,7 @@ export async function performStep(
 			const zoneFor = async (fqdn: string): Promise<Zone> => {
 				const known = zones.find((z) => fqdn === z.name || fqdn.endsWith('.' + z.name));
 				if (known) return known;
-				const zone = await ports.dns.findZone(fqdn);
+				const zone = await findOrClaimZone(ports.dns, fqdn);
 				zones.push(zone);
 				return zone;
 			};
