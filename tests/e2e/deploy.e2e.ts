@@ -94,6 +94,10 @@ test.describe('deploy against the sandbox', () => {
 		await toReview(page);
 		await checkA11y(page, 'review');
 		await expect(page.getByText(/per month/).first()).toBeVisible();
+		// The data disk is priced (DigitalOcean's published price per GiB) and counted in the total.
+		const disk = page.getByRole('row', { name: /^Data disk \(\d+ GB\)/ });
+		await expect(disk).toContainText(/\$\d+\.\d{2}/);
+		await expect(page.getByRole('row', { name: /Total, about/ })).not.toContainText('+ data disk');
 		const id = await startDeploy(page);
 		await checkA11y(page, 'progress');
 		await waitDone(page);

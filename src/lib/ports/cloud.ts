@@ -23,6 +23,16 @@ export interface Size {
 	arch: 'amd64' | 'arm64';
 }
 
+/** What the data volume costs, per GiB and month. */
+export interface VolumePrice {
+	monthlyPerGiB: number;
+	currency: string;
+	/** "provider": stated by the provider's API; "published": its price list, kept in nassella (see `note`). */
+	source: 'provider' | 'published';
+	/** Where a published price comes from, and when it was read. */
+	note?: string;
+}
+
 /** Anything the provider made for a deployment, as found by label or name. */
 export interface CloudResource {
 	kind: 'image' | 'ssh-key' | 'volume' | 'firewall' | 'server' | 'snapshot';
@@ -73,6 +83,8 @@ export interface CloudProvider {
 	verify(): Promise<{ account: string }>;
 	regions(): Promise<Region[]>;
 	sizes(): Promise<Size[]>;
+	/** The price of block storage (the data volume). Optional: without it the review names no price for the disk. */
+	volumePrice?(region: string): Promise<VolumePrice>;
 	/** A Flatcar image usable in `region` (imported or built once, then reused). */
 	ensureImage(region: string, labels: Labels, progress?: Progress): Promise<CloudResource>;
 	/**

@@ -18,7 +18,8 @@ import {
 	volumeGiB,
 	type AppChoice,
 	type Fit,
-	type SizeChoice
+	type SizeChoice,
+	type StoragePrice
 } from '../core/deploy/setup.ts';
 import { isProviderError } from '../core/errors.ts';
 import { checkInputs } from '../core/catalog/inputs.ts';
@@ -72,6 +73,8 @@ export class SetupWizard {
 	cloudCheck = $state<Check>({ state: 'idle' });
 	regions = $state<Region[]>([]);
 	sizes = $state<SizeChoice[]>([]);
+	/** The provider's price for the data disk, when it gives one. */
+	volumePrice = $state<StoragePrice | undefined>(undefined);
 	region = $state('');
 	size = $state('');
 	sshPublicKey = $state('');
@@ -134,7 +137,7 @@ export class SetupWizard {
 	}
 
 	get cost() {
-		return monthlyCost(this.chosenSize);
+		return monthlyCost(this.chosenSize, { giB: this.volumeGiB, price: this.volumePrice });
 	}
 
 	get volumeGiB(): number {
@@ -243,7 +246,13 @@ export class SetupWizard {
 		try {
 			const provider = await option.create(this.cloudToken.trim(), storedProxyBase());
 			const { account } = await provider.verify();
-			const [regions, sizes] = await Promise.all([provider.regions(), provider.sizes()]);
+			const [regions, sizes, volumePrice] = await Promise.all([
+				provider.regions(),
+				provider.sizes(),
+				// A missing disk price never blocks the setup: the review then says it is charged by size.
+				provider.volumePrice?.(this.region).catch(() => undefined)
+			]);
+			this.volumePrice = volumePrice;
 			this.regions = regions.filter((r) => r.available);
 			this.sizes = [...sizes].sort((a, b) => a.monthlyPrice - b.monthlyPrice);
 			if (!this.regions.some((r) => r.id === this.region)) this.region = this.regions[0]?.id ?? '';

@@ -13,7 +13,8 @@ import type {
 	Region,
 	Server,
 	ServerSpec,
-	Size
+	Size,
+	VolumePrice
 } from '../../ports/cloud.ts';
 import { realSleep, type JsonApi } from '../http/chain.ts';
 import { ensureOnce, pollUntil } from '../http/reconcile.ts';
@@ -59,6 +60,19 @@ interface DoKey {
 
 const hasAll = (have: Record<string, string>, want: Labels) => Object.entries(want).every(([k, v]) => have[k] === v);
 
+/**
+ * Volumes Block Storage: USD 0.10 per GiB and month, in every region, as published on
+ * digitalocean.com/pricing/volumes (the figure DigitalOcean has listed since volumes launched;
+ * recorded 2026-11-25). No API endpoint states it, so it is kept here; update it when the
+ * price list changes.
+ */
+export const DIGITALOCEAN_VOLUME_PRICE: VolumePrice = {
+	monthlyPerGiB: 0.1,
+	currency: 'USD',
+	source: 'published',
+	note: 'DigitalOcean’s published price for volumes (digitalocean.com/pricing/volumes), recorded 2026-11-25'
+};
+
 export class DigitalOceanCloud implements CloudProvider {
 	readonly id: string;
 	readonly displayName: string;
@@ -91,6 +105,14 @@ export class DigitalOceanCloud implements CloudProvider {
 	async regions(): Promise<Region[]> {
 		const list = await listAll<{ slug: string; name: string; available: boolean }>(this.api, '/v2/regions', 'regions');
 		return list.map((r) => ({ id: r.slug, name: r.name, available: r.available }));
+	}
+
+	/**
+	 * DigitalOcean's API states no price for volumes; this is the published price of Volumes
+	 * Block Storage (digitalocean.com/pricing/volumes), the same in every region.
+	 */
+	async volumePrice(_region: string): Promise<VolumePrice> {
+		return { ...DIGITALOCEAN_VOLUME_PRICE };
 	}
 
 	async sizes(): Promise<Size[]> {

@@ -14,7 +14,8 @@ import type {
 	Region,
 	Server,
 	ServerSpec,
-	Size
+	Size,
+	VolumePrice
 } from '../../ports/cloud.ts';
 import { realSleep, type JsonApi } from '../http/chain.ts';
 import { ensureOnce, pollUntil } from '../http/reconcile.ts';
@@ -146,6 +147,22 @@ export class HetznerCloud implements CloudProvider {
 				regions: t.prices.map((p) => p.location),
 				arch: t.architecture === 'arm' ? ('arm64' as const) : ('amd64' as const)
 			}));
+	}
+
+	/** Hetzner states the volume price per GB and month, with VAT ("gross"), in GET /pricing. */
+	async volumePrice(_region: string): Promise<VolumePrice> {
+		const { data } = await this.api.call<{
+			pricing: { currency: string; volume: { price_per_gb_month: { gross: string } } };
+		}>('GET', '/pricing');
+		const perGiB = Number(data.pricing.volume.price_per_gb_month.gross);
+		if (!Number.isFinite(perGiB) || perGiB < 0)
+			throw new ProviderError({
+				code: 'unexpected',
+				provider: 'Hetzner',
+				message: 'Hetzner gave no usable price for volumes.',
+				action: 'Try again later.'
+			});
+		return { monthlyPerGiB: perGiB, currency: data.pricing.currency, source: 'provider' };
 	}
 
 	private snapshotLabels(arch: 'x86' | 'arm'): Labels {
