@@ -159,6 +159,14 @@ export async function performStep(
 	const { input, labels } = state.plan;
 	const name = stepSpec(state.plan, step).name;
 	switch (step) {
+		case 'zone': {
+			const zones: Zone[] = [];
+			for (const { fqdn } of input.hosts) {
+				if (zones.some((z) => fqdn === z.name || fqdn.endsWith('.' + z.name))) continue;
+				zones.push(await findOrClaimZone(ports.dns, fqdn));
+			}
+			return { output: { zoneIds: zones.map((z) => z.id), zoneNames: zones.map((z) => z.name) }, resources: [] };
+		}
 		case 'image': {
 			// Always looks first: the image is shared, so it is usually there already.
 			const r = await ensureSharedImage(ports, state);
@@ -288,7 +296,12 @@ export async function performStep(
 		}
 		case 'dns': {
 			const addr = out(state, 'wait-server');
-			const zones: Zone[] = [];
+			// The zones the zone step found (plans stored before it existed look them up here).
+			const found = state.steps.zone?.output;
+			const zones: Zone[] =
+				found && Array.isArray(found.zoneIds) && Array.isArray(found.zoneNames)
+					? found.zoneIds.map((id, i) => ({ id, name: (found.zoneNames as string[])[i] ?? id }))
+					: [];
 			const zoneFor = async (fqdn: string): Promise<Zone> => {
 				const known = zones.find((z) => fqdn === z.name || fqdn.endsWith('.' + z.name));
 				if (known) return known;

@@ -39,6 +39,8 @@ export class World {
 	cloudCreates: { kind: string; name: string }[] = [];
 	dns = new Map<string, RecordSet>();
 	zones = [{ id: 'zone-1', name: 'example.org' }];
+	/** Zone names someone else holds: claiming one is a conflict. */
+	takenZones = new Set<string>();
 	repos = new Map<string, WorldRepo>();
 	/** The store outlives crashes, like IndexedDB. */
 	stored = new Map<string, string>();
@@ -208,6 +210,20 @@ export class World {
 					const z = this.zones.find((z) => fqdn === z.name || fqdn.endsWith('.' + z.name));
 					if (!z) throw new ProviderError({ code: 'not-found', provider: 'Test DNS', message: 'No zone.', action: '' });
 					return { ...z };
+				}),
+			ensureZone: (name) =>
+				gate('Test DNS', true, () => {
+					if (this.takenZones.has(name))
+						throw new ProviderError({
+							code: 'conflict',
+							provider: 'Test DNS',
+							message: 'This name is taken.',
+							action: 'Pick another name.',
+							status: 409
+						});
+					const zone = { id: this.nextId('zone'), name };
+					this.zones.push(zone);
+					return { ...zone };
 				}),
 			list: (zone) => gate('Test DNS', false, () => [...this.dns.values()].filter((r) => r.name.endsWith(zone.name))),
 			upsert: (_zone, record) =>
