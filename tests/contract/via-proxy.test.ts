@@ -63,6 +63,18 @@ it('Hetzner cloud and DNS work through the relay', async () => {
 	});
 	const server = await cloud.waitForServer(made.id);
 	expect((await cloud.findByLabels(labels)).map((r) => r.kind).sort()).toEqual(['firewall', 'server', 'volume']);
+	// Metrics pass the relay's read-only metrics route with the query the adapter sends.
+	hetzner.state.servers.find((s) => String(s.id) === made.id)!.created -= 86_400_000;
+	const metrics = await cloud.serverMetrics(made.id, { from: Date.now() - 3_600_000, to: Date.now() });
+	expect(metrics.series.map((s) => s.id)).toEqual([
+		'cpu',
+		'network-in',
+		'network-out',
+		'disk-read',
+		'disk-write',
+		'disk-read-ops',
+		'disk-write-ops'
+	]);
 	hetzner.addZone('example.org');
 	const dns = new HetznerDns(opts);
 	const zone = await dns.findZone('photos.example.org');

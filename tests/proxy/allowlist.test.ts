@@ -23,7 +23,15 @@ describe('allowed', () => {
 		// What the Hetzner DNS adapter sends for the zone apex: encodeURIComponent('@')
 		['GET', '/api.hetzner.cloud/v1/zones/12345/rrsets/%40/A'],
 		['GET', '/api.hetzner.cloud/v1/zones/12345/rrsets/*.apps/CNAME'],
-		['GET', '/api.hetzner.cloud/v1/servers/42/metrics?type=cpu&start=2026-01-01T00%3A00%3A00Z'],
+		// Server metrics, exactly as the Hetzner adapter asks (URLSearchParams encoding), and without a step
+		[
+			'GET',
+			'/api.hetzner.cloud/v1/servers/42/metrics?type=cpu%2Cnetwork%2Cdisk&start=2026-11-25T11%3A00%3A00.000Z&end=2026-11-25T12%3A00%3A00.000Z&step=60'
+		],
+		[
+			'GET',
+			'/api.hetzner.cloud/v1/servers/42/metrics?type=cpu&start=2026-01-01T00%3A00%3A00Z&end=2026-01-01T01%3A00%3A00Z'
+		],
 		['GET', '/api.cloudflare.com/client/v4/user/tokens/verify'],
 		['GET', '/api.cloudflare.com/client/v4/zones?name=example.org'],
 		['GET', `/api.cloudflare.com/client/v4/zones/${ZONE}/dns_records?type=A`],
@@ -94,6 +102,34 @@ describe('refused', () => {
 		['GET', '/github.com/someone/repo.git/info/refs?service=git-upload-pack&x=1', /not on/],
 		['GET', '/github.com/a/b/c/info/refs?service=git-upload-pack', /not on/],
 		['GET', '/codeberg.org/api/v1/admin/users', /not on/],
+		// server metrics: read only, and only the query the app sends
+		['GET', '/api.hetzner.cloud/v1/servers/42/metrics', /Hetzner Cloud address is not on/],
+		['GET', '/api.hetzner.cloud/v1/servers/42/metrics?type=cpu&start=2026-01-01T00%3A00%3A00Z', /not on/],
+		[
+			'GET',
+			'/api.hetzner.cloud/v1/servers/42/metrics?type=cpu%2Cnetwork%2Cdisk&start=2026-11-25T11%3A00%3A00.000Z&end=2026-11-25T12%3A00%3A00.000Z&step=60&extra=1',
+			/not on/
+		],
+		[
+			'GET',
+			'/api.hetzner.cloud/v1/servers/42/metrics?type=load&start=2026-01-01T00%3A00%3A00Z&end=2026-01-01T01%3A00%3A00Z',
+			/not on/
+		],
+		[
+			'GET',
+			'/api.hetzner.cloud/v1/servers/web/metrics?type=cpu%2Cnetwork%2Cdisk&start=2026-11-25T11%3A00%3A00.000Z&end=2026-11-25T12%3A00%3A00.000Z&step=60',
+			/not on/
+		],
+		[
+			'POST',
+			'/api.hetzner.cloud/v1/servers/42/metrics?type=cpu%2Cnetwork%2Cdisk&start=2026-11-25T11%3A00%3A00.000Z&end=2026-11-25T12%3A00%3A00.000Z&step=60',
+			/method POST/
+		],
+		[
+			'DELETE',
+			'/api.hetzner.cloud/v1/servers/42/metrics?type=cpu%2Cnetwork%2Cdisk&start=2026-11-25T11%3A00%3A00.000Z&end=2026-11-25T12%3A00%3A00.000Z&step=60',
+			/method DELETE/
+		],
 		// methods
 		['DELETE', `/api.cloudflare.com/client/v4/zones/${ZONE}`, /method DELETE/],
 		['PATCH', '/api.hetzner.cloud/v1/servers/1', /method PATCH/],

@@ -21,6 +21,7 @@ function workerModules() {
 		'workers/proxy/worker.ts',
 		'workers/proxy/handler.ts',
 		'workers/proxy/policy.ts',
+		'workers/proxy/public-ip.ts',
 		'src/lib/core/net/proxy-url.ts'
 	];
 	return files.map((file) => ({
@@ -162,6 +163,40 @@ describe('the Workers entry in workerd', () => {
 		const none = await mf.dispatchFetch('https://relay.example/api.hetzner.cloud/v1/servers');
 		expect(none.status).toBe(403);
 		expect(outbound).toHaveLength(0);
+	});
+
+	it("reaches a person's server only when its name resolves to public addresses", async () => {
+		let addresses: Record<string, string[]> = { A: ['95.217.10.20'], AAAA: [] };
+		answer = (url) => {
+			if (url.hostname === 'cloudflare-dns.com') {
+				const type = url.searchParams.get('type')!;
+				return Response.json({
+					Status: 0,
+					Answer: (addresses[type] ?? []).map((data) => ({ type: type === 'A' ? 1 : 28, data }))
+				});
+			}
+			return Response.json({ version: 1 });
+		};
+		const basic = `Basic ${btoa('admin:worker-admin-pass')}`;
+		const ok = await mf.dispatchFetch('https://relay.example/server/nassella.family.example/status.json', {
+			headers: { origin: APP, authorization: basic, 'user-agent': 'Mozilla/5.0' }
+		});
+		expect(ok.status).toBe(200);
+		const sent = outbound.find((o) => o.url === 'https://nassella.family.example/status.json')!;
+		expect(sent.headers.authorization).toBe(basic);
+		expect(sent.headers['user-agent']).not.toBe('Mozilla/5.0');
+
+		outbound = [];
+		addresses = { A: ['95.217.10.20'], AAAA: ['fd00::5'] };
+		const inside = await mf.dispatchFetch('https://relay.example/server/nassella.family.example/status.json', {
+			headers: { origin: APP, authorization: basic }
+		});
+		expect(inside.status).toBe(403);
+		expect(outbound.every((o) => o.url.startsWith('https://cloudflare-dns.com/'))).toBe(true);
+		const literal = await mf.dispatchFetch('https://relay.example/server/10.0.0.1/status.json', {
+			headers: { origin: APP, authorization: basic }
+		});
+		expect(literal.status).toBe(403);
 	});
 
 	it('refuses an oversized body', async () => {

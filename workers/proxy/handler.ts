@@ -10,13 +10,19 @@ import { viaProxy } from '../../src/lib/core/net/proxy-url.ts';
 import {
 	BlockedAddressError,
 	decide,
+	decideServer,
 	DEFAULT_LIMITS,
+	DEFAULT_SERVER_LIMITS,
 	EXPOSED_RESPONSE_HEADERS,
 	FORWARDED_REQUEST_HEADERS,
 	FORWARDED_RESPONSE_HEADERS,
 	requestHeaderVerdict,
+	SERVER_PREFIX,
+	SERVER_REQUEST_HEADERS,
+	serverHeaderVerdict,
 	type HostRule,
-	type Limits
+	type Limits,
+	type ServerLimits
 } from './policy.ts';
 
 export interface UpstreamInit {
@@ -51,6 +57,8 @@ export interface ProxyConfig {
 	/** The relay's public origin when a TLS front sits before it (used to rewrite redirects). */
 	publicOrigin?: string;
 	limits?: Partial<Limits>;
+	/** Bounds for the `server` route (a person's own server; the journal may stream). */
+	serverLimits?: Partial<ServerLimits>;
 	/** Resolves true when the client may make one more request now. */
 	rateLimit?: (clientKey: string) => boolean | Promise<boolean>;
 	log?: (entry: LogEntry) => void;
@@ -72,6 +80,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 	const limits: Limits = { ...DEFAULT_LIMITS, ...config.limits };
+	const serverLimits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...config.serverLimits };
 	const basePath = (config.basePath ?? '').replace(/\/+$/, '');
 	const allowedOrigins = new Set(config.allowedOrigins);
 	const now = config.now ?? (() => Date.now());
@@ -120,33 +129,45 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 			return refuse(404, 'Not a relay address.');
 		const rest = target.slice(basePath.length);
 		const method = request.method.toUpperCase();
+		// A person's own server (admin host): its own narrow rules, and its name is never logged.
+		const server = rest.startsWith(`${SERVER_PREFIX}/`);
+		const judge = (m: string, ct?: string | null) =>
+			server ? decideServer(m, rest) : decide(config.rules, m, rest, ct);
+		const noteHost = (h: string | undefined) => {
+			if (h !== undefined) host = server ? 'server' : h;
+		};
 
 		if (method === 'OPTIONS') {
 			const wanted = request.headers.get('access-control-request-method');
 			if (!wanted) return refuse(403, 'The method OPTIONS is only answered as a CORS preflight.');
-			const decision = decide(config.rules, wanted.toUpperCase(), rest);
-			if (decision.target) host = decision.target.host;
+			const decision = judge(wanted.toUpperCase());
+			noteHost(decision.target?.host);
 			if (!decision.allow) return refuse(403, decision.reason);
 			const asked = (request.headers.get('access-control-request-headers') ?? '')
 				.split(',')
 				.map((h) => h.trim().toLowerCase())
 				.filter(Boolean);
-			const extra = asked.find((h) => requestHeaderVerdict(h) !== 'forward');
+			const extra = asked.find((h) =>
+				server ? !SERVER_REQUEST_HEADERS.includes(h) : requestHeaderVerdict(h) !== 'forward'
+			);
 			if (extra !== undefined) return refuse(403, `The header ${headerName(extra)} is not allowed through this relay.`);
 			const headers = new Headers(cors);
 			headers.set('access-control-allow-methods', wanted.toUpperCase());
-			headers.set('access-control-allow-headers', FORWARDED_REQUEST_HEADERS.join(', '));
+			headers.set(
+				'access-control-allow-headers',
+				(server ? SERVER_REQUEST_HEADERS : FORWARDED_REQUEST_HEADERS).join(', ')
+			);
 			headers.set('access-control-max-age', '600');
 			return finish(new Response(null, { status: 204, headers }));
 		}
 
-		const decision = decide(config.rules, method, rest, request.headers.get('content-type'));
-		if (decision.target) host = decision.target.host;
+		const decision = judge(method, request.headers.get('content-type'));
+		noteHost(decision.target?.host);
 		if (!decision.allow) return refuse(403, decision.reason);
 
 		const forward = new Headers();
 		for (const [name, value] of request.headers) {
-			const verdict = requestHeaderVerdict(name);
+			const verdict = server ? serverHeaderVerdict(name, value) : requestHeaderVerdict(name);
 			if (verdict === 'refuse') return refuse(403, `The header ${headerName(name)} is not allowed through this relay.`);
 			if (verdict === 'forward') forward.set(name, value);
 		}
@@ -154,7 +175,7 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 		// One timer per request, cleared as soon as the answer is complete (cheaper than
 		// AbortSignal.timeout under load, and it also bounds the streamed answer body).
 		const controller = new AbortController();
-		const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
+		const timer = setTimeout(() => controller.abort(), server ? serverLimits.timeoutMs : limits.timeoutMs);
 		const deadline = controller.signal;
 		const done = () => clearTimeout(timer);
 		const refuseNow = (status: number, reason: string) => {
@@ -193,6 +214,11 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 		if (encoding !== null && encoding.toLowerCase() !== 'identity') {
 			headers.delete('content-length');
 		}
+		if (server && answer.status >= 300 && answer.status < 400) {
+			// A person's server has nothing to redirect the app to; where it points is not passed on.
+			await answer.body?.cancel().catch(() => {});
+			return refuseNow(502, 'Your server answered with a redirect, which this relay does not follow.');
+		}
 		if (answer.status >= 300 && answer.status < 400) {
 			const location = answer.headers.get('location');
 			if (location !== null) {
@@ -205,8 +231,9 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 			}
 		}
 
+		const maxBytes = server ? serverLimits.maxResponseBytes : limits.maxResponseBytes;
 		const declared = Number(answer.headers.get('content-length') ?? NaN);
-		if (declared > limits.maxResponseBytes) {
+		if (declared > maxBytes) {
 			await answer.body?.cancel().catch(() => {});
 			return refuseNow(502, `The answer from ${rule.provider} is larger than this relay passes on.`);
 		}
@@ -216,7 +243,7 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 			done();
 		}
 		return finish(
-			new Response(nullBody ? null : limitStream(answer.body, limits.maxResponseBytes, done), {
+			new Response(nullBody ? null : limitStream(answer.body, maxBytes, done), {
 				status: answer.status,
 				headers
 			})

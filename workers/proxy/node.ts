@@ -29,7 +29,14 @@ import type { AddressInfo, LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import { isPublicAddress } from './address.ts';
 import { createProxyHandler, type LogEntry, type Upstream } from './handler.ts';
-import { BlockedAddressError, parseOrigins, PRODUCTION_RULES, type HostRule, type Limits } from './policy.ts';
+import {
+	BlockedAddressError,
+	parseOrigins,
+	PRODUCTION_RULES,
+	type HostRule,
+	type Limits,
+	type ServerLimits
+} from './policy.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.ts';
 
 export interface ResolvedAddress {
@@ -143,6 +150,7 @@ export interface NodeProxyOptions {
 	basePath?: string;
 	publicOrigin?: string;
 	limits?: Partial<Limits>;
+	serverLimits?: Partial<ServerLimits>;
 	/** false turns the per-client limit off (tests and the benchmark only). */
 	rateLimit?: RateLimitOptions | false;
 	/** Where the client address comes from when a trusted front proxy sets it. */
@@ -188,6 +196,7 @@ export function createNodeProxy(options: NodeProxyOptions = {}): NodeHandler {
 		basePath,
 		publicOrigin: options.publicOrigin,
 		limits: options.limits,
+		serverLimits: options.serverLimits,
 		rateLimit: limiter,
 		log: options.log ?? defaultLog
 	});
@@ -260,9 +269,11 @@ export function createNodeProxy(options: NodeProxyOptions = {}): NodeHandler {
 		const reader = response.body.getReader();
 		const head: Uint8Array[] = [];
 		let size = 0;
+		// A person's server's journal may stream for a while: its answers go out as they come.
+		const streams = raw.startsWith(`${basePath}/server/`);
 		try {
 			for (;;) {
-				if (size > SMALL_ANSWER) {
+				if (size > SMALL_ANSWER || streams) {
 					res.writeHead(response.status, outHeaders);
 					for (const chunk of head) res.write(chunk);
 					for (;;) {

@@ -52,6 +52,12 @@ const HETZNER_RESOURCES = [
 	'zones'
 ].join('|');
 
+const METRIC_TYPE = '(?:cpu|disk|network)';
+const RFC3339 = '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}(?:%3A|:)[0-9]{2}(?:%3A|:)[0-9]{2}(?:\\.[0-9]{1,9})?Z';
+const HETZNER_METRICS_QUERY = new RegExp(
+	`^\\?type=${METRIC_TYPE}(?:(?:%2C|,)${METRIC_TYPE}){0,2}&start=${RFC3339}&end=${RFC3339}(?:&step=[0-9]{1,8})?$`
+);
+
 /** git smart-HTTP, as isomorphic-git speaks it: discovery, then one pack exchange. */
 function smartHttp(repoPath: string): Route[] {
 	return [
@@ -78,7 +84,12 @@ export const PRODUCTION_RULES: readonly HostRule[] = [
 		host: 'api.hetzner.cloud',
 		provider: 'Hetzner Cloud',
 		routes: [
-			{ methods: ['GET', 'POST', 'PUT', 'DELETE'], path: new RegExp(`^/v1/(?:${HETZNER_RESOURCES})(?:/${SEG})*$`) }
+			{
+				methods: ['GET', 'POST', 'PUT', 'DELETE'],
+				path: new RegExp(`^/v1/(?!servers/${SEG}/metrics$)(?:${HETZNER_RESOURCES})(?:/${SEG})*$`)
+			},
+			// Server metrics: read only, with the query the app sends (kinds, RFC 3339 range, step).
+			{ methods: ['GET'], path: /^\/v1\/servers\/[0-9]{1,20}\/metrics$/, query: HETZNER_METRICS_QUERY }
 		]
 	},
 	{
@@ -267,3 +278,85 @@ export function parseOrigins(text: string | undefined): string[] {
 			return u.origin;
 		});
 }
+
+/**
+ * The `server` route: a person's own server, reached on its admin host
+ * (`<relay>/server/<admin host>/status.json` and `/server/<admin host>/journal/entries`).
+ * Any public host name may be asked for, so the route is narrow in everything else: GET
+ * only, two paths, only Authorization, Accept and Range passed on, journal matches from a
+ * short list of fields with plain values, and answers bounded in size and time.
+ */
+export const SERVER_PREFIX = '/server';
+export const SERVER_PROVIDER = 'your server';
+
+/** Journal fields the log view filters on (gatewayd `FIELD=value` matches). */
+export const SERVER_JOURNAL_FIELDS: readonly string[] = [
+	'_SYSTEMD_UNIT',
+	'CONTAINER_NAME',
+	'SYSLOG_IDENTIFIER',
+	'PRIORITY',
+	'_BOOT_ID',
+	'_TRANSPORT'
+];
+const SERVER_VALUE = /^[A-Za-z0-9@._:+-]{1,128}$/;
+const SERVER_RANGE = /^entries=[A-Za-z0-9=;_-]{0,512}(?::-?[0-9]{1,9})?(?::[0-9]{0,9})?$/;
+
+/** Request headers the server route passes on; the rest of FORWARDED_REQUEST_HEADERS is dropped. */
+export const SERVER_REQUEST_HEADERS: readonly string[] = ['accept', 'authorization', 'range'];
+
+export function serverHeaderVerdict(name: string, value: string): HeaderVerdict {
+	const lower = name.toLowerCase();
+	if (lower === 'range') return SERVER_RANGE.test(value) ? 'forward' : 'refuse';
+	if (SERVER_REQUEST_HEADERS.includes(lower)) return 'forward';
+	if (lower === 'user-agent' || requestHeaderVerdict(lower) === 'drop') return 'drop';
+	return 'refuse';
+}
+
+/** Why a journal query is refused, or undefined when it may pass. */
+export function serverQueryProblem(search: string): string | undefined {
+	if (search === '' || search === '?') return undefined;
+	const params = search.slice(1).split('&');
+	if (params.length > 8) return 'Too many log filters.';
+	let follow = false;
+	for (const p of params) {
+		if (p === 'follow') {
+			if (follow) return 'A log filter appears twice.';
+			follow = true;
+			continue;
+		}
+		const eq = p.indexOf('=');
+		const field = eq === -1 ? p : p.slice(0, eq);
+		if (!SERVER_JOURNAL_FIELDS.includes(field)) return 'That log filter is not allowed through this relay.';
+		if (eq === -1 || !SERVER_VALUE.test(p.slice(eq + 1)))
+			return 'A log filter value holds characters that are not allowed.';
+	}
+	return undefined;
+}
+
+/** Decides a `server` route request; `rest` starts with "/server/". */
+export function decideServer(method: string, rest: string): Decision {
+	const parsed = parseProxiedPath(rest.slice(SERVER_PREFIX.length));
+	if (!parsed.ok) return { allow: false, reason: parsed.reason };
+	const { target } = parsed;
+	const rule: HostRule = { host: target.host, provider: SERVER_PROVIDER, routes: [] };
+	let route: Route;
+	if (target.path === '/status.json') {
+		if (target.search !== '') return { allow: false, reason: 'The status report takes no query.', target };
+		route = { methods: ['GET'], path: /^\/status\.json$/ };
+	} else if (target.path === '/journal/entries') {
+		const problem = serverQueryProblem(target.search);
+		if (problem) return { allow: false, reason: problem, target };
+		route = { methods: ['GET'], path: /^\/journal\/entries$/ };
+	} else return { allow: false, reason: "This address on your server is not on this relay's list.", target };
+	if (method !== 'GET') return { allow: false, reason: `The method ${method} is not allowed for your server.`, target };
+	return { allow: true, target, rule: { ...rule, routes: [route] }, route };
+}
+
+export interface ServerLimits {
+	/** Longest answer passed back from a person's server (the journal streams), in bytes. */
+	maxResponseBytes: number;
+	/** Longest time for one request including a streamed journal; the app then asks again from its cursor. */
+	timeoutMs: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxResponseBytes: 8 * 1024 * 1024, timeoutMs: 120_000 };

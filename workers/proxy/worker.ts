@@ -13,7 +13,8 @@
  * fetch), and Cloudflare resolves those names itself.
  */
 import { createProxyHandler, type ProxyHandler, type Upstream } from './handler.ts';
-import { parseOrigins, PRODUCTION_RULES } from './policy.ts';
+import { BlockedAddressError, parseOrigins, PRODUCTION_RULES } from './policy.ts';
+import { isPublicIp } from './public-ip.ts';
 
 interface RateLimitBinding {
 	limit(options: { key: string }): Promise<{ success: boolean }>;
@@ -24,8 +25,30 @@ export interface Env {
 	RATE_LIMITER?: RateLimitBinding;
 }
 
-const upstream: Upstream = (url, init) =>
-	fetch(url, {
+/**
+ * A person's own server (the `server` route) may be any host name, so before fetching it
+ * the Worker asks Cloudflare's DNS-over-HTTPS for its addresses and refuses the request
+ * unless every one is public. (A Worker cannot pin the connection to the checked address;
+ * its fetches leave from Cloudflare's network, which has no route into private networks.)
+ */
+async function checkServerHost(host: string, signal: AbortSignal): Promise<void> {
+	const addresses: string[] = [];
+	for (const type of ['A', 'AAAA']) {
+		const answer = await fetch(`https://cloudflare-dns.com/dns-query?name=${encodeURIComponent(host)}&type=${type}`, {
+			headers: { accept: 'application/dns-json' },
+			signal
+		});
+		if (!answer.ok) throw new BlockedAddressError(host);
+		const body = (await answer.json()) as { Answer?: { type?: number; data?: string }[] };
+		for (const a of body.Answer ?? [])
+			if ((a.type === 1 || a.type === 28) && typeof a.data === 'string') addresses.push(a.data);
+	}
+	if (addresses.length === 0 || !addresses.every(isPublicIp)) throw new BlockedAddressError(host);
+}
+
+const upstream: Upstream = async (url, init) => {
+	if (!PRODUCTION_RULES.some((r) => r.host === url.hostname)) await checkServerHost(url.hostname, init.signal);
+	return fetch(url, {
 		method: init.method,
 		headers: init.headers,
 		body: init.body,
@@ -33,6 +56,7 @@ const upstream: Upstream = (url, init) =>
 		redirect: 'manual',
 		signal: init.signal
 	});
+};
 
 let cached: { env: Env; handler: ProxyHandler } | undefined;
 

@@ -5,6 +5,9 @@
  *   /sandbox/desec/api/v1/…         deSEC
  *   /sandbox/cloudflare/client/v4/… Cloudflare
  *   /sandbox/doh/<resolver host>/…  DNS-over-HTTPS JSON answers from all sandbox DNS fakes
+ *   /sandbox/server/<admin host>/status.json, …/journal/entries
+ *                                   the sandbox stand-ins for Flatcar servers (server/sim.ts):
+ *                                   every running sandbox server, found through the sandbox DNS
  * The app uses its real adapters against them. State lives in memory; nothing is created.
  *
  * Control endpoint for tests (loopback callers only; POST bodies must be JSON, so a web page
@@ -15,6 +18,10 @@
  *   POST /sandbox/_control/zones  {provider, name}   adds a DNS zone/domain as the person would in the provider's console
  *   POST /sandbox/_control/latency {ms}          delay on every sandbox answer
  *   POST /sandbox/_control/taken  {name}         a deSEC domain name another account holds
+ *   POST /sandbox/_control/server-faults {host|ip|next: true, fault: 'app-unhealthy' (+ app) |
+ *        'backup-fails' | 'restore-fails'}        queues a fault for a sandbox server (next: the next one to boot)
+ * The state also lists the simulated servers (`server`), and reset's timing takes
+ * {applyMs, syncMs, backupMs} for them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Mount } from '../local/server.ts';
@@ -24,6 +31,7 @@ import { createDigitalOceanFake } from './digitalocean/fake.ts';
 import { dohHandler } from './doh.ts';
 import { createHetznerFake } from './hetzner/fake.ts';
 import type { Fault } from './kit.ts';
+import { createServerSim, type CloudMachine, type GitSource, type ServerFault } from './server/sim.ts';
 
 export const SANDBOX_ZONE = 'nassella-sandbox.example';
 
@@ -32,10 +40,28 @@ export interface SandboxTiming {
 	importMs?: number;
 	builderMs?: number;
 	snapshotMs?: number;
+	/** Sandbox servers: from a new commit to its apps running; how often they look; a backup's length. */
+	applyMs?: number;
+	syncMs?: number;
+	backupMs?: number;
 }
 
-export function createSandbox(timing: SandboxTiming = {}) {
-	const t = { bootMs: 3000, importMs: 4000, builderMs: 5000, snapshotMs: 2000, ...timing };
+export interface SandboxLinks {
+	/** The sandbox git host the servers pull from (in-process). */
+	git?: () => GitSource | undefined;
+}
+
+export function createSandbox(timing: SandboxTiming = {}, links: SandboxLinks = {}) {
+	const t = {
+		bootMs: 3000,
+		importMs: 4000,
+		builderMs: 5000,
+		snapshotMs: 2000,
+		applyMs: 1500,
+		syncMs: 1000,
+		backupMs: 1000,
+		...timing
+	};
 	const fakes = {
 		digitalocean: createDigitalOceanFake({ acceptAnyToken: true, bootMs: t.bootMs, importMs: t.importMs }),
 		hetzner: createHetznerFake({
@@ -56,7 +82,38 @@ export function createSandbox(timing: SandboxTiming = {}) {
 		fakes.cloudflare.lookup(name, type) ??
 		fakes.digitalocean.lookup(name, type) ??
 		fakes.hetzner.lookup(name, type);
-	return { fakes, timing: t, doh: dohHandler(lookup) };
+	const machines = (): CloudMachine[] => [
+		...fakes.digitalocean.state.droplets.map((d) => ({
+			provider: 'digitalocean',
+			id: String(d.id),
+			name: d.name,
+			ip: d.ip,
+			userData: d.userData,
+			runningSince: d.created + t.bootMs,
+			dataBytes:
+				fakes.digitalocean.state.volumes
+					.filter((v) => d.volumes.includes(v.id))
+					.reduce((n, v) => n + v.size * 1024 ** 3, 0) || undefined
+		})),
+		...fakes.hetzner.state.servers
+			// The image builder (cloud-init that powers off) is not a nassella server.
+			.filter((s) => s.powersOffAt === undefined)
+			.map((s) => ({
+				provider: 'hetzner',
+				id: String(s.id),
+				name: s.name,
+				ip: s.ip,
+				userData: s.userData,
+				runningSince: s.created + t.bootMs
+			}))
+	];
+	const server = createServerSim({
+		machines,
+		lookup,
+		git: links.git ?? (() => undefined),
+		timing: { applyMs: t.applyMs, syncMs: t.syncMs, backupMs: t.backupMs }
+	});
+	return { fakes, timing: t, doh: dohHandler(lookup), server };
 }
 
 type Sandbox = ReturnType<typeof createSandbox>;
@@ -83,10 +140,12 @@ function send(res: ServerResponse, status: number, body: unknown) {
 	res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
-function snapshot(sb: Sandbox, withUserData: boolean) {
+async function snapshot(sb: Sandbox, withUserData: boolean) {
 	const f = sb.fakes;
+	await sb.server.refresh();
 	return {
 		timing: sb.timing,
+		server: sb.server.state(),
 		digitalocean: {
 			images: f.digitalocean.state.images.map((i) => ({ id: i.id, name: i.name, region: i.region, tags: i.tags })),
 			droplets: f.digitalocean.state.droplets.map((d) => ({
@@ -123,8 +182,8 @@ function snapshot(sb: Sandbox, withUserData: boolean) {
 }
 
 /** The `/sandbox/` mount for the local server. */
-export function sandboxMount(timing?: SandboxTiming): Mount {
-	let sb = createSandbox(timing);
+export function sandboxMount(timing?: SandboxTiming, links: SandboxLinks = {}): Mount {
+	let sb = createSandbox(timing, links);
 	const handler = async (req: IncomingMessage, res: ServerResponse) => {
 		const url = new URL(req.url ?? '/', 'http://local');
 		const [, , first] = url.pathname.split('/');
@@ -133,7 +192,7 @@ export function sandboxMount(timing?: SandboxTiming): Mount {
 				return send(res, 403, { error: 'The sandbox control endpoint answers only on this machine.' });
 			const action = url.pathname.slice('/sandbox/_control/'.length);
 			if (req.method === 'GET' && action === 'state')
-				return send(res, 200, snapshot(sb, url.searchParams.get('userData') === '1'));
+				return send(res, 200, await snapshot(sb, url.searchParams.get('userData') === '1'));
 			if (req.method !== 'POST') return send(res, 405, { error: 'Use POST.' });
 			if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
 				return send(res, 415, { error: 'Send JSON.' });
@@ -146,7 +205,7 @@ export function sandboxMount(timing?: SandboxTiming): Mount {
 			const provider = body.provider as ProviderName;
 			switch (action) {
 				case 'reset':
-					sb = createSandbox((body.timing as SandboxTiming) ?? timing);
+					sb = createSandbox((body.timing as SandboxTiming) ?? timing, links);
 					return send(res, 200, { ok: true, timing: sb.timing });
 				case 'faults':
 					if (!(provider in sb.fakes)) return send(res, 400, { error: 'Unknown provider.' });
@@ -168,6 +227,16 @@ export function sandboxMount(timing?: SandboxTiming): Mount {
 					sb.fakes.desec.state.takenElsewhere.add(name);
 					return send(res, 200, { ok: true });
 				}
+				case 'server-faults': {
+					const fault = serverFault(body);
+					if (typeof fault === 'string') return send(res, 400, { error: fault });
+					let target: string | undefined;
+					if (body.next === true) target = 'next';
+					else if (typeof body.ip === 'string' && /^[0-9a-f.:]{2,45}$/.test(body.ip)) target = body.ip;
+					else if (typeof body.host === 'string') target = sb.server.ipOf(body.host.toLowerCase());
+					if (!target) return send(res, 400, { error: 'Give ip, a host with an A record, or next: true.' });
+					return send(res, 200, { ok: true, target, queued: sb.server.queueFault(target, fault) });
+				}
 				case 'latency':
 					for (const f of Object.values(sb.fakes))
 						f.api.latencyMs = Math.max(0, Math.min(10_000, Number(body.ms) || 0));
@@ -176,8 +245,23 @@ export function sandboxMount(timing?: SandboxTiming): Mount {
 			return send(res, 404, { error: 'Unknown control action.' });
 		}
 		if (first === 'doh') return sb.doh(req, res);
+		if (first === 'server') {
+			const rest = url.pathname.slice('/sandbox/server/'.length);
+			return sb.server.handle(req, res, rest, url.searchParams);
+		}
 		if (first && first in sb.fakes) return sb.fakes[first as ProviderName].api.serve(req, res, `/sandbox/${first}`);
 		send(res, 404, { error: 'No such sandbox provider.' });
 	};
 	return { prefix: '/sandbox/', handler };
+}
+
+function serverFault(body: Record<string, unknown>): ServerFault | string {
+	const f = body.fault;
+	if (f === 'backup-fails' || f === 'restore-fails') return { fault: f };
+	if (f === 'app-unhealthy') {
+		const app = body.app;
+		if (typeof app !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(app)) return 'Name the app (app: "<catalog id>").';
+		return { fault: f, app };
+	}
+	return "Unknown fault: use 'app-unhealthy', 'backup-fails' or 'restore-fails'.";
 }

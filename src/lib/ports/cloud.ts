@@ -1,4 +1,7 @@
 import type { Labels } from '../core/labels.ts';
+import type { MetricsQuery, ServerMetrics } from '../core/metrics.ts';
+
+export type { MetricKind, MetricSeries, MetricsQuery, ServerMetrics } from '../core/metrics.ts';
 
 /** Progress of a long wait, for the UI ("Waiting for the server to start… 40%"). */
 export type Progress = (note: { message: string; fraction?: number }) => void;
@@ -63,6 +66,7 @@ export interface ServerSpec {
 	labels: Labels;
 }
 
+/** The first, CPU-and-network-only shape; `serverMetrics` supersedes it. */
 export interface Metrics {
 	/** Unix ms timestamps with values. */
 	cpuPercent: [number, number][];
@@ -102,7 +106,14 @@ export interface CloudProvider {
 	waitForServer(id: string, progress?: Progress, signal?: AbortSignal): Promise<Server>;
 	/** Everything carrying all of `labels` (e.g. one deployment, or everything nassella made). */
 	findByLabels(labels: Labels): Promise<CloudResource[]>;
+	/** CPU and network since `sinceMs` (kept for existing callers; prefer `serverMetrics`). */
 	metrics(serverId: string, sinceMs: number): Promise<Metrics>;
+	/**
+	 * CPU, network and disk series of one server over [from, to], in the vendor-neutral
+	 * shape. Optional: a provider without a metrics API leaves it out, and the app says so.
+	 * Kinds the provider does not report come back in `missing` with a reason.
+	 */
+	serverMetrics?(serverId: string, query: MetricsQuery, signal?: AbortSignal): Promise<ServerMetrics>;
 	/** Deletes one resource; deleting something already gone is not an error. */
 	delete(resource: Pick<CloudResource, 'kind' | 'id'>): Promise<void>;
 }

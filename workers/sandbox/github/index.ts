@@ -5,11 +5,11 @@
  * with its base URL pointed here.
  */
 import type { Mount } from '../../local/server.ts';
-import { createGitHubFake } from './fake.ts';
+import { createGitHubFake, type GitHubFake } from './fake.ts';
 
 export const GITHUB_SANDBOX_PREFIX = '/sandbox/github/';
 
-export function githubSandboxMount(): Mount {
+export function githubSandboxMount(): Mount & { fake: GitHubFake } {
 	const fake = createGitHubFake({ basePath: GITHUB_SANDBOX_PREFIX.slice(0, -1) });
-	return { prefix: GITHUB_SANDBOX_PREFIX, handler: fake.handler };
+	return { prefix: GITHUB_SANDBOX_PREFIX, handler: fake.handler, fake };
 }

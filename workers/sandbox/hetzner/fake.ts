@@ -9,6 +9,7 @@ import { FakeApi, bearer, iso, type Dialect, type FakeRequest, type FakeResponse
 import { SpecValidator } from '../openapi.ts';
 import { here } from '../specs/extract.ts';
 import { matchesSelector, type LabelMap } from './labels.ts';
+import { busy, diskBytes, diskOps, grid, network, sim, widenStep } from '../metrics.ts';
 
 const LOCATIONS = [
 	{
@@ -697,24 +698,34 @@ export function createHetznerFake(options: HetznerFakeOptions = {}) {
 			if (!s) return notFound();
 			const start = Date.parse(req.query.get('start') ?? '');
 			const end = Date.parse(req.query.get('end') ?? '');
-			if (Number.isNaN(start) || Number.isNaN(end)) return err(400, 'invalid_input', 'start and end are required');
-			const values: [number, string][] = [];
-			for (let t = start / 1000, n = 0; t <= end / 1000 && n < 200; t += 60, n++)
-				values.push([t, String(3 + ((t / 60) % 5))]);
+			if (Number.isNaN(start) || Number.isNaN(end) || end < start)
+				return err(400, 'invalid_input', 'start and end must be RFC 3339 times, start before end');
+			const asked = req.query.get('step');
+			if (asked !== null && !/^[1-9][0-9]{0,7}$/.test(asked)) return err(400, 'invalid_input', 'invalid step');
+			const [startS, endS] = [Math.floor(start / 1000), Math.floor(end / 1000)];
+			// As documented: about 200 samples without a step, never more than 500.
+			const step = widenStep(startS, endS, asked ? Number(asked) : 0, asked ? 500 : 200);
+			const m = sim(s.id, s.created, TYPES.find((t) => t.name === s.type)?.cores ?? 1);
+			const times = grid(m, startS, endS, step);
+			const values = (f: (t: number) => number) => ({ values: times.map((t) => [t, String(f(t))]) });
+			const types = new Set((req.query.get('type') ?? '').split(','));
+			const series: Record<string, { values: (string | number)[][] }> = {};
+			if (types.has('cpu')) series.cpu = values((t) => Math.round(busy(m, t) * 1000) / 10);
+			if (types.has('disk')) {
+				series['disk.0.iops.read'] = values((t) => diskOps(m, t, 'read'));
+				series['disk.0.iops.write'] = values((t) => diskOps(m, t, 'write'));
+				series['disk.0.bandwidth.read'] = values((t) => diskBytes(m, t, 'read'));
+				series['disk.0.bandwidth.write'] = values((t) => diskBytes(m, t, 'write'));
+			}
+			if (types.has('network')) {
+				series['network.0.pps.in'] = values((t) => Math.round(network(m, t, 'in') / 900));
+				series['network.0.pps.out'] = values((t) => Math.round(network(m, t, 'out') / 900));
+				series['network.0.bandwidth.in'] = values((t) => network(m, t, 'in'));
+				series['network.0.bandwidth.out'] = values((t) => network(m, t, 'out'));
+			}
 			return {
 				status: 200,
-				body: {
-					metrics: {
-						start: iso(start),
-						end: iso(end),
-						step: 60,
-						time_series: {
-							cpu: { values },
-							'network.0.bandwidth.in': { values },
-							'network.0.bandwidth.out': { values }
-						}
-					}
-				}
+				body: { metrics: { start: iso(start), end: iso(end), step, time_series: series } }
 			};
 		})
 		.on('GET', '/v1/actions/:id', (req) => {

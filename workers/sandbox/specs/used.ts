@@ -16,6 +16,8 @@ export const USED_OPERATIONS: Record<'digitalocean' | 'hetzner', Record<string, 
 		'/v2/droplets/{droplet_id}': ['get', 'delete'],
 		'/v2/monitoring/metrics/droplet/cpu': ['get'],
 		'/v2/monitoring/metrics/droplet/bandwidth': ['get'],
+		'/v2/monitoring/metrics/droplet/filesystem_size': ['get'],
+		'/v2/monitoring/metrics/droplet/filesystem_free': ['get'],
 		'/v2/domains': ['get'],
 		'/v2/domains/{domain_name}/records': ['get', 'post'],
 		'/v2/domains/{domain_name}/records/{domain_record_id}': ['put', 'delete']

@@ -9,6 +9,8 @@ import type {
 	CloudProvider,
 	CloudResource,
 	Metrics,
+	MetricsQuery,
+	ServerMetrics,
 	Progress,
 	Region,
 	Server,
@@ -16,6 +18,8 @@ import type {
 	Size,
 	VolumePrice
 } from '../../ports/cloud.ts';
+import { toLegacyMetrics } from '../../core/metrics.ts';
+import { digitalOceanMetricsRequest, fromDigitalOceanMetrics } from './convert.ts';
 import { realSleep, type JsonApi } from '../http/chain.ts';
 import { ensureOnce, pollUntil } from '../http/reconcile.ts';
 import { digitalOceanApi, labelsToTags, listAll, tagsToLabels, type DigitalOceanOptions } from './api.ts';
@@ -374,41 +378,21 @@ export class DigitalOceanCloud implements CloudProvider {
 		return out;
 	}
 
-	/**
-	 * CPU comes as cumulative seconds per mode (idle, user, system…), so busy percent is
-	 * 1 − Δidle/Δall between samples. Bandwidth comes in megabits per second (DigitalOcean's
-	 * monitoring docs; unconfirmed against a live droplet) and is turned into bytes per second.
-	 */
 	async metrics(serverId: string, sinceMs: number): Promise<Metrics> {
-		const start = Math.floor(sinceMs / 1000);
-		const end = Math.floor(Date.now() / 1000);
-		type Answer = { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
-		const get = (path: string, extra: Record<string, string> = {}) =>
-			this.api.call<Answer>('GET', path, { query: { host_id: serverId, start, end, ...extra } }).then((a) => a.data);
-		const [cpu, inbound, outbound] = await Promise.all([
-			get('/v2/monitoring/metrics/droplet/cpu'),
-			get('/v2/monitoring/metrics/droplet/bandwidth', { interface: 'public', direction: 'inbound' }),
-			get('/v2/monitoring/metrics/droplet/bandwidth', { interface: 'public', direction: 'outbound' })
-		]);
-		const totals = new Map<number, { all: number; idle: number }>();
-		for (const series of cpu.data.result)
-			for (const [t, v] of series.values) {
-				const entry = totals.get(t) ?? { all: 0, idle: 0 };
-				entry.all += Number(v);
-				if (series.metric.mode === 'idle') entry.idle += Number(v);
-				totals.set(t, entry);
-			}
-		const times = [...totals.keys()].sort((a, b) => a - b);
-		const cpuPercent: [number, number][] = [];
-		for (let i = 1; i < times.length; i++) {
-			const a = totals.get(times[i - 1]!)!;
-			const b = totals.get(times[i]!)!;
-			const all = b.all - a.all;
-			if (all > 0) cpuPercent.push([times[i]! * 1000, Math.round(1000 * (1 - (b.idle - a.idle) / all)) / 10]);
-		}
-		const bytes = (a: Answer['data']) =>
-			(a.result[0]?.values ?? []).map(([t, v]) => [t * 1000, Number(v) * 125_000] as [number, number]);
-		return { cpuPercent, networkInBytesPerSec: bytes(inbound.data), networkOutBytesPerSec: bytes(outbound.data) };
+		return toLegacyMetrics(
+			await this.serverMetrics(serverId, { from: sinceMs, to: Date.now(), kinds: ['cpu', 'network'] })
+		);
+	}
+
+	/** One monitoring call per figure, side by side; conversions in convert.ts. */
+	async serverMetrics(serverId: string, query: MetricsQuery, signal?: AbortSignal): Promise<ServerMetrics> {
+		const req = digitalOceanMetricsRequest(serverId, query, Date.now());
+		const answers = await Promise.all(
+			req.calls.map((c) =>
+				this.api.call<unknown>('GET', c.path, { query: c.query, signal }).then((a) => [c.key, a.data] as const)
+			)
+		);
+		return fromDigitalOceanMetrics(Object.fromEntries(answers), req);
 	}
 
 	async delete(resource: Pick<CloudResource, 'kind' | 'id'>): Promise<void> {

@@ -10,6 +10,8 @@ import type {
 	CloudProvider,
 	CloudResource,
 	Metrics,
+	MetricsQuery,
+	ServerMetrics,
 	Progress,
 	Region,
 	Server,
@@ -17,6 +19,8 @@ import type {
 	Size,
 	VolumePrice
 } from '../../ports/cloud.ts';
+import { toLegacyMetrics } from '../../core/metrics.ts';
+import { fromHetznerMetrics, hetznerMetricsRequest } from './convert.ts';
 import { realSleep, type JsonApi } from '../http/chain.ts';
 import { ensureOnce, pollUntil } from '../http/reconcile.ts';
 import { hetznerApi, listAll, selector, type HetznerOptions } from './api.ts';
@@ -432,21 +436,15 @@ export class HetznerCloud implements CloudProvider {
 	}
 
 	async metrics(serverId: string, sinceMs: number): Promise<Metrics> {
-		type Series = Record<string, { values: [number, string][] }>;
-		const { data } = await this.api.call<{ metrics: { time_series: Series } }>(
-			'GET',
-			`/servers/${encodeURIComponent(serverId)}/metrics`,
-			{
-				query: { type: 'cpu,network', start: new Date(sinceMs).toISOString(), end: new Date().toISOString() }
-			}
+		return toLegacyMetrics(
+			await this.serverMetrics(serverId, { from: sinceMs, to: Date.now(), kinds: ['cpu', 'network'] })
 		);
-		const s = (key: string) =>
-			(data.metrics.time_series[key]?.values ?? []).map(([t, v]) => [t * 1000, Number(v)] as [number, number]);
-		return {
-			cpuPercent: s('cpu'),
-			networkInBytesPerSec: s('network.0.bandwidth.in'),
-			networkOutBytesPerSec: s('network.0.bandwidth.out')
-		};
+	}
+
+	async serverMetrics(serverId: string, query: MetricsQuery, signal?: AbortSignal): Promise<ServerMetrics> {
+		const req = hetznerMetricsRequest(serverId, query, Date.now());
+		const { data } = await this.api.call<unknown>('GET', req.path, { query: req.query, signal });
+		return fromHetznerMetrics(data, req);
 	}
 
 	async delete(resource: Pick<CloudResource, 'kind' | 'id'>): Promise<void> {

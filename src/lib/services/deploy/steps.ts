@@ -195,17 +195,16 @@ export async function performStep(
 		case 'repo': {
 			// ensureRepo adopts an empty repo of that name, so it observes by itself.
 			const repo = await ports.git.ensureRepo(name!, 'Settings of a nassella server. Managed by nassella.');
-			// What the branch holds before nassella writes (a host may start a repo with a README
-			// commit): the commit step builds on it, and knows its own commit landed when the
-			// head is anything else.
-			const baseHead = (await ports.git.head(repo)) ?? null;
+			// A host may start a new repo with a commit of its own (GitHub's README): the
+			// bundle goes on top of it, and it is never mistaken for the bundle's commit.
+			const initialHead = await ports.git.head(repo);
 			return {
 				output: {
 					fullName: repo.fullName,
 					sshUrl: repo.sshUrl,
 					defaultBranch: repo.defaultBranch,
 					hostKeys: repo.hostKeys,
-					baseHead
+					...(initialHead ? { initialHead } : {})
 				},
 				resources: [{ kind: 'repo', id: repo.fullName, name: repo.fullName, step }]
 			};
@@ -219,22 +218,20 @@ export async function performStep(
 		case 'commit': {
 			const repoOut = out(state, 'repo');
 			const repo = repoFromOutput(repoOut);
-			// Only this deployment writes to the repo: a head other than the one found when the
-			// repo was adopted means an earlier attempt's commit landed. (States stored before the
-			// base was recorded knew only empty repos.)
-			const knowsBase = 'baseHead' in repoOut;
-			const base = typeof repoOut.baseHead === 'string' ? repoOut.baseHead : undefined;
-			const landed = (head: string | undefined): head is string => head !== undefined && (!knowsBase || head !== base);
+			const initial = typeof repoOut.initialHead === 'string' ? repoOut.initialHead : undefined;
+			// The repo was empty (or held only the host's first commit) when adopted, and only
+			// this deployment writes to it: on a later attempt, a new head means an earlier
+			// attempt's commit landed.
 			const head = observe ? await ports.git.head(repo) : undefined;
-			if (landed(head)) return { output: { sha: head }, resources: [] };
+			if (head && head !== initial) return { output: { sha: head }, resources: [] };
 			const files = await ports.artifacts.bundle({ repo });
 			try {
-				const { sha } = await ports.git.commit(repo, files, 'Set up the server', base, ports.artifacts.sign);
+				const { sha } = await ports.git.commit(repo, files, 'Set up the server', initial, ports.artifacts.sign);
 				return { output: { sha }, resources: [] };
 			} catch (e) {
 				if (isProviderError(e) && e.code === 'conflict') {
 					const now = await ports.git.head(repo);
-					if (landed(now)) return { output: { sha: now }, resources: [] };
+					if (now && now !== initial) return { output: { sha: now }, resources: [] };
 				}
 				throw e;
 			}
