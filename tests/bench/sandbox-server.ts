@@ -10,7 +10,8 @@ import { sandboxMount } from '../../workers/sandbox/index.ts';
 
 let githubLatency = 0;
 const github = githubSandboxMount();
-const sandbox = sandboxMount();
+// The sandbox servers pull their bundles from that git host in-process, as with `npm start`.
+const sandbox = sandboxMount(undefined, { git: () => github.fake });
 const mounts: Mount[] = [
 	{
 		prefix: github.prefix,
