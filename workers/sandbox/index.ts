@@ -63,7 +63,13 @@ export function createSandbox(timing: SandboxTiming = {}, links: SandboxLinks = 
 		...timing
 	};
 	const fakes = {
-		digitalocean: createDigitalOceanFake({ acceptAnyToken: true, bootMs: t.bootMs, importMs: t.importMs }),
+		// A practice account roomy enough for a whole test run's deployments at once.
+		digitalocean: createDigitalOceanFake({
+			acceptAnyToken: true,
+			bootMs: t.bootMs,
+			importMs: t.importMs,
+			dropletLimit: 50
+		}),
 		hetzner: createHetznerFake({
 			acceptAnyToken: true,
 			bootMs: t.bootMs,
