@@ -220,10 +220,11 @@ describe('restore from backup on a new server in another provider', () => {
 			cloud: 'sandbox-digitalocean',
 			apps: ['vaultwarden'],
 			backups: { ...BACKUPS, resticPassword: 'a-different-password-0123456789' },
-			restoreFromBackup: true,
-			// The deploy cannot finish while apps are down; only the server's report matters here.
-			probe: () => ({ answers: async () => true })
+			restoreFromBackup: true
 		});
+		// The deploy's last step reads the server's report and stops with its reason.
+		expect(third.state.phase).toBe('failed');
+		expect(third.state.steps['wait-https']?.error?.message).toMatch(/could not restore your backup: .*wrong password/);
 		const status = await until(
 			() => third.link().status(),
 			(s) => s.restore?.state === 'failed'
@@ -241,9 +242,9 @@ describe('restore from backup on a new server in another provider', () => {
 			cloud: 'sandbox-digitalocean',
 			apps: ['memos'],
 			backups: { ...BACKUPS, bucket: 'empty-bucket' },
-			restoreFromBackup: true,
-			probe: () => ({ answers: async () => true })
+			restoreFromBackup: true
 		});
+		expect(fourth.state.phase).toBe('failed');
 		const status = await until(
 			() => fourth.link().status(),
 			(s) => s.restore?.state === 'failed'
@@ -268,5 +269,13 @@ describe('control endpoint', () => {
 		const state = (await sb.control('state')).body.server as { label: string; servers: unknown[] };
 		expect(state.label).toMatch(/Sandbox stand-ins for Flatcar/);
 		expect(state.servers.length).toBeGreaterThanOrEqual(1);
+	});
+
+	it('empties the servers and the backup repositories on reset', async () => {
+		expect((await sb.control('reset', { timing: TIMING })).status).toBe(200);
+		const state = (await sb.control('state')).body.server as { servers: unknown[]; restic: object };
+		expect(state.servers).toEqual([]);
+		expect(state.restic).toEqual({});
+		expect((await fetch(`${sb.base}/sandbox/server/${first.adminHost}/status.json`)).status).toBe(502);
 	});
 });

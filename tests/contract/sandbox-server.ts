@@ -22,7 +22,7 @@ import { GitHubGitHost } from '../../src/lib/adapters/github/index.ts';
 import { DigitalOceanCloud } from '../../src/lib/adapters/digitalocean/cloud.ts';
 import { HetznerCloud } from '../../src/lib/adapters/hetzner/cloud.ts';
 import { DigitalOceanDns } from '../../src/lib/adapters/digitalocean/dns.ts';
-import { dohProbe } from '../../src/lib/adapters/deploy/probe.ts';
+import { dohProbe, serverProbe } from '../../src/lib/adapters/deploy/probe.ts';
 import { createServerLink } from '../../src/lib/adapters/server/link.ts';
 import { DeployRunner } from '../../src/lib/services/deploy/runner.ts';
 import { memoryDeploymentStore } from '../../src/lib/services/deploy/memory.ts';
@@ -178,9 +178,21 @@ export async function deploy(sb: Sandbox, o: DeployOptions): Promise<Deployed> {
 			return (await render(repo, volume)).ignition;
 		}
 	};
+	const link = (password = keys.admin.password) =>
+		createServerLink({
+			host: adminHost,
+			user: keys.admin.user,
+			password,
+			base: `${sb.base}/sandbox/server/${adminHost}`
+		});
+	// As the app does it (src/lib/main/deploy.ts): DNS first, then the server's own report.
 	const probe =
 		o.probe?.(sb.base, { adminHost, keys: () => keys }) ??
-		dohProbe([{ name: 'sandbox', url: `${sb.base}/sandbox/doh/cloudflare-dns.com/dns-query` }]);
+		serverProbe({
+			dns: dohProbe([{ name: 'sandbox', url: `${sb.base}/sandbox/doh/cloudflare-dns.com/dns-query` }]),
+			apps: o.apps,
+			link: async () => link()
+		});
 	const store = memoryDeploymentStore();
 	const first = initialState(plan, Date.now());
 	await store.save(first);
@@ -200,13 +212,6 @@ export async function deploy(sb: Sandbox, o: DeployOptions): Promise<Deployed> {
 	);
 	const state = await runner.run();
 	const repo = repoRef ?? (await git.ensureRepo(`nassella-${o.id}`, ''));
-	const link = (password = keys.admin.password) =>
-		createServerLink({
-			host: adminHost,
-			user: keys.admin.user,
-			password,
-			base: `${sb.base}/sandbox/server/${adminHost}`
-		});
 	return {
 		id: o.id,
 		domain,

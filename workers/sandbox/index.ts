@@ -110,7 +110,10 @@ export function createSandbox(timing: SandboxTiming = {}, links: SandboxLinks = 
 				name: s.name,
 				ip: s.ip,
 				userData: s.userData,
-				runningSince: s.created + t.bootMs
+				runningSince: s.created + t.bootMs,
+				dataBytes:
+					fakes.hetzner.state.volumes.filter((v) => v.server === s.id).reduce((n, v) => n + v.size * 1024 ** 3, 0) ||
+					undefined
 			}))
 	];
 	const server = createServerSim({
@@ -250,6 +253,9 @@ export function sandboxMount(timing?: SandboxTiming, links: SandboxLinks = {}): 
 			}
 			return send(res, 404, { error: 'Unknown control action.' });
 		}
+		// The stand-in servers move on whenever the sandbox is asked anything (cheap), as real
+		// ones would with time, so a deploy polling its cloud finds them already syncing.
+		await sb.server.refresh().catch(() => {});
 		if (first === 'doh') return sb.doh(req, res);
 		if (first === 'server') {
 			const rest = url.pathname.slice('/sandbox/server/'.length);

@@ -16,7 +16,7 @@ import { DeployController } from '../services/deploy/controller.ts';
 import { listOrphans, removeOrphans } from '../services/deploy/sweep.ts';
 import { vaultDeploymentStore, type RecordVault } from '../services/deploy/vault-store.ts';
 import { webDeployCoordination } from '../adapters/deploy/web-coordination.ts';
-import { dohProbe } from '../adapters/deploy/probe.ts';
+import { dohProbe, serverProbe } from '../adapters/deploy/probe.ts';
 import { appParts, loadVault } from './app.ts';
 import { cloudChoices, dnsChoices, dohEndpoints } from './providers.ts';
 import { gitHostChoices } from './git-hosts.ts';
@@ -122,9 +122,14 @@ async function vaultRecords(): Promise<RecordVault | undefined> {
 	};
 }
 
-function probeFor(setup: SetupRecord): AppProbe {
+/** The DNS check, then the server's own report through its link (keys from the vault). */
+function probeFor(setup: SetupRecord, records: RecordVault, proxyBase?: string): AppProbe {
 	const sandbox = setup.dns.provider.startsWith('sandbox-');
-	return dohProbe(dohEndpoints(sandbox));
+	return serverProbe({
+		dns: dohProbe(dohEndpoints(sandbox)),
+		apps: setup.apps,
+		link: async () => (await import('./server-link.ts')).serverLinkFor(setup, records, { proxyBase })
+	});
 }
 
 const KEYS_PREFIX = 'deployment-keys/';
@@ -225,7 +230,7 @@ export function deployEnvironment(): DeployEnvironment {
 					cloud,
 					dns: dnsProvider,
 					git,
-					probe: probeFor(setup),
+					probe: probeFor(setup, records, proxyBase),
 					artifacts: artifactsFor(setup, plan, records),
 					clock: realClock,
 					random: Math.random,

@@ -32,9 +32,15 @@ export interface DeployCoordination {
 	subscribe(deploymentId: string, listener: (state: DeploymentState) => void): () => void;
 }
 
-/** Whether an app answers over HTTPS on its address. */
+/**
+ * Whether an app is up on its address: its name points at the server and the server
+ * reports it healthy. May throw a ProviderError when waiting longer cannot help (the
+ * server refused its settings, or its restore failed).
+ */
 export interface AppProbe {
 	answers(fqdn: string, server: { ipv4?: string; ipv6?: string }): Promise<boolean>;
+	/** Why the last check said no, in plain words, when the probe knows. */
+	why?(): string | undefined;
 }
 
 export interface Clock {

@@ -11,6 +11,7 @@ import {
 	deploymentIdFrom,
 	domainProblem,
 	hostsFor,
+	deploymentHosts,
 	monthlyCost,
 	passwordFrom,
 	sizeFit,
@@ -336,7 +337,7 @@ export class SetupWizard {
 			...(setup.sshPublicKey ? { sshPublicKey: setup.sshPublicKey } : {}),
 			dns: { provider: setup.dns.provider },
 			git: { host: setup.git.host },
-			hosts: hostsFor(this.chosenApps, setup.domain)
+			hosts: deploymentHosts(this.chosenApps, setup.domain)
 		};
 	}
 

@@ -40,7 +40,7 @@ async function start(options: GitHubFakeOptions = {}) {
 	fakes.push(fake);
 	const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 	const host = (token = 'classic', extra: Partial<ConstructorParameters<typeof GitHubGitHost>[0]> = {}) =>
-		new GitHubGitHost({ token, baseUrl, identity, retry: { baseDelayMs: 5 }, ...extra });
+		new GitHubGitHost({ token, baseUrl, identity, ...extra });
 	return { fake, baseUrl, host };
 }
 
@@ -186,6 +186,28 @@ describe('GitHub adapter against the GitHub fake', () => {
 		expect(done.parent).toBe(before);
 		expect(fake.refs(repo.fullName)?.get('refs/heads/main')).toBe(done.sha);
 		expect(n).toBeGreaterThan(6);
+	});
+
+	it('sends a dropped or failed read or object upload again, so one bad answer does not fail a commit', async () => {
+		const { fake, host } = await start();
+		const repo = await host().ensureRepo('retry', '');
+		const before = await host().head(repo);
+		const failedOnce = new Set<string>();
+		const flaky = host('classic', {
+			fetch: async (input, init) => {
+				const url = String(input instanceof Request ? input.url : input);
+				const kind = ['/git/blobs', '/git/trees', '/git/commits', '/git/ref/'].find((k) => url.includes(k));
+				if (kind && !failedOnce.has(kind)) {
+					failedOnce.add(kind);
+					if (kind === '/git/trees') return new Response('{"message":"busy"}', { status: 503 });
+					throw new TypeError('fetch failed');
+				}
+				return fetch(input, init);
+			}
+		});
+		const done = await flaky.commit(repo, bundle('1'), 'Set up', before, commitSigner(key));
+		expect(failedOnce.size).toBe(4);
+		expect(fake.refs(repo.fullName)?.get('refs/heads/main')).toBe(done.sha);
 	});
 
 	it('leaves the branch where it was when the connection drops mid-commit', async () => {

@@ -18,7 +18,6 @@ import {
 } from '../../core/git/objects.ts';
 import { conflictError, hostError, networkError, notEmptyError } from '../../core/git/host-errors.ts';
 import { REPO_MARKER_PATH } from '../../core/git/repo-files.ts';
-import { withRetry, type RetryOptions } from '../http/chain.ts';
 
 type OctokitClass = typeof import('octokit').Octokit;
 type Octokit = InstanceType<OctokitClass>;
@@ -34,28 +33,28 @@ export interface GitHubOptions {
 	now?: () => Date;
 	/** Blob uploads in flight at once. */
 	concurrency?: number;
-	/** How requests are tried again after a 429, a server error or a lost answer (tests shorten the waits). */
-	retry?: Omit<RetryOptions, 'rule'>;
-}
-
-/** GitHub says how long to wait in Retry-After, or as an epoch in X-RateLimit-Reset. */
-const GITHUB_WAIT_RULE = { resetHeaders: ['x-ratelimit-reset'], resetMeaning: 'epoch' as const };
-
-/**
- * Git objects are addressed by their content: posting the same blob, tree or commit again
- * makes nothing new, so these POSTs may be sent again after a lost answer. The branch itself
- * moves only with a non-forced ref update, which is never repeated blindly.
- */
-function contentAddressed(request: Request): boolean {
-	return (
-		request.method === 'POST' &&
-		/\/repos\/[^/]+\/[^/]+\/git\/(blobs|trees|commits)$/.test(new URL(request.url).pathname)
-	);
 }
 
 const PROVIDER = 'GitHub';
 /** Files GitHub adds when it initialises a repo; a repo holding only these counts as empty. */
 const INIT_FILES = new Set(['README.md', 'LICENSE', '.gitignore']);
+
+const SAFE_RETRIES = 4;
+
+/** How long to wait before sending a safe request again, or undefined when it should not be. */
+function retryWait(error: unknown, attempt: number): number | undefined {
+	if (isProviderError(error)) return undefined;
+	const e = error as OctokitErrorShape;
+	const status = e?.status;
+	const noAnswer = typeof status !== 'number' || (status === 500 && !e.response);
+	if (status === 429) {
+		const after = Number(e.response?.headers?.['retry-after']);
+		return Math.min(Number.isFinite(after) && after > 0 ? after * 1000 : 1000, 5_000);
+	}
+	if (noAnswer || status === 502 || status === 503 || status === 504)
+		return Math.round(200 * 2 ** attempt * (0.5 + Math.random() / 2));
+	return undefined;
+}
 
 let octokitModule: Promise<OctokitClass> | undefined;
 function loadOctokit(): Promise<OctokitClass> {
@@ -100,26 +99,6 @@ export class GitHubGitHost implements GitHost {
 		this.displayName = options.displayName ?? PROVIDER;
 	}
 
-	/**
-	 * The same retry as every other provider: waits on a short 429 as GitHub says, and backs
-	 * off on server errors and lost answers for requests that may safely be sent again. A long
-	 * rate-limit wait goes back to the caller (the deploy engine waits it out, and says so).
-	 */
-	private retryingFetch(): typeof fetch {
-		const base = this.options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-		const retrying = withRetry(
-			async (request) =>
-				base(request.url, {
-					method: request.method,
-					headers: request.headers,
-					body: request.body ? await request.arrayBuffer() : undefined,
-					signal: request.signal
-				}),
-			{ longestRateLimitWaitMs: 10_000, ...this.options.retry, rule: GITHUB_WAIT_RULE, idempotent: contentAddressed }
-		);
-		return (input, init) => retrying(new Request(input, init));
-	}
-
 	private octokit(): Promise<Octokit> {
 		this.client ??= loadOctokit().then(
 			(Octokit) =>
@@ -129,7 +108,7 @@ export class GitHubGitHost implements GitHost {
 					// nassella decides about waiting itself; never sleep inside a request.
 					throttle: { enabled: false },
 					retry: { enabled: false },
-					request: { fetch: this.retryingFetch() },
+					request: this.options.fetch ? { fetch: this.options.fetch } : {},
 					log: { debug() {}, info() {}, warn() {}, error() {} }
 				})
 		);
@@ -170,17 +149,36 @@ export class GitHubGitHost implements GitHost {
 		throw base;
 	}
 
-	private async call<T>(doing: string, run: (o: Octokit) => Promise<T>): Promise<T> {
-		const octokit = await this.octokit();
+	/**
+	 * One API request. `safe` requests (reads, and the content-addressed blob, tree and
+	 * commit objects, which come out the same when sent twice) are tried again a few times
+	 * on a dropped connection, a server error or a rate limit, so one bad answer among the
+	 * dozens a commit takes does not fail the whole commit.
+	 */
+	private async call<T>(doing: string, run: (o: Octokit) => Promise<T>, safe = false): Promise<T> {
 		try {
-			return await run(octokit);
+			return await this.send(run, safe);
 		} catch (error) {
 			this.fail(error, doing);
 		}
 	}
 
+	/** Sends a request (again, when safe and worth it); throws the last error as it came. */
+	private async send<T>(run: (o: Octokit) => Promise<T>, safe: boolean): Promise<T> {
+		const octokit = await this.octokit();
+		for (let attempt = 0; ; attempt++) {
+			try {
+				return await run(octokit);
+			} catch (error) {
+				const wait = safe && attempt < SAFE_RETRIES ? retryWait(error, attempt) : undefined;
+				if (wait === undefined) throw error;
+				await new Promise((r) => setTimeout(r, wait));
+			}
+		}
+	}
+
 	async verify(): Promise<{ account: string }> {
-		const response = await this.call('checking the token', (o) => o.request('GET /user'));
+		const response = await this.call('checking the token', (o) => o.request('GET /user'), true);
 		const scopesHeader = response.headers['x-oauth-scopes'];
 		if (typeof scopesHeader === 'string') {
 			// A classic token lists its scopes; a fine-grained one is checked on first use.
@@ -205,7 +203,7 @@ export class GitHubGitHost implements GitHost {
 	}
 
 	private async hostKeys(): Promise<string[]> {
-		const meta = await this.call('reading GitHub’s server keys', (o) => o.request('GET /meta'));
+		const meta = await this.call('reading GitHub’s server keys', (o) => o.request('GET /meta'), true);
 		return (meta.data.ssh_keys ?? []).map((k) => `github.com ${k}`);
 	}
 
@@ -217,7 +215,7 @@ export class GitHubGitHost implements GitHost {
 		let repo: { full_name: string; ssh_url: string; default_branch: string; private: boolean };
 		let created = false;
 		try {
-			repo = (await (await this.octokit()).request('GET /repos/{owner}/{repo}', { owner, repo: name })).data;
+			repo = (await this.send((o) => o.request('GET /repos/{owner}/{repo}', { owner, repo: name }), true)).data;
 		} catch (error) {
 			if ((error as OctokitErrorShape)?.status !== 404) this.fail(error, 'looking for the repository');
 			repo = (
@@ -257,11 +255,20 @@ export class GitHubGitHost implements GitHost {
 
 	private async adoptable(repo: RepoRef, head: string): Promise<boolean> {
 		const [owner, name] = repo.fullName.split('/') as [string, string];
-		const commit = await this.call('looking into the existing repository', (o) =>
-			o.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo: name, commit_sha: head })
+		const commit = await this.call(
+			'looking into the existing repository',
+			(o) => o.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo: name, commit_sha: head }),
+			true
 		);
-		const tree = await this.call('looking into the existing repository', (o) =>
-			o.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo: name, tree_sha: commit.data.tree.sha })
+		const tree = await this.call(
+			'looking into the existing repository',
+			(o) =>
+				o.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
+					owner,
+					repo: name,
+					tree_sha: commit.data.tree.sha
+				}),
+			true
 		);
 		const names = tree.data.tree.map((e) => e.path ?? '');
 		return names.includes(REPO_MARKER_PATH) || names.every((n) => INIT_FILES.has(n));
@@ -270,12 +277,15 @@ export class GitHubGitHost implements GitHost {
 	async head(repo: RepoRef): Promise<string | undefined> {
 		const [owner, name] = repo.fullName.split('/') as [string, string];
 		try {
-			const octokit = await this.octokit();
-			const ref = await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
-				owner,
-				repo: name,
-				ref: `heads/${repo.defaultBranch}`
-			});
+			const ref = await this.send(
+				(o) =>
+					o.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
+						owner,
+						repo: name,
+						ref: `heads/${repo.defaultBranch}`
+					}),
+				true
+			);
 			return ref.data.object.sha;
 		} catch (error) {
 			const status = (error as OctokitErrorShape)?.status;
@@ -319,13 +329,16 @@ export class GitHubGitHost implements GitHost {
 			const key = toHex(new Uint8Array(await crypto.subtle.digest('SHA-1', encodeObject('blob', content))));
 			let pending = shas.get(key);
 			if (!pending) {
-				pending = this.call('uploading the files', (o) =>
-					o.request('POST /repos/{owner}/{repo}/git/blobs', {
-						owner,
-						repo: name,
-						content: toBase64(content),
-						encoding: 'base64'
-					})
+				pending = this.call(
+					'uploading the files',
+					(o) =>
+						o.request('POST /repos/{owner}/{repo}/git/blobs', {
+							owner,
+							repo: name,
+							content: toBase64(content),
+							encoding: 'base64'
+						}),
+					true
 				).then((r) => r.data.sha);
 				shas.set(key, pending);
 			}
@@ -341,12 +354,20 @@ export class GitHubGitHost implements GitHost {
 		});
 		await Promise.all(workers);
 
-		const tree = await this.call('saving the file list', (o) =>
-			o.request('POST /repos/{owner}/{repo}/git/trees', {
-				owner,
-				repo: name,
-				tree: entries.map((e, i) => ({ path: e.path, mode: e.mode, type: 'blob' as const, sha: blobShas[i] as string }))
-			})
+		const tree = await this.call(
+			'saving the file list',
+			(o) =>
+				o.request('POST /repos/{owner}/{repo}/git/trees', {
+					owner,
+					repo: name,
+					tree: entries.map((e, i) => ({
+						path: e.path,
+						mode: e.mode,
+						type: 'blob' as const,
+						sha: blobShas[i] as string
+					}))
+				}),
+			true
 		);
 
 		const who = signatureLineAt(this.options.identity, (this.options.now ?? (() => new Date()))());
@@ -360,17 +381,20 @@ export class GitHubGitHost implements GitHost {
 		const signature = await sign(payload);
 		const date = new Date(who.timestamp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 		const person = { name: who.name, email: who.email, date };
-		const created = await this.call('saving the change', (o) =>
-			o.request('POST /repos/{owner}/{repo}/git/commits', {
-				owner,
-				repo: name,
-				message: text,
-				tree: tree.data.sha,
-				parents: [parent],
-				author: person,
-				committer: person,
-				signature
-			})
+		const created = await this.call(
+			'saving the change',
+			(o) =>
+				o.request('POST /repos/{owner}/{repo}/git/commits', {
+					owner,
+					repo: name,
+					message: text,
+					tree: tree.data.sha,
+					parents: [parent],
+					author: person,
+					committer: person,
+					signature
+				}),
+			true
 		);
 		// The id GitHub gives must be the hash of exactly what we signed; otherwise the
 		// server would reject the signature, so stop before the branch moves.
@@ -408,8 +432,10 @@ export class GitHubGitHost implements GitHost {
 		const [owner, name] = repo.fullName.split('/') as [string, string];
 		const wanted = publicKey.trim().split(/\s+/).slice(0, 2).join(' ');
 		const keys = (
-			await this.call('reading the server keys', (o) =>
-				o.request('GET /repos/{owner}/{repo}/keys', { owner, repo: name, per_page: 100 })
+			await this.call(
+				'reading the server keys',
+				(o) => o.request('GET /repos/{owner}/{repo}/keys', { owner, repo: name, per_page: 100 }),
+				true
 			)
 		).data;
 		const same = keys.find((k) => k.key.trim().split(/\s+/).slice(0, 2).join(' ') === wanted && k.read_only);

@@ -86,8 +86,6 @@ export interface RetryOptions {
 	 * nature (a POST of content-addressed git objects, a PATCH that sets a record set).
 	 */
 	idempotent?: (request: Request) => boolean;
-	/** A 429 asking for a longer wait than this is answered at once, for the caller to wait on. */
-	longestRateLimitWaitMs?: number;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -138,10 +136,8 @@ export function withRetry(next: HttpClient, options: RetryOptions): HttpClient {
 				await sleep(ms, request.signal);
 				continue;
 			}
-			const told = response.status === 429 ? waitFromHeaders(response.headers, rule, now()) : undefined;
-			const tooLong = told !== undefined && told > (options.longestRateLimitWaitMs ?? Infinity);
-			if (response.status === 429 && !last && !tooLong) {
-				const asked = told ?? baseDelayMs * 2 ** attempt;
+			if (response.status === 429 && !last) {
+				const asked = waitFromHeaders(response.headers, rule, now()) ?? baseDelayMs * 2 ** attempt;
 				const ms = clampWithJitter(asked, maxWaitMs, jitter, random);
 				await response.body?.cancel();
 				onWait?.({ reason: 'rate-limited', ms, attempt: attempt + 1 });

@@ -116,7 +116,7 @@ export function buildPlan(input: PlanInput): Plan {
 		},
 		{ id: 'wait-server', title: 'Wait for the server to start', after: ['server'], by: 'cloud' },
 		{ id: 'dns', title: 'Point your web addresses at the server', after: ['wait-server', 'zone'], by: 'dns' },
-		{ id: 'wait-https', title: 'Wait until every app answers securely (HTTPS)', after: ['dns'], by: 'server' }
+		{ id: 'wait-https', title: 'Wait for the server to start your apps', after: ['dns'], by: 'server' }
 	];
 	return { deploymentId: id, labels, input, steps };
 }

@@ -7,6 +7,7 @@ import {
 	domainProblem,
 	hostsFor,
 	monthlyCost,
+	deploymentHosts,
 	passwordFrom,
 	sizeFit,
 	sshKeyProblem,
@@ -49,6 +50,11 @@ describe('setup helpers', () => {
 		expect(volumeGiB([app('a', 1, 100)])).toBe(10);
 		expect(volumeGiB([app('a', 1, 20 * 1024)])).toBe(40);
 		expect(hostsFor([app('photos', 1)], 'example.org')).toEqual([{ app: 'photos', fqdn: 'photos.example.org' }]);
+		// The deployment also points its admin host (status and logs) at the server.
+		expect(deploymentHosts([app('photos', 1)], 'example.org')).toEqual([
+			{ app: 'photos', fqdn: 'photos.example.org' },
+			{ app: 'nassella', fqdn: 'nassella.example.org' }
+		]);
 	});
 
 	it('checks domains, free names, backup targets and SSH keys in plain words', () => {

@@ -93,6 +93,18 @@ export function hostsFor(apps: readonly AppChoice[], domain: string): PlanInput[
 	return apps.flatMap((a) => a.entrypoints.map((e) => ({ app: a.id, fqdn: `${e.subdomain}.${domain}` })));
 }
 
+/** The server's own address for its status and logs (behind a password), as the generator names it. */
+export const ADMIN_HOST_LABEL = 'nassella';
+
+export function adminHostFor(domain: string): string {
+	return `${ADMIN_HOST_LABEL}.${domain}`;
+}
+
+/** Every name the deployment points at the server: the apps' addresses and the admin host. */
+export function deploymentHosts(apps: readonly AppChoice[], domain: string): PlanInput['hosts'] {
+	return [...hostsFor(apps, domain), { app: ADMIN_HOST_LABEL, fqdn: adminHostFor(domain) }];
+}
+
 export interface CostLine {
 	what: string;
 	monthly?: number;

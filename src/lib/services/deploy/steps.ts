@@ -346,9 +346,9 @@ export async function performStep(
 							throw new ProviderError({
 								code: 'network',
 								provider: 'your server',
-								message: `${fqdn} does not answer yet.`,
+								message: ports.probe.why?.() ?? `${fqdn} does not answer yet.`,
 								action:
-									'Getting a certificate can take a few minutes after the addresses change. nassella keeps trying; if it still fails, check that the domain’s DNS is managed where you said.'
+									'Starting the apps and getting certificates can take a few minutes after the addresses change. Try again in a while; if it still fails, check that the domain’s DNS is managed where you said, and look at the server’s logs.'
 							});
 						await ports.clock.sleep(timings.probeIntervalMs, signal);
 					}
