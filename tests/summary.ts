@@ -13,7 +13,7 @@ if (existsSync(vitestFile)) {
 	failed += v.numFailedTests ?? 0;
 	skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
 }
-for (const name of ['playwright']) {
+for (const name of ['playwright', 'playwright-deploy']) {
 	const file = `${dir}/${name}.json`;
 	if (!existsSync(file)) continue;
 	const p = JSON.parse(readFileSync(file, 'utf8'));

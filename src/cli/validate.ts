@@ -6,8 +6,28 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { checkManifest, MANIFEST_PATH } from '../lib/core/server/manifest.ts';
 import { IGNITION_MAX_BYTES } from '../lib/core/server/ignition.ts';
+import { REQUEST_ID } from '../lib/core/model/config.ts';
 
 const SCHEMAS = join(import.meta.dirname, 'schemas');
+
+/** requests.json: an object with at most `backup` and `drill`, each a plain id. */
+export function checkRequests(text: string): string[] {
+	let doc: unknown;
+	try {
+		doc = JSON.parse(text);
+	} catch {
+		return ['requests.json is not JSON'];
+	}
+	if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return ['requests.json is not an object'];
+	const problems: string[] = [];
+	for (const [k, v] of Object.entries(doc)) {
+		if (k !== 'backup' && k !== 'drill')
+			problems.push(`requests.json: "${k.slice(0, 40)}" is not a request (backup, drill)`);
+		else if (typeof v !== 'string' || !REQUEST_ID.test(v))
+			problems.push(`requests.json: the ${k} id is not a plain id`);
+	}
+	return problems;
+}
 
 let ajvCache: { ignition: ReturnType<Ajv['compile']>; compose: ReturnType<Ajv['compile']> } | undefined;
 export function validators() {
@@ -61,6 +81,8 @@ export function validateOutput(dir: string, options: { caddy?: boolean } = {}, n
 			problems.push(`docker-compose.yml is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
 		}
 	}
+	const requestsFile = join(bundle, 'requests.json');
+	if (existsSync(requestsFile)) problems.push(...checkRequests(readFileSync(requestsFile, 'utf8')));
 	if (!existsSync(join(bundle, 'Caddyfile'))) problems.push('Caddyfile is missing');
 	else if (options.caddy !== false) {
 		// Caddy itself is the only reliable Caddyfile parser; it is used when installed.

@@ -75,6 +75,13 @@ if [ "$1" = run ]; then
 fi
 if [ "$1" = compose ]; then
 	case " $* " in
+	*" config --services "*)
+		dir=""; prev=""
+		for a in "$@"; do
+			if [ "$prev" = "--project-directory" ]; then dir="$a"; fi
+			prev="$a"
+		done
+		awk '{ print $2 }' "$dir/services.list" ;;
 	*" exec -T "*)
 		svc="$(sed -n 's/.* exec -T \\([^ ]*\\) .*/\\1/p' <<<"$*")"
 		if [[ " $* " == *dump* ]]; then
@@ -133,6 +140,12 @@ describe('backup.sh and restore.sh with real restic', () => {
 		expect(status.backup.result).toBe('ok');
 		const snaps = JSON.parse(restic('snapshots', '--json').stdout);
 		expect(snaps).toHaveLength(1);
+		// The dashboard's figures come from restic itself: the snapshot list and the repository size.
+		const stats = JSON.parse(restic('stats', '--json', '--mode', 'raw-data').stdout);
+		expect(backupJson().sizeBytes).toBe(stats.total_size);
+		expect(backupJson().sizeBytes).toBeGreaterThan(0);
+		expect(backupJson().snapshots).toEqual([{ id: snaps[0].id, time: snaps[0].time.replace(/\.\d+/, '') }]);
+		expect(status.backup.snapshots).toEqual(backupJson().snapshots);
 		expect(snaps[0].hostname).toBe('nassella-fixture01');
 		expect(snaps[0].tags).toEqual(['nassella']);
 		const files = restic('ls', 'latest').stdout;
@@ -193,10 +206,8 @@ describe('backup.sh and restore.sh with real restic', () => {
 		);
 		await new Promise<void>((r) => ntfy.listen(0, '127.0.0.1', r));
 		const port = (ntfy.address() as { port: number }).port;
-		writeFileSync(
-			join(RUN, 'env/backup.env'),
-			`RESTIC_REPOSITORY=${REPO}\nRESTIC_PASSWORD=wrong password\nNTFY_TOPIC=https://127.0.0.1:${port}/nassella-alerts\n`
-		);
+		writeFileSync(join(RUN, 'env/backup.env'), `RESTIC_REPOSITORY=${REPO}\nRESTIC_PASSWORD=wrong password\n`);
+		writeFileSync(join(RUN, 'env/notify.env'), `NTFY_TOPIC=https://127.0.0.1:${port}/nassella-alerts\n`);
 		const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
 			const p = spawn('bash', [join(SRV, 'current/bin/backup.sh')], {
 				env: { ...env(), CURL_CA_BUNDLE: join(T, 'ntfy.pem') }
@@ -212,11 +223,13 @@ describe('backup.sh and restore.sh with real restic', () => {
 		ntfy.close();
 		expect(received).toHaveLength(1);
 		expect(received[0]).toMatchObject({ url: '/nassella-alerts', title: 'Backup failed on nassella-fixture01' });
-		expect(received[0]!.body).toMatch(/^The nightly backup failed: /);
+		expect(received[0]!.body).toMatch(/^The backup failed: /);
 		writeFileSync(join(RUN, 'env/backup.env'), `RESTIC_REPOSITORY=${REPO}\nRESTIC_PASSWORD=test repo password\n`);
+		rmSync(join(RUN, 'env/notify.env'));
 		expect(r.code).toBe(1);
 		expect(r.stderr).toContain('nassella-backup: FAILED');
-		expect(backupJson()).toMatchObject({ result: 'failed', lastSuccess: last });
+		// The snapshots and size of the last good run stay visible.
+		expect(backupJson()).toMatchObject({ result: 'failed', lastSuccess: last, snapshots: [expect.anything()] });
 		expect(backupJson().error).toMatch(/could not be opened|could not save/);
 		expect(JSON.parse(readFileSync(join(SRV, 'status/status.json'), 'utf8')).backup.result).toBe('failed');
 		// The stopped apps were started again even though the backup failed.
@@ -233,11 +246,51 @@ describe('backup.sh and restore.sh with real restic', () => {
 		expect(existsSync(join(DATA, 'vaultwarden/icon_cache'))).toBe(false);
 		expect(readFileSync(join(T, 'restored-miniflux-db'), 'utf8')).toBe('-- dump of miniflux-db\n');
 		const log = readFileSync(LOG, 'utf8').trim().split('\n');
-		expect(log[0]).toMatch(/ stop$/);
-		expect(log.findIndex((l) => l.includes(' restore latest'))).toBeLessThan(
+		// Every app stops for the restore; Caddy keeps serving status.json.
+		const stop = log.findIndex((l) => / stop miniflux miniflux-db .* immich-redis$/.test(l));
+		expect(log[stop]).not.toContain('caddy');
+		expect(stop).toBeGreaterThan(-1);
+		expect(stop).toBeLessThan(log.findIndex((l) => l.includes(' restore ')));
+		expect(log.findIndex((l) => l.includes(' restore '))).toBeLessThan(
 			log.findIndex((l) => l.includes('exec -T miniflux-db'))
 		);
 		expect(log.at(-1)).toMatch(/ up -d --remove-orphans$/);
+		const report = JSON.parse(readFileSync(join(SRV, 'status/restore.json'), 'utf8'));
+		expect(report).toMatchObject({ state: 'done', error: null });
+		expect(report.snapshot).toMatch(/^[0-9a-f]{64}$/);
+		expect(report.steps).toEqual([
+			{ name: 'find the backup', state: 'done' },
+			{ name: 'restore the files', state: 'done' },
+			{ name: 'load the database of miniflux', state: 'done' },
+			{ name: 'load the database of nextcloud', state: 'done' },
+			{ name: 'load the database of immich', state: 'done' },
+			{ name: 'start the apps', state: 'done' }
+		]);
+	});
+
+	it('restore drill: restores the newest snapshot to a throwaway folder and checks the dumps; a missing dump fails it', () => {
+		const drill = () => run('bash', [join(SRV, 'current/bin/drill.sh')], { env: env(), timeout: 120_000 });
+		const ok = drill();
+		expect(ok.code, ok.stderr).toBe(0);
+		const report = JSON.parse(readFileSync(join(SRV, 'status/request-drill.json'), 'utf8'));
+		expect(report).toMatchObject({ state: 'done', error: null });
+		expect(report.id).toMatch(/^scheduled-\d{8}T\d{4}$/);
+		expect(report.snapshot).toBe(JSON.parse(restic('snapshots', '--json').stdout)[0].id);
+		expect(report.files).toBeGreaterThan(3);
+		expect(existsSync(join(SRV, 'drill'))).toBe(false);
+		expect(JSON.parse(readFileSync(join(SRV, 'status/status.json'), 'utf8')).requests.drill).toEqual(report);
+		const list = join(SRV, 'current/dumps.list');
+		const before = readFileSync(list, 'utf8');
+		writeFileSync(list, `${before}vaultwarden/dump/vaultwarden.sql\n`);
+		const missing = drill();
+		writeFileSync(list, before);
+		expect(missing.code).toBe(1);
+		const failed = JSON.parse(readFileSync(join(SRV, 'status/request-drill.json'), 'utf8'));
+		expect(failed.state).toBe('failed');
+		expect(failed.error).toMatch(
+			/the database dump vaultwarden\/dump\/vaultwarden.sql is missing from snapshot [0-9a-f]{8}/
+		);
+		expect(existsSync(join(SRV, 'drill'))).toBe(false);
 	});
 
 	it('refuses a snapshot argument that is not an id', () => {

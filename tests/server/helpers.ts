@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { loadCatalog } from '../../catalog/load.ts';
 import { ageEncrypt } from '../../src/lib/adapters/age/encrypt.ts';
 import { renderServer, type Encrypt } from '../../src/lib/core/server/render.ts';
@@ -38,10 +39,11 @@ export async function renderTo(input: unknown, encrypt: Encrypt = ageEncrypt, ca
 	return { dir, bundle: join(dir, 'bundle'), ignitionPath: join(dir, 'ignition.json'), ...result };
 }
 
-export function dataUrlText(source: string): string {
+export function dataUrlText(source: string, compression?: string): string {
 	const comma = source.indexOf(',');
 	const meta = source.slice(5, comma);
 	const body = source.slice(comma + 1);
+	if (compression === 'gzip') return gunzipSync(Buffer.from(body, 'base64')).toString('utf8');
 	return meta.endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body);
 }
 
@@ -49,7 +51,11 @@ export interface IgnitionDoc {
 	ignition: { version: string };
 	passwd?: { users: { name: string; sshAuthorizedKeys?: string[] }[] };
 	storage: {
-		files: { path: string; mode: number; contents: { source: string; verification?: { hash: string } } }[];
+		files: {
+			path: string;
+			mode: number;
+			contents: { source: string; compression?: string; verification?: { hash: string } };
+		}[];
 		links: { path: string; target: string }[];
 	};
 	systemd: {
@@ -60,7 +66,7 @@ export interface IgnitionDoc {
 export function ignitionFile(ign: IgnitionDoc, path: string): string {
 	const f = ign.storage.files.find((x) => x.path === path);
 	if (!f) throw new Error(`${path} is not in the Ignition config`);
-	return dataUrlText(f.contents.source);
+	return dataUrlText(f.contents.source, f.contents.compression);
 }
 
 export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}) {

@@ -8,6 +8,8 @@ import { catalog, fixture, goldenEncrypt, ignitionFile, run, type IgnitionDoc } 
 import { renderServer } from '../../src/lib/core/server/render.ts';
 import { renderIgnition } from '../../src/lib/core/server/ignition.ts';
 import { validateDeployment } from '../../src/lib/core/model/config.ts';
+import { SCRIPTS } from '../../src/lib/core/server/scripts.gen.ts';
+import { checkManifest } from '../../src/lib/core/server/manifest.ts';
 
 async function ignitionOf(input: unknown): Promise<IgnitionDoc> {
 	return JSON.parse((await renderServer(input, catalog(), { encrypt: goldenEncrypt })).ignition);
@@ -49,6 +51,22 @@ describe('Ignition contents', () => {
 		);
 		expect(units['nassella-sync.timer']?.enabled).toBe(true);
 		expect(units['nassella-backup.timer']?.contents).toContain('OnCalendar=*-*-* 02:30:00');
+		// The monthly restore drill, an hour before the backup on the 1st.
+		expect(units['nassella-drill.timer']?.enabled).toBe(true);
+		expect(units['nassella-drill.timer']?.contents).toContain('OnCalendar=*-*-01 01:30:00');
+		expect(units['nassella-drill.service']?.contents).toContain(
+			'ExecStart=/bin/bash /var/lib/nassella/current/bin/drill.sh'
+		);
+		// The server's identity: the age key pair, private part 0400, public part reported in status.json.
+		const recipient = run('age-keygen', ['-y'], {
+			input: ignitionFile(ign, '/etc/nassella/age-identity')
+		}).stdout.trim();
+		expect(ignitionFile(ign, '/etc/nassella/age-recipient')).toBe(`${recipient}\n`);
+		// The sync script travels gzip-compressed (Ignition unpacks it), byte for byte the source.
+		const sync = ign.storage.files.find((f) => f.path === '/opt/nassella/bin/nassella-sync')!;
+		expect(sync.contents.compression).toBe('gzip');
+		expect(ignitionFile(ign, '/opt/nassella/bin/nassella-sync')).toBe(SCRIPTS['nassella-sync.sh']);
+		expect(ign.storage.files.some((f) => f.path === '/etc/nassella/restore-from-backup')).toBe(false);
 		expect(units['systemd-journal-gatewayd.socket']?.dropins?.[0]?.contents).toContain(
 			'ListenStream=/run/nassella/gateway/journal.sock'
 		);
@@ -57,6 +75,24 @@ describe('Ignition contents', () => {
 		const secrets = input.secrets as { apps: Record<string, Record<string, string>>; backup: Record<string, string> };
 		for (const v of Object.values(secrets.apps.miniflux!)) expect(text).not.toContain(v);
 		expect(text).not.toContain(secrets.backup.secretAccessKey);
+	});
+
+	it('restores from backup with the same identity: the newest snapshot by default, or the one chosen', async () => {
+		const input = fixture('one-app');
+		const plain = await ignitionOf(input);
+		input.config.restoreFromBackup = true;
+		const latest = await ignitionOf(input);
+		expect(ignitionFile(latest, '/etc/nassella/restore-from-backup')).toMatch(/^SNAPSHOT=latest$/m);
+		input.config.restoreSnapshot = '0123abcd';
+		const chosen = await ignitionOf(input);
+		expect(ignitionFile(chosen, '/etc/nassella/restore-from-backup')).toMatch(/^SNAPSHOT=0123abcd$/m);
+		for (const p of ['/etc/nassella/age-identity', '/etc/nassella/age-recipient'])
+			expect(ignitionFile(chosen, p)).toBe(ignitionFile(plain, p));
+		const path = join(mkdtempSync(join(tmpdir(), 'nassella-ign-')), 'ignition.json');
+		writeFileSync(path, JSON.stringify(chosen));
+		const res = run('ignition-validate', [path]);
+		expect(res.stdout + res.stderr).toBe('');
+		expect(res.code).toBe(0);
 	});
 
 	it('pins the sysext with verification.hash when the published hash is given', async () => {
@@ -86,6 +122,39 @@ describe('Ignition contents', () => {
 			(_, i) => `${signer.split(' ').slice(0, 2).join(' ')} key-${i}`
 		);
 		expect(() => renderIgnition(validateDeployment(input))).toThrow(/KiB; providers accept at most 32 KiB/);
+	});
+});
+
+describe('bundle files for requests and notifications', () => {
+	it('renders requests.json (listed in the signed manifest) only when the config asks for something', async () => {
+		const input = fixture('one-app');
+		const none = await renderServer(input, catalog(), { encrypt: goldenEncrypt });
+		expect(none.files.some((f) => f.path === 'requests.json')).toBe(false);
+		input.config.requests = { drill: 'drill-7', backup: 'backup-7' };
+		const r = await renderServer(input, catalog(), { encrypt: goldenEncrypt });
+		const req = r.files.find((f) => f.path === 'requests.json')!;
+		expect(req.contents).toBe('{"backup":"backup-7","drill":"drill-7"}\n');
+		const manifest = r.files.find((f) => f.path === 'MANIFEST.sha256')!.contents;
+		expect(manifest).toContain(`${createHash('sha256').update(req.contents).digest('hex')}  requests.json\n`);
+		expect(checkManifest(manifest, r.files)).toEqual([]);
+	});
+
+	it('carries the ntfy topic encrypted to the server, for every script that posts (not only the backup)', async () => {
+		const input = fixture('one-app');
+		const plain: string[] = [];
+		const r = await renderServer(input, catalog(), {
+			encrypt: async (text, recipient) => {
+				plain.push(text);
+				return goldenEncrypt(text, recipient);
+			}
+		});
+		expect(r.files.some((f) => f.path === 'env/notify.env.age')).toBe(true);
+		expect(plain).toContain('NTFY_TOPIC=https://ntfy.sh/nassella-fixture-3f9a7c1e\n');
+		expect(plain.filter((t) => t.includes('NTFY_TOPIC'))).toHaveLength(1);
+		for (const f of r.files) expect(f.contents).not.toContain('nassella-fixture-3f9a7c1e');
+		delete (input.config as Record<string, unknown>).ntfyTopic;
+		const without = await renderServer(input, catalog(), { encrypt: goldenEncrypt });
+		expect(without.files.some((f) => f.path === 'env/notify.env.age')).toBe(false);
 	});
 });
 

@@ -288,27 +288,5 @@ describe('nassella-sync', () => {
 		expect(status().result).toBe('error');
 		expect(status().lastError).toMatch(/git host could not be reached/);
 	});
-
-	it('restores the newest backup once, before the apps first start, when Ignition asked for it', async () => {
-		writeFileSync(join(ETC, 'restore-from-backup'), 'yes\n');
-		const changed = structuredClone(input);
-		(changed.config.apps as { inputs: Record<string, string> }[])[0]!.inputs.admin_username = 'restored';
-		await writeBundle(changed);
-		const fourth = commit('Fourth bundle', SIGNER);
-		writeFileSync(LOG, '');
-		const r = sync();
-		expect(r.code, r.stderr).toBe(0);
-		expect(applied()).toBe(fourth);
-		const log = dockerLog().split('\n');
-		const restore = log.findIndex((l) => / run .*restic.* restore latest /.test(l));
-		const up = log.findIndex((l) => l.includes(`releases/${fourth}`) && l.endsWith(' up -d --remove-orphans'));
-		expect(restore).toBeGreaterThan(-1);
-		expect(restore).toBeLessThan(up);
-		expect(existsSync(join(SRV, 'state/restored'))).toBe(true);
-		await writeBundle(input);
-		commit('Fifth bundle', SIGNER);
-		writeFileSync(LOG, '');
-		expect(sync().code).toBe(0);
-		expect(dockerLog()).not.toContain(' restore latest');
-	});
+	// Restore at first boot runs with real restic in lifecycle.test.ts.
 });

@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync, readdirSync, copyFileSync, exis
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { FIXTURES, fixture, renderTo, run, ignitionFile, type IgnitionDoc } from './helpers.ts';
-import { validators, validateOutput } from '../../src/cli/validate.ts';
+import { checkRequests, validators, validateOutput } from '../../src/cli/validate.ts';
 import { IGNITION_MAX_BYTES } from '../../src/lib/core/server/ignition.ts';
 
 type Rendered = Awaited<ReturnType<typeof renderTo>>;
@@ -121,6 +121,20 @@ describe('international and edge-case domains', () => {
 			env: { ...process.env, HOME: r.dir, XDG_DATA_HOME: r.dir, XDG_CONFIG_HOME: r.dir }
 		});
 		expect(res.stdout).toContain('Valid configuration');
+	});
+});
+
+describe('nassella validate checks requests.json', () => {
+	it('accepts plain ids and refuses anything else', () => {
+		expect(checkRequests('{"backup":"b-1","drill":"d.2"}\n')).toEqual([]);
+		expect(checkRequests('{}')).toEqual([]);
+		expect(checkRequests('[]')).toEqual(['requests.json is not an object']);
+		expect(checkRequests('{')).toEqual(['requests.json is not JSON']);
+		expect(checkRequests('{"backup":"$(reboot)","restore":"x","drill":3}')).toEqual([
+			'requests.json: the backup id is not a plain id',
+			'requests.json: "restore" is not a request (backup, drill)',
+			'requests.json: the drill id is not a plain id'
+		]);
 	});
 });
 

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { sha256 } from '../../src/lib/core/server/sha256.ts';
-import { systemdEscapePath, backupTime } from '../../src/lib/core/server/units.ts';
-import { dataUrl } from '../../src/lib/core/server/ignition.ts';
+import { systemdEscapePath, backupTime, drillTime } from '../../src/lib/core/server/units.ts';
+import { dataUrl, gzipDataUrl } from '../../src/lib/core/server/ignition.ts';
+import { renderRequests } from '../../src/lib/core/server/render.ts';
 import { dataUrlText, run } from './helpers.ts';
 
 describe('pure helpers', () => {
@@ -32,6 +33,25 @@ describe('pure helpers', () => {
 	it('backups start 90 minutes before the reboot window', () => {
 		expect(backupTime('04:00')).toBe('02:30:00');
 		expect(backupTime('Sun 01:00')).toBe('23:30:00');
+		expect(drillTime('04:00')).toBe('01:30:00');
+		expect(drillTime('01:00')).toBe('22:30:00');
+	});
+
+	it('requests.json: the same requests give the same bytes, whatever the key order', () => {
+		expect(renderRequests({ drill: 'd-1', backup: 'b-1' })).toBe('{"backup":"b-1","drill":"d-1"}\n');
+		expect(renderRequests({ backup: 'b-1' })).toBe('{"backup":"b-1"}\n');
+		expect(() => renderRequests({ backup: '$(x)' })).toThrow(/not a plain id/);
+	});
+
+	it('gzip data URLs unpack to the text exactly, and are deterministic', () => {
+		fc.assert(
+			fc.property(fc.string({ unit: 'grapheme', maxLength: 2000 }), (s) => {
+				const a = gzipDataUrl(s);
+				expect(gzipDataUrl(s)).toEqual(a);
+				expect(dataUrlText(a.source, a.compression)).toBe(s);
+			}),
+			{ numRuns: 50 }
+		);
 	});
 
 	it('data URLs carry text exactly', () => {

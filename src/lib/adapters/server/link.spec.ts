@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../core/errors.ts';
 import { StatusFormatError } from '../../core/server/status.ts';
 import type { HttpClient } from '../../ports/http.ts';
-import { createServerLink, journalRange, journalSearch, ndjsonBatches, serverBase, serverLinkFactory } from './link.ts';
+import { createServerLink, journalRange, journalSearch, serverBase, serverLinkFactory } from './link.ts';
 
 const PASSWORD = 'Sup3rSecretAdminPassw0rd';
 const STATUS = {
@@ -157,10 +157,12 @@ describe('server link: journal', () => {
 	});
 
 	it('reads NDJSON in batches across chunk boundaries, skipping broken lines', async () => {
-		const out: Record<string, unknown>[][] = [];
-		for await (const b of ndjsonBatches(stream(['{"a":1}\n{"a"', ':2}\nnot json\n{"a":3}\n[1]\n', '{"a":4}'])))
-			out.push(b);
-		expect(out).toEqual([[{ a: 1 }], [{ a: 2 }, { a: 3 }], [{ a: 4 }]]);
+		const { http } = recording(
+			() => new Response(stream(['{"a":1}\n{"a"', ':2}\nnot json\n{"a":3}\n[1]\n', '{"a":4}']), { status: 200 })
+		);
+		const out: Record<string, unknown>[] = [];
+		for await (const b of link(http).journal({ count: 10 })) out.push(...b);
+		expect(out).toEqual([{ a: 1 }, { a: 2 }, { a: 3 }, { a: 4 }]);
 	});
 
 	it('maps errors before any entry is yielded', async () => {

@@ -8,6 +8,7 @@
  * an error message. Every failure becomes one ProviderError (or a StatusFormatError for a
  * report that cannot be read).
  */
+import { readJournalStream } from './journal.ts';
 import { DEFAULT_ACTIONS, ProviderError } from '../../core/errors.ts';
 import { checkHostName } from '../../core/net/proxy-url.ts';
 import { parseServerStatus, type ServerStatus } from '../../core/server/status.ts';
@@ -17,7 +18,7 @@ import type { JournalQuery, ServerLink, ServerLinkFactory } from '../../ports/se
 const PROVIDER = 'your server';
 const MAX_STATUS_BYTES = 1_000_000;
 /** One journal line longer than this is dropped (gatewayd lines are a few KB at most). */
-const MAX_LINE_CHARS = 1_000_000;
+const MAX_LINE_BYTES = 1_000_000;
 
 /** Journal field names as gatewayd matches them: uppercase letters, digits, underscores. */
 export const JOURNAL_FIELD = /^[A-Z0-9_]{1,64}$/;
@@ -159,50 +160,6 @@ async function readLimited(response: Response, max: number): Promise<string> {
 	return text + decoder.decode();
 }
 
-/**
- * Reads newline-delimited JSON in batches: every complete line that has arrived when a
- * chunk ends is parsed and handed on together. Lines that are not JSON objects are skipped.
- */
-export async function* ndjsonBatches(
-	body: ReadableStream<Uint8Array>,
-	signal?: AbortSignal
-): AsyncGenerator<Record<string, unknown>[]> {
-	const reader = body.getReader();
-	const decoder = new TextDecoder();
-	let pending = '';
-	const onAbort = () => reader.cancel().catch(() => {});
-	signal?.addEventListener('abort', onAbort, { once: true });
-	const parse = (line: string, out: Record<string, unknown>[]) => {
-		const t = line.trim();
-		if (t === '' || t.length > MAX_LINE_CHARS) return;
-		try {
-			const v: unknown = JSON.parse(t);
-			if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(v as Record<string, unknown>);
-		} catch {
-			// a broken line: skipped
-		}
-	};
-	try {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) break;
-			pending += decoder.decode(value, { stream: true });
-			const lines = pending.split('\n');
-			pending = lines.pop() ?? '';
-			if (pending.length > MAX_LINE_CHARS) pending = '';
-			const batch: Record<string, unknown>[] = [];
-			for (const line of lines) parse(line, batch);
-			if (batch.length) yield batch;
-		}
-		const last: Record<string, unknown>[] = [];
-		parse(pending + decoder.decode(), last);
-		if (last.length) yield last;
-	} finally {
-		signal?.removeEventListener('abort', onAbort);
-		reader.releaseLock();
-	}
-}
-
 export function createServerLink(options: ServerLinkOptions): ServerLink {
 	const http = options.http ?? ((r: Request) => fetch(r));
 	const base = options.base.replace(/\/+$/, '');
@@ -252,7 +209,7 @@ export function createServerLink(options: ServerLinkOptions): ServerLink {
 			if (!response.ok) throw await mapAnswer(response);
 			if (!response.body) return;
 			try {
-				yield* ndjsonBatches(response.body, signal);
+				yield* readJournalStream(response.body, { signal, maxLineBytes: MAX_LINE_BYTES });
 			} catch (error) {
 				if (signal?.aborted) return;
 				if (error instanceof ProviderError) throw error;

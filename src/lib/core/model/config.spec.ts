@@ -61,6 +61,61 @@ describe('validateDeployment', () => {
 		).toContain('config.restoreFromBackup');
 	});
 
+	it('takes one-off requests with plain ids, and refuses anything else', () => {
+		const d = clone();
+		d.config.requests = { backup: 'b-2026-11-25.1', drill: 'Drill_7' };
+		expect(validateDeployment(d).config.requests).toEqual({ backup: 'b-2026-11-25.1', drill: 'Drill_7' });
+		const empty = clone();
+		empty.config.requests = {};
+		expect(validateDeployment(empty).config.requests).toBeUndefined();
+		const found = issues((x) => {
+			x.config.requests = { backup: '$(reboot)', drill: 'x'.repeat(65), restore: 'a' };
+		}).join('\n');
+		expect(found).toContain('config.requests.backup: must be 1 to 64 letters');
+		expect(found).toContain('config.requests.drill: must be 1 to 64 letters');
+		expect(found).toContain('"restore" is not a request the server knows');
+		expect(issues((x) => (x.config.requests = ['backup'])).join()).toContain('config.requests');
+		expect(issues((x) => (x.config.requests = { backup: 7 })).join()).toContain('config.requests.backup');
+		expect(
+			issues((x) => {
+				delete x.config.backup;
+				delete (x.secrets as Record<string, unknown>).backup;
+				x.config.requests = { drill: 'd-1' };
+			}).join()
+		).toContain('config.requests: a backup or a restore drill needs a backup target.');
+	});
+
+	it('restores a chosen snapshot only with restoreFromBackup, and only by a hex id', () => {
+		const d = clone();
+		d.config.restoreFromBackup = true;
+		d.config.restoreSnapshot = '0123abcd';
+		expect(validateDeployment(d).config.restoreSnapshot).toBe('0123abcd');
+		expect(issues((x) => (x.config.restoreSnapshot = '0123abcd')).join()).toContain(
+			'config.restoreSnapshot: is only used with restoreFromBackup'
+		);
+		for (const bad of ['latest', '0123ABCD', '0123', '--target=/etc'])
+			expect(
+				issues((x) => {
+					x.config.restoreFromBackup = true;
+					x.config.restoreSnapshot = bad;
+				}).join(),
+				bad
+			).toContain('config.restoreSnapshot: must be a snapshot id');
+	});
+
+	it('takes an ntfy topic only as an https URL with a plain host and topic name', () => {
+		for (const bad of [
+			'http://ntfy.sh/topic',
+			'https://ntfy.sh/topic?x=1',
+			'https://user:pw@ntfy.sh/topic',
+			'https://127.0.0.1/topic',
+			'https://ntfy.sh/a/b',
+			'https://ntfy.sh/topic name',
+			"https://ntfy.sh/to'pic"
+		])
+			expect(issues((x) => (x.config.ntfyTopic = bad)).join(), bad).toContain('config.ntfyTopic');
+	});
+
 	it('refuses an unknown shape outright', () => {
 		expect(() => validateDeployment(null)).toThrow(ConfigError);
 		expect(() => validateDeployment({ config: {} })).toThrow(/"config" and "secrets"/);

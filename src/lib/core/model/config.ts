@@ -82,14 +82,27 @@ export interface DeploymentConfig {
 	ntfyTopic?: string;
 	/** Status and log access for the nassella app: user name and bcrypt hash of the password. */
 	admin: { user: string; passwordHash: string };
-	/** Restore the newest backup before first start (a reinstall). */
+	/** Restore a backup before the apps first start (a reinstall or a move). */
 	restoreFromBackup?: boolean;
+	/** Which snapshot to restore (restic id, 8–64 hex digits); the newest when absent. Needs restoreFromBackup. */
+	restoreSnapshot?: string;
+	/**
+	 * One-off jobs for the server, rendered as `requests.json`: the server runs each new id
+	 * once after applying the commit (backup now, restore drill) and reports it in
+	 * status.json `requests`. Ids match REQUEST_ID.
+	 */
+	requests?: ServerRequests;
 	/** Outgoing mail for apps that send e-mail (the password is in secrets.smtpPassword). */
 	smtp?: { host: string; port: number; username: string; from: string; security: 'starttls' | 'tls' | 'none' };
 	/** CPU architecture of the server (default amd64); picks the sysext build and limits the apps. */
 	architecture?: 'amd64' | 'arm64';
 	/** Docker Compose sysext pin. `sha256` is the published hash; without it the HTTPS download is unverified. */
 	composeSysext?: { version: string; sha256?: string };
+}
+
+export interface ServerRequests {
+	backup?: string;
+	drill?: string;
 }
 
 export interface DeploymentSecrets {
@@ -144,6 +157,9 @@ const SEMVER = /^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const ADMIN_USER = /^[a-z][a-z0-9_-]{0,31}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Ids of one-off server requests (`config.requests`). */
+export const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const SNAPSHOT_ID = /^[0-9a-f]{8,64}$/;
 const PREFIX = /^[A-Za-z0-9._-]{1,64}(\/[A-Za-z0-9._-]{1,64}){0,4}$/;
 
 /** The Docker Compose sysext version the generator pins when a config names none. */
@@ -380,6 +396,31 @@ export function validateDeployment(input: unknown): Deployment {
 		add('config.restoreFromBackup', 'must be true or false.');
 	if (c.restoreFromBackup === true && c.backup === undefined)
 		add('config.restoreFromBackup', 'needs a backup target to restore from.');
+	const restoreSnapshot = str(c, 'restoreSnapshot', 'config.restoreSnapshot', true);
+	if (restoreSnapshot !== undefined) {
+		if (!SNAPSHOT_ID.test(restoreSnapshot))
+			add('config.restoreSnapshot', 'must be a snapshot id: 8 to 64 lowercase hex digits.');
+		if (c.restoreFromBackup !== true) add('config.restoreSnapshot', 'is only used with restoreFromBackup.');
+	}
+	let requests: ServerRequests | undefined;
+	if (c.requests !== undefined) {
+		if (!isObject(c.requests)) add('config.requests', 'must be an object such as {"backup": "an id"}.');
+		else {
+			requests = {};
+			for (const key of Object.keys(c.requests))
+				if (key !== 'backup' && key !== 'drill')
+					add('config.requests', `"${preview(key)}" is not a request the server knows (backup, drill).`);
+			for (const key of ['backup', 'drill'] as const) {
+				const v = str(c.requests, key, `config.requests.${key}`, true);
+				if (v === undefined) continue;
+				if (!REQUEST_ID.test(v))
+					add(`config.requests.${key}`, 'must be 1 to 64 letters, digits, dots, underscores or hyphens.');
+				else requests[key] = v;
+			}
+			if ((requests.backup || requests.drill) && c.backup === undefined)
+				add('config.requests', 'a backup or a restore drill needs a backup target.');
+		}
+	}
 	if (c.architecture !== undefined && c.architecture !== 'amd64' && c.architecture !== 'arm64')
 		add('config.architecture', 'must be amd64 or arm64.');
 	let composeSysext: DeploymentConfig['composeSysext'];
@@ -489,6 +530,8 @@ export function validateDeployment(input: unknown): Deployment {
 			...(ntfyTopic ? { ntfyTopic } : {}),
 			admin: admin!,
 			...(c.restoreFromBackup === true ? { restoreFromBackup: true } : {}),
+			...(restoreSnapshot ? { restoreSnapshot } : {}),
+			...(requests && (requests.backup || requests.drill) ? { requests } : {}),
 			...(smtp ? { smtp } : {}),
 			...(c.architecture === 'arm64' ? { architecture: 'arm64' as const } : {}),
 			...(composeSysext ? { composeSysext } : {})

@@ -58,21 +58,37 @@ export function renderPreBackup(apps: readonly ServerApp[]): string {
 	return lines.join('\n');
 }
 
+/**
+ * Usage: post-restore.sh [app-id]: every app's loads, or one app's; `--apps` lists the apps
+ * that have restore hooks (restore.sh runs them one by one and reports each as a step).
+ */
 export function renderPostRestore(apps: readonly ServerApp[]): string {
-	const lines = [HEADER('database loads after a restore')];
-	for (const app of apps)
+	const withHooks = apps.filter((a) => a.restoreHooks.length > 0);
+	const lines = [
+		HEADER('database loads after a restore'),
+		'ONLY="${1:-}"',
+		'if [ "$ONLY" = --apps ]; then',
+		...withHooks.map((a) => `\techo ${a.id}`),
+		'\texit 0',
+		'fi',
+		'want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }',
+		''
+	];
+	for (const app of withHooks) {
+		lines.push(`if want ${app.id}; then`);
 		for (const h of app.restoreHooks) {
 			checkHook(app, h);
 			const file = `"$DATA/${app.id}/${h.file}"`;
 			lines.push(
-				`if [ -f ${file} ]; then`,
-				`\techo ${shellQuote(`loading ${app.id}: ${h.file}`)}`,
-				`\tcompose up -d --wait ${h.service}`,
-				`\tcompose exec -T ${h.service} ${h.command.map(shellQuote).join(' ')} <${file}`,
-				'fi',
-				''
+				`\tif [ -f ${file} ]; then`,
+				`\t\techo ${shellQuote(`loading ${app.id}: ${h.file}`)}`,
+				`\t\tcompose up -d --wait ${h.service}`,
+				`\t\tcompose exec -T ${h.service} ${h.command.map(shellQuote).join(' ')} <${file}`,
+				'\tfi'
 			);
 		}
+		lines.push('fi', '');
+	}
 	lines.push('echo "restore hooks done"', '');
 	return lines.join('\n');
 }

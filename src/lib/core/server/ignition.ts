@@ -4,6 +4,7 @@
  * fetch the signed bundle: keys, the sync script, units and update policy. Apps, Caddy
  * and secrets for apps come from the bundle.
  */
+import { gzipSync } from 'fflate';
 import type { Deployment } from '../model/config.ts';
 import { DEFAULT_COMPOSE_SYSEXT_VERSION, parseGitSshUrl } from '../model/config.ts';
 import { RenderError } from './app.ts';
@@ -19,7 +20,7 @@ interface IgnFile {
 	path: string;
 	mode: number;
 	overwrite?: boolean;
-	contents: { source: string; verification?: { hash: string } };
+	contents: { source: string; compression?: 'gzip'; verification?: { hash: string } };
 }
 
 /** The shorter of a percent-encoded and a base64 data URL, deterministically. */
@@ -43,6 +44,21 @@ export function dataUrl(text: string): string {
 
 function file(path: string, text: string, mode = 0o644): IgnFile {
 	return { path, mode, overwrite: true, contents: { source: dataUrl(text) } };
+}
+
+/** A gzip data URL (Ignition unpacks it) when that is shorter; for the large scripts. */
+export function gzipDataUrl(text: string): { source: string; compression?: 'gzip' } {
+	// mtime 0: no time stamp in the gzip header, so the same text gives the same bytes.
+	const packed = gzipSync(new TextEncoder().encode(text), { level: 9, mtime: 0 });
+	let bin = '';
+	for (const b of packed) bin += String.fromCharCode(b);
+	const gz = `data:;base64,${btoa(bin)}`;
+	const plain = dataUrl(text);
+	return gz.length < plain.length ? { source: gz, compression: 'gzip' } : { source: plain };
+}
+
+function packedFile(path: string, text: string, mode: number): IgnFile {
+	return { path, mode, overwrite: true, contents: gzipDataUrl(text) };
 }
 
 function shellSingleQuote(v: string): string {
@@ -110,11 +126,18 @@ export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
 		file(`${ETC_DIR}/known_hosts`, knownHostsLines(config.git.url, config.git.hostKeys)),
 		file(`${ETC_DIR}/allowed_signers`, allowedSigners(config.commitSigners)),
 		file(`${ETC_DIR}/age-identity`, `${secrets.ageIdentity}\n`, 0o400),
-		file(`${BIN_DIR}/nassella-sync`, SCRIPTS['nassella-sync.sh']!, 0o755),
+		// The matching public key, reported as the server's identity in status.json.
+		file(`${ETC_DIR}/age-recipient`, `${config.ageRecipient}\n`),
+		packedFile(`${BIN_DIR}/nassella-sync`, SCRIPTS['nassella-sync.sh']!, 0o755),
 		file(`${BIN_DIR}/nassella-format-data`, SCRIPTS['format-data.sh']!, 0o755)
 	];
 	if (config.restoreFromBackup)
-		files.push(file(`${ETC_DIR}/restore-from-backup`, 'restore the newest backup before the first start\n'));
+		files.push(
+			file(
+				`${ETC_DIR}/restore-from-backup`,
+				`# Restore this snapshot before the apps first start (latest: the newest).\nSNAPSHOT=${config.restoreSnapshot ?? 'latest'}\n`
+			)
+		);
 	const units = renderUnits(config);
 	const ign: Record<string, unknown> = {
 		ignition: { version: IGNITION_VERSION },

@@ -5,7 +5,7 @@
  * is handed to the cloud provider, never committed).
  */
 import type { AppManifest } from '../catalog/types.ts';
-import { validateDeployment, type Deployment } from '../model/config.ts';
+import { REQUEST_ID, validateDeployment, type Deployment, type ServerRequests } from '../model/config.ts';
 import { RenderError, type ServerApp } from './app.ts';
 import { renderCaddyfile, type CaddyOptions } from './caddyfile.ts';
 import { envFileName, renderCompose } from './compose.ts';
@@ -35,6 +35,18 @@ export interface RenderResult {
 
 export function adminHostOf(d: Deployment): string {
 	return d.config.adminHost ?? `nassella.${d.config.domain}`;
+}
+
+/** requests.json: fixed key order, one line, so the same requests give the same bytes. */
+export function renderRequests(requests: ServerRequests): string {
+	const out: ServerRequests = {};
+	for (const key of ['backup', 'drill'] as const) {
+		const id = requests[key];
+		if (id === undefined) continue;
+		if (!REQUEST_ID.test(id)) throw new RenderError(`The ${key} request id is not a plain id.`);
+		out[key] = id;
+	}
+	return `${JSON.stringify(out)}\n`;
 }
 
 function lines(rows: string[]): string {
@@ -95,6 +107,16 @@ export async function renderServer(
 		});
 	files.push({ path: 'bin/restore.sh', contents: SCRIPTS['restore.sh']!, executable: true });
 	files.push({ path: 'bin/backup.sh', contents: SCRIPTS['backup.sh']!, executable: true });
+	files.push({ path: 'bin/drill.sh', contents: SCRIPTS['drill.sh']!, executable: true });
+	if (config.requests) files.push({ path: 'requests.json', contents: renderRequests(config.requests) });
+	if (config.ntfyTopic)
+		files.push({
+			path: 'env/notify.env.age',
+			contents: await options.encrypt(
+				renderDockerEnv({ NTFY_TOPIC: config.ntfyTopic }, 'The notification settings'),
+				config.ageRecipient
+			)
+		});
 	files.push({ path: 'hooks/pre-backup.sh', contents: renderPreBackup(apps), executable: true });
 	files.push({ path: 'hooks/post-restore.sh', contents: renderPostRestore(apps), executable: true });
 	if (config.backup && secrets.backup) {
@@ -114,6 +136,10 @@ export async function renderServer(
 			contents: lines(apps.flatMap((a) => a.backupExclude.map((p) => `/backup/data/${a.id}/${p.replace(/^\/+/, '')}`)))
 		});
 		files.push({
+			path: 'dumps.list',
+			contents: lines(apps.flatMap((a) => a.backupHooks.map((h) => `${a.id}/${h.file}`)))
+		});
+		files.push({
 			path: 'backup-stop.list',
 			contents: lines(apps.filter((a) => a.stopDuringBackup).flatMap((a) => a.services.map((s) => s.name)))
 		});
@@ -123,7 +149,6 @@ export async function renderServer(
 			AWS_ACCESS_KEY_ID: secrets.backup.accessKeyId,
 			AWS_SECRET_ACCESS_KEY: secrets.backup.secretAccessKey
 		};
-		if (config.ntfyTopic) env.NTFY_TOPIC = config.ntfyTopic;
 		files.push({
 			path: 'env/backup.env.age',
 			contents: await options.encrypt(renderDockerEnv(env, 'The backup settings'), config.ageRecipient)

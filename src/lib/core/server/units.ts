@@ -42,6 +42,13 @@ export function backupTime(windowStart: string): string {
 	return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}:00`;
 }
 
+/** The monthly restore drill: on the 1st, an hour before the nightly backup (it restores the newest snapshot). */
+export function drillTime(windowStart: string): string {
+	const [h, m] = backupTime(windowStart).split(':').map(Number) as [number, number];
+	const minutes = (h * 60 + m - 60 + 1440) % 1440;
+	return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}:00`;
+}
+
 export function renderUnits(config: DeploymentConfig): Unit[] {
 	const device = config.dataDevice;
 	if (!/^\/dev\/disk\/by-id\/[A-Za-z0-9._:+-]{1,200}$/.test(device))
@@ -191,6 +198,42 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 					'',
 					'[Timer]',
 					`OnCalendar=*-*-* ${backupTime(config.rebootWindow.start)}`,
+					'RandomizedDelaySec=20min',
+					'Persistent=true',
+					'',
+					'[Install]',
+					'WantedBy=timers.target',
+					''
+				].join('\n')
+			},
+			{
+				name: 'nassella-drill.service',
+				contents: [
+					'[Unit]',
+					'Description=Restore drill: restore the newest backup to a throwaway folder and check it',
+					'Wants=network-online.target',
+					'After=network-online.target docker.service nassella-sync.service',
+					'Requires=docker.service',
+					`RequiresMountsFor=${ROOT}`,
+					'',
+					'[Service]',
+					'Type=oneshot',
+					`ExecStart=/bin/bash ${ROOT}/current/bin/drill.sh`,
+					'TimeoutStartSec=4h',
+					'Nice=10',
+					'IOSchedulingClass=idle',
+					''
+				].join('\n')
+			},
+			{
+				name: 'nassella-drill.timer',
+				enabled: true,
+				contents: [
+					'[Unit]',
+					'Description=Monthly nassella restore drill',
+					'',
+					'[Timer]',
+					`OnCalendar=*-*-01 ${drillTime(config.rebootWindow.start)}`,
 					'RandomizedDelaySec=20min',
 					'Persistent=true',
 					'',

@@ -7,6 +7,12 @@
 # Then env files are decrypted, compose checks the bundle, images are pulled and the apps
 # started. If anything fails after the old apps were touched, the last good commit is
 # applied again. Until a bundle passes every check, whatever runs keeps running.
+#
+# After a successful apply, each new id in the bundle's requests.json is handled once
+# (backup now, restore drill: their units are started and report in status.json), and a
+# refused or failed update, apps that do not come back after a restart, a failed OS update,
+# or an app that stops being healthy, is posted to the ntfy topic when one is set up (once
+# per problem, not on every run).
 set -euo pipefail
 umask 077
 
@@ -23,6 +29,10 @@ HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-300}"
 HEALTH_INTERVAL="${HEALTH_INTERVAL:-5}"
 KEEP_RELEASES="${KEEP_RELEASES:-3}"
 AGE_BASE_IMAGE="${AGE_BASE_IMAGE:-alpine:3.21}"
+UPDATE_CONF="${UPDATE_CONF:-/etc/flatcar/update.conf}"
+LOCALTIME="${LOCALTIME:-/etc/localtime}"
+# How a requested job is started: its systemd unit, without waiting for it to finish.
+START_UNIT="${START_UNIT:-systemctl start --no-block}"
 
 REPO="$ROOT/repo.git"
 RELEASES="$ROOT/releases"
@@ -66,38 +76,160 @@ now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 LAST_ERROR=""
 RESULT="ok"
 
+# The reboot window locksmithd uses, as text: "Sun 04:00 for 1h (Europe/Berlin)".
+reboot_window() {
+	local start length tz
+	start="$(sed -n 's/^LOCKSMITHD_REBOOT_WINDOW_START="\{0,1\}\([A-Za-z]\{3\} \)\{0,1\}\([0-9:]\{4,5\}\)"\{0,1\}$/\1\2/p' "$UPDATE_CONF" 2>/dev/null | head -n 1 || true)"
+	length="$(sed -n 's/^LOCKSMITHD_REBOOT_WINDOW_LENGTH="\{0,1\}\([0-9]\{1,4\}[hm]\)"\{0,1\}$/\1/p' "$UPDATE_CONF" 2>/dev/null | head -n 1 || true)"
+	tz="$(readlink "$LOCALTIME" 2>/dev/null | sed -n 's|^.*/zoneinfo/\([A-Za-z0-9_+/-]\{1,60\}\)$|\1|p' || true)"
+	if [ -n "$start" ] && [ -n "$length" ]; then printf '%s for %s (%s)' "$start" "$length" "${tz:-UTC}"; fi
+}
+
+# A JSON file from the status directory, or null when it is missing or not JSON.
+json_or_null() {
+	local v=""
+	if [ -s "$1" ]; then v="$(jq -c 'if type == "object" then . else null end' "$1" 2>/dev/null || true)"; fi
+	if [ -n "$v" ] && [ "$(wc -l <<<"$v")" = 1 ]; then echo "$v"; else echo null; fi
+}
+
 # Writes status.json atomically; Caddy serves it to the nassella app behind basic auth.
 write_status() {
 	local applied applied_at os_version update_status backup_json health_json tmp
+	local used="" total="" identity window df_line
 	applied="$(cat "$STATE/applied" 2>/dev/null || true)"
 	applied_at="$(cat "$STATE/applied-at" 2>/dev/null || true)"
 	os_version="$(sed -n 's/^VERSION=//p' /etc/os-release 2>/dev/null | tr -d '"' | head -n 1)"
 	update_status="$(update_engine_client -status 2>/dev/null | grep -E '^CURRENT_OP=' | cut -d= -f2 || true)"
-	backup_json="$(cat "$STATUS_DIR/backup.json" 2>/dev/null || echo null)"
-	if ! jq -e . >/dev/null 2>&1 <<<"$backup_json"; then backup_json=null; fi
-	health_json="$(cat "$STATE/health.json" 2>/dev/null || echo '{}')"
-	if ! jq -e . >/dev/null 2>&1 <<<"$health_json"; then health_json='{}'; fi
+	backup_json="$(json_or_null "$STATUS_DIR/backup.json")"
+	health_json="$(json_or_null "$STATE/health.json")"
+	if [ "$health_json" = null ]; then health_json='{}'; fi
+	# Bytes used and available on the data volume.
+	df_line="$(df -P -B1 "$ROOT" 2>/dev/null | awk 'NR == 2 { print $3, $2 }' || true)"
+	if [[ "$df_line" =~ ^([0-9]+)\ ([0-9]+)$ ]]; then
+		used="${BASH_REMATCH[1]}"
+		total="${BASH_REMATCH[2]}"
+	fi
+	identity="$(grep -m 1 -E '^age1[0-9a-z]{58}$' "$ETC/age-recipient" 2>/dev/null || true)"
+	window="$(reboot_window)"
 	tmp="$(mktemp "$STATUS_DIR/.status.XXXXXX")"
 	jq -n \
 		--arg commit "$applied" --arg appliedAt "$applied_at" --arg checkedAt "$(now)" \
 		--arg result "$RESULT" --arg lastError "$LAST_ERROR" --arg os "${os_version:-unknown}" \
 		--arg update "$update_status" --argjson backup "$backup_json" --argjson apps "$health_json" \
+		--arg used "$used" --arg total "$total" --arg identity "$identity" --arg window "$window" \
+		--argjson requestBackup "$(json_or_null "$STATUS_DIR/request-backup.json")" \
+		--argjson requestDrill "$(json_or_null "$STATUS_DIR/request-drill.json")" \
+		--argjson restore "$(json_or_null "$STATUS_DIR/restore.json")" \
 		'{version: 1, commit: (if $commit == "" then null else $commit end),
 		  appliedAt: (if $appliedAt == "" then null else $appliedAt end),
 		  checkedAt: $checkedAt, result: $result,
 		  lastError: (if $lastError == "" then null else $lastError end),
-		  apps: $apps, os: {version: $os, update: (if $update == "" then null else $update end)},
-		  backup: $backup}' >"$tmp"
+		  apps: $apps,
+		  os: ({version: $os, update: (if $update == "" then null else $update end)}
+		       + (if $window == "" then {} else {rebootWindow: $window} end)),
+		  backup: $backup,
+		  disk: (if $used == "" then null else {data: {usedBytes: ($used | tonumber), totalBytes: ($total | tonumber)}} end),
+		  requests: ({backup: $requestBackup, drill: $requestDrill} | with_entries(select(.value != null))
+		             | if . == {} then null else . end),
+		  restore: $restore,
+		  identity: (if $identity == "" then null else $identity end)}
+		| reduce ("disk", "requests", "restore", "identity") as $k (.; if .[$k] == null then del(.[$k]) else . end)' >"$tmp"
 	chmod 644 "$tmp"
 	mv -f "$tmp" "$STATUS_DIR/status.json"
 }
+
+# Posts to the ntfy topic, once per problem: for each kind of problem (update, health, os)
+# the last one told is kept in state/notified until that kind is fine again.
+notify() {
+	local kind="$1" key="$2" title="$3" message="$4" topic
+	topic="$(sed -n 's/^NTFY_TOPIC=\(https:\/\/[A-Za-z0-9.:\/_-]*\)$/\1/p' "$ENV_DIR/notify.env" 2>/dev/null | head -n 1 || true)"
+	[ -n "$topic" ] || return 0
+	if grep -qxF "$kind $key" "$STATE/notified" 2>/dev/null; then return 0; fi
+	if curl -fsS --proto =https --max-time 20 -H "Title: $title" -H "Priority: high" -H "Tags: warning" \
+		-d "$message" "$topic" >/dev/null; then
+		{
+			grep -v "^$kind " "$STATE/notified" 2>/dev/null || true
+			printf '%s %s\n' "$kind" "$key"
+		} >"$STATE/notified.tmp"
+		mv -f "$STATE/notified.tmp" "$STATE/notified"
+	else
+		log "could not reach ntfy"
+	fi
+}
+all_clear() {
+	local kind
+	[ -f "$STATE/notified" ] || return 0
+	for kind in "$@"; do
+		grep -v "^$kind " "$STATE/notified" >"$STATE/notified.tmp" || true
+		mv -f "$STATE/notified.tmp" "$STATE/notified"
+	done
+}
+
+# Flatcar's update_engine: a failed OS update is told once per version it tried.
+check_os_update() {
+	local out op version
+	out="$(update_engine_client -status 2>/dev/null || true)"
+	op="$(sed -n 's/^CURRENT_OP=\([A-Z_]*\)$/\1/p' <<<"$out" | head -n 1)"
+	version="$(sed -n 's/^NEW_VERSION=\([0-9.]*\)$/\1/p' <<<"$out" | head -n 1)"
+	case "$op" in
+	UPDATE_STATUS_REPORTING_ERROR_EVENT)
+		notify os "failed:${version:-unknown}" "System update failed on $SERVER_NAME" \
+			"The operating system update${version:+ to $version} failed; the server keeps running the current version and tries again later."
+		;;
+	UPDATE_STATUS_IDLE | UPDATE_STATUS_UPDATED_NEED_REBOOT) all_clear os ;;
+	esac
+}
+SERVER_NAME="$(hostname 2>/dev/null || echo server)"
 
 refuse() {
 	LAST_ERROR="$1"
 	RESULT="refused"
 	log "refused: $1"
+	notify update "refused:${NEW:-none}" "Update refused on $SERVER_NAME" "The server did not apply the new version: $1. The previous version keeps running."
 	write_status
 	exit 1
+}
+
+unhealthy_apps() {
+	jq -r 'to_entries | map(select(.value != "healthy") | "\(.key) (\(.value))") | join(", ")' "$STATE/health.json" 2>/dev/null || true
+}
+
+# Requests from the applied bundle's requests.json: each new id once.
+request_failed() {
+	local kind="$1" message="$2" tmp
+	tmp="$(mktemp "$STATUS_DIR/.request.XXXXXX")"
+	jq --arg at "$(now)" --arg error "$message" '.state = "failed" | .at = $at | .error = $error' \
+		"$STATUS_DIR/request-$kind.json" >"$tmp"
+	chmod 644 "$tmp"
+	mv -f "$tmp" "$STATUS_DIR/request-$kind.json"
+}
+handle_requests() {
+	local dir="$1" kind id tmp starter
+	[ -f "$dir/requests.json" ] || return 0
+	read -r -a starter <<<"$START_UNIT"
+	for kind in backup drill; do
+		id="$(jq -r --arg k "$kind" '.[$k] // empty | strings' "$dir/requests.json" 2>/dev/null || true)"
+		[ -n "$id" ] || continue
+		if ! [[ "$id" =~ ^[A-Za-z0-9._-]{1,64}$ ]]; then
+			log "ignoring a $kind request whose id is not a plain id"
+			continue
+		fi
+		if grep -qxF "$kind $id" "$STATE/requests-handled" 2>/dev/null; then continue; fi
+		# Remembered before it starts: a request is never run twice, even after a crash.
+		printf '%s %s\n' "$kind" "$id" >>"$STATE/requests-handled"
+		tail -n 200 "$STATE/requests-handled" >"$STATE/requests-handled.tmp" &&
+			mv -f "$STATE/requests-handled.tmp" "$STATE/requests-handled"
+		log "starting the $kind requested as $id"
+		tmp="$(mktemp "$STATUS_DIR/.request.XXXXXX")"
+		jq -n --arg id "$id" --arg at "$(now)" '{id: $id, state: "running", at: $at}' >"$tmp"
+		chmod 644 "$tmp"
+		mv -f "$tmp" "$STATUS_DIR/request-$kind.json"
+		if [ ! -f "$dir/backup.conf" ]; then
+			request_failed "$kind" "no backup target is set up"
+		elif ! "${starter[@]}" "nassella-$kind.service"; then
+			request_failed "$kind" "the $kind could not be started"
+		fi
+	done
 }
 
 age_decrypt() {
@@ -211,10 +343,19 @@ start_release() {
 	decrypt_env "$dir" || { LAST_ERROR="the secrets could not be decrypted with this server's key"; return 1; }
 	compose "$dir" config -q || { LAST_ERROR="docker compose rejected the bundle"; return 1; }
 	compose "$dir" pull --quiet || { LAST_ERROR="an app image could not be downloaded"; return 1; }
-	# A reinstall restores the newest backup once, before the apps first start.
+	# A reinstall or a move restores a backup once, before the apps first start. If that
+	# fails, the apps are not started on the empty data volume.
 	if [ -f "$ETC/restore-from-backup" ] && [ ! -f "$STATE/restored" ]; then
-		CURRENT="$dir" ROOT="$ROOT" RUN="$RUN" PROJECT="$PROJECT" bash "$dir/bin/restore.sh" latest ||
-			{ LAST_ERROR="the backup could not be restored"; return 1; }
+		local snapshot reason
+		snapshot="$(sed -n 's/^SNAPSHOT=\(latest\|[0-9a-f]\{8,64\}\)$/\1/p' "$ETC/restore-from-backup" | head -n 1)"
+		# Caddy alone first (it is no app: it serves status.json), so the restore's steps, or
+		# its error, can be seen from the nassella app while no app runs.
+		compose "$dir" up -d --no-deps caddy >&2 || log "the status page could not be started before the restore"
+		if ! CURRENT="$dir" ROOT="$ROOT" RUN="$RUN" PROJECT="$PROJECT" bash "$dir/bin/restore.sh" "${snapshot:-latest}"; then
+			reason="$(jq -r '.error // empty' "$STATUS_DIR/restore.json" 2>/dev/null || true)"
+			LAST_ERROR="the backup could not be restored${reason:+: $reason}; the apps were not started"
+			return 1
+		fi
 		now >"$STATE/restored"
 	fi
 	compose "$dir" up -d --remove-orphans || { LAST_ERROR="the apps could not be started"; return 1; }
@@ -241,9 +382,12 @@ if [ -n "$LAST" ] && [ -d "$RELEASES/$LAST" ] && [ ! -d "$ENV_DIR" ]; then
 	log "starting the applied release ${LAST:0:12} after boot"
 	if ! start_release "$RELEASES/$LAST"; then
 		RESULT="error"
+		notify update "boot:$LAST" "Apps did not start on $SERVER_NAME" "After a restart the apps did not come back: $LAST_ERROR"
 		write_status
 	fi
 fi
+
+check_os_update
 
 if [ ! -d "$REPO" ]; then
 	git init --quiet --bare "$REPO"
@@ -258,7 +402,17 @@ fi
 NEW="$(g rev-parse --verify --quiet "refs/remotes/origin/$BRANCH^{commit}")" || refuse "the branch $BRANCH has no commit"
 
 if [ "$NEW" = "$LAST" ]; then
-	if [ -d "$ENV_DIR" ]; then wait_healthy "$RELEASES/$LAST" || { RESULT="error"; LAST_ERROR="an app is not healthy"; }; fi
+	if [ -d "$ENV_DIR" ]; then
+		if wait_healthy "$RELEASES/$LAST"; then
+			all_clear health
+		else
+			RESULT="error"
+			LAST_ERROR="an app is not healthy"
+			bad="$(unhealthy_apps)"
+			notify health "$bad" "An app is not healthy on $SERVER_NAME" "Not healthy: ${bad:-an app}. The server keeps checking."
+		fi
+		handle_requests "$RELEASES/$LAST"
+	fi
 	write_status
 	exit 0
 fi
@@ -308,6 +462,8 @@ if start_release "$RELEASES/$NEW"; then
 	RESULT="ok"
 	LAST_ERROR=""
 	log "applied ${NEW:0:12}"
+	all_clear update health
+	handle_requests "$RELEASES/$NEW"
 	write_status
 	exit 0
 fi
@@ -315,5 +471,6 @@ RESULT="error"
 log "commit ${NEW:0:12} failed: $LAST_ERROR"
 rollback "$LAST"
 printf '%s\n' "$NEW" >"$STATE/failed"
+notify update "failed:$NEW" "Update failed on $SERVER_NAME" "The new version could not be applied: $LAST_ERROR"
 write_status
 exit 1

@@ -14,82 +14,127 @@ compose() {
 	docker compose --project-name "$PROJECT" --project-directory "$CURRENT" "${env_args[@]}" -f "$CURRENT/docker-compose.yml" "$@"
 }
 
-if [ -f "$DATA/bookstack/dump/bookstack.sql" ]; then
-	echo 'loading bookstack: dump/bookstack.sql'
-	compose up -d --wait bookstack-db
-	compose exec -T bookstack-db 'sh' '-c' 'exec mariadb -uroot -p"$MARIADB_ROOT_PASSWORD"' <"$DATA/bookstack/dump/bookstack.sql"
+ONLY="${1:-}"
+if [ "$ONLY" = --apps ]; then
+	echo bookstack
+	echo forgejo
+	echo ghost
+	echo hedgedoc
+	echo immich
+	echo joplin-server
+	echo mealie
+	echo miniflux
+	echo nextcloud
+	echo paperless-ngx
+	echo umami
+	echo vikunja
+	echo wordpress
+	exit 0
+fi
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
+if want bookstack; then
+	if [ -f "$DATA/bookstack/dump/bookstack.sql" ]; then
+		echo 'loading bookstack: dump/bookstack.sql'
+		compose up -d --wait bookstack-db
+		compose exec -T bookstack-db 'sh' '-c' 'exec mariadb -uroot -p"$MARIADB_ROOT_PASSWORD"' <"$DATA/bookstack/dump/bookstack.sql"
+	fi
 fi
 
-if [ -f "$DATA/forgejo/dump/forgejo.sql" ]; then
-	echo 'loading forgejo: dump/forgejo.sql'
-	compose up -d --wait forgejo-db
-	compose exec -T forgejo-db 'psql' '-U' 'forgejo' '-d' 'forgejo' '-v' 'ON_ERROR_STOP=1' <"$DATA/forgejo/dump/forgejo.sql"
+if want forgejo; then
+	if [ -f "$DATA/forgejo/dump/forgejo.sql" ]; then
+		echo 'loading forgejo: dump/forgejo.sql'
+		compose up -d --wait forgejo-db
+		compose exec -T forgejo-db 'psql' '-U' 'forgejo' '-d' 'forgejo' '-v' 'ON_ERROR_STOP=1' <"$DATA/forgejo/dump/forgejo.sql"
+	fi
 fi
 
-if [ -f "$DATA/ghost/dump/ghost.sql" ]; then
-	echo 'loading ghost: dump/ghost.sql'
-	compose up -d --wait ghost-db
-	compose exec -T ghost-db 'sh' '-c' 'exec mysql -uroot -p"$MYSQL_ROOT_PASSWORD"' <"$DATA/ghost/dump/ghost.sql"
+if want ghost; then
+	if [ -f "$DATA/ghost/dump/ghost.sql" ]; then
+		echo 'loading ghost: dump/ghost.sql'
+		compose up -d --wait ghost-db
+		compose exec -T ghost-db 'sh' '-c' 'exec mysql -uroot -p"$MYSQL_ROOT_PASSWORD"' <"$DATA/ghost/dump/ghost.sql"
+	fi
 fi
 
-if [ -f "$DATA/hedgedoc/dump/hedgedoc.sql" ]; then
-	echo 'loading hedgedoc: dump/hedgedoc.sql'
-	compose up -d --wait hedgedoc-db
-	compose exec -T hedgedoc-db 'psql' '-U' 'hedgedoc' '-d' 'hedgedoc' '-v' 'ON_ERROR_STOP=1' <"$DATA/hedgedoc/dump/hedgedoc.sql"
+if want hedgedoc; then
+	if [ -f "$DATA/hedgedoc/dump/hedgedoc.sql" ]; then
+		echo 'loading hedgedoc: dump/hedgedoc.sql'
+		compose up -d --wait hedgedoc-db
+		compose exec -T hedgedoc-db 'psql' '-U' 'hedgedoc' '-d' 'hedgedoc' '-v' 'ON_ERROR_STOP=1' <"$DATA/hedgedoc/dump/hedgedoc.sql"
+	fi
 fi
 
-if [ -f "$DATA/immich/dump/immich.sql" ]; then
-	echo 'loading immich: dump/immich.sql'
-	compose up -d --wait immich-db
-	compose exec -T immich-db 'psql' '-U' 'postgres' '-d' 'postgres' '-v' 'ON_ERROR_STOP=0' <"$DATA/immich/dump/immich.sql"
+if want immich; then
+	if [ -f "$DATA/immich/dump/immich.sql" ]; then
+		echo 'loading immich: dump/immich.sql'
+		compose up -d --wait immich-db
+		compose exec -T immich-db 'psql' '-U' 'postgres' '-d' 'postgres' '-v' 'ON_ERROR_STOP=0' <"$DATA/immich/dump/immich.sql"
+	fi
 fi
 
-if [ -f "$DATA/joplin-server/dump/joplin.sql" ]; then
-	echo 'loading joplin-server: dump/joplin.sql'
-	compose up -d --wait joplin-server-db
-	compose exec -T joplin-server-db 'psql' '-U' 'joplin' '-d' 'joplin' '-v' 'ON_ERROR_STOP=1' <"$DATA/joplin-server/dump/joplin.sql"
+if want joplin-server; then
+	if [ -f "$DATA/joplin-server/dump/joplin.sql" ]; then
+		echo 'loading joplin-server: dump/joplin.sql'
+		compose up -d --wait joplin-server-db
+		compose exec -T joplin-server-db 'psql' '-U' 'joplin' '-d' 'joplin' '-v' 'ON_ERROR_STOP=1' <"$DATA/joplin-server/dump/joplin.sql"
+	fi
 fi
 
-if [ -f "$DATA/mealie/dump/mealie.sql" ]; then
-	echo 'loading mealie: dump/mealie.sql'
-	compose up -d --wait mealie-db
-	compose exec -T mealie-db 'psql' '-U' 'mealie' '-d' 'mealie' '-v' 'ON_ERROR_STOP=1' <"$DATA/mealie/dump/mealie.sql"
+if want mealie; then
+	if [ -f "$DATA/mealie/dump/mealie.sql" ]; then
+		echo 'loading mealie: dump/mealie.sql'
+		compose up -d --wait mealie-db
+		compose exec -T mealie-db 'psql' '-U' 'mealie' '-d' 'mealie' '-v' 'ON_ERROR_STOP=1' <"$DATA/mealie/dump/mealie.sql"
+	fi
 fi
 
-if [ -f "$DATA/miniflux/dump/miniflux.sql" ]; then
-	echo 'loading miniflux: dump/miniflux.sql'
-	compose up -d --wait miniflux-db
-	compose exec -T miniflux-db 'psql' '-U' 'miniflux' '-d' 'miniflux' '-v' 'ON_ERROR_STOP=1' <"$DATA/miniflux/dump/miniflux.sql"
+if want miniflux; then
+	if [ -f "$DATA/miniflux/dump/miniflux.sql" ]; then
+		echo 'loading miniflux: dump/miniflux.sql'
+		compose up -d --wait miniflux-db
+		compose exec -T miniflux-db 'psql' '-U' 'miniflux' '-d' 'miniflux' '-v' 'ON_ERROR_STOP=1' <"$DATA/miniflux/dump/miniflux.sql"
+	fi
 fi
 
-if [ -f "$DATA/nextcloud/dump/nextcloud.sql" ]; then
-	echo 'loading nextcloud: dump/nextcloud.sql'
-	compose up -d --wait nextcloud-db
-	compose exec -T nextcloud-db 'psql' '-U' 'nextcloud' '-d' 'nextcloud' '-v' 'ON_ERROR_STOP=1' <"$DATA/nextcloud/dump/nextcloud.sql"
+if want nextcloud; then
+	if [ -f "$DATA/nextcloud/dump/nextcloud.sql" ]; then
+		echo 'loading nextcloud: dump/nextcloud.sql'
+		compose up -d --wait nextcloud-db
+		compose exec -T nextcloud-db 'psql' '-U' 'nextcloud' '-d' 'nextcloud' '-v' 'ON_ERROR_STOP=1' <"$DATA/nextcloud/dump/nextcloud.sql"
+	fi
 fi
 
-if [ -f "$DATA/paperless-ngx/dump/paperless.sql" ]; then
-	echo 'loading paperless-ngx: dump/paperless.sql'
-	compose up -d --wait paperless-ngx-db
-	compose exec -T paperless-ngx-db 'psql' '-U' 'paperless' '-d' 'paperless' '-v' 'ON_ERROR_STOP=1' <"$DATA/paperless-ngx/dump/paperless.sql"
+if want paperless-ngx; then
+	if [ -f "$DATA/paperless-ngx/dump/paperless.sql" ]; then
+		echo 'loading paperless-ngx: dump/paperless.sql'
+		compose up -d --wait paperless-ngx-db
+		compose exec -T paperless-ngx-db 'psql' '-U' 'paperless' '-d' 'paperless' '-v' 'ON_ERROR_STOP=1' <"$DATA/paperless-ngx/dump/paperless.sql"
+	fi
 fi
 
-if [ -f "$DATA/umami/dump/umami.sql" ]; then
-	echo 'loading umami: dump/umami.sql'
-	compose up -d --wait umami-db
-	compose exec -T umami-db 'psql' '-U' 'umami' '-d' 'umami' '-v' 'ON_ERROR_STOP=1' <"$DATA/umami/dump/umami.sql"
+if want umami; then
+	if [ -f "$DATA/umami/dump/umami.sql" ]; then
+		echo 'loading umami: dump/umami.sql'
+		compose up -d --wait umami-db
+		compose exec -T umami-db 'psql' '-U' 'umami' '-d' 'umami' '-v' 'ON_ERROR_STOP=1' <"$DATA/umami/dump/umami.sql"
+	fi
 fi
 
-if [ -f "$DATA/vikunja/dump/vikunja.sql" ]; then
-	echo 'loading vikunja: dump/vikunja.sql'
-	compose up -d --wait vikunja-db
-	compose exec -T vikunja-db 'psql' '-U' 'vikunja' '-d' 'vikunja' '-v' 'ON_ERROR_STOP=1' <"$DATA/vikunja/dump/vikunja.sql"
+if want vikunja; then
+	if [ -f "$DATA/vikunja/dump/vikunja.sql" ]; then
+		echo 'loading vikunja: dump/vikunja.sql'
+		compose up -d --wait vikunja-db
+		compose exec -T vikunja-db 'psql' '-U' 'vikunja' '-d' 'vikunja' '-v' 'ON_ERROR_STOP=1' <"$DATA/vikunja/dump/vikunja.sql"
+	fi
 fi
 
-if [ -f "$DATA/wordpress/dump/wordpress.sql" ]; then
-	echo 'loading wordpress: dump/wordpress.sql'
-	compose up -d --wait wordpress-db
-	compose exec -T wordpress-db 'sh' '-c' 'exec mariadb -uroot -p"$MARIADB_ROOT_PASSWORD"' <"$DATA/wordpress/dump/wordpress.sql"
+if want wordpress; then
+	if [ -f "$DATA/wordpress/dump/wordpress.sql" ]; then
+		echo 'loading wordpress: dump/wordpress.sql'
+		compose up -d --wait wordpress-db
+		compose exec -T wordpress-db 'sh' '-c' 'exec mariadb -uroot -p"$MARIADB_ROOT_PASSWORD"' <"$DATA/wordpress/dump/wordpress.sql"
+	fi
 fi
 
 echo "restore hooks done"

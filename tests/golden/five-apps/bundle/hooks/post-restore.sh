@@ -14,22 +14,37 @@ compose() {
 	docker compose --project-name "$PROJECT" --project-directory "$CURRENT" "${env_args[@]}" -f "$CURRENT/docker-compose.yml" "$@"
 }
 
-if [ -f "$DATA/miniflux/dump/miniflux.sql" ]; then
-	echo 'loading miniflux: dump/miniflux.sql'
-	compose up -d --wait miniflux-db
-	compose exec -T miniflux-db 'psql' '-U' 'miniflux' '-d' 'miniflux' '-v' 'ON_ERROR_STOP=1' <"$DATA/miniflux/dump/miniflux.sql"
+ONLY="${1:-}"
+if [ "$ONLY" = --apps ]; then
+	echo miniflux
+	echo nextcloud
+	echo immich
+	exit 0
+fi
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
+if want miniflux; then
+	if [ -f "$DATA/miniflux/dump/miniflux.sql" ]; then
+		echo 'loading miniflux: dump/miniflux.sql'
+		compose up -d --wait miniflux-db
+		compose exec -T miniflux-db 'psql' '-U' 'miniflux' '-d' 'miniflux' '-v' 'ON_ERROR_STOP=1' <"$DATA/miniflux/dump/miniflux.sql"
+	fi
 fi
 
-if [ -f "$DATA/nextcloud/dump/nextcloud.sql" ]; then
-	echo 'loading nextcloud: dump/nextcloud.sql'
-	compose up -d --wait nextcloud-db
-	compose exec -T nextcloud-db 'psql' '-U' 'nextcloud' '-d' 'nextcloud' '-v' 'ON_ERROR_STOP=1' <"$DATA/nextcloud/dump/nextcloud.sql"
+if want nextcloud; then
+	if [ -f "$DATA/nextcloud/dump/nextcloud.sql" ]; then
+		echo 'loading nextcloud: dump/nextcloud.sql'
+		compose up -d --wait nextcloud-db
+		compose exec -T nextcloud-db 'psql' '-U' 'nextcloud' '-d' 'nextcloud' '-v' 'ON_ERROR_STOP=1' <"$DATA/nextcloud/dump/nextcloud.sql"
+	fi
 fi
 
-if [ -f "$DATA/immich/dump/immich.sql" ]; then
-	echo 'loading immich: dump/immich.sql'
-	compose up -d --wait immich-db
-	compose exec -T immich-db 'psql' '-U' 'postgres' '-d' 'postgres' '-v' 'ON_ERROR_STOP=0' <"$DATA/immich/dump/immich.sql"
+if want immich; then
+	if [ -f "$DATA/immich/dump/immich.sql" ]; then
+		echo 'loading immich: dump/immich.sql'
+		compose up -d --wait immich-db
+		compose exec -T immich-db 'psql' '-U' 'postgres' '-d' 'postgres' '-v' 'ON_ERROR_STOP=0' <"$DATA/immich/dump/immich.sql"
+	fi
 fi
 
 echo "restore hooks done"

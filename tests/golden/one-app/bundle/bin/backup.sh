@@ -1,7 +1,9 @@
 #!/bin/bash
 # nassella backup: database dumps (per-app hooks), then a restic snapshot of the data
-# volume to the off-site S3 bucket, then retention. The result goes to status.json; a
-# failure is loud: the unit fails, status.json says so, and ntfy is told when set up.
+# volume to the off-site S3 bucket, then retention. The result goes to status.json (with
+# the repository's size and the newest snapshots); a failure is loud: the unit fails,
+# status.json says so, and ntfy is told when set up. A pending "backup now" request
+# (status/request-backup.json, started by nassella-sync) is reported done or failed.
 set -euo pipefail
 umask 077
 
@@ -9,62 +11,100 @@ ROOT="${ROOT:-/var/lib/nassella}"
 RUN="${RUN:-/run/nassella}"
 CURRENT="${CURRENT:-$ROOT/current}"
 ENV_FILE="$RUN/env/backup.env"
+NOTIFY_FILE="$RUN/env/notify.env"
 STATUS_DIR="$ROOT/status"
+SNAPSHOTS_SHOWN="${SNAPSHOTS_SHOWN:-30}"
 
 conf() {
 	# Reads KEY=value from the bundle's backup.conf without executing it.
-	sed -n "s/^$1=\\([A-Za-z0-9._:/@+-]*\\)\$/\\1/p" "$CURRENT/backup.conf" | head -n 1
+	sed -n "s/^$1=\\([A-Za-z0-9._:/@+-]*\\)\$/\\1/p" "$CURRENT/backup.conf" 2>/dev/null | head -n 1
 }
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 RESTIC_IMAGE="$(conf RESTIC_IMAGE)"
 HOST_TAG="$(conf HOST)"
 KEEP_DAILY="$(conf KEEP_DAILY)"
 KEEP_WEEKLY="$(conf KEEP_WEEKLY)"
 KEEP_MONTHLY="$(conf KEEP_MONTHLY)"
-STARTED="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+STARTED="$(now)"
+SNAPSHOTS_JSON=null
+SIZE_BYTES=null
+
+mkdir -p "$STATUS_DIR" "$RUN"
+
+# Sets one key of status.json to the JSON in a file, atomically (no-op before the first sync).
+put_status() {
+	local key="$1" file="$2" tmp
+	[ -f "$STATUS_DIR/status.json" ] || return 0
+	tmp="$(mktemp "$STATUS_DIR/.status.XXXXXX")"
+	if jq --slurpfile v "$file" "$key = \$v[0]" "$STATUS_DIR/status.json" >"$tmp"; then
+		chmod 644 "$tmp"
+		mv -f "$tmp" "$STATUS_DIR/status.json"
+	else
+		rm -f "$tmp"
+	fi
+}
 
 record() {
-	local result="$1" message="$2" tmp
-	mkdir -p "$STATUS_DIR"
+	local result="$1" message="$2" prev tmp last=""
+	prev=""
+	if [ -s "$STATUS_DIR/backup.json" ]; then
+		prev="$(jq -c 'if type == "object" then . else empty end' "$STATUS_DIR/backup.json" 2>/dev/null || true)"
+	fi
+	if [ -z "$prev" ] || [ "$(wc -l <<<"$prev")" != 1 ]; then prev='{}'; fi
+	if [ "$result" = ok ]; then last="$(now)"; fi
 	tmp="$(mktemp "$STATUS_DIR/.backup.XXXXXX")"
-	jq -n --arg result "$result" --arg message "$message" --arg started "$STARTED" \
-		--arg finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-		--arg lastSuccess "$( [ "$result" = ok ] && date -u +%Y-%m-%dT%H:%M:%SZ || jq -r '.lastSuccess // ""' "$STATUS_DIR/backup.json" 2>/dev/null || true)" \
-		'{result: $result, startedAt: $started, finishedAt: $finished,
-		  lastSuccess: (if $lastSuccess == "" then null else $lastSuccess end),
-		  error: (if $message == "" then null else $message end)}' >"$tmp"
+	jq --arg result "$result" --arg message "$message" --arg started "$STARTED" --arg finished "$(now)" \
+		--arg lastSuccess "$last" --argjson snapshots "$SNAPSHOTS_JSON" --argjson size "$SIZE_BYTES" \
+		'{result: $result, startedAt: $started,
+		  finishedAt: (if $result == "running" then null else $finished end),
+		  lastSuccess: (if $lastSuccess == "" then (.lastSuccess // null) else $lastSuccess end),
+		  error: (if $message == "" then null else $message end),
+		  sizeBytes: ($size // .sizeBytes // null),
+		  snapshots: ($snapshots // .snapshots // null)}' <<<"$prev" >"$tmp"
 	chmod 644 "$tmp"
 	mv -f "$tmp" "$STATUS_DIR/backup.json"
-	if [ -f "$STATUS_DIR/status.json" ]; then
-		tmp="$(mktemp "$STATUS_DIR/.status.XXXXXX")"
-		if jq --slurpfile b "$STATUS_DIR/backup.json" '.backup = $b[0]' "$STATUS_DIR/status.json" >"$tmp"; then
-			chmod 644 "$tmp"
-			mv -f "$tmp" "$STATUS_DIR/status.json"
-		else
-			rm -f "$tmp"
-		fi
-	fi
+	put_status .backup "$STATUS_DIR/backup.json"
+}
+
+# Reports a pending "backup now" request as done or failed.
+finish_request() {
+	local f="$STATUS_DIR/request-backup.json" tmp
+	[ -f "$f" ] || return 0
+	[ "$(jq -r '.state // ""' "$f" 2>/dev/null || true)" = running ] || return 0
+	tmp="$(mktemp "$STATUS_DIR/.request.XXXXXX")"
+	jq --arg state "$1" --arg at "$(now)" --arg error "$2" \
+		'.state = $state | .at = $at | .error = (if $error == "" then null else $error end)' "$f" >"$tmp"
+	chmod 644 "$tmp"
+	mv -f "$tmp" "$f"
+	put_status .requests.backup "$f"
 }
 
 notify() {
 	local topic
-	topic="$(sed -n 's/^NTFY_TOPIC=\(https:\/\/[A-Za-z0-9.:\/_-]*\)$/\1/p' "$ENV_FILE" 2>/dev/null | head -n 1 || true)"
+	topic="$(sed -n 's/^NTFY_TOPIC=\(https:\/\/[A-Za-z0-9.:\/_-]*\)$/\1/p' "$NOTIFY_FILE" 2>/dev/null | head -n 1 || true)"
 	if [ -n "$topic" ]; then
-		curl -fsS --max-time 20 -H "Title: Backup failed on $HOST_TAG" -H "Priority: high" \
-			-d "$1" "$topic" >/dev/null || echo "nassella-backup: could not reach ntfy" >&2
+		curl -fsS --proto =https --max-time 20 -H "Title: Backup failed on ${HOST_TAG:-the server}" -H "Priority: high" \
+			-H "Tags: warning" -d "$1" "$topic" >/dev/null || echo "nassella-backup: could not reach ntfy" >&2
 	fi
 }
 
 fail() {
 	echo "nassella-backup: FAILED: $1" >&2
 	record failed "$1"
-	notify "The nightly backup failed: $1"
+	finish_request failed "$1"
+	notify "The backup failed: $1"
 	exit 1
 }
 
 [ -f "$CURRENT/backup.conf" ] || fail "no backup target is set up"
 [ -f "$ENV_FILE" ] || fail "the backup keys are not available (has the first sync run?)"
 if [ -z "$RESTIC_IMAGE" ] || [ -z "$HOST_TAG" ]; then fail "backup.conf is incomplete"; fi
+
+# One restic job at a time on this server (backup, drill, restore).
+exec 8>"$RUN/restic.lock"
+flock -w 7200 8 || fail "another backup or restore drill is still running"
+record running ""
 
 restic() {
 	docker run --rm -i --hostname "$HOST_TAG" --env-file "$ENV_FILE" \
@@ -105,5 +145,16 @@ restic forget --quiet --host "$HOST_TAG" --tag nassella --keep-daily "${KEEP_DAI
 if [ "$(date -u +%u)" = 7 ]; then
 	restic check --read-data-subset=5% || fail "the weekly check of the backup repository found a problem"
 fi
+# What the dashboard shows: the newest snapshots (fractions of seconds dropped) and the repository's size.
+if snaps="$(restic snapshots --json --host "$HOST_TAG" --tag nassella |
+	jq -c --argjson n "$SNAPSHOTS_SHOWN" '[sort_by(.time) | reverse | .[:$n][] |
+		{id, time: (.time | sub("\\.[0-9]+"; "")), sizeBytes: (.summary.total_bytes_processed // null)} |
+		with_entries(select(.value != null))]')"; then
+	SNAPSHOTS_JSON="$snaps"
+fi
+if size="$(restic stats --json --mode raw-data | jq -c '.total_size // null')"; then
+	SIZE_BYTES="$size"
+fi
 record ok ""
+finish_request "done" ""
 echo "nassella-backup: done"

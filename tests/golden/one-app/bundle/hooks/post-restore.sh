@@ -14,10 +14,19 @@ compose() {
 	docker compose --project-name "$PROJECT" --project-directory "$CURRENT" "${env_args[@]}" -f "$CURRENT/docker-compose.yml" "$@"
 }
 
-if [ -f "$DATA/miniflux/dump/miniflux.sql" ]; then
-	echo 'loading miniflux: dump/miniflux.sql'
-	compose up -d --wait miniflux-db
-	compose exec -T miniflux-db 'psql' '-U' 'miniflux' '-d' 'miniflux' '-v' 'ON_ERROR_STOP=1' <"$DATA/miniflux/dump/miniflux.sql"
+ONLY="${1:-}"
+if [ "$ONLY" = --apps ]; then
+	echo miniflux
+	exit 0
+fi
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
+if want miniflux; then
+	if [ -f "$DATA/miniflux/dump/miniflux.sql" ]; then
+		echo 'loading miniflux: dump/miniflux.sql'
+		compose up -d --wait miniflux-db
+		compose exec -T miniflux-db 'psql' '-U' 'miniflux' '-d' 'miniflux' '-v' 'ON_ERROR_STOP=1' <"$DATA/miniflux/dump/miniflux.sql"
+	fi
 fi
 
 echo "restore hooks done"
