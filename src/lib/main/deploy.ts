@@ -123,7 +123,7 @@ async function vaultRecords(): Promise<RecordVault | undefined> {
 }
 
 /** The DNS check, then the server's own report through its link (keys from the vault). */
-function probeFor(setup: SetupRecord, records: RecordVault, proxyBase?: string): AppProbe {
+export function probeFor(setup: SetupRecord, records: RecordVault, proxyBase?: string): AppProbe {
 	const sandbox = setup.dns.provider.startsWith('sandbox-');
 	return serverProbe({
 		dns: dohProbe(dohEndpoints(sandbox)),
@@ -134,8 +134,19 @@ function probeFor(setup: SetupRecord, records: RecordVault, proxyBase?: string):
 
 const KEYS_PREFIX = 'deployment-keys/';
 
+/** One-off additions to a render: requests for the server (`requests.json`), or a restore at first boot. */
+export interface RenderExtras {
+	requests?: { backup?: string; drill?: string };
+	restore?: { snapshot?: string };
+}
+
 /** The bundle and Ignition config of a deployment, rendered by the server generator. */
-function artifactsFor(setup: SetupRecord, plan: Plan, records: RecordVault): DeployArtifacts {
+export function artifactsFor(
+	setup: SetupRecord,
+	plan: Plan,
+	records: RecordVault,
+	extras: RenderExtras = {}
+): DeployArtifacts {
 	type Keys = import('../adapters/deploy/keys.ts').StoredKeys;
 	let keys: Promise<Keys> | undefined;
 	const ensureKeys = (): Promise<Keys> =>
@@ -165,7 +176,14 @@ function artifactsFor(setup: SetupRecord, plan: Plan, records: RecordVault): Dep
 			dataDevice: dataDevicePath(setup.cloud.provider, volume),
 			appOrigin: origin()
 		});
-		return renderServer(deployment, apps, { encrypt: ageEncrypt });
+		const config: typeof deployment.config & Record<string, unknown> = { ...deployment.config };
+		if (extras.requests) config.requests = extras.requests;
+		if (extras.restore) {
+			config.restoreFromBackup = true;
+			if (extras.restore.snapshot && /^[0-9a-f]{8,64}$/.test(extras.restore.snapshot))
+				config.restoreSnapshot = extras.restore.snapshot;
+		}
+		return renderServer({ ...deployment, config }, apps, { encrypt: ageEncrypt });
 	};
 	const volumeName = plan.steps.find((s) => s.id === 'volume')?.name ?? 'data';
 	return {
@@ -190,7 +208,7 @@ function artifactsFor(setup: SetupRecord, plan: Plan, records: RecordVault): Dep
 	};
 }
 
-function pick<T>(options: ProviderOption<T>[], id: string, token: string, proxyBase?: string): Promise<T> {
+export function pick<T>(options: ProviderOption<T>[], id: string, token: string, proxyBase?: string): Promise<T> {
 	const option = options.find((o) => o.id === id);
 	if (!option) throw new Error(`Unknown provider “${id}”.`);
 	return option.create(token, proxyBase);

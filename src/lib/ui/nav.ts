@@ -8,6 +8,7 @@ export const NAV: readonly NavItem[] = [
 	{ href: '/apps', label: 'Apps' },
 	{ href: '/setup', label: 'Set up' },
 	{ href: '/dashboard', label: 'Dashboard' },
+	{ href: '/move', label: 'Move' },
 	{ href: '/vault', label: 'Vault' },
 	{ href: '/settings', label: 'Settings' }
 ];
