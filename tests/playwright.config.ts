@@ -20,8 +20,11 @@ const chromium = {
 export default defineConfig({
 	testDir: './e2e',
 	testMatch: '**/*.e2e.ts',
-	// The deploy flows share one sandbox provider account (as a person's real account would be
-	// shared by their deployments), so `npm run test:e2e` runs them in a second pass, one at a time.
+	// The deploy flows share one sandbox provider account (as a person's real account is shared
+	// by their deployments) and run at the same time: each has a web address of its own, and no
+	// deployment's destroy removes what the others use (the shared Flatcar image stays).
+	// logs-server.e2e.ts and move.e2e.ts deploy on the shared sandbox zone, so `npm run test:e2e`
+	// still runs them in a second pass, one at a time. E2E_IGNORE (a regular expression) leaves files out of a run.
 	testIgnore: process.env.E2E_IGNORE ? new RegExp(process.env.E2E_IGNORE) : undefined,
 	outputDir: '../test-results',
 	fullyParallel: true,

@@ -114,6 +114,16 @@ export function cloudContract(name: string, make: (rec: Recorder) => CloudSetup)
 			expect(second.id).toBe(first.id);
 		});
 
+		it('the image is the account’s: no deployment label, found by findImage without creating', async () => {
+			expect(await s.provider.findImage?.(s.region)).toBeUndefined();
+			const image = await s.provider.ensureImage(s.region, labels);
+			expect(image.labels['nassella-deployment']).toBeUndefined();
+			expect(image.labels['managed-by']).toBe('nassella');
+			expect((await s.provider.findImage?.(s.region))?.id).toBe(image.id);
+			// Not among one deployment's resources, so its destroy cannot take it away.
+			expect((await s.provider.findByLabels(labels)).some((r) => r.id === image.id)).toBe(false);
+		});
+
 		it('maps a wrong token to "unauthorized" without leaking it', async () => {
 			const wrong = 'wrong-token-1f2e3d4c5b6a79881726';
 			const error = await s

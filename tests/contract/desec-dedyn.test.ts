@@ -3,6 +3,8 @@ import { expect, it } from 'vitest';
 import { DesecDns } from '../../src/lib/adapters/desec/dns.ts';
 import { ProviderError } from '../../src/lib/core/errors.ts';
 import { createDesecFake } from '../../workers/sandbox/desec/fake.ts';
+import { findOrClaimZone } from '../../src/lib/services/deploy/steps.ts';
+import type { DnsProvider } from '../../src/lib/ports/dns.ts';
 import { recorder, testOptions, TOKEN } from './harness.ts';
 
 function setup(limitDomains?: number) {
@@ -34,6 +36,7 @@ it('says plainly when the name is taken, the account is full, or the name is mal
 	fake.state.takenElsewhere.add('taken.dedyn.io');
 	const taken = (await dns.registerDedynName('taken').catch((e: unknown) => e)) as ProviderError;
 	expect(taken.code).toBe('conflict');
+	expect(taken.message).toBe('This name is taken: taken.dedyn.io already belongs to someone else.');
 	expect(taken.action).toMatch(/another name/);
 	await dns.registerDedynName('first');
 	const full = (await dns.registerDedynName('second').catch((e: unknown) => e)) as ProviderError;
@@ -41,5 +44,38 @@ it('says plainly when the name is taken, the account is full, or the name is mal
 	const bad = (await dns.registerDedynName('../evil').catch((e: unknown) => e)) as ProviderError;
 	expect(bad).toBeInstanceOf(ProviderError);
 	expect(bad.code).toBe('invalid');
+	expect(fake.api.violations).toEqual([]);
+});
+
+it('through the DNS port: looks before it creates, and the deploy step claims a free name the account lacks', async () => {
+	const { fake, dns } = setup();
+	const port: DnsProvider = dns;
+	fake.addDomain('mine.dedyn.io');
+	// Held already: found, nothing created.
+	expect(await port.ensureZone!('mine.dedyn.io')).toEqual({ id: 'mine.dedyn.io', name: 'mine.dedyn.io' });
+	expect(fake.state.domains.map((d) => d.name)).toEqual(['mine.dedyn.io']);
+	// Not held yet: the deploy's DNS step claims it, then finds it.
+	const zone = await findOrClaimZone(port, 'notes.fresh.dedyn.io');
+	expect(zone.name).toBe('fresh.dedyn.io');
+	expect(fake.state.domains.map((d) => d.name).sort()).toEqual(['fresh.dedyn.io', 'mine.dedyn.io']);
+	expect((await findOrClaimZone(port, 'photos.fresh.dedyn.io')).id).toBe(zone.id);
+	// A domain of one's own is never created on the fly: it must be in the account.
+	await expect(findOrClaimZone(port, 'www.example.org')).rejects.toMatchObject({ code: 'not-found' });
+	// A taken name or a full account stop the step with a clear error.
+	fake.state.takenElsewhere.add('busy.dedyn.io');
+	await expect(findOrClaimZone(port, 'notes.busy.dedyn.io')).rejects.toMatchObject({
+		code: 'conflict',
+		message: expect.stringContaining('This name is taken')
+	});
+	expect(fake.api.violations).toEqual([]);
+});
+
+it('a full account: the limit is named plainly', async () => {
+	const { fake, dns } = setup(1);
+	await dns.ensureZone('one.dedyn.io');
+	await expect(findOrClaimZone(dns, 'notes.two.dedyn.io')).rejects.toMatchObject({
+		code: 'quota',
+		message: 'Your deSEC account has reached its number of domains.'
+	});
 	expect(fake.api.violations).toEqual([]);
 });

@@ -34,6 +34,30 @@ export function doResourcesOf(state: SandboxSnapshot, deploymentId: string) {
 	};
 }
 
+/**
+ * A zone of this test's own in the sandbox deSEC account (under the sandbox zone), so tests
+ * running at once never share web addresses or DNS records.
+ */
+export async function ownZone(request: APIRequestContext, tag: string): Promise<string> {
+	const name = `${tag}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}.${SANDBOX_ZONE}`;
+	const response = await request.post('/sandbox/_control/zones', { data: { provider: 'desec', name } });
+	expect(response.ok()).toBe(true);
+	return name;
+}
+
+/** The domain step with a free dedyn.io name, claimed in the sandbox deSEC account when the token is checked. */
+export async function chooseDedyn(page: Page, name: string) {
+	await expect(page.getByRole('heading', { name: 'Your web address' })).toBeVisible();
+	await page.getByRole('radio', { name: /free name ending in \.dedyn\.io/ }).check();
+	await page.getByLabel('Your free name').fill(name);
+	await page.getByRole('radio', { name: /deSEC.*Sandbox/ }).check();
+	await page.getByLabel('DNS token').fill('sandbox');
+	await page.getByRole('button', { name: 'Check' }).click();
+	await expect(page.getByText(/Works \(account:/)).toBeVisible();
+	await expect(page.getByText(`The name ${name}.dedyn.io is now yours`)).toBeVisible();
+	await next(page);
+}
+
 export async function fault(request: APIRequestContext, provider: string, fault: Record<string, unknown>) {
 	const response = await request.post('/sandbox/_control/faults', { data: { provider, fault } });
 	expect(response.ok()).toBe(true);

@@ -3,7 +3,7 @@
  * web address, server (price and fit), tokens checked as they are entered, plain errors.
  */
 import { expect, test } from './fixtures.ts';
-import { checkA11y, chooseApps, chooseDomain, next, openSetup } from './setup-helpers.ts';
+import { checkA11y, chooseApps, chooseDomain, next, openSetup, sandboxState } from './setup-helpers.ts';
 
 test.describe('setup wizard', () => {
 	test('walks from apps to the server size, checking tokens as they are entered', async ({ page }) => {
@@ -68,5 +68,43 @@ test.describe('setup wizard', () => {
 		await expect(page.locator('#dns-token-status')).not.toHaveText('');
 		await expect(page.locator('#dns-token-status')).not.toContainText('Works');
 		await expect(page.getByRole('button', { name: 'Next' })).toBeDisabled();
+	});
+
+	test('a free dedyn.io name is claimed when the token is checked; a taken one is refused plainly', async ({
+		page,
+		request
+	}) => {
+		// Names unique to this run, since the sandbox is shared by the tests running at once.
+		const suffix = `${test.info().project.name}-${Date.now().toString(36)}`;
+		const free = `free-${suffix}`;
+		const taken = `taken-${suffix}`;
+		expect((await request.post('/sandbox/_control/taken', { data: { name: `${taken}.dedyn.io` } })).ok()).toBe(true);
+		await openSetup(page);
+		await chooseApps(page, ['Uptime Kuma']);
+		await page.getByRole('radio', { name: /free name ending in \.dedyn\.io/ }).check();
+		await page.getByRole('radio', { name: /deSEC.*Sandbox/ }).check();
+		await page.getByLabel('DNS token').fill('sandbox');
+		const status = page.locator('#dns-token-status');
+
+		await page.getByLabel('Your free name').fill(taken);
+		await page.getByRole('button', { name: 'Check' }).click();
+		await expect(status).toContainText('This name is taken');
+		await expect(status).toContainText('Pick another name');
+		await expect(page.getByRole('button', { name: 'Next' })).toBeDisabled();
+		await checkA11y(page, 'name taken');
+
+		await page.getByLabel('Your free name').fill(free);
+		await page.getByRole('button', { name: 'Check' }).click();
+		await expect(status).toContainText('Works');
+		await expect(page.getByText(`The name ${free}.dedyn.io is now yours`)).toBeVisible();
+		const held = (await sandboxState(request)).desec.domains.map((d) => d.name);
+		expect(held.filter((n) => n === `${free}.dedyn.io`)).toHaveLength(1);
+		expect(held).not.toContain(`${taken}.dedyn.io`);
+		// Checking again finds it and claims nothing more.
+		await page.getByRole('button', { name: 'Check' }).click();
+		await expect(status).toContainText('Works');
+		await expect(page.getByText(/is now yours/)).toHaveCount(0);
+		await next(page);
+		await expect(page.getByRole('heading', { name: 'Your server', exact: true })).toBeVisible();
 	});
 });

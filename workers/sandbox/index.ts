@@ -17,6 +17,7 @@
  *   POST /sandbox/_control/faults {provider, fault}  queues a fault (see kit.ts Fault)
  *   POST /sandbox/_control/zones  {provider, name}   adds a DNS zone/domain as the person would in the provider's console
  *   POST /sandbox/_control/latency {ms}          delay on every sandbox answer
+ *   POST /sandbox/_control/taken  {name}         a deSEC domain name another account holds
  *   POST /sandbox/_control/server-faults {host|ip|next: true, fault: 'app-unhealthy' (+ app) |
  *        'backup-fails' | 'restore-fails'}        queues a fault for a sandbox server (next: the next one to boot)
  * The state also lists the simulated servers (`server`), and reset's timing takes
@@ -62,7 +63,13 @@ export function createSandbox(timing: SandboxTiming = {}, links: SandboxLinks = 
 		...timing
 	};
 	const fakes = {
-		digitalocean: createDigitalOceanFake({ acceptAnyToken: true, bootMs: t.bootMs, importMs: t.importMs }),
+		// A practice account roomy enough for a whole test run's deployments at once.
+		digitalocean: createDigitalOceanFake({
+			acceptAnyToken: true,
+			bootMs: t.bootMs,
+			importMs: t.importMs,
+			dropletLimit: 50
+		}),
 		hetzner: createHetznerFake({
 			acceptAnyToken: true,
 			bootMs: t.bootMs,
@@ -221,6 +228,12 @@ export function sandboxMount(timing?: SandboxTiming, links: SandboxLinks = {}): 
 					else if (provider === 'desec') sb.fakes.desec.addDomain(name);
 					else if (provider === 'cloudflare') sb.fakes.cloudflare.addZone(name);
 					else return send(res, 400, { error: 'Unknown provider.' });
+					return send(res, 200, { ok: true });
+				}
+				case 'taken': {
+					const name = String(body.name ?? '');
+					if (!/^([a-z0-9-]+\.)+[a-z0-9-]+$/.test(name)) return send(res, 400, { error: 'Invalid domain name.' });
+					sb.fakes.desec.state.takenElsewhere.add(name);
 					return send(res, 200, { ok: true });
 				}
 				case 'server-faults': {

@@ -26,6 +26,16 @@ export interface Size {
 	arch: 'amd64' | 'arm64';
 }
 
+/** What the data volume costs, per GiB and month. */
+export interface VolumePrice {
+	monthlyPerGiB: number;
+	currency: string;
+	/** "provider": stated by the provider's API; "published": its price list, kept in nassella (see `note`). */
+	source: 'provider' | 'published';
+	/** Where a published price comes from, and when it was read. */
+	note?: string;
+}
+
 /** Anything the provider made for a deployment, as found by label or name. */
 export interface CloudResource {
 	kind: 'image' | 'ssh-key' | 'volume' | 'firewall' | 'server' | 'snapshot';
@@ -77,8 +87,16 @@ export interface CloudProvider {
 	verify(): Promise<{ account: string }>;
 	regions(): Promise<Region[]>;
 	sizes(): Promise<Size[]>;
+	/** The price of block storage (the data volume). Optional: without it the review names no price for the disk. */
+	volumePrice?(region: string): Promise<VolumePrice>;
 	/** A Flatcar image usable in `region` (imported or built once, then reused). */
 	ensureImage(region: string, labels: Labels, progress?: Progress): Promise<CloudResource>;
+	/**
+	 * Looks, without creating anything, for the image `ensureImage` would return in `region`
+	 * (it may still be importing: see `status`). Optional: without it the engine looks among
+	 * everything labelled managed-by=nassella for a shared image.
+	 */
+	findImage?(region: string): Promise<CloudResource | undefined>;
 	ensureSshKey(name: string, publicKey: string, labels: Labels): Promise<CloudResource>;
 	ensureVolume(name: string, region: string, sizeGiB: number, labels: Labels): Promise<CloudResource>;
 	/** Inbound 80/443 (and 22 only when `allowSsh`). */

@@ -22,6 +22,14 @@ export interface DnsProvider {
 	verify(): Promise<{ account: string }>;
 	/** The zone that holds `fqdn`: the longest zone name that is a suffix of it. */
 	findZone(fqdn: string): Promise<Zone>;
+	/**
+	 * Creates the zone (domain) `name` in this account unless the account holds it already
+	 * (looks before it creates; the same call twice leaves one zone). Optional: only providers
+	 * that let an account create names this way have it (deSEC, e.g. a free `<name>.dedyn.io`).
+	 * Throws ProviderError `conflict` when someone else holds the name, `quota` when the
+	 * account may not hold more domains.
+	 */
+	ensureZone?(name: string): Promise<Zone>;
 	list(zone: Zone): Promise<RecordSet[]>;
 	/** Creates or replaces the record set; the same call twice leaves one record set. */
 	upsert(zone: Zone, record: RecordSet): Promise<void>;

@@ -19,7 +19,8 @@ import {
 	volumeGiB,
 	type AppChoice,
 	type Fit,
-	type SizeChoice
+	type SizeChoice,
+	type StoragePrice
 } from '../core/deploy/setup.ts';
 import { isProviderError } from '../core/errors.ts';
 import { checkInputs } from '../core/catalog/inputs.ts';
@@ -66,11 +67,15 @@ export class SetupWizard {
 	dnsProvider = $state('');
 	dnsToken = $state('');
 	dnsCheck = $state<Check>({ state: 'idle' });
+	/** The free dedyn.io name claimed in the person's deSEC account by the last check, if it was new. */
+	dnsClaimed = $state('');
 	cloudProvider = $state('');
 	cloudToken = $state('');
 	cloudCheck = $state<Check>({ state: 'idle' });
 	regions = $state<Region[]>([]);
 	sizes = $state<SizeChoice[]>([]);
+	/** The provider's price for the data disk, when it gives one. */
+	volumePrice = $state<StoragePrice | undefined>(undefined);
 	region = $state('');
 	size = $state('');
 	sshPublicKey = $state('');
@@ -133,7 +138,7 @@ export class SetupWizard {
 	}
 
 	get cost() {
-		return monthlyCost(this.chosenSize);
+		return monthlyCost(this.chosenSize, { giB: this.volumeGiB, price: this.volumePrice });
 	}
 
 	get volumeGiB(): number {
@@ -211,7 +216,24 @@ export class SetupWizard {
 		try {
 			const provider = await option.create(this.dnsToken.trim(), storedProxyBase());
 			const { account } = await provider.verify();
-			if (!this.domainProblem) await provider.findZone(this.domain);
+			this.dnsClaimed = '';
+			if (!this.domainProblem) {
+				if (this.domainMode === 'dedyn') {
+					// Look first; a free name not in the account yet is claimed now, so a taken name
+					// is found before anything is created.
+					const held = await provider.findZone(this.domain).then(
+						() => true,
+						(e: unknown) => {
+							if (isProviderError(e) && e.code === 'not-found' && provider.ensureZone) return false;
+							throw e;
+						}
+					);
+					if (!held) {
+						await provider.ensureZone!(this.domain);
+						this.dnsClaimed = this.domain;
+					}
+				} else await provider.findZone(this.domain);
+			}
 			this.dnsCheck = { state: 'ok', account };
 		} catch (e) {
 			this.dnsCheck = { state: 'error', ...describe(e) };
@@ -225,7 +247,13 @@ export class SetupWizard {
 		try {
 			const provider = await option.create(this.cloudToken.trim(), storedProxyBase());
 			const { account } = await provider.verify();
-			const [regions, sizes] = await Promise.all([provider.regions(), provider.sizes()]);
+			const [regions, sizes, volumePrice] = await Promise.all([
+				provider.regions(),
+				provider.sizes(),
+				// A missing disk price never blocks the setup: the review then says it is charged by size.
+				provider.volumePrice?.(this.region).catch(() => undefined)
+			]);
+			this.volumePrice = volumePrice;
 			this.regions = regions.filter((r) => r.available);
 			this.sizes = [...sizes].sort((a, b) => a.monthlyPrice - b.monthlyPrice);
 			if (!this.regions.some((r) => r.id === this.region)) this.region = this.regions[0]?.id ?? '';

@@ -163,6 +163,31 @@ describe('GitHub adapter against the GitHub fake', () => {
 		expect(fake.refs(repo.fullName)?.get('refs/heads/main')).toBe(moved);
 	});
 
+	it('absorbs server errors and lost answers on a third of the calls: the commit lands once, intact', async () => {
+		const { fake, host } = await start();
+		let n = 0;
+		const flaky = host('classic', {
+			fetch: async (input, init) => {
+				n++;
+				const method = init?.method ?? 'GET';
+				// Not the repo's creation nor the non-forced ref update: those are never repeated
+				// blindly (the deploy engine looks before it tries them again).
+				const url = String(input instanceof Request ? input.url : input);
+				if (method === 'PATCH' || url.endsWith('/user/repos') || n % 3 !== 0) return fetch(input, init);
+				if (n % 2 === 0) return new Response('{}', { status: 503, headers: { 'content-type': 'application/json' } });
+				// The provider acts, but the answer is lost.
+				await fetch(input, init);
+				throw new TypeError('fetch failed');
+			}
+		});
+		const repo = await flaky.ensureRepo('flaky', '');
+		const before = await flaky.head(repo);
+		const done = await flaky.commit(repo, bundle('1'), 'Set up', before, commitSigner(key));
+		expect(done.parent).toBe(before);
+		expect(fake.refs(repo.fullName)?.get('refs/heads/main')).toBe(done.sha);
+		expect(n).toBeGreaterThan(6);
+	});
+
 	it('sends a dropped or failed read or object upload again, so one bad answer does not fail a commit', async () => {
 		const { fake, host } = await start();
 		const repo = await host().ensureRepo('retry', '');

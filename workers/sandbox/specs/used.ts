@@ -25,6 +25,7 @@ export const USED_OPERATIONS: Record<'digitalocean' | 'hetzner', Record<string, 
 	hetzner: {
 		'/locations': ['get'],
 		'/server_types': ['get'],
+		'/pricing': ['get'],
 		'/images': ['get'],
 		'/images/{id}': ['get', 'delete'],
 		'/ssh_keys': ['get', 'post'],

@@ -56,7 +56,11 @@ export class DesecDns implements DnsProvider {
 			rule: DESEC_WAIT_RULE,
 			auth: () => ({ authorization: `Token ${options.token}` }),
 			http: options.http,
-			retry: options.retry,
+			// A PATCH of rrsets sets them to the given values: sending it twice changes nothing more.
+			retry: {
+				idempotent: (r) => r.method === 'PATCH' && /\/rrsets\/$/.test(new URL(r.url).pathname),
+				...options.retry
+			},
 			onRequest: options.onRequest
 		});
 		this.id = options.id ?? 'desec';
@@ -99,6 +103,22 @@ export class DesecDns implements DnsProvider {
 				message: 'A dedyn.io name is one word of letters, digits and dashes.',
 				action: 'Pick a name like "my-family-photos".'
 			});
+		return this.ensureZone(name);
+	}
+
+	/**
+	 * Creates the domain `name` in this account (`POST /api/v1/domains/`), after looking whether
+	 * the account holds it already; after a lost answer it looks again before anything else.
+	 */
+	async ensureZone(zoneName: string): Promise<Zone> {
+		const name = normalizeName(zoneName);
+		if (!isValidHostname(name))
+			throw new ProviderError({
+				code: 'invalid',
+				provider: 'deSEC',
+				message: `“${name}” is not a valid domain name.`,
+				action: 'Check the spelling.'
+			});
 		const mine = async () => {
 			const { data } = await this.api.call<DesecDomain[]>('GET', '/api/v1/domains/');
 			return data.find((d) => d.name === name);
@@ -111,7 +131,14 @@ export class DesecDns implements DnsProvider {
 				return { id: data.name, name: data.name };
 			} catch (error) {
 				if (!(error instanceof ProviderError && (error.transient || error.code === 'conflict'))) throw error;
-				if (error.code === 'conflict' && !(await mine())) throw error;
+				if (error.code === 'conflict' && !(await mine()))
+					throw new ProviderError({
+						code: 'conflict',
+						provider: 'deSEC',
+						status: error.status,
+						message: `This name is taken: ${name} already belongs to someone else.`,
+						action: 'Pick another name.'
+					});
 			}
 		}
 		const existing = await mine();

@@ -15,7 +15,8 @@ import type {
 	Region,
 	Server,
 	ServerSpec,
-	Size
+	Size,
+	VolumePrice
 } from '../../ports/cloud.ts';
 import { toLegacyMetrics } from '../../core/metrics.ts';
 import { digitalOceanMetricsRequest, fromDigitalOceanMetrics } from './convert.ts';
@@ -63,6 +64,19 @@ interface DoKey {
 
 const hasAll = (have: Record<string, string>, want: Labels) => Object.entries(want).every(([k, v]) => have[k] === v);
 
+/**
+ * Volumes Block Storage: USD 0.10 per GiB and month, in every region, as published on
+ * digitalocean.com/pricing/volumes (the figure DigitalOcean has listed since volumes launched;
+ * recorded 2026-11-25). No API endpoint states it, so it is kept here; update it when the
+ * price list changes.
+ */
+export const DIGITALOCEAN_VOLUME_PRICE: VolumePrice = {
+	monthlyPerGiB: 0.1,
+	currency: 'USD',
+	source: 'published',
+	note: 'DigitalOcean’s published price for volumes (digitalocean.com/pricing/volumes), recorded 2026-11-25'
+};
+
 export class DigitalOceanCloud implements CloudProvider {
 	readonly id: string;
 	readonly displayName: string;
@@ -97,6 +111,14 @@ export class DigitalOceanCloud implements CloudProvider {
 		return list.map((r) => ({ id: r.slug, name: r.name, available: r.available }));
 	}
 
+	/**
+	 * DigitalOcean's API states no price for volumes; this is the published price of Volumes
+	 * Block Storage (digitalocean.com/pricing/volumes), the same in every region.
+	 */
+	async volumePrice(_region: string): Promise<VolumePrice> {
+		return { ...DIGITALOCEAN_VOLUME_PRICE };
+	}
+
 	async sizes(): Promise<Size[]> {
 		const list = await listAll<{
 			slug: string;
@@ -127,13 +149,22 @@ export class DigitalOceanCloud implements CloudProvider {
 		return { kind: 'image', id: String(i.id), name: i.name, labels: tagsToLabels(i.tags), status: i.status, region };
 	}
 
-	async ensureImage(region: string, labels: Labels, progress?: Progress): Promise<CloudResource> {
+	/** The shared Flatcar image of a region (one per account, tagged managed-by only). */
+	private async findDoImage(region: string): Promise<DoImage | undefined> {
 		const name = `flatcar-stable-${region}`;
 		const managed = `${MANAGED_BY_LABEL}:${MANAGED_BY_VALUE}`;
-		const find = async () => {
-			const images = await listAll<DoImage>(this.api, '/v2/images', 'images', { private: 'true', tag_name: managed });
-			return images.find((i) => i.name === name && i.status !== 'deleted' && i.status !== 'retired');
-		};
+		const images = await listAll<DoImage>(this.api, '/v2/images', 'images', { private: 'true', tag_name: managed });
+		return images.find((i) => i.name === name && i.status !== 'deleted' && i.status !== 'retired');
+	}
+
+	async findImage(region: string): Promise<CloudResource | undefined> {
+		const image = await this.findDoImage(region);
+		return image && this.imageResource(image, region);
+	}
+
+	async ensureImage(region: string, labels: Labels, progress?: Progress): Promise<CloudResource> {
+		const name = `flatcar-stable-${region}`;
+		const find = () => this.findDoImage(region);
 		progress?.({ message: 'Looking for a Flatcar image in this region' });
 		let image = await ensureOnce(find, async () => {
 			progress?.({ message: 'Asking DigitalOcean to import Flatcar Container Linux', fraction: 0.05 });

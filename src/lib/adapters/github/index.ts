@@ -208,6 +208,9 @@ export class GitHubGitHost implements GitHost {
 	}
 
 	async ensureRepo(name: string, description: string): Promise<RepoRef> {
+		// GitHub's server keys do not depend on the repo: asked for at the same time.
+		const hostKeys = this.hostKeys();
+		hostKeys.catch(() => undefined);
 		const owner = await this.owner();
 		let repo: { full_name: string; ssh_url: string; default_branch: string; private: boolean };
 		let created = false;
@@ -234,7 +237,7 @@ export class GitHubGitHost implements GitHost {
 			fullName: repo.full_name,
 			sshUrl: repo.ssh_url,
 			defaultBranch: repo.default_branch || 'main',
-			hostKeys: await this.hostKeys()
+			hostKeys: await hostKeys
 		};
 		if (!created) {
 			if (!repo.private)

@@ -16,7 +16,8 @@ import type {
 	Region,
 	Server,
 	ServerSpec,
-	Size
+	Size,
+	VolumePrice
 } from '../../ports/cloud.ts';
 import { toLegacyMetrics } from '../../core/metrics.ts';
 import { fromHetznerMetrics, hetznerMetricsRequest } from './convert.ts';
@@ -152,6 +153,22 @@ export class HetznerCloud implements CloudProvider {
 			}));
 	}
 
+	/** Hetzner states the volume price per GB and month, with VAT ("gross"), in GET /pricing. */
+	async volumePrice(_region: string): Promise<VolumePrice> {
+		const { data } = await this.api.call<{
+			pricing: { currency: string; volume: { price_per_gb_month: { gross: string } } };
+		}>('GET', '/pricing');
+		const perGiB = Number(data.pricing.volume.price_per_gb_month.gross);
+		if (!Number.isFinite(perGiB) || perGiB < 0)
+			throw new ProviderError({
+				code: 'unexpected',
+				provider: 'Hetzner',
+				message: 'Hetzner gave no usable price for volumes.',
+				action: 'Try again later.'
+			});
+		return { monthlyPerGiB: perGiB, currency: data.pricing.currency, source: 'provider' };
+	}
+
 	private snapshotLabels(arch: 'x86' | 'arm'): Labels {
 		return {
 			[MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
@@ -166,23 +183,29 @@ export class HetznerCloud implements CloudProvider {
 	 * every location). Resumable: an existing snapshot, a builder still writing, or a builder
 	 * already off are each picked up where they stand.
 	 */
+	/** The shared Flatcar snapshot (one per project and architecture; snapshots are not tied to a location). */
+	private async findSnapshot(arch: 'x86' | 'arm'): Promise<HImage | undefined> {
+		const images = await listAll<HImage>(this.api, '/images', 'images', {
+			type: 'snapshot',
+			label_selector: selector(this.snapshotLabels(arch))
+		});
+		return images.find((i) => i.status === 'available') ?? images.find((i) => i.status === 'creating');
+	}
+
+	private snapshotView(i: HImage): CloudResource {
+		return { kind: 'snapshot', id: String(i.id), name: i.description, labels: i.labels, status: i.status };
+	}
+
+	async findImage(_region: string): Promise<CloudResource | undefined> {
+		const snapshot = await this.findSnapshot('x86');
+		return snapshot && this.snapshotView(snapshot);
+	}
+
 	async ensureImage(region: string, _labels: Labels, progress?: Progress): Promise<CloudResource> {
 		const arch = 'x86' as const;
 		const labels = this.snapshotLabels(arch);
-		const findSnapshot = async () => {
-			const images = await listAll<HImage>(this.api, '/images', 'images', {
-				type: 'snapshot',
-				label_selector: selector(labels)
-			});
-			return images.find((i) => i.status === 'available') ?? images.find((i) => i.status === 'creating');
-		};
-		const view = (i: HImage): CloudResource => ({
-			kind: 'snapshot',
-			id: String(i.id),
-			name: i.description,
-			labels: i.labels,
-			status: i.status
-		});
+		const findSnapshot = () => this.findSnapshot(arch);
+		const view = (i: HImage): CloudResource => this.snapshotView(i);
 		progress?.({ message: 'Looking for a Flatcar snapshot in your Hetzner project', fraction: 0 });
 		let snapshot = await findSnapshot();
 		if (!snapshot) {

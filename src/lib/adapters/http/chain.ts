@@ -80,6 +80,12 @@ export interface RetryOptions {
 	now?: () => number;
 	random?: () => number;
 	onWait?: (note: WaitNote) => void;
+	/**
+	 * Whether a request may be sent again after a server error or a lost answer. By default
+	 * GET, HEAD, PUT, DELETE and OPTIONS; an adapter may add requests that are idempotent by
+	 * nature (a POST of content-addressed git objects, a PATCH that sets a record set).
+	 */
+	idempotent?: (request: Request) => boolean;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -113,7 +119,7 @@ export function withRetry(next: HttpClient, options: RetryOptions): HttpClient {
 		onWait
 	} = options;
 	return async (request) => {
-		const idempotent = IDEMPOTENT.has(request.method);
+		const idempotent = IDEMPOTENT.has(request.method) || (options.idempotent?.(request) ?? false);
 		for (let attempt = 0; ; attempt++) {
 			const last = attempt >= retries;
 			const timeout = AbortSignal.timeout(timeoutMs);

@@ -31,7 +31,7 @@ describe('plan', () => {
 		expect(path).toHaveLength(6);
 		expect(path.slice(2)).toEqual(['server', 'wait-server', 'dns', 'wait-https']);
 		const first = nextActions(initialState(plan, 0), 0, new Set());
-		expect(first.start.sort()).toEqual(['firewall', 'image', 'repo', 'volume']);
+		expect(first.start.sort()).toEqual(['firewall', 'image', 'repo', 'volume', 'zone']);
 		const withSsh = buildPlan({ ...input, sshPublicKey: 'ssh-ed25519 AAAA' });
 		expect(withSsh.steps.find((s) => s.id === 'server')?.after).toContain('ssh-key');
 	});

@@ -6,6 +6,7 @@
 import { deploymentLabels, resourceName, type Labels } from '../labels.ts';
 
 export const STEP_IDS = [
+	'zone',
 	'image',
 	'ssh-key',
 	'volume',
@@ -80,6 +81,9 @@ export function buildPlan(input: PlanInput): Plan {
 
 	const withSsh = Boolean(input.sshPublicKey);
 	const steps: StepSpec[] = [
+		// Looked up (or, for a free dedyn.io name, claimed) first: a wrong or taken name stops
+		// the setup before anything is created, and the DNS step later needs no look-up of its own.
+		{ id: 'zone', title: 'Find your web address at the DNS provider', after: [], by: 'dns' },
 		{ id: 'image', title: 'Prepare the server’s operating system (Flatcar)', after: [], by: 'cloud' },
 		...(withSsh
 			? [
@@ -111,7 +115,7 @@ export function buildPlan(input: PlanInput): Plan {
 			by: 'cloud'
 		},
 		{ id: 'wait-server', title: 'Wait for the server to start', after: ['server'], by: 'cloud' },
-		{ id: 'dns', title: 'Point your web addresses at the server', after: ['wait-server'], by: 'dns' },
+		{ id: 'dns', title: 'Point your web addresses at the server', after: ['wait-server', 'zone'], by: 'dns' },
 		{ id: 'wait-https', title: 'Wait for the server to start your apps', after: ['dns'], by: 'server' }
 	];
 	return { deploymentId: id, labels, input, steps };

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
 	backupProblem,
 	dedynProblem,
+	dedynZoneOf,
 	deploymentIdFrom,
 	domainProblem,
 	hostsFor,
+	monthlyCost,
 	deploymentHosts,
 	passwordFrom,
 	sizeFit,
@@ -76,5 +78,49 @@ describe('setup helpers', () => {
 		const password = passwordFrom(new Uint8Array(96).map((_, i) => (i * 53) % 256));
 		expect(password).toHaveLength(32);
 		expect(() => passwordFrom(new Uint8Array(8))).toThrow();
+	});
+});
+
+describe('dedynZoneOf', () => {
+	it('finds the free name that holds an address, and nothing elsewhere', () => {
+		expect(dedynZoneOf('photos.my-home.dedyn.io')).toBe('my-home.dedyn.io');
+		expect(dedynZoneOf('My-Home.dedyn.io.')).toBe('my-home.dedyn.io');
+		expect(dedynZoneOf('dedyn.io')).toBeUndefined();
+		expect(dedynZoneOf('photos.example.org')).toBeUndefined();
+		expect(dedynZoneOf('photos.notdedyn.io')).toBeUndefined();
+	});
+});
+
+describe('monthlyCost', () => {
+	const size = {
+		id: 's',
+		name: 'Small',
+		vcpus: 1,
+		memoryMiB: 2048,
+		diskGiB: 25,
+		monthlyPrice: 12,
+		currency: 'USD',
+		regions: ['r1'],
+		arch: 'amd64' as const
+	};
+	it('prices the data disk and adds it to the total', () => {
+		const cost = monthlyCost(size, { giB: 25, price: { monthlyPerGiB: 0.1, currency: 'USD' } });
+		expect(cost.lines.map((l) => [l.what, l.monthly])).toEqual([
+			['Server (Small)', 12],
+			['Data disk (25 GB)', 2.5],
+			['Git repository, DNS records', 0]
+		]);
+		expect(cost.total).toBe(14.5);
+		expect(cost.diskPriced).toBe(true);
+	});
+	it('without a price, or in another currency, the disk is named but not added', () => {
+		const none = monthlyCost(size, { giB: 25 });
+		expect(none.total).toBe(12);
+		expect(none.diskPriced).toBe(false);
+		expect(none.lines[1]?.note).toMatch(/charged by size/);
+		const other = monthlyCost(size, { giB: 25, price: { monthlyPerGiB: 0.05, currency: 'EUR' } });
+		expect(other.total).toBe(12);
+		expect(other.diskPriced).toBe(false);
+		expect(other.lines[1]).toMatchObject({ monthly: 1.25, currency: 'EUR' });
 	});
 });

@@ -79,6 +79,15 @@ export function dedynProblem(name: string): string | undefined {
 	return undefined;
 }
 
+/** The free dedyn.io name that holds `fqdn` (`photos.my-home.dedyn.io` → `my-home.dedyn.io`), if any. */
+export function dedynZoneOf(fqdn: string): string | undefined {
+	const labels = fqdn.toLowerCase().replace(/\.$/, '').split('.');
+	const suffix = DEDYN_SUFFIX.split('.');
+	if (labels.length <= suffix.length) return undefined;
+	if (labels.slice(-suffix.length).join('.') !== DEDYN_SUFFIX) return undefined;
+	return labels.slice(-(suffix.length + 1)).join('.');
+}
+
 /** The address each app answers on: its default subdomain under the domain. */
 export function hostsFor(apps: readonly AppChoice[], domain: string): PlanInput['hosts'] {
 	return apps.flatMap((a) => a.entrypoints.map((e) => ({ app: a.id, fqdn: `${e.subdomain}.${domain}` })));
@@ -103,16 +112,49 @@ export interface CostLine {
 	note?: string;
 }
 
-export function monthlyCost(size: SizeChoice | undefined): { lines: CostLine[]; total?: number; currency?: string } {
-	if (!size) return { lines: [] };
+/** A storage price per GiB and month (from the provider, or its published price list). */
+export interface StoragePrice {
+	monthlyPerGiB: number;
+	currency: string;
+	note?: string;
+}
+
+const cents = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * What the server and its data disk cost per month. The disk is priced when the provider's
+ * volume price is known; `diskPriced` says whether the total includes it.
+ */
+export function monthlyCost(
+	size: SizeChoice | undefined,
+	disk?: { giB: number; price?: StoragePrice }
+): { lines: CostLine[]; total?: number; currency?: string; diskPriced: boolean } {
+	if (!size) return { lines: [], diskPriced: false };
+	const giB = disk?.giB;
+	const price = disk?.price;
+	const diskLine: CostLine =
+		giB !== undefined && price && Number.isFinite(price.monthlyPerGiB) && price.monthlyPerGiB >= 0
+			? {
+					what: `Data disk (${giB} GB)`,
+					monthly: cents(giB * price.monthlyPerGiB),
+					currency: price.currency,
+					...(price.note ? { note: price.note } : {})
+				}
+			: {
+					what: giB !== undefined ? `Data disk (${giB} GB)` : 'Data disk',
+					note: 'charged by size by the cloud provider (a few cents per GB)'
+				};
+	// Added to the total only in the server's currency: no exchange rates are guessed.
+	const diskPriced = diskLine.monthly !== undefined && diskLine.currency === size.currency;
 	return {
 		lines: [
 			{ what: `Server (${size.name})`, monthly: size.monthlyPrice, currency: size.currency },
-			{ what: 'Data disk', note: 'charged by size by the cloud provider (a few cents per GB)' },
+			diskLine,
 			{ what: 'Git repository, DNS records', monthly: 0, currency: size.currency }
 		],
-		total: size.monthlyPrice,
-		currency: size.currency
+		total: cents(size.monthlyPrice + (diskPriced ? diskLine.monthly! : 0)),
+		currency: size.currency,
+		diskPriced
 	};
 }
 

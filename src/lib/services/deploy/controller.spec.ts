@@ -57,7 +57,7 @@ describe('deploy controller', () => {
 		expect(world.cloudCreates.filter((c) => c.kind === 'server')).toHaveLength(1);
 	});
 
-	it('cancel then destroy leaves nothing', async () => {
+	it('cancel then destroy leaves nothing but the account’s shared image', async () => {
 		const world = new World();
 		const coordination = memoryCoordination();
 		const c = new DeployController(
@@ -70,7 +70,8 @@ describe('deploy controller', () => {
 		await run;
 		await c.destroy();
 		expect(c.view.state?.phase).toBe('destroyed');
-		expect(world.cloud).toEqual([]);
+		expect(world.cloud.filter((r) => r.kind !== 'image')).toEqual([]);
+		expect(world.cloud.filter((r) => r.kind === 'image').every((r) => !r.labels['nassella-deployment'])).toBe(true);
 		expect(world.repos.size).toBe(0);
 	});
 });

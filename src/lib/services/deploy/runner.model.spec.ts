@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { initialState, type DeploymentState } from '../../core/deploy/machine.ts';
 import { buildPlan, type PlanInput } from '../../core/deploy/plan.ts';
-import { findOrphans } from '../../core/deploy/sweep.ts';
+import { findOrphans, imagesInUse, isSharedImage } from '../../core/deploy/sweep.ts';
 import { DEPLOYMENT_LABEL } from '../../core/labels.ts';
 import { memoryCoordination } from './memory.ts';
 import { DeployRunner } from './runner.ts';
@@ -76,8 +76,10 @@ function checkInvariants(world: World): void {
 	// Everything that exists is recorded, or findable: cloud by label, repo and records by name.
 	const recorded = new Set(state.resources.map((r) => `${r.kind}:${r.id}`));
 	for (const r of world.cloud) {
-		if (!recorded.has(`${r.kind}:${r.id}`)) expect(r.labels[DEPLOYMENT_LABEL]).toBe(ID);
+		if (!recorded.has(`${r.kind}:${r.id}`) && !isSharedImage(r)) expect(r.labels[DEPLOYMENT_LABEL]).toBe(ID);
 	}
+	// The shared image is never recorded as this deployment's: its destroy must not remove it.
+	expect(state.resources.filter((r) => r.kind === 'image')).toEqual([]);
 	for (const name of world.repos.keys()) expect(name).toBe(`nassella-${ID}-config`);
 	for (const key of world.dns.keys())
 		expect(state.plan.input.hosts.some((h) => key.startsWith(h.fqdn + '|'))).toBe(true);
@@ -194,11 +196,21 @@ function expectEqualsPlan(world: World, state: DeploymentState): void {
 		...(planned.includes('ssh-key') ? ['ssh-key'] : [])
 	].sort();
 	expect(world.cloud.map((r) => r.kind).sort()).toEqual(expectedKinds);
-	const recorded = state.resources.filter((r) => ['image', 'ssh-key', 'volume', 'firewall', 'server'].includes(r.kind));
-	expect(recorded.map((r) => r.id).sort()).toEqual(world.cloud.map((r) => r.id).sort());
+	const recorded = state.resources.filter((r) => ['ssh-key', 'volume', 'firewall', 'server'].includes(r.kind));
+	expect(recorded.map((r) => r.id).sort()).toEqual(
+		world.cloud
+			.filter((r) => r.kind !== 'image')
+			.map((r) => r.id)
+			.sort()
+	);
+	const image = world.cloud.find((r) => r.kind === 'image')!;
+	expect(isSharedImage(image)).toBe(true);
 	expect(world.repos.size).toBe(1);
 	const repo = [...world.repos.values()][0]!;
-	expect(repo.commits).toHaveLength(1);
+	// The bundle's commit, exactly once, on top of the host's own first commit if it made one.
+	expect(repo.commits.filter((c) => !c.startsWith('init-'))).toHaveLength(1);
+	expect(repo.commits.at(-1)).toMatch(/^sha2-/);
+	expect(state.steps.commit?.output?.sha).toBe(repo.commits.at(-1));
 	expect(repo.deployKeys.size).toBe(1);
 	const server = world.cloud.find((r) => r.kind === 'server')!;
 	expect([...world.dns.keys()].sort()).toEqual(state.plan.input.hosts.map((h) => `${h.fqdn}|A`).sort());
@@ -212,8 +224,10 @@ describe('deploy engine, model-based', () => {
 				fc.boolean(),
 				fc.integer({ min: 1, max: 3 }),
 				fc.commands(commands, { maxCommands: 12 }),
-				async (withSsh, hosts, cmds) => {
+				fc.boolean(),
+				async (withSsh, hosts, cmds, autoInit) => {
 					const world = new World();
+					world.autoInitRepos = autoInit;
 					const plan = buildPlan(input(withSsh, hosts));
 					world.stored.set(ID, JSON.stringify(initialState(plan, world.time)));
 					const real: Real = { world, coordination: memoryCoordination(), tabRuns: 0 };
@@ -222,14 +236,16 @@ describe('deploy engine, model-based', () => {
 					checkInvariants(world);
 					expectEqualsPlan(world, end);
 					// A sweep knowing this deployment finds nothing; not knowing it, finds all of it.
-					expect(findOrphans(world.cloud, new Set([ID]))).toEqual([]);
+					expect(findOrphans(world.cloud, new Set([ID]), imagesInUse([end]))).toEqual([]);
 					expect(findOrphans(world.cloud, new Set())).toHaveLength(world.cloud.length);
 					// Destroy, even with faults, ends with nothing left anywhere.
 					world.faults.push('unavailable', 'lost-response');
 					let gone = await runnerFor(world).destroy();
 					for (let i = 0; i < 5 && gone.phase !== 'destroyed'; i++) gone = await runnerFor(world).destroy();
 					expect(gone.phase).toBe('destroyed');
-					expect(world.cloud).toEqual([]);
+					// Only the account's shared image stays, and the sweep now offers it.
+					expect(world.cloud.map((r) => r.kind)).toEqual(['image']);
+					expect(findOrphans(world.cloud, new Set([ID]), imagesInUse([gone]))).toHaveLength(1);
 					expect(world.dns.size).toBe(0);
 					expect(world.repos.size).toBe(0);
 				}
@@ -249,7 +265,7 @@ describe('deploy engine, model-based', () => {
 				let state = stored(world);
 				for (let i = 0; i < 3 && state.phase !== 'destroyed'; i++) state = await runnerFor(world).destroy();
 				expect(state.phase).toBe('destroyed');
-				expect(world.cloud).toEqual([]);
+				expect(world.cloud.filter((r) => !isSharedImage(r))).toEqual([]);
 				expect(world.dns.size).toBe(0);
 				expect(world.repos.size).toBe(0);
 			}),

@@ -204,7 +204,14 @@ export class DeployRunner {
 		if (this.#state.phase !== 'destroying')
 			await this.#apply({ type: 'destroy', at: this.#ports.clock.now(), confirmed: true });
 		try {
-			await this.#recordUnresolved();
+			const labelled = await this.#recordUnresolved();
+			// An image this deployment recorded but that does not carry its label is the account's
+			// shared Flatcar image (states stored before images were shared recorded it): other
+			// deployments may use it, so it is left for the orphan sweep.
+			for (const r of this.#state.resources.filter(
+				(x) => (x.kind === 'image' || (x.kind as string) === 'snapshot') && !labelled.has(resourceKey(x))
+			))
+				await this.#apply({ type: 'removed', at: this.#ports.clock.now(), key: resourceKey(r) });
 			for (const stage of removalStages(this.#state.resources)) {
 				await Promise.all(stage.map((r) => this.#remove(r)));
 			}
@@ -223,11 +230,15 @@ export class DeployRunner {
 		return this.#state;
 	}
 
-	/** Adds to the state whatever an unanswered step may have made, so destroy removes it too. */
-	async #recordUnresolved(): Promise<void> {
+	/**
+	 * Adds to the state whatever an unanswered step may have made, so destroy removes it too.
+	 * Returns the keys of everything carrying this deployment's labels.
+	 */
+	async #recordUnresolved(): Promise<Set<string>> {
 		const { plan, steps } = this.#state;
 		const found: CreatedResource[] = [];
 		const cloud = await this.#ports.cloud.findByLabels(plan.labels);
+		const labelled = new Set(cloud.map((r) => `${r.kind}:${r.id}`));
 		for (const r of cloud) {
 			const step = CLOUD_STEP[r.kind];
 			if (step) found.push({ kind: r.kind as CreatedResource['kind'], id: r.id, name: r.name, step });
@@ -255,6 +266,7 @@ export class DeployRunner {
 			}
 		}
 		if (found.length) await this.#apply({ type: 'record', at: this.#ports.clock.now(), resources: found });
+		return labelled;
 	}
 
 	async #remove(r: CreatedResource): Promise<void> {

@@ -5,7 +5,9 @@
  * the runner as output + created resources.
  */
 import { isProviderError, ProviderError } from '../../core/errors.ts';
-import { DEPLOYMENT_LABEL } from '../../core/labels.ts';
+import { DEPLOYMENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../core/labels.ts';
+import { isSharedImage } from '../../core/deploy/sweep.ts';
+import { dedynZoneOf } from '../../core/deploy/setup.ts';
 import type { CreatedResource, DeploymentState, StepOutput } from '../../core/deploy/machine.ts';
 import { stepSpec, type StepId } from '../../core/deploy/plan.ts';
 import type { CloudProvider, CloudResource } from '../../ports/cloud.ts';
@@ -103,7 +105,47 @@ async function ensureObserved(
 function cloudCreated(state: DeploymentState, step: StepId, r: CloudResource): CreatedResource[] {
 	const owner = r.labels[DEPLOYMENT_LABEL];
 	if (owner !== undefined && owner !== state.id) return [];
+	// The shared Flatcar image belongs to the account, not to one deployment.
+	if (isSharedImage(r)) return [];
 	return [{ kind: r.kind as CreatedResource['kind'], id: r.id, name: r.name, step }];
+}
+
+/**
+ * The zone of `fqdn`; a free dedyn.io name the account does not hold yet is claimed first
+ * (the wizard claims it when the token is checked; this covers a setup resumed elsewhere).
+ */
+export async function findOrClaimZone(dns: DnsProvider, fqdn: string): Promise<Zone> {
+	try {
+		return await dns.findZone(fqdn);
+	} catch (e) {
+		const free = dedynZoneOf(fqdn);
+		if (!free || !dns.ensureZone || !isProviderError(e) || e.code !== 'not-found') throw e;
+		return dns.ensureZone(free);
+	}
+}
+
+/** Whether an image can be used for a server now (not still importing). */
+function imageReady(r: CloudResource): boolean {
+	return r.status === undefined || r.status === 'available' || r.status === 'ready';
+}
+
+/** Looks (without creating) for the region's Flatcar image, shared by the account's deployments. */
+async function lookForImage(ports: StepPorts, region: string): Promise<CloudResource | undefined> {
+	if (ports.cloud.findImage) return ports.cloud.findImage(region);
+	const found = await ports.cloud.findByLabels({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE });
+	return found.find((r) => isSharedImage(r) && (r.region === undefined || r.region === region));
+}
+
+/**
+ * The region's image: one already there is adopted (another deployment of the account may
+ * have made it, or an earlier attempt whose answer was lost); only when there is none, or
+ * it is still importing, is the provider asked to make or finish it.
+ */
+async function ensureSharedImage(ports: StepPorts, state: DeploymentState): Promise<CloudResource> {
+	const { input, labels } = state.plan;
+	const found = await lookForImage(ports, input.cloud.region);
+	if (found && imageReady(found)) return found;
+	return ports.cloud.ensureImage(input.cloud.region, labels);
 }
 
 export async function performStep(
@@ -117,10 +159,17 @@ export async function performStep(
 	const { input, labels } = state.plan;
 	const name = stepSpec(state.plan, step).name;
 	switch (step) {
+		case 'zone': {
+			const zones: Zone[] = [];
+			for (const { fqdn } of input.hosts) {
+				if (zones.some((z) => fqdn === z.name || fqdn.endsWith('.' + z.name))) continue;
+				zones.push(await findOrClaimZone(ports.dns, fqdn));
+			}
+			return { output: { zoneIds: zones.map((z) => z.id), zoneNames: zones.map((z) => z.name) }, resources: [] };
+		}
 		case 'image': {
-			const r = await ensureObserved(ports, state, 'image', undefined, observe, () =>
-				ports.cloud.ensureImage(input.cloud.region, labels)
-			);
+			// Always looks first: the image is shared, so it is usually there already.
+			const r = await ensureSharedImage(ports, state);
 			return { output: { imageId: r.id }, resources: cloudCreated(state, step, r) };
 		}
 		case 'ssh-key': {
@@ -191,14 +240,14 @@ export async function performStep(
 			const repo = repoFromOutput(out(state, 'repo'));
 			const commit = str(out(state, 'commit'), 'sha');
 			const existing = observe ? await findOwn(ports, state, 'server', name) : undefined;
-			const r =
-				existing ??
-				(await ensureObserved(ports, state, 'server', name, false, async () =>
+			if (existing) return { output: { serverId: existing.id }, resources: cloudCreated(state, step, existing) };
+			const create = (imageId: string) =>
+				ensureObserved(ports, state, 'server', name, false, async () =>
 					ports.cloud.ensureServer({
 						name: name!,
 						region: input.cloud.region,
 						size: input.cloud.size,
-						imageId: str(out(state, 'image'), 'imageId'),
+						imageId,
 						userData: await ports.artifacts.ignition({
 							repo,
 							commit,
@@ -209,8 +258,27 @@ export async function performStep(
 						sshKeyIds: state.steps['ssh-key'] ? [str(out(state, 'ssh-key'), 'sshKeyId')] : [],
 						labels
 					})
-				));
-			return { output: { serverId: r.id }, resources: cloudCreated(state, step, r) };
+				);
+			const planned = str(out(state, 'image'), 'imageId');
+			let imageId = planned;
+			let r: CloudResource;
+			try {
+				r = await create(planned);
+			} catch (e) {
+				// The shared image may have gone since the image step (removed by hand or by the
+				// sweep): look for the region's image again, make it only if there is none, and
+				// create the server from that. Any other refusal stands.
+				if (!isProviderError(e) || (e.code !== 'invalid' && e.code !== 'not-found')) throw e;
+				const image = await lookForImage(ports, input.cloud.region);
+				if (image && image.id === planned && imageReady(image)) throw e;
+				const fresh = image && imageReady(image) ? image : await ports.cloud.ensureImage(input.cloud.region, labels);
+				imageId = fresh.id;
+				r = await create(imageId);
+			}
+			return {
+				output: { serverId: r.id, imageId },
+				resources: cloudCreated(state, step, r)
+			};
 		}
 		case 'wait-server': {
 			const server = await ports.cloud.waitForServer(str(out(state, 'server'), 'serverId'), undefined, signal);
@@ -225,11 +293,16 @@ export async function performStep(
 		}
 		case 'dns': {
 			const addr = out(state, 'wait-server');
-			const zones: Zone[] = [];
+			// The zones the zone step found (plans stored before it existed look them up here).
+			const found = state.steps.zone?.output;
+			const zones: Zone[] =
+				found && Array.isArray(found.zoneIds) && Array.isArray(found.zoneNames)
+					? found.zoneIds.map((id, i) => ({ id, name: (found.zoneNames as string[])[i] ?? id }))
+					: [];
 			const zoneFor = async (fqdn: string): Promise<Zone> => {
 				const known = zones.find((z) => fqdn === z.name || fqdn.endsWith('.' + z.name));
 				if (known) return known;
-				const zone = await ports.dns.findZone(fqdn);
+				const zone = await findOrClaimZone(ports.dns, fqdn);
 				zones.push(zone);
 				return zone;
 			};

@@ -32,7 +32,26 @@ describe('orphan sweep', () => {
 		expect(orphans.length).toBeGreaterThan(0);
 		expect(orphans.every((o) => o.labels['nassella-deployment'] === 'lost12345')).toBe(true);
 		expect(await removeOrphans(ports.cloud, orphans)).toEqual([]);
-		expect(world.cloud.every((r) => r.labels['nassella-deployment'] === 'known1234')).toBe(true);
+		// The shared image stays: the known deployment uses it.
+		expect(world.cloud.every((r) => r.labels['nassella-deployment'] === 'known1234' || r.kind === 'image')).toBe(true);
+		expect(world.cloud.filter((r) => r.kind === 'image')).toHaveLength(1);
 		expect(await listOrphans(ports.cloud, ports.store)).toEqual([]);
+	});
+
+	it('offers the shared image only when no deployment in the vault uses it', async () => {
+		const world = new World();
+		const ports = world.ports();
+		const runner = new DeployRunner(
+			{ ...ports, artifacts: testArtifacts, random: () => 0.5 },
+			initialState(plan('only1234'), 0)
+		);
+		await runner.run();
+		expect(await listOrphans(ports.cloud, ports.store)).toEqual([]);
+		const gone = await runner.destroy();
+		expect(gone.phase).toBe('destroyed');
+		const orphans = await listOrphans(ports.cloud, ports.store);
+		expect(orphans.map((o) => o.kind)).toEqual(['image']);
+		expect(await removeOrphans(ports.cloud, orphans)).toEqual([]);
+		expect(world.cloud).toEqual([]);
 	});
 });

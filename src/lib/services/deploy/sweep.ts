@@ -3,7 +3,8 @@
  * this vault knows (a tab closed before its state was stored, a vault lost and rebuilt).
  * It only lists; removing runs after the person confirmed, one resource at a time.
  */
-import { findOrphans } from '../../core/deploy/sweep.ts';
+import { findOrphans, imagesInUse } from '../../core/deploy/sweep.ts';
+import type { DeploymentState } from '../../core/deploy/machine.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../core/labels.ts';
 import type { CloudProvider, CloudResource } from '../../ports/cloud.ts';
 import type { DeploymentStore } from '../../ports/deploy.ts';
@@ -13,7 +14,11 @@ export async function listOrphans(cloud: CloudProvider, store: DeploymentStore):
 		cloud.findByLabels({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }),
 		store.list()
 	]);
-	return findOrphans(labelled, new Set(known));
+	// A shared Flatcar image is offered only once no deployment in the vault uses it.
+	const states = (await Promise.all(known.map((id) => store.load(id)))).filter(
+		(s): s is DeploymentState => s !== undefined
+	);
+	return findOrphans(labelled, new Set(known), imagesInUse(states));
 }
 
 /** Removes the given orphans (servers first); returns those that could not be removed. */

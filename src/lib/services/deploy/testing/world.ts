@@ -4,12 +4,13 @@
  * response lost after the provider acted) and crashes (the page dies: every later call
  * and every later state write of that runner is lost). The cloud double deliberately
  * creates on every `ensure*` call without looking first, so only the engine's own
- * observation can prevent duplicates. These are not the OpenAPI-validated fakes of the
+ * observation can prevent duplicates. The Flatcar image is the account's, as with the real
+ * providers: one per region, shared by every deployment in the world. These are not the OpenAPI-validated fakes of the
  * providers: they stand in for the ports, not for the vendors' HTTP APIs.
  */
 import { ProviderError } from '../../../core/errors.ts';
 import type { DeploymentState } from '../../../core/deploy/machine.ts';
-import type { Labels } from '../../../core/labels.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Labels } from '../../../core/labels.ts';
 import type { CloudProvider, CloudResource, Server } from '../../../ports/cloud.ts';
 import type { AppProbe, Clock, DeployArtifacts, DeploymentStore } from '../../../ports/deploy.ts';
 import type { DnsProvider, RecordSet } from '../../../ports/dns.ts';
@@ -38,6 +39,8 @@ export class World {
 	cloudCreates: { kind: string; name: string }[] = [];
 	dns = new Map<string, RecordSet>();
 	zones = [{ id: 'zone-1', name: 'example.org' }];
+	/** Zone names someone else holds: claiming one is a conflict. */
+	takenZones = new Set<string>();
 	repos = new Map<string, WorldRepo>();
 	/** The store outlives crashes, like IndexedDB. */
 	stored = new Map<string, string>();
@@ -48,6 +51,8 @@ export class World {
 	epoch = 0;
 	calls = 0;
 	time = 1_700_000_000_000;
+	/** Start new repos with a commit of their own, as GitHub does with a README. */
+	autoInitRepos = false;
 	/** Simulated latency of every call, and how long a server takes to boot (benchmarks). */
 	latencyMs = 0;
 	bootMs = 0;
@@ -150,7 +155,12 @@ export class World {
 			verify: () => gate('Test cloud', false, () => ({ account: 'someone' })),
 			regions: () => gate('Test cloud', false, () => [{ id: 'r1', name: 'Region 1', available: true }]),
 			sizes: () => gate('Test cloud', false, () => []),
-			ensureImage: (region, labels) => gate('Test cloud', true, () => create('image', `flatcar-${region}`, labels)),
+			// Like the real adapters, the image is the account's, shared by its deployments: it
+			// carries no deployment label. Created blindly, like everything here.
+			ensureImage: (region) =>
+				gate('Test cloud', true, () =>
+					create('image', `flatcar-${region}`, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, { region })
+				),
 			ensureSshKey: (name, _key, labels) => gate('Test cloud', true, () => create('ssh-key', name, labels)),
 			ensureVolume: (name, _region, _size, labels) => gate('Test cloud', true, () => create('volume', name, labels)),
 			ensureFirewall: (name, _ssh, labels) => gate('Test cloud', true, () => create('firewall', name, labels)),
@@ -201,6 +211,20 @@ export class World {
 					if (!z) throw new ProviderError({ code: 'not-found', provider: 'Test DNS', message: 'No zone.', action: '' });
 					return { ...z };
 				}),
+			ensureZone: (name) =>
+				gate('Test DNS', true, () => {
+					if (this.takenZones.has(name))
+						throw new ProviderError({
+							code: 'conflict',
+							provider: 'Test DNS',
+							message: 'This name is taken.',
+							action: 'Pick another name.',
+							status: 409
+						});
+					const zone = { id: this.nextId('zone'), name };
+					this.zones.push(zone);
+					return { ...zone };
+				}),
 			list: (zone) => gate('Test DNS', false, () => [...this.dns.values()].filter((r) => r.name.endsWith(zone.name))),
 			upsert: (_zone, record) =>
 				gate('Test DNS', true, () => {
@@ -220,7 +244,7 @@ export class World {
 				gate('Test git', true, () => {
 					const existing = this.repos.get(name);
 					if (existing) {
-						if (existing.commits.length)
+						if (existing.commits.some((c) => !c.startsWith('init-')))
 							throw new ProviderError({ code: 'conflict', provider: 'Test git', message: 'Not empty.', action: '' });
 						return existing.ref;
 					}
@@ -230,7 +254,11 @@ export class World {
 						defaultBranch: 'main',
 						hostKeys: ['git.example ssh-ed25519 AAAA']
 					};
-					this.repos.set(name, { ref, commits: [], deployKeys: new Map() });
+					this.repos.set(name, {
+						ref,
+						commits: this.autoInitRepos ? [this.nextId('init')] : [],
+						deployKeys: new Map()
+					});
 					return ref;
 				}),
 			head: (repo) => gate('Test git', false, () => this.#repo(repo).commits.at(-1)),
