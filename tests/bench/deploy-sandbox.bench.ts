@@ -172,7 +172,11 @@ try {
 		name: 'sandbox over HTTP: sequential round trips on the critical path',
 		value: roundTrips,
 		unit: 'calls',
-		budget: 8
+		// The project's own budget (the issue names none). It is larger than the engine's ≤ 8
+		// steps (deploy.bench.ts) because some steps are chains of calls over the wire that
+		// cannot run side by side: GitHub's Git Data API needs blobs → tree → commit → ref,
+		// and a new repository is looked up, created, then read for its first commit.
+		budget: 14
 	});
 	report({ name: 'sandbox over HTTP: provider calls in all (parallel ones included)', value: calls, unit: 'calls' });
 	report({
