@@ -6,7 +6,7 @@
  */
 import type { CatalogApp } from '../core/catalog/types.ts';
 import { completeAppSecrets } from '../core/deploy/config.ts';
-import type { DeploymentState } from '../core/deploy/machine.ts';
+import { transition, type CreatedResource, type DeploymentState } from '../core/deploy/machine.ts';
 import type { GitHost, RepoRef } from '../ports/git-host.ts';
 import type { ServerLink } from '../ports/server.ts';
 import { vaultDeploymentStore, type RecordVault } from '../services/deploy/vault-store.ts';
@@ -83,18 +83,40 @@ async function setupOf(records: RecordVault, id: string): Promise<SetupRecord | 
 }
 
 /** Points `fqdns` at the deployment's server (A and AAAA), through its DNS provider. */
-async function pointAtServer(d: DashboardDeployment, fqdns: readonly string[], proxyBase?: string): Promise<void> {
+async function pointAtServer(
+	records: RecordVault,
+	d: DashboardDeployment,
+	fqdns: readonly string[],
+	proxyBase?: string
+): Promise<void> {
 	if (fqdns.length === 0) return;
 	const addr = d.state.steps['wait-server']?.output ?? {};
 	const option = deployEnvironment().dns.find((o) => o.id === d.setup.dns.provider);
 	if (!option) throw new Error(`Unknown DNS provider “${d.setup.dns.provider}”.`);
 	const dns = await option.create(d.setup.dns.token, proxyBase);
+	const made: CreatedResource[] = [];
 	for (const fqdn of fqdns) {
 		const zone = await dns.findZone(fqdn);
-		if (typeof addr.ipv4 === 'string') await dns.upsert(zone, { name: fqdn, type: 'A', ttl: 300, values: [addr.ipv4] });
-		if (typeof addr.ipv6 === 'string')
-			await dns.upsert(zone, { name: fqdn, type: 'AAAA', ttl: 300, values: [addr.ipv6] });
+		for (const [type, value] of [
+			['A', addr.ipv4],
+			['AAAA', addr.ipv6]
+		] as const) {
+			if (typeof value !== 'string') continue;
+			await dns.upsert(zone, { name: fqdn, type, ttl: 300, values: [value] });
+			made.push({
+				kind: 'dns-record',
+				id: `${fqdn}|${type}`,
+				name: fqdn,
+				step: 'dns',
+				extra: { zoneId: zone.id, zoneName: zone.name, type }
+			});
+		}
 	}
+	// Recorded with the deployment's resources, so "Destroy" removes these records too.
+	const store = vaultDeploymentStore(records);
+	const latest = await store.load(d.id);
+	if (latest && made.length > 0)
+		await store.save(transition(latest, { type: 'record', at: Date.now(), resources: made }));
 }
 
 const ADMIN_DNS_PREFIX = 'dashboard-admin-dns/';
@@ -114,7 +136,7 @@ async function ensureAdminRecord(
 	const addr = d.state.steps['wait-server']?.output ?? {};
 	const key = `${host} ${String(addr.ipv4 ?? '')} ${String(addr.ipv6 ?? '')}`;
 	if ((await records.get<{ key: string }>(ADMIN_DNS_PREFIX + d.id))?.key === key) return;
-	await pointAtServer(d, [host], proxyBase);
+	await pointAtServer(records, d, [host], proxyBase);
 	await records.put(ADMIN_DNS_PREFIX + d.id, { key } as never);
 }
 
@@ -237,6 +259,7 @@ export function dashboardEnvironment(): DashboardEnvironment {
 						d.domain
 					).filter((h) => !known.has(h.fqdn));
 					await pointAtServer(
+						records,
 						d,
 						wanted.map((h) => h.fqdn),
 						proxyBase
