@@ -87,8 +87,9 @@ test.describe('vault', () => {
 	}) => {
 		await createVault(page);
 		await saveNote(page, NOTE);
-		const items = await storedItems(page);
-		expect(items).toEqual(['notes/personal']);
+		// The list is read again after the save is announced; wait for it rather than race it.
+		const items = ['notes/personal'];
+		await expect.poll(() => storedItems(page)).toEqual(items);
 
 		await page.getByRole('button', { name: 'Lock now' }).click();
 		await expect(page.getByRole('heading', { name: 'Unlock your vault' })).toBeFocused();
@@ -128,7 +129,7 @@ test.describe('vault', () => {
 		await importFile(page, file, NEXT, false);
 		await expect(page.getByRole('heading', { name: 'Your vault is open' })).toBeVisible();
 		await expect(page.getByLabel('A note only you can read (kept encrypted)')).toHaveValue(NOTE);
-		expect(await storedItems(page)).toEqual(items);
+		await expect.poll(() => storedItems(page)).toEqual(items);
 
 		await page.reload();
 		await unlock(page, NEXT);
