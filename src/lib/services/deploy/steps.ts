@@ -73,6 +73,30 @@ async function findOwn(
 	return name ? ofKind.find((r) => r.name === name) : ofKind[0];
 }
 
+/**
+ * Creates through `create`, but first (when `observe`) and after a 409 asks `look` for what
+ * may already be there, so a resumed or repeated step never makes a second one.
+ */
+export async function lookThenCreate<T>(
+	look: () => Promise<T | undefined>,
+	create: () => Promise<T>,
+	observe: boolean
+): Promise<T> {
+	if (observe) {
+		const existing = await look();
+		if (existing) return existing;
+	}
+	try {
+		return await create();
+	} catch (e) {
+		if (isProviderError(e) && e.code === 'conflict') {
+			const existing = await look();
+			if (existing) return existing;
+		}
+		throw e;
+	}
+}
+
 /** Creates through `create`, but first (when asked) and on a 409 looks for what may already be there. */
 async function ensureObserved(
 	ports: StepPorts,
@@ -82,19 +106,7 @@ async function ensureObserved(
 	observe: boolean,
 	create: () => Promise<CloudResource>
 ): Promise<CloudResource> {
-	if (observe) {
-		const existing = await findOwn(ports, state, kind, name);
-		if (existing) return existing;
-	}
-	try {
-		return await create();
-	} catch (e) {
-		if (isProviderError(e) && e.code === 'conflict') {
-			const existing = await findOwn(ports, state, kind, name);
-			if (existing) return existing;
-		}
-		throw e;
-	}
+	return lookThenCreate(() => findOwn(ports, state, kind, name), create, observe);
 }
 
 /**

@@ -5,6 +5,7 @@
  * backup request carries a deterministic id the server handles once.
  */
 import { isProviderError, ProviderError } from '../../core/errors.ts';
+import { lookThenCreate } from '../deploy/steps.ts';
 import { DEPLOYMENT_LABEL } from '../../core/labels.ts';
 import {
 	backupRequestId,
@@ -199,19 +200,7 @@ async function ensureObserved(
 	observe: boolean,
 	create: () => Promise<CloudResource>
 ): Promise<CloudResource> {
-	if (observe) {
-		const existing = await findOwn(ports, state, kind, name);
-		if (existing) return existing;
-	}
-	try {
-		return await create();
-	} catch (e) {
-		if (isProviderError(e) && e.code === 'conflict') {
-			const existing = await findOwn(ports, state, kind, name);
-			if (existing) return existing;
-		}
-		throw e;
-	}
+	return lookThenCreate(() => findOwn(ports, state, kind, name), create, observe);
 }
 
 function own(state: MoveState, step: MoveStepId, r: CloudResource): MoveResource[] {
