@@ -1,5 +1,5 @@
 import { sveltekit } from '@sveltejs/kit/vite';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { catalogPlugin } from './catalog/vite-plugin.ts';
 
 export default defineConfig({
@@ -10,6 +10,8 @@ export default defineConfig({
 	},
 	test: {
 		include: ['src/**/*.spec.ts', 'tests/**/*.test.ts', 'workers/**/*.spec.ts', 'catalog/**/*.spec.ts'],
+		// The booted stand-in server has its own runner and config: npm run test:machine.
+		exclude: [...configDefaults.exclude, 'tests/machine/**'],
 		environment: 'node',
 		testTimeout: 30_000,
 		hookTimeout: 60_000
