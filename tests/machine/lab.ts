@@ -63,6 +63,21 @@ export function log(message: string): void {
 	process.stderr.write(`[machine ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
+/** Records a measured figure (seconds) for `npm run bench -- machine` and prints it. */
+export function figure(name: string, seconds: number): void {
+	const file = join(ROOT, 'tests/.tmp/reports/machine-figures.json');
+	mkdirSync(join(ROOT, 'tests/.tmp/reports'), { recursive: true });
+	let all: Record<string, number> = {};
+	try {
+		all = JSON.parse(readFileSync(file, 'utf8'));
+	} catch {
+		// first figure of this run
+	}
+	all[name] = Math.round(seconds);
+	writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+	log(`${name}: ${Math.round(seconds)} s`);
+}
+
 /** Polls `check` until it returns a value other than undefined, or fails with the last reason. */
 export async function waitFor<T>(
 	what: string,
@@ -80,7 +95,9 @@ export async function waitFor<T>(
 			last = e;
 		}
 		if (Date.now() > deadline)
-			throw new Error(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+			throw new Error(
+				`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? `: ${String(last)}` : ''}`
+			);
 		await new Promise((r) => setTimeout(r, intervalMs));
 	}
 }
@@ -151,7 +168,11 @@ export async function startLab(opts: { skipImages?: string[] } = {}) {
 	const images = await ensureImages();
 	const certs = join(work, 'certs');
 	const regCert = issueCert(ca, certs, 'registry', [...REGISTRY_NAMES, 'localhost'], ['127.0.0.1']);
-	const registry = await startRegistry({ workDir: join(work, 'registry'), certFile: regCert.cert, keyFile: regCert.key });
+	const registry = await startRegistry({
+		workDir: join(work, 'registry'),
+		certFile: regCert.cert,
+		keyFile: regCert.key
+	});
 	await pushImages(registry.url, images.dir, { caFile: ca.cert, skip: opts.skipImages ?? [] });
 	const git = await startGitSsh({ workDir: join(work, 'git') });
 	const deployPublic = execFileSync('ssh-keygen', ['-y', '-f', deployKeyFile(work)], { encoding: 'utf8' }).trim();

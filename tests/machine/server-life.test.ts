@@ -9,7 +9,7 @@
  * Every wait is on a condition the machine reports, with generous limits for a loaded 2-core host.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, DOMAIN, httpsGet, log, startLab, waitFor, type Lab } from './lab.ts';
+import { ADMIN, DOMAIN, figure, httpsGet, log, startLab, waitFor, type Lab } from './lab.ts';
 import type { Vm } from './vm.ts';
 import type { ServerStatus } from '../../src/lib/core/server/status.ts';
 
@@ -17,10 +17,7 @@ const ALL = process.env.NASSELLA_MACHINE_ALL === '1';
 const MIN = 60_000;
 
 const MINIFLUX = { db_password: 'NQIbZCeTbSZDsYJdiIXXT2gZD80TF0p3', admin_password: '6AL5cadfY66f9eKdN0mR' };
-const FIRST_APPS = [
-	{ id: 'miniflux', inputs: { admin_username: 'admin' } },
-	{ id: 'actual-budget' }
-];
+const FIRST_APPS = [{ id: 'miniflux', inputs: { admin_username: 'admin' } }, { id: 'actual-budget' }];
 const WITH_NTFY = [...FIRST_APPS, { id: 'ntfy', inputs: { allow_signup: 'false' } }];
 const APP_SECRETS = { miniflux: MINIFLUX };
 /** Each app's host and a path that answers 200 when the app really runs. */
@@ -83,7 +80,9 @@ describe('1. first boot', () => {
 			log(`multi-user after ${Math.round((Date.now() - t0) / 1000)} s`);
 
 			// Ignition ran its stages in the initramfs and wrote what the config says.
-			const ign = await vm.exec('journalctl -b -o cat | grep -E "^(files|disks|mount|fetch-offline|fetch): " | tail -n 400');
+			const ign = await vm.exec(
+				'journalctl -b -o cat | grep -E "^(files|disks|mount|fetch-offline|fetch): " | tail -n 400'
+			);
 			expect(ign.stdout).toMatch(/files: .*finished/i);
 			const crit = await vm.exec('journalctl -b -o cat | grep -c "CRITICAL" || true');
 			expect(crit.stdout.trim()).toBe('0');
@@ -94,7 +93,7 @@ describe('1. first boot', () => {
 
 			const s = await waitHealthy(vm, FIRST_APPS, firstCommit, 40 * MIN);
 			log(`power-on to every app healthy: ${Math.round((Date.now() - t0) / 1000)} s`);
-			process.stdout.write(`MACHINE_FIGURE first-boot-healthy-seconds ${Math.round((Date.now() - t0) / 1000)}\n`);
+			figure('first-boot-to-healthy-seconds', (Date.now() - t0) / 1000);
 			expect(s.result).toBe('ok');
 
 			// The compose extension was merged by systemd-sysext, as on Flatcar.
@@ -203,7 +202,7 @@ describe.runIf(ALL)('4. reboots', () => {
 				const again = await vm.exec('blkid -s UUID -o value /dev/disk/by-id/virtio-nassella-data');
 				expect(again.stdout.trim()).toBe(marker.stdout.trim());
 				const s = await waitHealthy(vm, ids, undefined, 30 * MIN);
-				log(`reboot (registry ${registryUp ? 'up' : 'down'}) to healthy: ${Math.round((Date.now() - t0) / 1000)} s`);
+				figure(`reboot-registry-${registryUp ? 'up' : 'down'}-to-healthy-seconds`, (Date.now() - t0) / 1000);
 				expect(s.result).not.toBe('refused');
 			}
 			await lab.registry.start();
@@ -257,7 +256,7 @@ describe('3. backup and restore on a new machine', () => {
 			const second = await lab.boot('restored', restoring.ignitionPath);
 			const s = await waitHealthy(second.vm, appsNow, undefined, 45 * MIN);
 			log(`power-on to restored and healthy: ${Math.round((Date.now() - t0) / 1000)} s`);
-			process.stdout.write(`MACHINE_FIGURE restore-healthy-seconds ${Math.round((Date.now() - t0) / 1000)}\n`);
+			figure('restore-to-healthy-seconds', (Date.now() - t0) / 1000);
 			expect(s.restore?.state).toBe('done');
 			const roots2 = await second.acme.pebbleRoots();
 			expect(await minifluxCategories(second.vm, roots2)).toContain(title);
