@@ -6,7 +6,7 @@ import { sha256 } from '../../src/lib/core/server/sha256.ts';
 import { systemdEscapePath, backupTime, drillTime } from '../../src/lib/core/server/units.ts';
 import { dataUrl, gzipDataUrl } from '../../src/lib/core/server/ignition.ts';
 import { renderRequests } from '../../src/lib/core/server/render.ts';
-import { dataUrlText, run } from './helpers.ts';
+import { dataUrlText, fixture, goldenEncrypt, renderTo, run, type IgnitionDoc } from './helpers.ts';
 
 describe('pure helpers', () => {
 	it('sha256 equals node:crypto for any input', () => {
@@ -60,5 +60,28 @@ describe('pure helpers', () => {
 				expect(dataUrlText(dataUrl(s))).toBe(s);
 			})
 		);
+	});
+});
+
+/** Every value of a [Unit]/[Service]/… key in a unit file, split on spaces (systemd's list syntax). */
+function unitValues(text: string, key: string): string[] {
+	return text
+		.split('\n')
+		.filter((l) => l.startsWith(`${key}=`))
+		.flatMap((l) => l.slice(key.length + 1).split(/\s+/))
+		.filter(Boolean);
+}
+
+describe('units that need a correct clock wait for it', () => {
+	it('sync, backup and drill want and follow time-sync.target, which systemd-time-wait-sync really holds back', async () => {
+		const { ignition } = await renderTo(fixture('one-app'), goldenEncrypt);
+		const units = (JSON.parse(ignition) as IgnitionDoc).systemd.units;
+		const byName = Object.fromEntries(units.map((u) => [u.name, u]));
+		for (const name of ['nassella-sync.service', 'nassella-backup.service', 'nassella-drill.service']) {
+			const text = byName[name]?.contents ?? '';
+			expect(unitValues(text, 'Wants'), name).toContain('time-sync.target');
+			expect(unitValues(text, 'After'), name).toContain('time-sync.target');
+		}
+		expect(byName['systemd-time-wait-sync.service']).toEqual({ name: 'systemd-time-wait-sync.service', enabled: true });
 	});
 });

@@ -2,6 +2,9 @@
  * systemd units for the server. No person-entered text goes into a unit: the only values
  * are the device path (checked against a strict pattern) and times built from validated
  * numbers. Values that systemd would expand (`%`, `$`) cannot occur.
+ *
+ * Jobs that sign S3 requests (backup, drill, a restore during sync) or make Caddy ask for
+ * certificates (sync starts Caddy) wait for time-sync.target: a wrong clock makes both fail.
  */
 import type { DeploymentConfig } from '../model/config.ts';
 import { RenderError } from './app.ts';
@@ -56,6 +59,8 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 	const deviceUnit = `${systemdEscapePath(device)}.device`;
 	const units: Unit[] = [
 		{ name: 'docker.service', enabled: true },
+		// Without it, time-sync.target is reached at once; with it, only once the clock is synchronised.
+		{ name: 'systemd-time-wait-sync.service', enabled: true },
 		{
 			name: 'nassella-format-data.service',
 			contents: [
@@ -120,8 +125,8 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 			contents: [
 				'[Unit]',
 				'Description=Fetch, check and apply the nassella bundle',
-				'Wants=network-online.target',
-				'After=network-online.target docker.service nassella-metadata-firewall.service',
+				'Wants=network-online.target time-sync.target',
+				'After=network-online.target time-sync.target docker.service nassella-metadata-firewall.service',
 				'Requires=docker.service nassella-metadata-firewall.service',
 				`RequiresMountsFor=${ROOT}`,
 				'',
@@ -175,8 +180,8 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 				contents: [
 					'[Unit]',
 					'Description=Back up the nassella data volume off-site (restic)',
-					'Wants=network-online.target',
-					'After=network-online.target docker.service nassella-sync.service',
+					'Wants=network-online.target time-sync.target',
+					'After=network-online.target time-sync.target docker.service nassella-sync.service',
 					'Requires=docker.service',
 					`RequiresMountsFor=${ROOT}`,
 					'',
@@ -211,8 +216,8 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 				contents: [
 					'[Unit]',
 					'Description=Restore drill: restore the newest backup to a throwaway folder and check it',
-					'Wants=network-online.target',
-					'After=network-online.target docker.service nassella-sync.service',
+					'Wants=network-online.target time-sync.target',
+					'After=network-online.target time-sync.target docker.service nassella-sync.service',
 					'Requires=docker.service',
 					`RequiresMountsFor=${ROOT}`,
 					'',
