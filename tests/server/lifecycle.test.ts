@@ -486,7 +486,7 @@ describe('a new server that restores from the backup before any app starts', () 
 		// Nothing started before the files and databases were back.
 		const log = dockerLog().split('\n');
 		const restore = log.findIndex((l) => / restore [0-9a-f]{64} /.test(l));
-		const caddy = log.findIndex((l) => l.endsWith(' up -d --no-deps caddy'));
+		const caddy = log.findIndex((l) => l.endsWith(' up -d --pull never --no-deps caddy'));
 		const firstUp = log.findIndex((l) => / up -d( |$)/.test(l) && !l.includes(' --wait ') && !l.includes(' caddy'));
 		expect(caddy).toBeGreaterThan(-1);
 		expect(caddy).toBeLessThan(restore);
@@ -555,7 +555,7 @@ describe('a new server that restores from the backup before any app starts', () 
 			.split('\n')
 			.filter((l) => / up /.test(l));
 		expect(ups).toHaveLength(1);
-		expect(ups[0]).toMatch(/ up -d --no-deps caddy$/);
+		expect(ups[0]).toMatch(/ up -d --pull never --no-deps caddy$/);
 		expect(existsSync(join(SRV, 'state/restored'))).toBe(false);
 		// The next timer run does not try again with the same commit (nor start anything).
 		writeFileSync(LOG, '');

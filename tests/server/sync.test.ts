@@ -4,7 +4,8 @@
  *
  * Stand-in: only the `docker` binary. A recording script on PATH writes every call to
  * docker.log and answers `compose ps` from the bundle's services.list (all running and
- * healthy unless the test marks one service of one release unhealthy); `compose up` fails when the test asks it to.
+ * healthy unless the test marks one service of one release unhealthy); `compose up` and `compose pull`
+ * fail when the test asks them to.
  * The remote is a local path instead of an SSH URL (there is no SSH server here); the
  * script's SSH settings (deploy key, pinned host keys) are checked in the Ignition tests.
  */
@@ -50,6 +51,8 @@ for a in "$@"; do
 	prev="$a"
 done
 case " $* " in
+*" pull "*)
+	if [ -f "${T}/fail-pull" ]; then echo "stand-in: the registry cannot be reached" >&2; exit 1; fi ;;
 *" up "*)
 	if [ -f "${T}/fail-up" ]; then exit 1; fi ;;
 *" exec -T caddy wget "*)
@@ -163,7 +166,7 @@ describe('nassella-sync', () => {
 		const log = dockerLog();
 		expect(log).toMatch(/compose .* config -q/);
 		expect(log).toMatch(/compose .* pull --quiet/);
-		expect(log).toMatch(/compose .* up -d --remove-orphans/);
+		expect(log).toMatch(/compose .* up -d --pull never --remove-orphans/);
 		// Real age decryption with the server identity from Ignition.
 		const envFile = readFileSync(join(RUN, 'env/miniflux.env'), 'utf8');
 		const secrets = input.secrets as { apps: Record<string, Record<string, string>> };
@@ -260,6 +263,13 @@ describe('nassella-sync', () => {
 		expect(ups).toHaveLength(2);
 		expect(ups[0]).toContain(`releases/${third}`);
 		expect(ups[1]).toContain(`releases/${second}`);
+		// The previous release starts from the images already on disk: the only pull is the new one's.
+		expect(ups[1]).toContain(' up -d --pull never');
+		const pulls = dockerLog()
+			.split('\n')
+			.filter((l) => / pull /.test(l));
+		expect(pulls).toHaveLength(1);
+		expect(pulls[0]).toContain(`releases/${third}`);
 		expect(status().result).toBe('error');
 		expect(status().lastError).toMatch(/did not become healthy.*previous version is running again/);
 		// The failed commit is not retried on every timer run.
@@ -269,12 +279,19 @@ describe('nassella-sync', () => {
 		expect(status().lastError).toMatch(/failed before/);
 	});
 
-	it('after a reboot (empty /run) brings the applied release back up first', () => {
+	it('after a reboot (empty /run) brings the applied release back up first, from the images on disk', () => {
 		rmSync(RUN, { recursive: true, force: true });
 		writeFileSync(LOG, '');
+		// A registry outage at boot does not matter: nothing is pulled on the way back up.
+		writeFileSync(join(T, 'fail-pull'), '');
 		sync();
-		expect(dockerLog()).toContain(`releases/${second} -f ${join(SRV, 'releases', second)}/docker-compose.yml up -d`);
+		rmSync(join(T, 'fail-pull'));
+		expect(dockerLog()).toContain(
+			`releases/${second} -f ${join(SRV, 'releases', second)}/docker-compose.yml up -d --pull never`
+		);
+		expect(dockerLog()).not.toMatch(/ pull /);
 		expect(existsSync(join(RUN, 'env/miniflux.env'))).toBe(true);
+		expect(status().lastError).not.toMatch(/could not be started/);
 	});
 
 	it('fetches only over SSH unless told otherwise: a local-path remote is refused by default', () => {
@@ -287,6 +304,38 @@ describe('nassella-sync', () => {
 		expect(applied()).toBe(second);
 		expect(status().result).toBe('error');
 		expect(status().lastError).toMatch(/git host could not be reached/);
+	});
+
+	it('a registry outage during an update: the running version is left alone, and the update is tried again', async () => {
+		const changed = structuredClone(input);
+		(changed.config.apps as { inputs: Record<string, string> }[])[0]!.inputs.admin_username = 'fourth';
+		await writeBundle(changed);
+		const fourth = commit('Fourth bundle', SIGNER);
+		writeFileSync(join(T, 'fail-pull'), '');
+		writeFileSync(LOG, '');
+		const r = sync();
+		expect(r.code).toBe(1);
+		// Nothing running was touched: no start, stop or removal, and no rollback.
+		expect(dockerLog()).toMatch(new RegExp(`releases/${fourth} .* pull`));
+		expect(dockerLog()).not.toMatch(/ (up|down|stop|rm|restart) /);
+		expect(applied()).toBe(second);
+		expect(readlinkSync(join(SRV, 'current'))).toBe(join(SRV, 'releases', second));
+		expect(existsSync(join(RUN, 'env/miniflux.env'))).toBe(true);
+		const s = status();
+		expect(s.result).toBe('error');
+		expect(s.commit).toBe(second);
+		expect(s.lastError).toMatch(/app images could not be downloaded/);
+		expect(s.lastError).toMatch(/the running version continues/);
+		expect(s.lastError).not.toMatch(/failed before|previous version/);
+		// Not recorded as a failed commit: the next run tries it again, and applies it once the registry answers.
+		expect(readFileSync(join(SRV, 'state/failed'), 'utf8').trim()).not.toBe(fourth);
+		expect(sync().code).toBe(1);
+		expect(status().lastError).toMatch(/app images could not be downloaded/);
+		rmSync(join(T, 'fail-pull'));
+		const again = sync();
+		expect(again.code, again.stderr).toBe(0);
+		expect(applied()).toBe(fourth);
+		expect(status().result).toBe('ok');
 	});
 	// Restore at first boot runs with real restic in lifecycle.test.ts.
 });

@@ -8,6 +8,10 @@
 # started. If anything fails after the old apps were touched, the last good commit is
 # applied again. Until a bundle passes every check, whatever runs keeps running.
 #
+# Only a new commit pulls images. After a reboot, and on a rollback, a release starts from
+# the images already on disk. If the pull for a new commit fails (a registry outage), nothing
+# running is touched and the commit is tried again at the next run.
+#
 # After a successful apply, each new id in the bundle's requests.json is handled once
 # (backup now, restore drill: their units are started and report in status.json), and a
 # refused or failed update, apps that do not come back after a restart, a failed OS update,
@@ -338,11 +342,19 @@ wait_healthy() {
 	done
 }
 
+# start_release DIR new|again: "new" pulls the images first; "again" (after a reboot, or a
+# rollback) starts from the images on disk. PULL_FAILED says the pull was what failed.
+PULL_FAILED=0
 start_release() {
-	local dir="$1"
+	local dir="$1" mode="$2"
+	PULL_FAILED=0
 	decrypt_env "$dir" || { LAST_ERROR="the secrets could not be decrypted with this server's key"; return 1; }
 	compose "$dir" config -q || { LAST_ERROR="docker compose rejected the bundle"; return 1; }
-	compose "$dir" pull --quiet || { LAST_ERROR="an app image could not be downloaded"; return 1; }
+	if [ "$mode" = new ] && ! compose "$dir" pull --quiet; then
+		PULL_FAILED=1
+		LAST_ERROR="the app images could not be downloaded"
+		return 1
+	fi
 	# A reinstall or a move restores a backup once, before the apps first start. If that
 	# fails, the apps are not started on the empty data volume.
 	if [ -f "$ETC/restore-from-backup" ] && [ ! -f "$STATE/restored" ]; then
@@ -350,7 +362,7 @@ start_release() {
 		snapshot="$(sed -n 's/^SNAPSHOT=\(latest\|[0-9a-f]\{8,64\}\)$/\1/p' "$ETC/restore-from-backup" | head -n 1)"
 		# Caddy alone first (it is no app: it serves status.json), so the restore's steps, or
 		# its error, can be seen from the nassella app while no app runs.
-		compose "$dir" up -d --no-deps caddy >&2 || log "the status page could not be started before the restore"
+		compose "$dir" up -d --pull never --no-deps caddy >&2 || log "the status page could not be started before the restore"
 		if ! CURRENT="$dir" ROOT="$ROOT" RUN="$RUN" PROJECT="$PROJECT" bash "$dir/bin/restore.sh" "${snapshot:-latest}"; then
 			reason="$(jq -r '.error // empty' "$STATUS_DIR/restore.json" 2>/dev/null || true)"
 			LAST_ERROR="the backup could not be restored${reason:+: $reason}; the apps were not started"
@@ -358,7 +370,7 @@ start_release() {
 		fi
 		now >"$STATE/restored"
 	fi
-	compose "$dir" up -d --remove-orphans || { LAST_ERROR="the apps could not be started"; return 1; }
+	compose "$dir" up -d --pull never --remove-orphans || { LAST_ERROR="the apps could not be started"; return 1; }
 	wait_healthy "$dir" || { LAST_ERROR="an app did not become healthy in time"; return 1; }
 }
 
@@ -367,7 +379,7 @@ rollback() {
 	if [ -n "$last" ] && [ -d "$RELEASES/$last" ]; then
 		log "applying the last good commit ${last:0:12} again"
 		local keep="$LAST_ERROR"
-		if start_release "$RELEASES/$last"; then
+		if start_release "$RELEASES/$last" again; then
 			LAST_ERROR="$keep; the previous version is running again"
 		else
 			LAST_ERROR="$keep; restarting the previous version also failed: $LAST_ERROR"
@@ -380,7 +392,7 @@ LAST="$(cat "$STATE/applied" 2>/dev/null || true)"
 # After a reboot /run is empty: bring the applied release back up before anything else.
 if [ -n "$LAST" ] && [ -d "$RELEASES/$LAST" ] && [ ! -d "$ENV_DIR" ]; then
 	log "starting the applied release ${LAST:0:12} after boot"
-	if ! start_release "$RELEASES/$LAST"; then
+	if ! start_release "$RELEASES/$LAST" again; then
 		RESULT="error"
 		notify update "boot:$LAST" "Apps did not start on $SERVER_NAME" "After a restart the apps did not come back: $LAST_ERROR"
 		write_status
@@ -448,7 +460,7 @@ rm -rf "${RELEASES:?}/$NEW"
 mv "$STAGE" "$RELEASES/$NEW"
 
 # 4. Apply; on failure put the last good release back.
-if start_release "$RELEASES/$NEW"; then
+if start_release "$RELEASES/$NEW" new; then
 	printf '%s\n' "$NEW" >"$STATE/applied.tmp" && mv -f "$STATE/applied.tmp" "$STATE/applied"
 	now >"$STATE/applied-at"
 	ln -sfn "$RELEASES/$NEW" "$ROOT/current.tmp" && mv -Tf "$ROOT/current.tmp" "$ROOT/current"
@@ -468,6 +480,17 @@ if start_release "$RELEASES/$NEW"; then
 	exit 0
 fi
 RESULT="error"
+if [ "$PULL_FAILED" = 1 ]; then
+	# A registry outage is no fault of the commit: the running apps were not touched (only the
+	# env files, which are put back), nothing is rolled back, and the next run tries again.
+	if [ -n "$LAST" ] && [ -d "$RELEASES/$LAST" ]; then
+		decrypt_env "$RELEASES/$LAST" || log "the env files of the running version could not be put back"
+	fi
+	LAST_ERROR="the app images could not be downloaded for commit ${NEW:0:12} (is the image registry reachable?); the running version continues, and the update is tried again at the next check"
+	log "$LAST_ERROR"
+	write_status
+	exit 1
+fi
 log "commit ${NEW:0:12} failed: $LAST_ERROR"
 rollback "$LAST"
 printf '%s\n' "$NEW" >"$STATE/failed"
