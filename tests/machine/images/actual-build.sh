@@ -19,7 +19,7 @@ chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -q -y --no-ins
 chroot "$root" sh -c 'cd /app/node_modules/better-sqlite3 && node-gyp rebuild --release --jobs=2'
 # bcrypt 5 builds through node-pre-gyp, which puts the module where bcrypt looks for it.
 chroot "$root" sh -c 'cd /app/node_modules/bcrypt && npm_config_node_gyp=/usr/bin/node-gyp node ../@mapbox/node-pre-gyp/bin/node-pre-gyp rebuild --build-from-source'
-chroot "$root" sh -c 'cd /app && rm -rf node_modules/better-sqlite3/build/Release/obj* node_modules/better-sqlite3/build/Release/.deps node_modules/bcrypt/build'
+chroot "$root" sh -c 'cd /app && rm -rf node_modules/better-sqlite3/build/Release/obj* node_modules/better-sqlite3/build/Release/.deps node_modules/better-sqlite3/build/Release/test_extension.node node_modules/better-sqlite3/build/Release/sqlite3.a node_modules/better-sqlite3/build/deps node_modules/better-sqlite3/deps node_modules/better-sqlite3/src node_modules/bcrypt/build'
 # The app must load with the modules just built.
 chroot "$root" sh -c 'cd /app && node -e "const D = require(\"better-sqlite3\"); new D(\":memory:\").prepare(\"select 1\").get(); require(\"bcrypt\").hashSync(\"x\", 4)"'
 chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get purge -q -y --autoremove "${tools[@]}"

@@ -115,10 +115,12 @@ interface ImageDef {
 
 /** The image's own layer, staged in a directory; parent directories copy the shared root's. */
 class Stage {
-	constructor(
-		readonly dir: string,
-		readonly root: string
-	) {
+	readonly dir: string;
+	readonly root: string;
+
+	constructor(dir: string, root: string) {
+		this.dir = dir;
+		this.root = root;
 		mkdirSync(dir, { recursive: true });
 		chmodSync(dir, 0o755);
 	}
@@ -528,9 +530,7 @@ function fetchActual(work: string, logFile: string): string {
 async function build(out: string, caCert: string): Promise<ImageEntry[]> {
 	const started = Date.now();
 	const work = join(out, 'work');
-	const blobs = join(out, 'blobs', 'sha256');
 	mkdirSync(work, { recursive: true });
-	mkdirSync(blobs, { recursive: true });
 	const logFile = join(out, 'build.log');
 
 	log('npm: @actual-app/sync-server');
@@ -539,7 +539,21 @@ async function build(out: string, caCert: string): Promise<ImageEntry[]> {
 	const actualApp = join(work, 'actual-app');
 	log(`mmdebstrap trixie (log: ${logFile})`);
 	await runAsync('bash', [join(HERE, 'rootfs.sh'), root, caCert, actualSrc, actualApp], logFile);
-	log(`shared rootfs done after ${Math.round((Date.now() - started) / 1000)} s; packing the shared layer`);
+	log(`shared rootfs done after ${Math.round((Date.now() - started) / 1000)} s; packing the layers`);
+	const entries = await packImages(out, root, actualApp);
+	writeFileSync(
+		join(out, 'build.json'),
+		JSON.stringify({ seconds: Math.round((Date.now() - started) / 1000) }, null, 1)
+	);
+	rmSync(work, { recursive: true, force: true });
+	return entries;
+}
+
+/** The layers, configs and manifests of every image, from the shared root and the built Actual app. */
+export async function packImages(out: string, root: string, actualApp: string): Promise<ImageEntry[]> {
+	const blobs = join(out, 'blobs', 'sha256');
+	mkdirSync(blobs, { recursive: true });
+	const work = join(out, 'work');
 
 	const base = await writeLayer(root, blobs, ['./dev/*', './proc/*', './sys/*']);
 	log(`shared layer ${base.digest}: ${base.size} bytes (${base.uncompressedSize} uncompressed)`);
@@ -607,18 +621,7 @@ async function build(out: string, caCert: string): Promise<ImageEntry[]> {
 		JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.index, manifests: index }, null, 1)
 	);
 	writeFileSync(join(out, 'images.json'), JSON.stringify(entries, null, 1));
-	writeFileSync(
-		join(out, 'build.json'),
-		JSON.stringify(
-			{
-				seconds: Math.round((Date.now() - started) / 1000),
-				sharedLayer: base
-			},
-			null,
-			1
-		)
-	);
-	rmSync(work, { recursive: true, force: true });
+	writeFileSync(join(out, 'shared-layer.json'), JSON.stringify(base, null, 1));
 	return entries;
 }
 

@@ -47,6 +47,8 @@ mmdebstrap --mode=root --format=directory --variant=minbase \
 	--dpkgopt='path-exclude=/usr/share/info/*' \
 	--dpkgopt='path-exclude=/usr/share/doc/*' \
 	--dpkgopt='path-include=/usr/share/doc/*/copyright' \
+	--dpkgopt='path-exclude=/usr/share/locale/*' \
+	--dpkgopt='path-include=/usr/share/locale/locale.alias' \
 	--setup-hook='mkdir -p "$1/etc/postgresql-common/createcluster.d" && echo "create_main_cluster = false" >"$1/etc/postgresql-common/createcluster.d/nassella-stand-in.conf"' \
 	--customize-hook='cp "$NASSELLA_CA" "$1/usr/local/share/ca-certificates/nassella-test-ca.crt" && chroot "$1" update-ca-certificates' \
 	--customize-hook='chroot "$1" localedef -i en_US -c -f UTF-8 -A /usr/share/locale/locale.alias en_US.UTF-8' \
