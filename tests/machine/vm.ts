@@ -312,6 +312,9 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 	let boots = 0;
 	let bootOffset = 0;
 	let stopping = false;
+	/** Set while the runner boots the machine again after a reboot asked for inside the guest. */
+	let restarting: Promise<void> | undefined;
+	let restartError: Error | undefined;
 	let exited: Promise<void> = Promise.resolve();
 	let agentQueue: Promise<unknown> = Promise.resolve();
 
@@ -330,7 +333,8 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 			'root=LABEL=root',
 			'rw',
 			'console=ttyS0',
-			...(firstBoot ? ['ignition.firstboot=1'] : []),
+			// Ignition runs on the first boot only, with the network up in the initramfs for its fetches.
+			...(firstBoot ? ['ignition.firstboot=1', 'rd.neednet=1'] : []),
 			'ignition.platform.id=qemu',
 			...(options.kernelArgs ?? [])
 		].join(' ');
@@ -435,13 +439,30 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 			};
 			// A reboot asked for inside the guest: boot again from the same disks.
 			void exited.then(() => {
-				if (reset && !stopping && child === proc) void powerOn(false);
+				if (reset && !stopping && child === proc) {
+					restarting = powerOn(false)
+						.catch((error: Error) => {
+							restartError = error;
+						})
+						.finally(() => {
+							restarting = undefined;
+						});
+				}
 			});
 			return;
 		}
 	};
 
 	const isRunning = () => !!child && child.exitCode === null && child.signalCode === null;
+	/** Running, or about to run again after a reboot asked for inside the guest. */
+	const isUp = async (): Promise<boolean> => {
+		if (isRunning()) return true;
+		// The exit event that starts a restart may still be on its way.
+		await new Promise((r) => setTimeout(r, 200));
+		if (restarting) await restarting;
+		if (restartError) throw restartError;
+		return isRunning();
+	};
 
 	const waitForSerial = async (pattern: RegExp, timeoutMs: number, since?: number) => {
 		const from = since ?? bootOffset;
@@ -450,7 +471,7 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 			const text = readFrom(serialLog, from);
 			const match = text.match(pattern);
 			if (match) return match;
-			if (!isRunning()) throw new Error(`${options.name} is not running; serial log ends:\n${tail(text)}`);
+			if (!(await isUp())) throw new Error(`${options.name} is not running; serial log ends:\n${tail(text)}`);
 			if (Date.now() > deadline) {
 				throw new Error(`timed out waiting for ${pattern} on ${options.name}; serial log ends:\n${tail(text)}`);
 			}
@@ -461,7 +482,7 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 	const waitForAgent = async (timeoutMs: number) => {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
-			if (!isRunning()) {
+			if (!(await isUp())) {
 				throw new Error(`${options.name} is not running; serial log ends:\n${tail(readFrom(serialLog, bootOffset))}`);
 			}
 			if (agent?.alive && (await agent.send('true', 5000))?.code === 0) return;
@@ -485,6 +506,7 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 	};
 
 	const stop = async (timeoutMs = 180_000) => {
+		if (restarting) await restarting;
 		if (!isRunning()) return;
 		stopping = true;
 		try {
@@ -541,6 +563,7 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 			await powerOn(false);
 		},
 		async kill() {
+			if (restarting) await restarting;
 			if (!isRunning()) return;
 			stopping = true;
 			child!.kill('SIGKILL');

@@ -151,7 +151,7 @@ printf 'ID=debian\nVERSION_ID=%s\nARCHITECTURE=x86-64\n' "$version_id" \
 	>"$sx/usr/lib/extension-release.d/extension-release.docker-compose"
 find "$sx" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 mksquashfs "$sx" "$out/sysext/docker-compose-$compose_version-x86-64.raw" \
-	-quiet -no-progress -noappend -all-root -no-xattrs -mkfs-time "$SOURCE_DATE_EPOCH" -all-time "$SOURCE_DATE_EPOCH"
+	-quiet -no-progress -noappend -all-root -no-xattrs
 
 log "age tarball"
 age_deb=$(find "$work" -maxdepth 1 -name 'age_*.deb' | head -n 1)
