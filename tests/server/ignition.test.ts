@@ -25,11 +25,22 @@ describe('Ignition contents', () => {
 			'REBOOT_STRATEGY=reboot\nLOCKSMITHD_REBOOT_WINDOW_START="04:00"\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=1h\n'
 		);
 		expect(JSON.parse(ignitionFile(ign, '/etc/docker/daemon.json'))).toEqual({ 'log-driver': 'journald' });
-		const raw = ign.storage.files.find((f) => f.path.startsWith('/opt/extensions/docker-compose/'))!;
-		expect(raw.contents.source).toBe('https://extensions.flatcar.org/extensions/docker-compose-2.34.0-x86-64.raw');
-		expect(ign.storage.links).toContainEqual(
-			expect.objectContaining({ path: '/etc/extensions/docker-compose.raw', target: raw.path })
+		// Ignition downloads nothing (a failed download there would stop the boot): every file is inline,
+		// and nassella-fetch installs the Docker Compose extension and age on the booted server.
+		for (const f of ign.storage.files) expect(f.contents.source, f.path).toMatch(/^data:/);
+		expect(ign.storage.links.some((l) => l.path.startsWith('/etc/extensions/'))).toBe(false);
+		const conf = ignitionFile(ign, '/etc/nassella/sync.conf');
+		const pin = (cfg.composeSysext as { sha256: string }).sha256;
+		expect(conf).toContain("COMPOSE_FILE='docker-compose-2.34.0-x86-64.raw'\n");
+		expect(conf).toContain(
+			"COMPOSE_URL='https://extensions.flatcar.org/extensions/docker-compose-2.34.0-x86-64.raw'\n"
 		);
+		expect(conf).toContain(`COMPOSE_SHA256=${pin}\n`);
+		expect(conf).toContain(
+			"AGE_URL='https://github.com/FiloSottile/age/releases/download/v1.2.1/age-v1.2.1-linux-amd64.tar.gz'\n"
+		);
+		expect(conf).toContain('AGE_SHA256=7df45a6cc87d4da11cc03a539a7470c15b1041ab2b396af088fe9990f7c79d50\n');
+		expect(ignitionFile(ign, '/opt/nassella/bin/nassella-fetch')).toMatch(/^#!\/bin\/bash\n/);
 		expect(ign.storage.links).toContainEqual(
 			expect.objectContaining({ path: '/etc/localtime', target: '/usr/share/zoneinfo/Europe/Berlin' })
 		);
@@ -40,6 +51,7 @@ describe('Ignition contents', () => {
 		expect(mode('/etc/nassella/deploy_key')).toBe(0o600);
 		expect(mode('/etc/nassella/age-identity')).toBe(0o400);
 		expect(mode('/opt/nassella/bin/nassella-sync')).toBe(0o755);
+		expect(mode('/opt/nassella/bin/nassella-fetch')).toBe(0o755);
 		const units = Object.fromEntries(ign.systemd.units.map((u) => [u.name, u]));
 		expect(units['docker.service']?.enabled).toBe(true);
 		expect(units['var-lib-nassella.mount']?.contents).toContain('What=/dev/disk/by-id/scsi-0HC_Volume_12345678');
@@ -50,6 +62,11 @@ describe('Ignition contents', () => {
 			'Requires=docker.service nassella-metadata-firewall.service'
 		);
 		expect(units['nassella-sync.timer']?.enabled).toBe(true);
+		// The downloads run before every sync until they succeed; sync still runs (and reports) when they fail.
+		expect(units['nassella-fetch.service']?.contents).toContain('ExecStart=/bin/bash /opt/nassella/bin/nassella-fetch');
+		expect(units['nassella-sync.service']?.contents).toMatch(/^Wants=.*\bnassella-fetch\.service\b/m);
+		expect(units['nassella-sync.service']?.contents).toMatch(/^After=.*\bnassella-fetch\.service\b/m);
+		expect(units['nassella-sync.service']?.contents).not.toMatch(/^(Requires|BindsTo)=.*nassella-fetch/m);
 		expect(units['nassella-backup.timer']?.contents).toContain('OnCalendar=*-*-* 02:30:00');
 		// The monthly restore drill, an hour before the backup on the 1st.
 		expect(units['nassella-drill.timer']?.enabled).toBe(true);
@@ -95,21 +112,32 @@ describe('Ignition contents', () => {
 		expect(res.code).toBe(0);
 	});
 
-	it('pins the sysext with verification.hash when the published hash is given', async () => {
+	it("downloads from a mirror when the config names one, checked with the config's hash", async () => {
 		const input = fixture('one-app');
-		(input.config as Record<string, unknown>).composeSysext = { version: '2.34.0', sha256: 'a'.repeat(64) };
-		const ign = await ignitionOf(input);
-		const raw = ign.storage.files.find((f) => f.path.startsWith('/opt/extensions/docker-compose/'))!;
-		expect(raw.contents.verification).toEqual({ hash: `sha256-${'a'.repeat(64)}` });
+		const c = input.config as Record<string, unknown>;
+		c.composeSysext = {
+			version: '2.35.1',
+			sha256: 'a'.repeat(64),
+			url: 'https://mirror.example.org/flatcar/docker-compose-2.35.1-x86-64.raw'
+		};
+		c.age = { version: '1.2.1', url: 'https://mirror.example.org/age/age-v1.2.1-linux-amd64.tar.gz' };
+		const conf = ignitionFile(await ignitionOf(input), '/etc/nassella/sync.conf');
+		expect(conf).toContain("COMPOSE_FILE='docker-compose-2.35.1-x86-64.raw'\n");
+		expect(conf).toContain("COMPOSE_URL='https://mirror.example.org/flatcar/docker-compose-2.35.1-x86-64.raw'\n");
+		expect(conf).toContain(`COMPOSE_SHA256=${'a'.repeat(64)}\n`);
+		expect(conf).toContain("AGE_URL='https://mirror.example.org/age/age-v1.2.1-linux-amd64.tar.gz'\n");
+		expect(conf).toContain('AGE_SHA256=7df45a6cc87d4da11cc03a539a7470c15b1041ab2b396af088fe9990f7c79d50\n');
 	});
 
-	it('picks the arm64 sysext build for an arm64 server', async () => {
+	it('picks the arm64 builds for an arm64 server', async () => {
 		const input = fixture('one-app');
 		input.config.architecture = 'arm64';
-		const ign = await ignitionOf(input);
-		expect(
-			ign.storage.files.some((f) => f.path === '/opt/extensions/docker-compose/docker-compose-2.34.0-arm64.raw')
-		).toBe(true);
+		const conf = ignitionFile(await ignitionOf(input), '/etc/nassella/sync.conf');
+		expect(conf).toContain("COMPOSE_FILE='docker-compose-2.34.0-arm64.raw'\n");
+		expect(conf).toContain(
+			"AGE_URL='https://github.com/FiloSottile/age/releases/download/v1.2.1/age-v1.2.1-linux-arm64.tar.gz'\n"
+		);
+		expect(conf).toContain('AGE_SHA256=57fd79a7ece5fe501f351b9dd51a82fbee1ea8db65a8839db17f5c080245e99f\n');
 	});
 
 	it('has no SSH login without keys, and refuses a config over 32 KiB with a clear message', async () => {

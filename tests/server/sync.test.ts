@@ -17,6 +17,7 @@ import {
 	mkdirSync,
 	mkdtempSync,
 	readFileSync,
+	readdirSync,
 	readlinkSync,
 	rmSync,
 	symlinkSync,
@@ -43,6 +44,11 @@ const OTHER = join(T, 'other');
 
 const DOCKER_STUB = `#!/bin/bash
 # Stand-in for docker (recording): the Docker engine cannot run here.
+# "compose version" (is Docker Compose installed?) is answered without being recorded.
+if [ "$*" = "compose version" ]; then
+	if [ -f "${T}/no-compose" ]; then exit 1; fi
+	exit 0
+fi
 echo "docker $*" >>"${LOG}"
 dir=""
 prev=""
@@ -336,6 +342,55 @@ describe('nassella-sync', () => {
 		expect(again.code, again.stderr).toBe(0);
 		expect(applied()).toBe(fourth);
 		expect(status().result).toBe('ok');
+	});
+
+	it('while Docker Compose is not installed: status.json says why (from nassella-fetch), and nothing runs', () => {
+		const before = applied();
+		writeFileSync(join(T, 'no-compose'), '');
+		mkdirSync(RUN, { recursive: true });
+		const reason =
+			'the Docker Compose extension could not be downloaded: the download server answered HTTP 404 for https://extensions.flatcar.org/extensions/docker-compose-2.34.0-x86-64.raw; the server tries again at its next check';
+		writeFileSync(join(RUN, 'compose.error'), `${reason}\n`);
+		writeFileSync(LOG, '');
+		const r = sync();
+		expect(r.code).toBe(1);
+		expect(r.stderr).toContain(reason);
+		expect(status()).toMatchObject({ result: 'error', lastError: reason, commit: before });
+		expect(dockerLog()).not.toMatch(/ (config|pull|up|ps|exec) /);
+		// Not downloaded yet, and no failure recorded: said as such.
+		rmSync(join(RUN, 'compose.error'));
+		sync();
+		expect(status().lastError).toMatch(/^Docker Compose is not installed yet/);
+		rmSync(join(T, 'no-compose'));
+		expect(sync().code).toBe(0);
+		expect(status().lastError).toBeNull();
+	});
+
+	it('decrypts with the age nassella-fetch installed when the system has none, and builds no image', () => {
+		// A PATH with every program of this machine but age.
+		const restricted = join(T, 'no-age-path');
+		mkdirSync(restricted, { recursive: true });
+		for (const dir of ['/usr/local/bin', '/usr/bin', '/usr/sbin'])
+			for (const name of existsSync(dir) ? readdirSync(dir) : [])
+				if (name !== 'age' && !existsSync(join(restricted, name))) symlinkSync(join(dir, name), join(restricted, name));
+		const fetched = join(T, 'opt-bin');
+		mkdirSync(fetched, { recursive: true });
+		writeFileSync(
+			join(fetched, 'age'),
+			`#!/bin/bash\n# Stand-in for the age nassella-fetch installs: the real age, counted.\necho used >>"${T}/fetched-age"\nexec "${run('bash', ['-c', 'command -v age']).stdout.trim()}" "$@"\n`
+		);
+		chmodSync(join(fetched, 'age'), 0o755);
+		const confPath = join(ETC, 'sync.conf');
+		const conf = readFileSync(confPath, 'utf8');
+		writeFileSync(confPath, `${conf}BIN='${fetched}'\n`);
+		rmSync(RUN, { recursive: true, force: true });
+		writeFileSync(LOG, '');
+		const r = run('bash', [SYNC], { env: { ...env(), PATH: `${BIN}:${restricted}` }, timeout: 120_000 });
+		writeFileSync(confPath, conf);
+		expect(r.code, r.stderr).toBe(0);
+		expect(readFileSync(join(T, 'fetched-age'), 'utf8')).toContain('used');
+		expect(existsSync(join(RUN, 'env/miniflux.env'))).toBe(true);
+		expect(dockerLog()).not.toMatch(/ (build|image inspect) /);
 	});
 	// Restore at first boot runs with real restic in lifecycle.test.ts.
 });

@@ -89,7 +89,15 @@ describe.each(FIXTURES)('fixture %s', (name) => {
 		const dir = join(r().dir, 'ignition-scripts');
 		mkdirSync(dir, { recursive: true });
 		const scripts: string[] = [];
-		for (const p of ['/opt/nassella/bin/nassella-sync', '/opt/nassella/bin/nassella-format-data']) {
+		const shipped = ign()
+			.storage.files.map((f) => f.path)
+			.filter((p) => p.startsWith('/opt/nassella/bin/'));
+		expect(shipped.sort()).toEqual([
+			'/opt/nassella/bin/nassella-fetch',
+			'/opt/nassella/bin/nassella-format-data',
+			'/opt/nassella/bin/nassella-sync'
+		]);
+		for (const p of shipped) {
 			const file = join(dir, p.split('/').pop()!);
 			writeFileSync(file, ignitionFile(ign(), p));
 			scripts.push(file);

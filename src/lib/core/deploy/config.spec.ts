@@ -44,7 +44,9 @@ describe('setup choices → deployment model', () => {
 				hostKeys: ['github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl']
 			},
 			dataDevice: dataDevicePath('sandbox-hetzner', { id: '42', name: 'nassella-n1234abcd567-data' }),
-			appOrigin: 'http://127.0.0.1:4173'
+			appOrigin: 'http://127.0.0.1:4173',
+			// nassella knows no checked hash for the Docker Compose extension yet: the deployment pins it.
+			downloads: { composeSysext: fixture.config.composeSysext }
 		});
 		expect(deployment.config.git.hostKeys).toEqual([
 			'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'
@@ -56,10 +58,29 @@ describe('setup choices → deployment model', () => {
 		expect(files.map((f) => f.path)).toContain('docker-compose.yml');
 		expect(ignition.length).toBeLessThan(32 * 1024);
 		expect(ignition).toContain('scsi-0HC_Volume_42');
+		expect(deployment.config.composeSysext).toEqual(fixture.config.composeSysext);
 		// Secrets never reach the committed files in clear.
 		const committed = files.map((f) => f.contents).join('\n');
 		expect(committed).not.toContain('restic-password');
 		expect(committed).not.toContain(fixture.secrets.ageIdentity);
+	});
+
+	it('is refused, with the reason, when the Docker Compose extension is not pinned', async () => {
+		const deployment = toDeployment({
+			choices: { deploymentId: 'n1234abcd567', domain: 'example.org', apps: ['vaultwarden'] },
+			catalog,
+			keys: keys(['vaultwarden']),
+			repo: {
+				sshUrl: 'git@github.com:someone/nassella-n1234abcd567-config.git',
+				branch: 'main',
+				hostKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl']
+			},
+			dataDevice: dataDevicePath('sandbox-hetzner', { id: '42', name: 'v' }),
+			appOrigin: 'http://127.0.0.1:4173'
+		});
+		await expect(renderServer(deployment, catalog, { encrypt: async (t) => t })).rejects.toThrow(
+			/config\.composeSysext: is needed with the sha256 of the Docker Compose extension/
+		);
 	});
 
 	it('keeps generated secrets stable and paths per provider', () => {

@@ -5,7 +5,7 @@
  */
 import type { AppManifest } from '../catalog/types.ts';
 import { ensureSecrets, type RandomBytes } from '../catalog/secrets.ts';
-import { CONFIG_VERSION, type Deployment } from '../model/config.ts';
+import { CONFIG_VERSION, type Deployment, type DeploymentConfig } from '../model/config.ts';
 
 export interface SetupChoices {
 	deploymentId: string;
@@ -70,6 +70,12 @@ export function toDeployment(input: {
 	repo: RepoFacts;
 	dataDevice: string;
 	appOrigin: string;
+	/**
+	 * Pinned downloads for the server (config.composeSysext, config.age). The Docker Compose
+	 * extension must be given with its sha256 while nassella knows no checked hash for it
+	 * (model/downloads.ts); age defaults to a version whose hash nassella knows.
+	 */
+	downloads?: Pick<DeploymentConfig, 'composeSysext' | 'age'>;
 }): Deployment {
 	const { choices, catalog, keys, repo } = input;
 	const appSecrets: Record<string, Record<string, string>> = {};
@@ -113,7 +119,9 @@ export function toDeployment(input: {
 			git: { url: repo.sshUrl, branch: repo.branch, hostKeys: repo.hostKeys.map(bareHostKey) },
 			commitSigners: keys.commitSigners,
 			ageRecipient: keys.age.recipient,
-			admin: keys.admin
+			admin: keys.admin,
+			...(input.downloads?.composeSysext ? { composeSysext: input.downloads.composeSysext } : {}),
+			...(input.downloads?.age ? { age: input.downloads.age } : {})
 		},
 		secrets: {
 			ageIdentity: keys.age.identity,

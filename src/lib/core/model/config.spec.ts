@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import base from '../../../../tests/fixtures/configs/one-app.json' with { type: 'json' };
 import { ConfigError, parseGitSshUrl, validateDeployment } from './config.ts';
+import { KNOWN_SHA256, resolveDownload } from './downloads.ts';
 
 const clone = () =>
 	structuredClone(base) as unknown as { config: Record<string, unknown>; secrets: Record<string, unknown> };
@@ -114,6 +115,84 @@ describe('validateDeployment', () => {
 			"https://ntfy.sh/to'pic"
 		])
 			expect(issues((x) => (x.config.ntfyTopic = bad)).join(), bad).toContain('config.ntfyTopic');
+	});
+
+	describe('pinned downloads (Docker Compose extension, age)', () => {
+		const sha = 'b'.repeat(64);
+
+		it('takes a version, a sha256 and a mirror address for each', () => {
+			const d = clone();
+			d.config.composeSysext = {
+				version: '2.35.1',
+				sha256: sha,
+				url: 'https://mirror.example.org/sysext/docker-compose-2.35.1-x86-64.raw'
+			};
+			d.config.age = { version: '1.2.1', url: 'https://mirror.example.org/age-v1.2.1-linux-amd64.tar.gz' };
+			const out = validateDeployment(d).config;
+			expect(out.composeSysext).toEqual(d.config.composeSysext);
+			expect(out.age).toEqual(d.config.age);
+			// A mirror of a version nassella knows serves the same bytes: the known hash still applies.
+			expect(resolveDownload('age', out.age, 'amd64').sha256).toBe(KNOWN_SHA256.age['1.2.1']!.amd64);
+		});
+
+		it('uses age 1.2.1 with its checked hash when the config names none', () => {
+			const d = clone();
+			delete d.config.age;
+			const out = validateDeployment(d).config;
+			expect(out.age).toBeUndefined();
+			expect(resolveDownload('age', out.age, 'arm64')).toEqual({
+				version: '1.2.1',
+				sha256: '57fd79a7ece5fe501f351b9dd51a82fbee1ea8db65a8839db17f5c080245e99f',
+				url: 'https://github.com/FiloSottile/age/releases/download/v1.2.1/age-v1.2.1-linux-arm64.tar.gz',
+				file: 'age-v1.2.1-linux-arm64.tar.gz'
+			});
+		});
+
+		it('refuses a version without a hash nassella knows and without its own sha256', () => {
+			expect(issues((x) => (x.config.age = { version: '1.9.0' })).join('\n')).toContain(
+				'config.age.sha256: is needed: nassella knows no checked hash for age 1.9.0 (amd64)'
+			);
+			expect(
+				issues((x) => {
+					x.config.architecture = 'arm64';
+					x.config.composeSysext = { version: '2.35.1' };
+				}).join('\n')
+			).toContain(
+				'config.composeSysext.sha256: is needed: nassella knows no checked hash for the Docker Compose extension 2.35.1 (arm64)'
+			);
+		});
+
+		it('needs the Docker Compose extension pinned by the config while nassella knows no hash for it', () => {
+			expect(Object.keys(KNOWN_SHA256.composeSysext)).toEqual([]);
+			expect(issues((x) => delete x.config.composeSysext).join('\n')).toContain(
+				'config.composeSysext: is needed with the sha256 of the Docker Compose extension 2.34.0 (amd64)'
+			);
+		});
+
+		it('refuses a bad address, a plain http:// one, and a bad sha256', () => {
+			for (const [field, value, expected] of [
+				['url', 'http://mirror.example.org/docker-compose.raw', 'must use https://'],
+				['url', 'ftp://mirror.example.org/docker-compose.raw', 'must use https://'],
+				['url', 'not a url', 'is not a download address'],
+				['url', 'https://user:pw@mirror.example.org/a.raw', 'is not a download address'],
+				['url', "https://mirror.example.org/a'b.raw", 'is not a download address'],
+				['url', 'https://mirror.example.org/a b.raw', 'is not a download address'],
+				['url', 'https://mirror.example.org/$(reboot)', 'is not a download address'],
+				['url', 'https://192.0.2.1/a.raw', 'is not a download address'],
+				['url', 'https://mirror.example.org/a.raw#x', 'is not a download address'],
+				['sha256', 'B'.repeat(64), 'must be 64 lowercase hex digits'],
+				['sha256', 'b'.repeat(63), 'must be 64 lowercase hex digits'],
+				['sha256', `sha256-${'b'.repeat(64)}`, 'must be 64 lowercase hex digits'],
+				['version', 'latest', 'must be a version such as']
+			] as const)
+				for (const kind of ['composeSysext', 'age'] as const) {
+					const found = issues((x) => {
+						x.config[kind] = { version: '1.2.1', sha256: sha, [field]: value };
+					}).join('\n');
+					expect(found, `${kind}.${field} = ${value}`).toContain(`config.${kind}.${field}: ${expected}`);
+				}
+			expect(issues((x) => (x.config.age = 'v1.2.1')).join()).toContain('config.age: must be an object');
+		});
 	});
 
 	it('refuses an unknown shape outright', () => {

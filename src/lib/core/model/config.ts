@@ -14,6 +14,17 @@
  */
 import { DEPLOYMENT_ID_PATTERN } from '../labels.ts';
 import { DomainError, parseDomain, preview } from './domain.ts';
+import {
+	DEFAULT_VERSIONS,
+	DOWNLOAD_NAMES,
+	DOWNLOAD_URL,
+	downloadFile,
+	knownSha256,
+	type DownloadKind,
+	type DownloadPin
+} from './downloads.ts';
+
+export type { DownloadPin } from './downloads.ts';
 
 export const CONFIG_VERSION = 1;
 
@@ -96,8 +107,14 @@ export interface DeploymentConfig {
 	smtp?: { host: string; port: number; username: string; from: string; security: 'starttls' | 'tls' | 'none' };
 	/** CPU architecture of the server (default amd64); picks the sysext build and limits the apps. */
 	architecture?: 'amd64' | 'arm64';
-	/** Docker Compose sysext pin. `sha256` is the published hash; without it the HTTPS download is unverified. */
-	composeSysext?: { version: string; sha256?: string };
+	/**
+	 * The Docker Compose extension the server installs (a sysext image of Flatcar's bakery).
+	 * `sha256` is the image's hash: needed unless nassella knows it for that version
+	 * (downloads.ts); `url` a full https:// address of a mirror.
+	 */
+	composeSysext?: DownloadPin;
+	/** age, which decrypts the env files: the release tarball's version, sha256 and address, as for composeSysext. */
+	age?: DownloadPin;
 }
 
 export interface ServerRequests {
@@ -163,7 +180,7 @@ const SNAPSHOT_ID = /^[0-9a-f]{8,64}$/;
 const PREFIX = /^[A-Za-z0-9._-]{1,64}(\/[A-Za-z0-9._-]{1,64}){0,4}$/;
 
 /** The Docker Compose sysext version the generator pins when a config names none. */
-export const DEFAULT_COMPOSE_SYSEXT_VERSION = '2.34.0';
+export const DEFAULT_COMPOSE_SYSEXT_VERSION = DEFAULT_VERSIONS.composeSysext;
 
 function timeZones(): Set<string> {
 	const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
@@ -187,6 +204,26 @@ export function parseGitSshUrl(url: string): { user: string; host: string; port:
 	m = /^([a-z_][a-z0-9_-]{0,31})@([A-Za-z0-9.-]{1,253}):([A-Za-z0-9._~-][A-Za-z0-9._~/-]{0,199})$/.exec(url);
 	if (m) return { user: m[1]!, host: m[2]!.toLowerCase(), port: 22, path: m[3]! };
 	return undefined;
+}
+
+/** Why a download address is refused, or undefined when it is fine (https, a host name, plain characters). */
+function downloadUrlProblem(url: string): string | undefined {
+	let parsed: URL | undefined;
+	try {
+		parsed = new URL(url);
+	} catch {
+		parsed = undefined;
+	}
+	if (parsed && parsed.protocol !== 'https:')
+		return 'must use https:// (downloads are checked, and fetched over HTTPS only).';
+	let host: boolean;
+	try {
+		host = !!parsed && parseDomain(parsed.hostname).ascii === parsed.hostname;
+	} catch {
+		host = false;
+	}
+	if (host && DOWNLOAD_URL.test(url)) return undefined;
+	return 'is not a download address such as https://mirror.example.org/files/name (a host name, no user or password; letters, digits and . _ ~ % / + = & ? - only).';
 }
 
 /**
@@ -423,19 +460,50 @@ export function validateDeployment(input: unknown): Deployment {
 	}
 	if (c.architecture !== undefined && c.architecture !== 'amd64' && c.architecture !== 'arm64')
 		add('config.architecture', 'must be amd64 or arm64.');
-	let composeSysext: DeploymentConfig['composeSysext'];
-	if (c.composeSysext !== undefined) {
-		if (!isObject(c.composeSysext)) add('config.composeSysext', 'must be an object.');
-		else {
-			const version = str(c.composeSysext, 'version', 'config.composeSysext.version');
-			const sha256 = str(c.composeSysext, 'sha256', 'config.composeSysext.sha256', true);
-			if (version !== undefined && !SEMVER.test(version))
-				add('config.composeSysext.version', 'must be a version such as 2.34.0.');
-			if (sha256 !== undefined && !SHA256_HEX.test(sha256))
-				add('config.composeSysext.sha256', 'must be 64 lowercase hex digits.');
-			if (version) composeSysext = { version, ...(sha256 ? { sha256 } : {}) };
+	const arch = c.architecture === 'arm64' ? 'arm64' : 'amd64';
+	// A download is used only with a sha256: the config's, or one nassella has checked.
+	const pinOf = (kind: DownloadKind): DownloadPin | undefined => {
+		const p = `config.${kind}`;
+		const name = DOWNLOAD_NAMES[kind];
+		const v = c[kind];
+		if (v === undefined) {
+			if (!knownSha256(kind, DEFAULT_VERSIONS[kind], arch))
+				add(
+					p,
+					`is needed with the sha256 of ${name} ${DEFAULT_VERSIONS[kind]} (${arch}): nassella knows no checked hash for ${downloadFile(kind, DEFAULT_VERSIONS[kind], arch)}. Give {"version": "${DEFAULT_VERSIONS[kind]}", "sha256": "<64 hex digits>"}.`
+				);
+			return undefined;
 		}
-	}
+		if (!isObject(v)) {
+			add(p, 'must be an object such as {"version": "1.2.3", "sha256": "…"}.');
+			return undefined;
+		}
+		const version = str(v, 'version', `${p}.version`);
+		const sha256 = str(v, 'sha256', `${p}.sha256`, true);
+		const url = str(v, 'url', `${p}.url`, true);
+		let ok = true;
+		if (version !== undefined && !SEMVER.test(version)) {
+			add(`${p}.version`, `must be a version such as ${DEFAULT_VERSIONS[kind]}.`);
+			ok = false;
+		}
+		if (sha256 !== undefined && !SHA256_HEX.test(sha256)) {
+			add(`${p}.sha256`, 'must be 64 lowercase hex digits.');
+			ok = false;
+		}
+		if (url !== undefined) {
+			const problem = downloadUrlProblem(url);
+			if (problem) {
+				add(`${p}.url`, problem);
+				ok = false;
+			}
+		}
+		if (!version || !ok) return undefined;
+		if (sha256 === undefined && !knownSha256(kind, version, arch))
+			add(`${p}.sha256`, `is needed: nassella knows no checked hash for ${name} ${version} (${arch}).`);
+		return { version, ...(sha256 ? { sha256 } : {}), ...(url ? { url } : {}) };
+	};
+	const composeSysext = pinOf('composeSysext');
+	const age = pinOf('age');
 
 	let smtp: DeploymentConfig['smtp'];
 	if (c.smtp !== undefined) {
@@ -534,7 +602,8 @@ export function validateDeployment(input: unknown): Deployment {
 			...(requests && (requests.backup || requests.drill) ? { requests } : {}),
 			...(smtp ? { smtp } : {}),
 			...(c.architecture === 'arm64' ? { architecture: 'arm64' as const } : {}),
-			...(composeSysext ? { composeSysext } : {})
+			...(composeSysext ? { composeSysext } : {}),
+			...(age ? { age } : {})
 		},
 		secrets: {
 			ageIdentity: ageIdentity!,

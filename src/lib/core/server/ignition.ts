@@ -3,10 +3,15 @@
  * Debian's ignition-validate accept. It carries only what the server needs before it can
  * fetch the signed bundle: keys, the sync script, units and update policy. Apps, Caddy
  * and secrets for apps come from the bundle.
+ *
+ * Ignition downloads nothing: a failed download there stops the boot in the initramfs and
+ * the server never says why. The Docker Compose extension and age are downloaded on the
+ * booted server by nassella-fetch, checked against the sha256 written into sync.conf.
  */
 import { gzipSync } from 'fflate';
 import type { Deployment } from '../model/config.ts';
-import { DEFAULT_COMPOSE_SYSEXT_VERSION, parseGitSshUrl } from '../model/config.ts';
+import { parseGitSshUrl } from '../model/config.ts';
+import { resolveDownload, type DownloadKind } from '../model/downloads.ts';
 import { RenderError } from './app.ts';
 import { SCRIPTS } from './scripts.gen.ts';
 import { renderUnits } from './units.ts';
@@ -84,11 +89,18 @@ export function allowedSigners(signers: readonly string[]): string {
 		.join('');
 }
 
+/** The Docker Compose extension and age as nassella-fetch downloads them: address and checked sha256. */
+function pinnedDownload(d: Deployment, kind: DownloadKind) {
+	const r = resolveDownload(kind, d.config[kind], d.config.architecture ?? 'amd64');
+	// validateDeployment refuses a download without a hash; this guards direct callers.
+	if (!r.sha256) throw new RenderError(`No sha256 is known for ${kind} ${r.version}: give config.${kind}.sha256.`);
+	return { ...r, sha256: r.sha256 };
+}
+
 export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
 	const { config, secrets } = d;
-	const sysext = config.composeSysext ?? { version: DEFAULT_COMPOSE_SYSEXT_VERSION };
-	const rawName = `docker-compose-${sysext.version}-${config.architecture === 'arm64' ? 'arm64' : 'x86-64'}.raw`;
-	const rawPath = `/opt/extensions/docker-compose/${rawName}`;
+	const compose = pinnedDownload(d, 'composeSysext');
+	const age = pinnedDownload(d, 'age');
 	const files: IgnFile[] = [
 		file(
 			'/etc/flatcar/update.conf',
@@ -96,24 +108,21 @@ export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
 		),
 		file('/etc/docker/daemon.json', '{"log-driver":"journald"}\n'),
 		file('/etc/systemd/journald.conf.d/size.conf', '[Journal]\nSystemMaxUse=1G\n'),
-		{
-			path: rawPath,
-			mode: 0o644,
-			contents: {
-				source: `https://extensions.flatcar.org/extensions/${rawName}`,
-				...(sysext.sha256 ? { verification: { hash: `sha256-${sysext.sha256}` } } : {})
-			}
-		},
 		file(
 			`${ETC_DIR}/sync.conf`,
 			[
-				'# Read by nassella-sync.',
+				'# Read by nassella-sync and nassella-fetch.',
 				`REMOTE_URL=${shellSingleQuote(config.git.url)}`,
 				`BRANCH=${shellSingleQuote(config.git.branch)}`,
 				`ROOT=${ROOT}`,
 				`ETC=${ETC_DIR}`,
 				`RUN=${RUN_DIR}`,
 				`PROJECT=${COMPOSE_PROJECT}`,
+				`COMPOSE_FILE=${shellSingleQuote(compose.file)}`,
+				`COMPOSE_URL=${shellSingleQuote(compose.url)}`,
+				`COMPOSE_SHA256=${compose.sha256}`,
+				`AGE_URL=${shellSingleQuote(age.url)}`,
+				`AGE_SHA256=${age.sha256}`,
 				''
 			].join('\n'),
 			0o600
@@ -129,6 +138,7 @@ export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
 		// The matching public key, reported as the server's identity in status.json.
 		file(`${ETC_DIR}/age-recipient`, `${config.ageRecipient}\n`),
 		packedFile(`${BIN_DIR}/nassella-sync`, SCRIPTS['nassella-sync.sh']!, 0o755),
+		packedFile(`${BIN_DIR}/nassella-fetch`, SCRIPTS['fetch.sh']!, 0o755),
 		file(`${BIN_DIR}/nassella-format-data`, SCRIPTS['format-data.sh']!, 0o755)
 	];
 	if (config.restoreFromBackup)
@@ -145,7 +155,6 @@ export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
 		storage: {
 			files,
 			links: [
-				{ path: '/etc/extensions/docker-compose.raw', target: rawPath, hard: false, overwrite: true },
 				{
 					path: '/etc/localtime',
 					target: `/usr/share/zoneinfo/${config.rebootWindow.timezone}`,

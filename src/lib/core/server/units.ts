@@ -121,12 +121,29 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 			].join('\n')
 		},
 		{
+			// Started by each sync (Wants=) until it succeeds; a failure only delays the apps: sync still reports it.
+			name: 'nassella-fetch.service',
+			contents: [
+				'[Unit]',
+				'Description=Download and check Docker Compose and age for nassella',
+				'Wants=network-online.target time-sync.target',
+				'After=network-online.target time-sync.target',
+				'',
+				'[Service]',
+				'Type=oneshot',
+				'RemainAfterExit=yes',
+				`ExecStart=/bin/bash ${BIN_DIR}/nassella-fetch`,
+				'TimeoutStartSec=40min',
+				''
+			].join('\n')
+		},
+		{
 			name: 'nassella-sync.service',
 			contents: [
 				'[Unit]',
 				'Description=Fetch, check and apply the nassella bundle',
-				'Wants=network-online.target time-sync.target',
-				'After=network-online.target time-sync.target docker.service nassella-metadata-firewall.service',
+				'Wants=network-online.target time-sync.target nassella-fetch.service',
+				'After=network-online.target time-sync.target nassella-fetch.service docker.service nassella-metadata-firewall.service',
 				'Requires=docker.service nassella-metadata-firewall.service',
 				`RequiresMountsFor=${ROOT}`,
 				'',

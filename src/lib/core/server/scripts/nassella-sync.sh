@@ -32,7 +32,8 @@ PROJECT="${PROJECT:-nassella}"
 HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-300}"
 HEALTH_INTERVAL="${HEALTH_INTERVAL:-5}"
 KEEP_RELEASES="${KEEP_RELEASES:-3}"
-AGE_BASE_IMAGE="${AGE_BASE_IMAGE:-alpine:3.21}"
+# Where nassella-fetch installs age (a system age on PATH is used first).
+BIN="${BIN:-/opt/nassella/bin}"
 UPDATE_CONF="${UPDATE_CONF:-/etc/flatcar/update.conf}"
 LOCALTIME="${LOCALTIME:-/etc/localtime}"
 # How a requested job is started: its systemd unit, without waiting for it to finish.
@@ -236,17 +237,9 @@ handle_requests() {
 	done
 }
 
+AGE="$(command -v age 2>/dev/null || echo "$BIN/age")"
 age_decrypt() {
-	if command -v age >/dev/null 2>&1; then
-		age --decrypt --identity "$ETC/age-identity"
-	else
-		if ! docker image inspect nassella-age:1 >/dev/null 2>&1; then
-			printf 'FROM %s\nRUN apk add --no-cache age\nENTRYPOINT ["age"]\n' "$AGE_BASE_IMAGE" |
-				docker build --quiet --tag nassella-age:1 - >/dev/null
-		fi
-		docker run --rm -i --network none -v "$ETC/age-identity:/identity:ro" nassella-age:1 \
-			--decrypt --identity /identity
-	fi
+	"$AGE" --decrypt --identity "$ETC/age-identity"
 }
 
 # Decrypts a release's env files into a fresh directory, then swaps it in.
@@ -388,6 +381,23 @@ rollback() {
 }
 
 LAST="$(cat "$STATE/applied" 2>/dev/null || true)"
+
+# Docker Compose and age come from nassella-fetch, which runs before each sync until it
+# succeeds. Without them nothing can start: say why (nassella-fetch wrote it) and stop.
+missing_tool() {
+	RESULT="error"
+	LAST_ERROR="$(head -n 1 "$RUN/$1.error" 2>/dev/null || true)"
+	LAST_ERROR="${LAST_ERROR:-$2}"
+	log "$LAST_ERROR"
+	write_status
+	exit 1
+}
+if ! docker compose version >/dev/null 2>&1; then
+	missing_tool compose "Docker Compose is not installed yet (nassella-fetch installs the Docker Compose extension)"
+fi
+if [ ! -x "$AGE" ]; then
+	missing_tool age "age is not installed yet (nassella-fetch installs it)"
+fi
 
 # After a reboot /run is empty: bring the applied release back up before anything else.
 if [ -n "$LAST" ] && [ -d "$RELEASES/$LAST" ] && [ ! -d "$ENV_DIR" ]; then
