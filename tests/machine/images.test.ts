@@ -17,6 +17,8 @@ import { httpsRequest, MANIFEST_ACCEPT, pushImages, startRegistry, type Registry
 import { ensureCa, issueCert, type Ca } from './lib/ca.ts';
 
 const enabled = !!process.env.NASSELLA_MACHINE_TESTS;
+const ROOT = new URL('../..', import.meta.url).pathname;
+const GOLDEN_CADDYFILES = ['one-app', 'five-apps', 'all-apps'];
 const REGISTRY_NAMES = ['registry-1.docker.io', 'docker.io', 'index.docker.io', 'ghcr.io', 'quay.io', 'lscr.io'];
 
 interface OciConfig {
@@ -246,13 +248,20 @@ describe.skipIf(!enabled)('the stand-in container images', () => {
 				sh('wget -q -O /dev/null http://127.0.0.1:2019/config/ && echo HEALTH-OK'),
 				sh('wget -S -q -T 5 -O /dev/null http://127.0.0.1:80/some/path 2>&1'),
 				sh('wget --help 2>&1 | head -n 1'),
-				sh(`grep -c -F ${q(caPem.split('\n')[1]!)} /etc/ssl/certs/ca-certificates.crt`)
+				sh(`grep -c -F ${q(caPem.split('\n')[1]!)} /etc/ssl/certs/ca-certificates.crt`),
+				// Debian's Caddy 2.6 reads the Caddyfiles the project renders (the golden ones)
+				...GOLDEN_CADDYFILES.map(
+					(g) =>
+						`cp ${q(join(ROOT, 'tests/golden', g, 'bundle/Caddyfile'))} ${q(ctr.root)}/tmp/Caddyfile.${g} && ` +
+						sh(`caddy adapt --config /tmp/Caddyfile.${g} --adapter caddyfile >/dev/null && echo ADAPTED ${g}`)
+				)
 			].join('\n')
 		);
 		expect(r.out).toMatch(/^v?2\.6\.\d/m);
 		expect(r.out).toContain('HEALTH-OK');
 		expect(r.out).toMatch(/^\s*HTTP\/1\.1 200 OK/m);
 		expect(r.out).toMatch(/BusyBox v1\.37/);
+		for (const g of GOLDEN_CADDYFILES) expect(r.out).toContain(`ADAPTED ${g}`);
 		expect(r.status, r.out).toBe(0);
 	});
 
