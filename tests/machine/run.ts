@@ -22,9 +22,11 @@ if (process.getuid?.() !== 0) {
 const reports = join(root, 'tests/.tmp/reports');
 mkdirSync(reports, { recursive: true });
 rmSync(join(reports, 'machine-figures.json'), { force: true });
+// Vitest on this Node (the project's Node 24), whatever `node` the shell finds first.
 const run = spawnSync(
-	join(root, 'node_modules/.bin/vitest'),
+	process.execPath,
 	[
+		join(root, 'node_modules/vitest/vitest.mjs'),
 		'run',
 		'-c',
 		'tests/machine/vitest.config.ts',
