@@ -33,10 +33,10 @@ test.describe('app catalog', () => {
 			'true'
 		);
 
-		// The running total: 64+96+128 MiB of apps plus 384 MiB for the system; 1+2+1 GiB plus 8 GiB disk.
+		// The running total: 64+128+256 MiB of apps plus 512 MiB for the system; 1+2+1 GiB plus 8 GiB disk.
 		const fit = page.getByTestId('fit');
 		await expect(fit).toContainText('3 apps chosen');
-		await expect(fit).toContainText('672 MB needed');
+		await expect(fit).toContainText('960 MB needed');
 		await expect(fit).toContainText('12 GB of 50 GB');
 		await expect(fit).toContainText('Fits comfortably on this server.');
 		expect(await seriousA11yViolations(page)).toEqual([]);

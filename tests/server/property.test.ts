@@ -83,7 +83,13 @@ const APP: AppManifest = {
 	architectures: ['amd64'],
 	entrypoints: [{ id: 'main', service: 'probe', port: 8080, subdomain: 'probe' }],
 	health: { entrypoint: 'main', path: '/' },
-	resources: { ramMinMiB: 64, ramRecommendedMiB: 128, diskMiB: 100 },
+	resources: {
+		ramMinMiB: 64,
+		ramRecommendedMiB: 128,
+		diskMiB: 100,
+		memoryLimitsMiB: { probe: 128 },
+		sources: [{ url: 'https://example.org/', says: 'a made-up app for the property tests' }]
+	},
 	secrets: [{ id: 'pw', length: 20, alphabet: 'alphanumeric', description: 'a password' }],
 	inputs: [{ id: 'title', type: 'text', label: 'Title', help: 'h' }],
 	backup: {

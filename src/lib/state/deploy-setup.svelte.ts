@@ -130,7 +130,7 @@ export class SetupWizard {
 	}
 
 	fit(size: SizeChoice): Fit {
-		return sizeFit(this.chosenApps, size);
+		return sizeFit(this.chosenApps, size, this.inputs);
 	}
 
 	get chosenSize(): SizeChoice | undefined {

@@ -102,8 +102,7 @@ export function checkManifest(m: AppManifest): string[] {
 		if (!serviceNames.includes(e.service)) say(`entrypoint "${e.id}": unknown service "${e.service}"`);
 	}
 	if (m.health && !entryIds.has(m.health.entrypoint)) say(`health: unknown entrypoint "${m.health.entrypoint}"`);
-	if (m.resources && m.resources.ramRecommendedMiB < m.resources.ramMinMiB)
-		say('resources: recommended memory is below the minimum');
+	if (m.resources) problems.push(...checkResources(m, serviceNames));
 	for (const c of [...(m.backup?.dumps ?? []), ...(m.backup?.restore ?? [])]) {
 		if (!serviceNames.includes(c.service)) say(`backup: unknown service "${c.service}"`);
 		if (!RELATIVE_PATH.test(c.file) || c.file.split('/').includes('..'))
@@ -149,6 +148,49 @@ export function checkManifest(m: AppManifest): string[] {
 			if (!used.includes(`{{secret.${s.id}}}`)) say(`secret "${s.id}" is declared but never used`);
 		for (const i of m.inputs)
 			if (!used.includes(`{{input.${i.id}}}`)) say(`input "${i.id}" is declared but never used`);
+	}
+	return problems;
+}
+
+/** Memory figures, limits and the lighter variant agree with each other and with the services. */
+function checkResources(m: AppManifest, serviceNames: string[]): string[] {
+	const problems: string[] = [];
+	const say = (s: string) => problems.push(`resources: ${s}`);
+	const r = m.resources;
+	if (r.ramRecommendedMiB < r.ramMinMiB) say('recommended memory is below the minimum');
+	const limits = r.memoryLimitsMiB ?? {};
+	for (const name of serviceNames)
+		if (limits[name] === undefined) say(`service "${name}" has no memory limit in memoryLimitsMiB`);
+	for (const name of Object.keys(limits))
+		if (!serviceNames.includes(name)) say(`memoryLimitsMiB names "${name}", which is not a service of this app`);
+	const total = Object.values(limits).reduce((a, b) => a + b, 0);
+	if (total < r.ramRecommendedMiB)
+		say(
+			`the memory limits add up to ${total} MiB, less than the recommended ${r.ramRecommendedMiB} MiB: the app would be stopped in everyday use`
+		);
+	if ((r.sources ?? []).length === 0) say('say where the figures come from in "sources"');
+	const l = r.lighter;
+	if (l) {
+		const input = m.inputs?.find((i) => i.id === l.input);
+		if (!input) say(`lighter: the input "${l.input}" is not declared`);
+		else if (input.type === 'boolean' ? l.value !== 'true' && l.value !== 'false' : input.type !== 'select')
+			say(`lighter: "${l.input}" must be a yes/no or select input, and the value one it can take`);
+		else if (input.type === 'select' && !input.options?.some((o) => o.value === l.value))
+			say(`lighter: "${l.value}" is not one of the options of "${l.input}"`);
+		if (l.ramMinMiB > r.ramMinMiB || l.ramRecommendedMiB > r.ramRecommendedMiB)
+			say('lighter: its figures must not be above the full ones');
+		if (l.ramRecommendedMiB < l.ramMinMiB) say('lighter: recommended memory is below the minimum');
+		const omitted = new Set(l.omitServices);
+		for (const name of omitted) if (!serviceNames.includes(name)) say(`lighter: unknown service "${name}"`);
+		for (const [name, s] of Object.entries(m.services ?? {})) {
+			if (omitted.has(name)) continue;
+			for (const dep of Object.keys(s.depends_on ?? {}))
+				if (omitted.has(dep)) say(`lighter: "${name}" depends on "${dep}", which the lighter variant leaves out`);
+		}
+		for (const e of m.entrypoints ?? [])
+			if (omitted.has(e.service)) say(`lighter: entrypoint "${e.id}" is served by a service it leaves out`);
+		for (const c of [...(m.backup?.dumps ?? []), ...(m.backup?.restore ?? [])])
+			if (omitted.has(c.service)) say(`lighter: a backup command runs in "${c.service}", which it leaves out`);
 	}
 	return problems;
 }

@@ -1,5 +1,5 @@
 /** Does a set of apps fit a server? Pure sums and a plain verdict. */
-import type { Resources } from './types.ts';
+import type { InputSpec, LighterResources, Resources } from './types.ts';
 
 export interface ServerSize {
 	id: string;
@@ -18,10 +18,40 @@ export const TYPICAL_SIZES: readonly ServerSize[] = [
 ];
 
 /**
- * What the server needs before any app: Flatcar, Docker, Caddy, the journal and the timers
- * (memory), and the operating system plus container images (disk).
+ * What the server needs before any app. Memory: the part of a cloud server's nominal memory the
+ * kernel keeps for itself (about 100–200 MiB on a 2–4 GB server), Flatcar's systemd and
+ * journal, containerd and dockerd, Caddy, and the sync and backup jobs (restic's index grows
+ * with the backup: the recommended figure leaves it room). Disk: the operating system's
+ * partitions plus the container images.
+ *
+ * There is no swap: the server does not set any up, so nothing here counts on it.
+ * Upstream figures for a whole machine are turned into an app's own share by taking these
+ * off (see `AppResources`).
  */
-export const BASE_OVERHEAD: Resources = { ramMinMiB: 384, ramRecommendedMiB: 512, diskMiB: 8 * 1024 };
+export const BASE_OVERHEAD: Resources = { ramMinMiB: 512, ramRecommendedMiB: 1024, diskMiB: 8 * 1024 };
+
+/** What the fit check needs to know about an app (a catalog app satisfies it). */
+export interface FitApp {
+	name?: string;
+	resources: Resources & { lighter?: LighterResources };
+	inputs?: readonly Pick<InputSpec, 'id' | 'default' | 'label'>[];
+}
+
+/** Whether the person's values choose the app's lighter variant. */
+export function usesLighter(app: FitApp, values: Record<string, string> = {}): boolean {
+	const l = app.resources.lighter;
+	if (!l) return false;
+	const value = values[l.input] ?? app.inputs?.find((i) => i.id === l.input)?.default;
+	return value === l.value;
+}
+
+/** The app's figures for the values the person chose. */
+export function resourcesFor(app: FitApp, values: Record<string, string> = {}): Resources {
+	const { ramMinMiB, ramRecommendedMiB, diskMiB } = app.resources;
+	const l = app.resources.lighter;
+	if (l && usesLighter(app, values)) return { ramMinMiB: l.ramMinMiB, ramRecommendedMiB: l.ramRecommendedMiB, diskMiB };
+	return { ramMinMiB, ramRecommendedMiB, diskMiB };
+}
 
 export type Verdict = 'empty' | 'fits' | 'tight' | 'wont-fit';
 
@@ -49,8 +79,17 @@ export function sumResources(apps: readonly { resources: Resources }[]): Resourc
 	);
 }
 
-export function fitApps(apps: readonly { resources: Resources }[], size: ServerSize): Fit {
-	const sum = sumResources(apps);
+/**
+ * The verdict for these apps on this server. `values` holds the person's input values per app
+ * (by position, like `apps`), so an app run in its lighter variant counts with its lighter
+ * figures; when the apps only fit in their lighter variants, the message says which.
+ */
+export function fitApps(
+	apps: readonly FitApp[],
+	size: ServerSize,
+	values: readonly (Record<string, string> | undefined)[] = []
+): Fit {
+	const sum = sumResources(apps.map((a, i) => ({ resources: resourcesFor(a, values[i]) })));
 	const ramMinMiB = sum.ramMinMiB + BASE_OVERHEAD.ramMinMiB;
 	const ramRecommendedMiB = sum.ramRecommendedMiB + BASE_OVERHEAD.ramRecommendedMiB;
 	const diskMiB = sum.diskMiB + BASE_OVERHEAD.diskMiB;
@@ -61,10 +100,22 @@ export function fitApps(apps: readonly { resources: Resources }[], size: ServerS
 		return { ...base, verdict: 'empty', message: 'Pick the apps you want; their needs add up here.' };
 	if (!ramFits || !diskFits) {
 		const short = [!ramFits && 'memory', !diskFits && 'disk space'].filter(Boolean).join(' and ');
+		let hint = '';
+		const heavy = apps.filter((a, i) => a.resources.lighter && !usesLighter(a, values[i]));
+		if (!ramFits && diskFits && heavy.length > 0) {
+			const saved = heavy.reduce((n, a) => n + a.resources.ramMinMiB - a.resources.lighter!.ramMinMiB, 0);
+			if (ramMinMiB - saved <= size.ramMiB) {
+				const switches = heavy.map((a) => {
+					const input = a.inputs?.find((i) => i.id === a.resources.lighter!.input);
+					return `${a.name ?? 'the app'} without “${input?.label ?? a.resources.lighter!.input}”`;
+				});
+				hint = ` It would fit with ${switches.join(' and ')}.`;
+			}
+		}
 		return {
 			...base,
 			verdict: 'wont-fit',
-			message: `Won't fit: these apps need more ${short} than this server has. Choose a bigger server or fewer apps.`
+			message: `Won't fit: these apps need more ${short} than this server has.${hint} Choose a bigger server or fewer apps.`
 		};
 	}
 	if (ramRecommendedMiB > size.ramMiB) {

@@ -130,6 +130,39 @@ export interface Resources {
 	diskMiB: number;
 }
 
+/** Where a figure comes from: the page, and what it says in plain words. */
+export interface Source {
+	url: string;
+	says: string;
+}
+
+/**
+ * A lighter way to run the app, chosen with one of its inputs (Immich without machine
+ * learning): smaller figures, and services that are left out altogether.
+ */
+export interface LighterResources {
+	/** The input that chooses it, and the value that does. */
+	input: string;
+	value: string;
+	ramMinMiB: number;
+	ramRecommendedMiB: number;
+	/** Services not run at all in this variant. */
+	omitServices: string[];
+}
+
+/**
+ * What the app needs and how its memory is capped. Figures are the app's own share (its
+ * services together); where the upstream states figures for a whole machine, the server's own
+ * share (`BASE_OVERHEAD` in fit.ts) is taken off and the source says so.
+ */
+export interface AppResources extends Resources {
+	/** Memory limit per service, in MiB: every service has one, and together they are at least ramRecommendedMiB. */
+	memoryLimitsMiB: Record<string, number>;
+	/** Where the figures come from (the upstream's own documentation first). */
+	sources: Source[];
+	lighter?: LighterResources;
+}
+
 /**
  * A command run inside a running service (`docker compose exec -T <service> <command…>`).
  * For a dump, its standard output is written to `file`; for a restore, `file` is fed to its
@@ -210,7 +243,7 @@ export interface AppManifest {
 	architectures: Architecture[];
 	entrypoints: Entrypoint[];
 	health: HealthCheck;
-	resources: Resources;
+	resources: AppResources;
 	secrets: SecretSpec[];
 	inputs: InputSpec[];
 	backup: BackupSpec;

@@ -3,7 +3,8 @@
  * data disk should be, which web addresses the apps get, what it all costs per month,
  * and fresh ids and passwords from random bytes the caller supplies.
  */
-import type { InputSpec } from '../catalog/types.ts';
+import { BASE_OVERHEAD, resourcesFor } from '../catalog/fit.ts';
+import type { InputSpec, LighterResources } from '../catalog/types.ts';
 import type { PlanInput } from './plan.ts';
 
 /** What the wizard needs to know about an app (a catalog app satisfies it). */
@@ -12,7 +13,7 @@ export interface AppChoice {
 	name: string;
 	tagline: string;
 	entrypoints: { id: string; subdomain: string }[];
-	resources: { ramMinMiB: number; ramRecommendedMiB: number; diskMiB: number };
+	resources: { ramMinMiB: number; ramRecommendedMiB: number; diskMiB: number; lighter?: LighterResources };
 	firstLogin: string;
 	/** Values the person gives when adding the app. */
 	inputs?: InputSpec[];
@@ -29,14 +30,20 @@ export interface SizeChoice {
 	regions: string[];
 }
 
-/** Memory the operating system, Docker, Caddy and the sync service use on their own. */
-export const SYSTEM_MEMORY_MIB = 512;
+/** Memory the operating system, Docker, Caddy and the sync service use on their own (catalog/fit.ts). */
+export const SYSTEM_MEMORY_MIB = BASE_OVERHEAD.ramMinMiB;
 
 export type Fit = { fits: true; tight: boolean } | { fits: false; reason: string };
 
-export function sizeFit(apps: readonly AppChoice[], size: SizeChoice): Fit {
-	const min = SYSTEM_MEMORY_MIB + apps.reduce((n, a) => n + a.resources.ramMinMiB, 0);
-	const recommended = SYSTEM_MEMORY_MIB + apps.reduce((n, a) => n + a.resources.ramRecommendedMiB, 0);
+/** `values`: the person's input values per app id, so an app in its lighter variant counts as such. */
+export function sizeFit(
+	apps: readonly AppChoice[],
+	size: SizeChoice,
+	values: Record<string, Record<string, string>> = {}
+): Fit {
+	const figures = apps.map((a) => resourcesFor(a, values[a.id]));
+	const min = BASE_OVERHEAD.ramMinMiB + figures.reduce((n, r) => n + r.ramMinMiB, 0);
+	const recommended = BASE_OVERHEAD.ramRecommendedMiB + figures.reduce((n, r) => n + r.ramRecommendedMiB, 0);
 	if (size.memoryMiB < min) {
 		return {
 			fits: false,

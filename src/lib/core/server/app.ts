@@ -33,6 +33,8 @@ export interface ServerService {
 	read_only?: boolean;
 	/** Databases get a longer stop grace period when none is given. */
 	database?: boolean;
+	/** Memory limit in MiB (the catalog's `resources.memoryLimitsMiB`): the container is stopped and restarted above it. */
+	memoryLimitMiB?: number;
 }
 
 export interface ServerHook {

@@ -114,6 +114,12 @@ function service(app: ServerApp, s: ServerService): Record<string, unknown> {
 		out.stop_grace_period = grace;
 	}
 	if (s.read_only !== undefined) out.read_only = s.read_only;
+	if (s.memoryLimitMiB !== undefined) {
+		if (!Number.isInteger(s.memoryLimitMiB) || s.memoryLimitMiB < 6 || s.memoryLimitMiB > 1048576)
+			throw new RenderError(`${where}: the memory limit must be a whole number of MiB.`);
+		// Compose v2 applies deploy.resources.limits without swarm (docker run --memory).
+		out.deploy = { resources: { limits: { memory: `${s.memoryLimitMiB}M` } } };
+	}
 	return out;
 }
 

@@ -5,6 +5,7 @@
  * encrypted env file. A secret anywhere else (a command, a health check) is refused, so
  * no secret can reach docker-compose.yml in plain text.
  */
+import { usesLighter } from '../catalog/fit.ts';
 import { checkInputs } from '../catalog/inputs.ts';
 import { parsePlaceholders, resolveString } from '../catalog/placeholders.ts';
 import type { AppManifest, CatalogService, ResolveContext } from '../catalog/types.ts';
@@ -84,7 +85,11 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 	const plainList = (list: string[] | undefined, where: string) => list?.map((v) => plain(v, where));
 	const dumpServices = new Set(manifest.backup.dumps.map((d) => d.service));
 
+	// The lighter variant (e.g. Immich without machine learning) leaves some services out.
+	const lighter = manifest.resources.lighter;
+	const omitted = new Set(lighter && usesLighter(manifest, inputs) ? lighter.omitServices : []);
 	const services: ServerService[] = Object.entries(manifest.services)
+		.filter(([name]) => !omitted.has(name))
 		.sort(([a], [b]) => (a < b ? -1 : 1))
 		.map(([name, svc]: [string, CatalogService]) => {
 			const env: Record<string, string> = { ...(svc.environment ?? {}) };
@@ -121,6 +126,8 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 			if (svc.stop_grace_period !== undefined) out.stop_grace_period = svc.stop_grace_period;
 			if (svc.read_only !== undefined) out.read_only = svc.read_only;
 			if (dumpServices.has(name)) out.database = true;
+			const limit = manifest.resources.memoryLimitsMiB?.[name];
+			if (limit !== undefined) out.memoryLimitMiB = limit;
 			return out;
 		});
 
