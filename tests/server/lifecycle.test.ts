@@ -16,12 +16,13 @@
  *   content; any other `exec` (a restore hook) records its standard input.
  * - `systemctl start --no-block` (no systemd as PID 1 here): START_UNIT runs the generated
  *   unit's ExecStart line right away, with the test's paths.
+ * - `mountpoint`: the test's data folder is no mount point, so it answers "mounted".
  * - `update_engine_client` (Flatcar's updater, not on this machine): prints the file
  *   update-status when the test writes one, else fails as a missing updater would.
  * The old and the new server use the same paths in turn (as /var/lib/nassella is the same on
  * both): the old server's directories are moved aside before the new one boots.
  */
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { describe, expect, it, beforeAll, afterAll, vi } from 'vitest';
 import {
 	chmodSync,
 	copyFileSync,
@@ -47,6 +48,9 @@ import { writeOutput } from '../../src/cli/nassella.ts';
 import { renderServer } from '../../src/lib/core/server/render.ts';
 import { ageEncrypt } from '../../src/lib/adapters/age/encrypt.ts';
 import { parseServerStatus, type ServerStatus } from '../../src/lib/core/server/status.ts';
+
+// Each case runs several syncs and real restic: on a loaded machine one takes well over the default 30 s.
+vi.setConfig({ testTimeout: 120_000 });
 
 const T = mkdtempSync(join(tmpdir(), 'nassella-life-'));
 const AUTHOR = join(T, 'author');
@@ -288,6 +292,12 @@ beforeAll(async () => {
 		`#!/bin/bash\n# Stand-in for Flatcar's update_engine_client -status.\ncat "${join(T, 'update-status')}" 2>/dev/null\n`
 	);
 	chmodSync(join(BIN, 'update_engine_client'), 0o755);
+	// The test's data folder is no mount point: mountpoint says it is (the volume is there).
+	writeFileSync(
+		join(BIN, 'mountpoint'),
+		'#!/bin/bash\n# Stand-in for mountpoint: the data volume is mounted.\nexit 0\n'
+	);
+	chmodSync(join(BIN, 'mountpoint'), 0o755);
 	chmodSync(join(BIN, 'docker'), 0o755);
 	chmodSync(join(BIN, 'start-unit'), 0o755);
 	copyFileSync(join(ROOT, 'tests/fixtures/keys/signer'), SIGNER);

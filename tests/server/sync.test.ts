@@ -6,6 +6,8 @@
  * docker.log and answers `compose ps` from the bundle's services.list (all running and
  * healthy unless the test marks one service of one release unhealthy); `compose up` and `compose pull`
  * fail when the test asks them to.
+ * `mountpoint` is stood in too (the test's data folder is no mount point): it answers "mounted"
+ * unless the test marks the volume as missing.
  * The remote is a local path instead of an SSH URL (there is no SSH server here); the
  * script's SSH settings (deploy key, pinned host keys) are checked in the Ignition tests.
  */
@@ -136,6 +138,11 @@ beforeAll(async () => {
 	mkdirSync(BIN, { recursive: true });
 	writeFileSync(join(BIN, 'docker'), DOCKER_STUB);
 	chmodSync(join(BIN, 'docker'), 0o755);
+	writeFileSync(
+		join(BIN, 'mountpoint'),
+		`#!/bin/bash\n# Stand-in for mountpoint: the data folder counts as mounted unless the test says otherwise.\n[ ! -f "${T}/unmounted" ]\n`
+	);
+	chmodSync(join(BIN, 'mountpoint'), 0o755);
 	copyFileSync(join(ROOT, 'tests/fixtures/keys/signer'), SIGNER);
 	chmodSync(SIGNER, 0o600);
 	expect(run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'someone-else', '-f', OTHER]).code).toBe(0);
@@ -391,6 +398,45 @@ describe('nassella-sync', () => {
 		expect(readFileSync(join(T, 'fetched-age'), 'utf8')).toContain('used');
 		expect(existsSync(join(RUN, 'env/miniflux.env'))).toBe(true);
 		expect(dockerLog()).not.toMatch(/ (build|image inspect) /);
+	});
+
+	it('a missing data volume: said in plain words, nothing written to the empty folder; once it is there, sync runs and notes it', () => {
+		/** Every path under the data folder with its size and change time. */
+		const snapshot = () => run('find', [SRV, '-printf', '%p %s %T@ %C@\\n']).stdout.split('\n').sort().join('\n');
+		const confPath = join(ETC, 'sync.conf');
+		const conf = readFileSync(confPath, 'utf8');
+		expect(conf).toContain("DATA_DEVICE='/dev/disk/by-id/scsi-0HC_Volume_12345678'\n");
+		const disk = join(T, 'disk');
+		writeFileSync(confPath, `${conf}DATA_DEVICE='${disk}'\n`);
+		writeFileSync(join(T, 'unmounted'), '');
+		rmSync(RUN, { recursive: true, force: true });
+		writeFileSync(LOG, '');
+		const before = snapshot();
+		const missing = sync();
+		expect(missing.code).toBe(1);
+		expect(missing.stderr).toContain(
+			`nassella-sync: the data volume ${disk} is not attached to this server; nothing is started, and nothing is written to ${SRV}, until it is.`
+		);
+		expect(snapshot()).toBe(before);
+		expect(dockerLog()).toBe('');
+		expect(readFileSync(join(RUN, 'data-volume-missing'), 'utf8')).toMatch(
+			/^\d{4}-\d\d-\d\dT[\d:]+Z\nthe data volume /
+		);
+		// Attached, but not mounted (the format or the mount failed): said differently, still nothing written.
+		writeFileSync(disk, '');
+		const unmounted = sync();
+		expect(unmounted.code).toBe(1);
+		expect(unmounted.stderr).toContain(`the data volume ${disk} is attached but not mounted at ${SRV}`);
+		expect(snapshot()).toBe(before);
+		// There: the apps come back, and status.json says the volume came late.
+		rmSync(join(T, 'unmounted'));
+		const there = sync();
+		writeFileSync(confPath, conf);
+		expect(there.code, there.stderr).toBe(0);
+		expect(dockerLog()).toMatch(/ up -d --pull never/);
+		expect(status().dataVolume).toMatch(
+			/^the data volume was not there when the server started \(first missed at \d{4}-[\d-]+T[\d:]+Z\); it was mounted at \d{4}-[\d-]+T[\d:]+Z$/
+		);
 	});
 	// Restore at first boot runs with real restic in lifecycle.test.ts.
 });

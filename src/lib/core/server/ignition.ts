@@ -118,6 +118,7 @@ export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
 				`ETC=${ETC_DIR}`,
 				`RUN=${RUN_DIR}`,
 				`PROJECT=${COMPOSE_PROJECT}`,
+				`DATA_DEVICE=${shellSingleQuote(config.dataDevice)}`,
 				`COMPOSE_FILE=${shellSingleQuote(compose.file)}`,
 				`COMPOSE_URL=${shellSingleQuote(compose.url)}`,
 				`COMPOSE_SHA256=${compose.sha256}`,

@@ -40,6 +40,15 @@ describe('parseServerStatus', () => {
 		expect(s.identity).toBe(base.identity);
 	});
 
+	it('keeps the note that the data volume came late, as plain text', () => {
+		const note =
+			'the data volume was not there when the server started (first missed at 2026-11-25T09:58:00Z); it was mounted at 2026-11-25T10:00:00Z';
+		expect(parseServerStatus({ ...base, dataVolume: note }).dataVolume).toBe(note);
+		expect(parseServerStatus(base).dataVolume).toBeUndefined();
+		expect(parseServerStatus({ ...base, dataVolume: 7 }).dataVolume).toBeUndefined();
+		expect(parseServerStatus({ ...base, dataVolume: `x\u0000${'y'.repeat(600)}` }).dataVolume).toMatch(/^xy{499}…$/);
+	});
+
 	it('reads the minimal report an older server writes', () => {
 		const s = parseServerStatus({ version: 1, checkedAt: '2026-11-25T10:01:00Z' });
 		expect(s).toMatchObject({ commit: null, appliedAt: null, result: 'unknown', apps: {}, backup: null });

@@ -71,6 +71,8 @@ export interface ServerStatus {
 	restore?: RestoreReport;
 	/** The server's age public key (its identity); the same after a restore-with-identity. */
 	identity?: string;
+	/** A plain note when the data volume was not there at start-up: when it was first missed, and when it was mounted. */
+	dataVolume?: string;
 }
 
 export class StatusFormatError extends Error {
@@ -218,7 +220,8 @@ export function parseServerStatus(input: unknown): ServerStatus {
 				})
 			: undefined,
 		restore: restore(v.restore),
-		identity: typeof v.identity === 'string' && /^age1[0-9a-z]{58}$/.test(v.identity) ? v.identity : undefined
+		identity: typeof v.identity === 'string' && /^age1[0-9a-z]{58}$/.test(v.identity) ? v.identity : undefined,
+		dataVolume: text(v.dataVolume)
 	}) as ServerStatus;
 }
 

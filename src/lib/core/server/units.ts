@@ -61,13 +61,38 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 		{ name: 'docker.service', enabled: true },
 		// Without it, time-sync.target is reached at once; with it, only once the clock is synchronised.
 		{ name: 'systemd-time-wait-sync.service', enabled: true },
+		// The data volume: format (only when blank), mount and sync start when its device appears,
+		// at boot or later, and nothing in the boot waits for it. Until it is mounted, the empty
+		// folder under it on the system disk is unwritable, so nothing (an app Docker restarts,
+		// a script) can write files there that the volume would then hide.
+		{
+			name: 'nassella-data-guard.service',
+			enabled: true,
+			contents: [
+				'[Unit]',
+				'Description=Keep the nassella data folder on the system disk unwritable while the data volume is not mounted',
+				'DefaultDependencies=no',
+				'After=systemd-remount-fs.service',
+				`Before=local-fs.target ${MOUNT_UNIT} docker.service`,
+				'',
+				'[Service]',
+				'Type=oneshot',
+				'RemainAfterExit=yes',
+				`ExecStart=/bin/sh -c 'mkdir -p ${ROOT} && { mountpoint -q ${ROOT} || chattr +i ${ROOT}; }'`,
+				'',
+				'[Install]',
+				'WantedBy=local-fs.target',
+				''
+			].join('\n')
+		},
 		{
 			name: 'nassella-format-data.service',
+			enabled: true,
 			contents: [
 				'[Unit]',
 				'Description=Format the nassella data volume, only when it is blank',
 				'DefaultDependencies=no',
-				`Requires=${deviceUnit}`,
+				`BindsTo=${deviceUnit}`,
 				`After=${deviceUnit}`,
 				`Before=${MOUNT_UNIT}`,
 				'',
@@ -75,6 +100,9 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 				'Type=oneshot',
 				'RemainAfterExit=yes',
 				`ExecStart=/bin/bash ${BIN_DIR}/nassella-format-data ${device} ${DATA_LABEL}`,
+				'',
+				'[Install]',
+				`WantedBy=${deviceUnit}`,
 				''
 			].join('\n')
 		},
@@ -85,8 +113,9 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 				'[Unit]',
 				'Description=nassella data volume',
 				'Requires=nassella-format-data.service',
-				'After=nassella-format-data.service',
+				'After=nassella-format-data.service nassella-data-guard.service',
 				'Before=docker.service',
+				'Wants=nassella-sync.service',
 				'',
 				'[Mount]',
 				`What=${device}`,
@@ -95,7 +124,7 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 				'Options=defaults,noatime,discard',
 				'',
 				'[Install]',
-				'WantedBy=local-fs.target',
+				`WantedBy=${deviceUnit}`,
 				''
 			].join('\n')
 		},
@@ -143,9 +172,10 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 				'[Unit]',
 				'Description=Fetch, check and apply the nassella bundle',
 				'Wants=network-online.target time-sync.target nassella-fetch.service',
-				'After=network-online.target time-sync.target nassella-fetch.service docker.service nassella-metadata-firewall.service',
+				`After=network-online.target time-sync.target nassella-fetch.service docker.service nassella-metadata-firewall.service ${MOUNT_UNIT}`,
 				'Requires=docker.service nassella-metadata-firewall.service',
-				`RequiresMountsFor=${ROOT}`,
+				// Not RequiresMountsFor: a timer run must not wait for a missing device. The script
+				// checks the mount, says plainly when the volume is missing, and writes nothing.
 				'',
 				'[Service]',
 				'Type=oneshot',

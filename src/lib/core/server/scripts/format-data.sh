@@ -7,12 +7,9 @@ set -euo pipefail
 DEVICE="${1:?usage: nassella-format-data /dev/disk/by-id/...}"
 LABEL="${2:-nassella-data}"
 
-for _ in $(seq 1 60); do
-	[ -e "$DEVICE" ] && break
-	sleep 2
-done
+# Started by the device's appearance (the unit is wanted by it), so it is there.
 [ -e "$DEVICE" ] || {
-	echo "nassella-format-data: $DEVICE did not appear" >&2
+	echo "nassella-format-data: $DEVICE is not there" >&2
 	exit 1
 }
 

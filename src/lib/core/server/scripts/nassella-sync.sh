@@ -45,6 +45,27 @@ STATE="$ROOT/state"
 STATUS_DIR="$ROOT/status"
 ENV_DIR="$RUN/env"
 
+# The data volume must be mounted at $ROOT: anything written to the system disk's empty
+# folder there would be hidden once the volume is mounted over it. When it is missing, say
+# so in plain words and stop; the mount starts sync again as soon as the volume appears.
+# $RUN/data-volume-missing keeps the first time it was missed (and why) for status.json.
+if [ -n "${DATA_DEVICE:-}" ] && ! mountpoint -q "$ROOT"; then
+	if [ -e "$DATA_DEVICE" ]; then
+		why="the data volume $DATA_DEVICE is attached but not mounted at $ROOT (see nassella-format-data.service and var-lib-nassella.mount in the journal); nothing is started until it is"
+	else
+		why="the data volume $DATA_DEVICE is not attached to this server; nothing is started, and nothing is written to $ROOT, until it is. Attach it in the provider's console: the server notices it and starts by itself"
+	fi
+	echo "nassella-sync: $why" >&2
+	mkdir -p "$RUN"
+	if [ ! -s "$RUN/data-volume-missing" ]; then
+		printf '%s\n%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$why" >"$RUN/data-volume-missing"
+	fi
+	exit 1
+fi
+if [ -s "$RUN/data-volume-missing" ] && [ ! -s "$RUN/data-volume-found" ]; then
+	date -u +%Y-%m-%dT%H:%M:%SZ >"$RUN/data-volume-found"
+fi
+
 mkdir -p "$ROOT" "$RELEASES" "$STATE" "$STATUS_DIR" "$RUN"
 chmod 755 "$STATUS_DIR"
 
@@ -100,7 +121,7 @@ json_or_null() {
 # Writes status.json atomically; Caddy serves it to the nassella app behind basic auth.
 write_status() {
 	local applied applied_at os_version update_status backup_json health_json tmp
-	local used="" total="" identity window df_line
+	local used="" total="" identity window df_line volume
 	applied="$(cat "$STATE/applied" 2>/dev/null || true)"
 	applied_at="$(cat "$STATE/applied-at" 2>/dev/null || true)"
 	os_version="$(sed -n 's/^VERSION=//p' /etc/os-release 2>/dev/null | tr -d '"' | head -n 1)"
@@ -116,12 +137,16 @@ write_status() {
 	fi
 	identity="$(grep -m 1 -E '^age1[0-9a-z]{58}$' "$ETC/age-recipient" 2>/dev/null || true)"
 	window="$(reboot_window)"
+	volume=""
+	if [ -s "$RUN/data-volume-found" ]; then
+		volume="the data volume was not there when the server started (first missed at $(head -n 1 "$RUN/data-volume-missing")); it was mounted at $(cat "$RUN/data-volume-found")"
+	fi
 	tmp="$(mktemp "$STATUS_DIR/.status.XXXXXX")"
 	jq -n \
 		--arg commit "$applied" --arg appliedAt "$applied_at" --arg checkedAt "$(now)" \
 		--arg result "$RESULT" --arg lastError "$LAST_ERROR" --arg os "${os_version:-unknown}" \
 		--arg update "$update_status" --argjson backup "$backup_json" --argjson apps "$health_json" \
-		--arg used "$used" --arg total "$total" --arg identity "$identity" --arg window "$window" \
+		--arg used "$used" --arg total "$total" --arg identity "$identity" --arg window "$window" --arg volume "$volume" \
 		--argjson requestBackup "$(json_or_null "$STATUS_DIR/request-backup.json")" \
 		--argjson requestDrill "$(json_or_null "$STATUS_DIR/request-drill.json")" \
 		--argjson restore "$(json_or_null "$STATUS_DIR/restore.json")" \
@@ -137,8 +162,9 @@ write_status() {
 		  requests: ({backup: $requestBackup, drill: $requestDrill} | with_entries(select(.value != null))
 		             | if . == {} then null else . end),
 		  restore: $restore,
-		  identity: (if $identity == "" then null else $identity end)}
-		| reduce ("disk", "requests", "restore", "identity") as $k (.; if .[$k] == null then del(.[$k]) else . end)' >"$tmp"
+		  identity: (if $identity == "" then null else $identity end),
+		  dataVolume: (if $volume == "" then null else $volume end)}
+		| reduce ("disk", "requests", "restore", "identity", "dataVolume") as $k (.; if .[$k] == null then del(.[$k]) else . end)' >"$tmp"
 	chmod 644 "$tmp"
 	mv -f "$tmp" "$STATUS_DIR/status.json"
 }
