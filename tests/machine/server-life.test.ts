@@ -8,6 +8,7 @@
  * 2 (signed and refused updates), 4 (reboots) and 5 (faults) run with `npm run test:machine -- --all`.
  * Every wait is on a condition the machine reports, with generous limits for a loaded 2-core host.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, DOMAIN, figure, httpsGet, log, startLab, waitFor, type Lab } from './lab.ts';
 import type { Vm } from './vm.ts';
@@ -38,16 +39,34 @@ function healthy(s: ServerStatus, apps: readonly { id: string }[]): boolean {
 /** Waits until status.json (over HTTPS, behind basic auth) says every app is healthy at `commit`. */
 async function waitHealthy(vm: Vm, apps: readonly { id: string }[], commit: string | undefined, limitMs: number) {
 	let last = '';
-	return waitFor(
-		`every app healthy${commit ? ` at ${commit.slice(0, 12)}` : ''} (last status: ${last})`,
-		async () => {
-			const s = await lab.status(vm);
-			last = JSON.stringify({ commit: s.commit, result: s.result, lastError: s.lastError, apps: s.apps });
-			return healthy(s, apps) && (!commit || s.commit === commit) ? s : undefined;
-		},
-		limitMs,
-		5000
+	return diagnoseOnFailure(vm, () =>
+		waitFor(
+			`every app healthy${commit ? ` at ${commit.slice(0, 12)}` : ''} (last status: ${last})`,
+			async () => {
+				const s = await lab.status(vm);
+				last = JSON.stringify({ commit: s.commit, result: s.result, lastError: s.lastError, apps: s.apps });
+				return healthy(s, apps) && (!commit || s.commit === commit) ? s : undefined;
+			},
+			limitMs,
+			5000
+		)
 	);
+}
+
+/** On a failed wait, what the machine says about itself goes to the test's output. */
+async function diagnoseOnFailure<T>(vm: Vm, body: () => Promise<T>): Promise<T> {
+	try {
+		return await body();
+	} catch (e) {
+		const report = await vm
+			.exec(
+				'systemctl --failed --no-pager; journalctl -b --no-pager -o short-monotonic -u nassella-fetch -u nassella-sync -u var-lib-nassella.mount -u nassella-format-data | tail -n 150; docker ps -a; cat /var/lib/nassella/status/status.json',
+				120_000
+			)
+			.catch((x: unknown) => ({ stdout: `(no answer from the guest: ${String(x)})`, stderr: '', code: -1 }));
+		log(`diagnostics of ${vm.name}:\n${report.stdout}\n${report.stderr}`);
+		throw e;
+	}
 }
 
 async function minifluxCategories(vm: Vm, ca: string): Promise<string[]> {
@@ -79,11 +98,11 @@ describe('1. first boot', () => {
 			await vm.waitForSerial(/login:|Reached target.*Multi-User/i, 20 * MIN);
 			log(`multi-user after ${Math.round((Date.now() - t0) / 1000)} s`);
 
-			// Ignition ran its stages in the initramfs and wrote what the config says.
-			const ign = await vm.exec(
-				'journalctl -b -o cat | grep -E "^(files|disks|mount|fetch-offline|fetch): " | tail -n 400'
-			);
-			expect(ign.stdout).toMatch(/files: .*finished/i);
+			// Ignition ran its stages in the initramfs (systemd's console lines on the serial port).
+			const serial = readFileSync(vm.serialLog, 'utf8').replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+			for (const stage of ['fetch-offline', 'disks', 'mount', 'files'])
+				expect(serial).toMatch(new RegExp(`Finished ignition-${stage}\\.service`));
+			expect(serial).not.toMatch(/Failed to start ignition|emergency mode/i);
 			const crit = await vm.exec('journalctl -b -o cat | grep -c "CRITICAL" || true');
 			expect(crit.stdout.trim()).toBe('0');
 			const enabled = await vm.exec(
