@@ -99,6 +99,7 @@ describe('1. first boot', () => {
 			log(`multi-user after ${Math.round((Date.now() - t0) / 1000)} s`);
 
 			// Ignition ran its stages in the initramfs (systemd's console lines on the serial port).
+			// eslint-disable-next-line no-control-regex -- terminal colour codes
 			const serial = readFileSync(vm.serialLog, 'utf8').replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 			for (const stage of ['fetch-offline', 'disks', 'mount', 'files'])
 				expect(serial).toMatch(new RegExp(`Finished ignition-${stage}\\.service`));
