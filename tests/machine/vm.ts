@@ -102,8 +102,10 @@ export interface Vm {
 
 const SHELL_PORT = 'org.nassella.shell';
 const running = new Set<ChildProcess>();
+const socketDirs = new Set<string>();
 process.on('exit', () => {
 	for (const child of running) child.kill('SIGKILL');
+	for (const dir of socketDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 export async function freePort(): Promise<number> {
@@ -172,6 +174,8 @@ class Qmp {
 	private buffer = '';
 	private waiting: { resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
 	private greeted: Promise<void>;
+	/** Resolves when QEMU closed the connection (after its last event). */
+	closed: Promise<void>;
 	onEvent: (event: { event: string; data?: Record<string, unknown> }) => void = () => {};
 	private socket: Socket;
 
@@ -194,8 +198,11 @@ class Qmp {
 				else if ('error' in message) this.waiting.shift()?.reject(new Error(JSON.stringify(message.error)));
 			}
 		});
+		let closed: () => void;
+		this.closed = new Promise((r) => (closed = r));
 		const fail = () => {
 			for (const w of this.waiting.splice(0)) w.reject(new Error('QMP connection closed'));
+			closed();
 		};
 		socket.on('close', fail);
 		socket.on('error', fail);
@@ -302,6 +309,7 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 	}
 	// Unix socket paths are limited to 108 bytes: keep them short, outside the work dir.
 	const sockets = mkdtempSync(join(tmpdir(), 'nsvm-'));
+	socketDirs.add(sockets);
 	const serialLog = join(workDir, 'serial.log');
 	const qemuLog = join(workDir, 'qemu.log');
 	const ports = options.hostPorts ? { ...options.hostPorts } : { http: await freePort(), https: await freePort() };
@@ -409,17 +417,38 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 			closeSync(log);
 			running.add(proc);
 			exited = new Promise((r) => proc.once('exit', () => r()));
+			child = proc;
+			let procQmp: Qmp | undefined;
+			let procAgent: Agent | undefined;
+			let reset = false;
 			void exited.then(() => {
 				running.delete(proc);
-				qmp?.close();
-				agent?.close();
+				procAgent?.close();
+				if (stopping || child !== proc || !procQmp) return;
+				// A reboot asked for inside the guest: boot again from the same disks. QMP's SHUTDOWN
+				// event says whether it was a reset; it may arrive just after the exit.
+				const events = procQmp;
+				restarting = Promise.race([events.closed, new Promise((r) => setTimeout(r, 5000))])
+					.then(async () => {
+						events.close();
+						if (reset && !stopping && child === proc) await powerOn(false);
+					})
+					.catch((error: Error) => {
+						restartError = error;
+					})
+					.finally(() => {
+						restarting = undefined;
+					});
 			});
-			child = proc;
 			try {
-				qmp = new Qmp(await connectWhenReady(join(sockets, 'qmp'), proc, 60_000));
-				await qmp.init();
-				agent = new Agent(await connectWhenReady(join(sockets, 'shell'), proc, 60_000));
+				procQmp = new Qmp(await connectWhenReady(join(sockets, 'qmp'), proc, 60_000));
+				procQmp.onEvent = (event) => {
+					if (event.event === 'SHUTDOWN' && event.data?.reason === 'guest-reset') reset = true;
+				};
+				await procQmp.init();
+				procAgent = new Agent(await connectWhenReady(join(sockets, 'shell'), proc, 60_000));
 			} catch (error) {
+				procQmp?.close();
 				proc.kill('SIGKILL');
 				await exited;
 				const why = tail(readFrom(qemuLog, 0), 5);
@@ -431,24 +460,9 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 				}
 				throw new Error(`QEMU did not start: ${(error as Error).message}\n${why}`, { cause: error });
 			}
+			qmp = procQmp;
+			agent = procAgent;
 			boots++;
-			const thisQmp = qmp;
-			let reset = false;
-			thisQmp.onEvent = (event) => {
-				if (event.event === 'SHUTDOWN' && event.data?.reason === 'guest-reset') reset = true;
-			};
-			// A reboot asked for inside the guest: boot again from the same disks.
-			void exited.then(() => {
-				if (reset && !stopping && child === proc) {
-					restarting = powerOn(false)
-						.catch((error: Error) => {
-							restartError = error;
-						})
-						.finally(() => {
-							restarting = undefined;
-						});
-				}
-			});
 			return;
 		}
 	};

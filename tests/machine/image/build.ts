@@ -180,10 +180,14 @@ function runBuild(out: string, caCert: string, logPath: string, log?: (text: str
 	return new Promise((resolveBuild, reject) => {
 		const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
 		let lastLines = '';
+		let partial = '';
 		const take = (chunk: Buffer) => {
 			logFile.write(chunk);
 			lastLines = (lastLines + chunk.toString()).slice(-4000);
-			log?.(chunk.toString());
+			// Progress lines only; the whole output is in the log file.
+			const lines = (partial + chunk.toString()).split('\n');
+			partial = lines.pop() ?? '';
+			for (const line of lines) if (line.startsWith('[build.sh')) log?.(line + '\n');
 		};
 		child.stdout.on('data', take);
 		child.stderr.on('data', take);
@@ -191,7 +195,7 @@ function runBuild(out: string, caCert: string, logPath: string, log?: (text: str
 		child.on('close', (code) => {
 			logFile.end();
 			if (code === 0) {
-				log?.(`image built in ${Math.round((Date.now() - started) / 1000)} s\n`);
+				log?.(`stand-in image built in ${Math.round((Date.now() - started) / 1000)} s\n`);
 				resolveBuild();
 			} else {
 				reject(new Error(`build.sh failed (${code}); log: ${logPath}\n${lastLines}`));
