@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { catalog, fixture, goldenEncrypt, ignitionFile, run, type IgnitionDoc } from './helpers.ts';
 import { renderServer } from '../../src/lib/core/server/render.ts';
-import { renderIgnition } from '../../src/lib/core/server/ignition.ts';
+import { compactShell, renderIgnition } from '../../src/lib/core/server/ignition.ts';
 import { validateDeployment } from '../../src/lib/core/model/config.ts';
 import { SCRIPTS } from '../../src/lib/core/server/scripts.gen.ts';
 import { checkManifest } from '../../src/lib/core/server/manifest.ts';
@@ -79,10 +79,16 @@ describe('Ignition contents', () => {
 			input: ignitionFile(ign, '/etc/nassella/age-identity')
 		}).stdout.trim();
 		expect(ignitionFile(ign, '/etc/nassella/age-recipient')).toBe(`${recipient}\n`);
-		// The sync script travels gzip-compressed (Ignition unpacks it), byte for byte the source.
-		const sync = ign.storage.files.find((f) => f.path === '/opt/nassella/bin/nassella-sync')!;
-		expect(sync.contents.compression).toBe('gzip');
-		expect(ignitionFile(ign, '/opt/nassella/bin/nassella-sync')).toBe(SCRIPTS['nassella-sync.sh']);
+		// The scripts travel gzip-compressed (Ignition unpacks them), without comments or indentation
+		// (scripts.test.ts checks that bash reads the same program).
+		for (const [path, name] of [
+			['/opt/nassella/bin/nassella-sync', 'nassella-sync.sh'],
+			['/opt/nassella/bin/nassella-fetch', 'fetch.sh'],
+			['/opt/nassella/bin/nassella-format-data', 'format-data.sh']
+		] as const) {
+			expect(ign.storage.files.find((f) => f.path === path)!.contents.compression, path).toBe('gzip');
+			expect(ignitionFile(ign, path)).toBe(compactShell(SCRIPTS[name]!));
+		}
 		expect(ign.storage.files.some((f) => f.path === '/etc/nassella/restore-from-backup')).toBe(false);
 		expect(units['systemd-journal-gatewayd.socket']?.dropins?.[0]?.contents).toContain(
 			'ListenStream=/run/nassella/gateway/journal.sock'

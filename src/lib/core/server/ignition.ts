@@ -66,6 +66,64 @@ function packedFile(path: string, text: string, mode: number): IgnFile {
 	return { path, mode, overwrite: true, contents: gzipDataUrl(text) };
 }
 
+/**
+ * Where bash is at the end of a line: a stack of contexts (a command substitution with its
+ * open parentheses, a single- or double-quoted string); empty at plain command level.
+ */
+type ShellContext = ({ kind: 'sub'; depth: number } | { kind: "'" } | { kind: '"' })[];
+
+function contextAfter(line: string, stack: ShellContext): ShellContext {
+	const st = stack.map((c) => ({ ...c }));
+	for (let i = 0; i < line.length; i++) {
+		const c = line[i]!;
+		const top = st.at(-1);
+		if (top?.kind === "'") {
+			if (c === "'") st.pop();
+		} else if (c === '\\') i++;
+		else if (c === '$' && line[i + 1] === '(') {
+			st.push({ kind: 'sub', depth: 0 });
+			i++;
+		} else if (top?.kind === '"') {
+			if (c === '"') st.pop();
+		} else if (c === "'" || c === '"') st.push({ kind: c });
+		else if (c === '(' && top?.kind === 'sub') top.depth++;
+		else if (c === ')' && top?.kind === 'sub') {
+			if (top.depth === 0) st.pop();
+			else top.depth--;
+		} else if (c === '#' && (i === 0 || /[\s;(|&]/.test(line[i - 1]!))) break;
+	}
+	return st;
+}
+
+/**
+ * A bash script without what bash ignores: comment lines, blank lines and indentation, to
+ * keep the Ignition config small. Lines that begin inside a quoted string spanning lines are
+ * kept as they are; the first line (#!) and shellcheck directives stay. Here-documents are refused (their bodies
+ * would change). tests/server/scripts.test.ts checks that bash parses both to one program.
+ */
+export function compactShell(text: string): string {
+	if (/<<-?[ \t]*['"]?[A-Za-z_]/.test(text.replace(/<<</g, '')))
+		throw new RenderError('compactShell does not handle here-documents.');
+	const out: string[] = [];
+	let stack: ShellContext = [];
+	text.split('\n').forEach((raw, i) => {
+		let line = raw;
+		if (i === 0 && line.startsWith('#!')) {
+			out.push(line);
+			return;
+		}
+		const inString = stack.some((c) => c.kind !== 'sub');
+		if (!inString) {
+			line = line.replace(/^[ \t]+/, '');
+			// shellcheck directives stay: the shipped scripts are checked too.
+			if (line === '' || (line.startsWith('#') && !line.startsWith('# shellcheck '))) return;
+		}
+		stack = contextAfter(line, stack);
+		out.push(line);
+	});
+	return `${out.join('\n')}\n`;
+}
+
 function shellSingleQuote(v: string): string {
 	// eslint-disable-next-line no-control-regex
 	if (/[\u0000-\u001f']/.test(v))
@@ -138,9 +196,9 @@ export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
 		file(`${ETC_DIR}/age-identity`, `${secrets.ageIdentity}\n`, 0o400),
 		// The matching public key, reported as the server's identity in status.json.
 		file(`${ETC_DIR}/age-recipient`, `${config.ageRecipient}\n`),
-		packedFile(`${BIN_DIR}/nassella-sync`, SCRIPTS['nassella-sync.sh']!, 0o755),
-		packedFile(`${BIN_DIR}/nassella-fetch`, SCRIPTS['fetch.sh']!, 0o755),
-		file(`${BIN_DIR}/nassella-format-data`, SCRIPTS['format-data.sh']!, 0o755)
+		packedFile(`${BIN_DIR}/nassella-sync`, compactShell(SCRIPTS['nassella-sync.sh']!), 0o755),
+		packedFile(`${BIN_DIR}/nassella-fetch`, compactShell(SCRIPTS['fetch.sh']!), 0o755),
+		packedFile(`${BIN_DIR}/nassella-format-data`, compactShell(SCRIPTS['format-data.sh']!), 0o755)
 	];
 	if (config.restoreFromBackup)
 		files.push(
