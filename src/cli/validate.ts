@@ -56,6 +56,21 @@ function walk(dir: string, base = dir): string[] {
 }
 
 /**
+ * Stand-in values for the `{$NASSELLA_GATE_…}` variables of the setup gates, so Caddy can check
+ * the Caddyfile without the server's encrypted caddy.env: a bcrypt hash of a throwaway value and a
+ * cookie value of the right form. On the server Caddy reads the real ones; without them it
+ * refuses the file, so a gate never opens by accident.
+ */
+export function caddyCheckEnv(caddyfile: string): Record<string, string> {
+	const env: Record<string, string> = {};
+	for (const [, name] of caddyfile.matchAll(/\{\$(NASSELLA_GATE_[A-Z0-9_]+)\}/g))
+		env[name!] = name!.endsWith('_HASH')
+			? '$2a$14$Jo2Ytr.dltoc0H9UtoYU/eeT17dSijaweyLb.86lrE0hEqIj6bTCG'
+			: 'checkonlynotarealcookievalue0000';
+	return env;
+}
+
+/**
  * Problems with `<dir>/bundle` (and `<dir>/ignition.json` when present). Empty when valid.
  * Checks that could not run (no caddy installed) are added to `notes`, never skipped silently.
  */
@@ -88,7 +103,8 @@ export function validateOutput(dir: string, options: { caddy?: boolean } = {}, n
 		// Caddy itself is the only reliable Caddyfile parser; it is used when installed.
 		const r = spawnSync('caddy', ['validate', '--config', join(bundle, 'Caddyfile'), '--adapter', 'caddyfile'], {
 			encoding: 'utf8',
-			timeout: 60_000
+			timeout: 60_000,
+			env: { ...process.env, ...caddyCheckEnv(readFileSync(join(bundle, 'Caddyfile'), 'utf8')) }
 		});
 		if (r.error) notes.push('caddy is not installed here, so the Caddyfile was not checked by Caddy.');
 		else if (r.status !== 0)

@@ -2,8 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import bcrypt from 'bcryptjs';
 import type { AppManifest, ResolveContext } from '../../src/lib/core/catalog/types.ts';
-import { ensureSecrets } from '../../src/lib/core/catalog/secrets.ts';
+import { ensureSecrets, type DeriveSecret } from '../../src/lib/core/catalog/secrets.ts';
+
+/** bcrypt for derived secrets in tests: cheap (cost 4) and with a fixed salt, so results repeat. */
+export const testDerive: DeriveSecret = (_kind, value) => bcrypt.hashSync(value, `$2b$04$${'nassellatestsaltnasse'}u`);
 
 /** A deterministic random source (tests only). */
 export function seededRandom(seed = 1): (b: Uint8Array<ArrayBuffer>) => Uint8Array {
@@ -33,7 +37,7 @@ export function contextFor(app: AppManifest, domain = 'example.org', withSmtp = 
 						: 'value1');
 	}
 	return {
-		secrets: ensureSecrets(app, {}, seededRandom(app.id.length)),
+		secrets: ensureSecrets(app, {}, seededRandom(app.id.length), testDerive),
 		inputs,
 		hosts: Object.fromEntries(app.entrypoints.map((e) => [e.id, `${e.subdomain}.${domain}`])),
 		dataDir: `/srv/nassella/apps/${app.id}`,

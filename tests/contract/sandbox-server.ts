@@ -15,7 +15,7 @@ import type { CloudProvider } from '../../src/lib/ports/cloud.ts';
 import type { DnsProvider } from '../../src/lib/ports/dns.ts';
 import type { AppProbe, DeployArtifacts } from '../../src/lib/ports/deploy.ts';
 import type { BundleFile, RepoRef } from '../../src/lib/ports/git-host.ts';
-import { makeKeys, deploymentKeys, type StoredKeys } from '../../src/lib/adapters/deploy/keys.ts';
+import { bcryptDeriver, makeKeys, deploymentKeys, type StoredKeys } from '../../src/lib/adapters/deploy/keys.ts';
 import { ageEncrypt } from '../../src/lib/adapters/age/encrypt.ts';
 import { commitSigner } from '../../src/lib/adapters/ssh-signature/index.ts';
 import { GitHubGitHost } from '../../src/lib/adapters/github/index.ts';
@@ -114,7 +114,7 @@ export async function deploy(sb: Sandbox, o: DeployOptions): Promise<Deployed> {
 	const domain = `${o.id}.${SANDBOX_ZONE}`;
 	const adminHost = `nassella.${domain}`;
 	const apps = catalog();
-	const secrets = completeAppSecrets(apps, o.apps, {}, (b) => crypto.getRandomValues(b));
+	const secrets = completeAppSecrets(apps, o.apps, {}, (b) => crypto.getRandomValues(b), await bcryptDeriver());
 	const keys = await makeKeys(o.id, secrets);
 	const choices = { deploymentId: o.id, domain, apps: o.apps, backups: o.backups };
 	const region = o.cloud === 'sandbox-digitalocean' ? 'fra1' : 'fsn1';

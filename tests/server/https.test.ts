@@ -31,6 +31,7 @@ let pebbleRoot = '';
 let httpsPort = 0;
 let adminHost = '';
 let apps: ServerApp[] = [];
+let setupPasswords: Record<string, Record<string, string>> = {};
 const upstreamPorts = new Map<string, number>();
 
 function freePort(): Promise<number> {
@@ -259,10 +260,24 @@ beforeAll(async () => {
 	});
 	apps = rendered.apps;
 	adminHost = `nassella.${(input.config as { domain: string }).domain}`;
+	// The setup gates' hashes and cookie values, as the server gives them to Caddy (caddy.env).
+	const gateEnv = Object.fromEntries(
+		apps.flatMap((a) =>
+			a.gate
+				? [
+						[a.gate.hashVariable, a.gate.hash],
+						[a.gate.tokenVariable, a.gate.token]
+					]
+				: []
+		)
+	);
+	expect(Object.keys(gateEnv).length).toBeGreaterThan(0);
+	setupPasswords = (input.secrets as { apps: Record<string, Record<string, string>> }).apps;
 	start('caddy', ['run', '--config', join(rendered.bundle, 'Caddyfile'), '--adapter', 'caddyfile'], {
 		HOME: T,
 		XDG_DATA_HOME: join(T, 'xdg'),
-		XDG_CONFIG_HOME: join(T, 'xdg')
+		XDG_CONFIG_HOME: join(T, 'xdg'),
+		...gateEnv
 	});
 }, 120_000);
 
@@ -276,13 +291,52 @@ describe('generated Caddyfile served by real Caddy with pebble certificates', ()
 		expect(apps.length).toBeGreaterThan(0);
 		for (const app of apps)
 			for (const ep of app.entrypoints) {
-				const res = await until(`HTTPS for ${ep.host}`, () => get(ep.host, '/hello'));
+				const cookie: Record<string, string> = app.gate ? { Cookie: `${app.gate.cookie}=${app.gate.token}` } : {};
+				const res = await until(`HTTPS for ${ep.host}`, () => get(ep.host, '/hello', { headers: cookie }));
 				expect(res.status).toBe(200);
 				expect(res.body).toBe(`upstream ${app.id}/${ep.id} /hello`);
 				expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
 				expect(res.headers['x-content-type-options']).toBe('nosniff');
 				expect(res.headers['server']).toBeUndefined();
 			}
+	}, 120_000);
+
+	it('setup gate: an app set up by its first visitor is reachable only with the setup password', async () => {
+		const gated = apps.filter((a) => a.gate);
+		expect(gated.map((a) => a.id).sort()).toEqual(['immich', 'uptime-kuma']);
+		for (const app of gated) {
+			const host = app.entrypoints[0]!.host;
+			const gate = app.gate!;
+			const password = setupPasswords[app.id]!.setup_password!;
+			// Without the cookie: sent to the gate, and the app never sees the request.
+			const first = await until(`HTTPS for ${host}`, () => get(host, '/api/admin-sign-up', { method: 'POST' }));
+			expect(first.status).toBe(302);
+			expect(first.headers.location).toBe('/nassella-setup/open');
+			expect(first.body).not.toContain('upstream');
+			// The gate asks for the setup password and refuses a wrong one or a wrong user.
+			const none = await get(host, '/nassella-setup/open');
+			expect(none.status).toBe(401);
+			expect(String(none.headers['www-authenticate'])).toMatch(/^Basic /);
+			expect(none.headers['set-cookie']).toBeUndefined();
+			expect((await get(host, '/nassella-setup/open', { auth: 'setup:wrong-password' })).status).toBe(401);
+			expect((await get(host, '/nassella-setup/open', { auth: `admin:${password}` })).status).toBe(401);
+			const forged = await get(host, '/hello', { headers: { Cookie: `${gate.cookie}=not-the-token` } });
+			expect(forged.status).toBe(302);
+			// The right password: a cookie for this browser, and back to the app.
+			const open = await get(host, '/nassella-setup/open', { auth: `setup:${password}` });
+			expect(open.status).toBe(303);
+			expect(open.headers.location).toBe('/');
+			const setCookie = String(open.headers['set-cookie']);
+			expect(setCookie).toContain(`${gate.cookie}=${gate.token};`);
+			expect(setCookie).toMatch(/Secure/);
+			expect(setCookie).toMatch(/HttpOnly/);
+			const through = await get(host, '/hello', { headers: { Cookie: setCookie.split(';')[0]! } });
+			expect(through.status).toBe(200);
+			expect(through.body).toBe(`upstream ${app.id}/main /hello`);
+		}
+		// An app without a gate is not asked for anything.
+		const open = apps.find((a) => a.id === 'miniflux')!;
+		expect((await get(open.entrypoints[0]!.host, '/hello')).status).toBe(200);
 	}, 120_000);
 
 	it('admin host: refuses without or with wrong credentials, serves status.json with them', async () => {

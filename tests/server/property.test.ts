@@ -98,6 +98,7 @@ const APP: AppManifest = {
 		exclude: []
 	},
 	firstLogin: 'f',
+	firstStart: { kind: 'no-accounts', how: 'a made-up app for the property tests' },
 	services: {
 		probe: {
 			image: 'example/probe:1.0.0',

@@ -5,7 +5,6 @@
  * the first setup was).
  */
 import type { CatalogApp } from '../core/catalog/types.ts';
-import { completeAppSecrets } from '../core/deploy/config.ts';
 import { transition, type CreatedResource, type DeploymentState } from '../core/deploy/machine.ts';
 import type { GitHost, RepoRef } from '../ports/git-host.ts';
 import type { ServerLink } from '../ports/server.ts';
@@ -230,17 +229,10 @@ export function dashboardEnvironment(): DashboardEnvironment {
 				git,
 				repo: d.repo,
 				async bundle(settings) {
-					// Apps added since the setup need their generated secrets, made once and kept.
-					type Keys = import('../adapters/deploy/keys.ts').StoredKeys;
-					const name = KEYS_PREFIX + d.id;
-					const keys = await records.get<Keys>(name);
+					// Apps added since the setup get their generated secrets (made once and kept in the
+					// vault) when the bundle is rendered: see withAppSecrets.
+					const keys = await records.get<unknown>(KEYS_PREFIX + d.id);
 					if (!keys) throw new Error("This deployment's keys are not in your vault.");
-					const secrets = completeAppSecrets(await catalog(), settings.apps, keys.appSecrets, (b) =>
-						crypto.getRandomValues(b)
-					);
-					const merged = { ...keys.appSecrets, ...secrets };
-					if (JSON.stringify(merged) !== JSON.stringify(keys.appSecrets))
-						await records.put(name, { ...keys, appSecrets: merged } as never);
 					return artifactsFor(setupFor(settings), d.state.plan, records).bundle({ repo: d.repo });
 				},
 				sign: (payload) => artifactsFor(d.setup, d.state.plan, records).sign(payload),

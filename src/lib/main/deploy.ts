@@ -145,6 +145,31 @@ export interface RenderExtras {
 }
 
 /** The bundle and Ignition config of a deployment, rendered by the server generator. */
+/**
+ * The stored keys with every secret the chosen apps need (new apps' secrets, derived bcrypt
+ * hashes, the setup gates'), made once and saved back to the vault when something was missing.
+ */
+export async function withAppSecrets<K extends { appSecrets: Record<string, Record<string, string>> }>(
+	records: RecordVault,
+	name: string,
+	keys: K,
+	apps: readonly string[]
+): Promise<K> {
+	const { bcryptDeriver } = await import('../adapters/deploy/keys.ts');
+	const secrets = completeAppSecrets(
+		await catalog(),
+		apps,
+		keys.appSecrets,
+		(b) => crypto.getRandomValues(b),
+		await bcryptDeriver()
+	);
+	const merged = { ...keys.appSecrets, ...secrets };
+	if (JSON.stringify(merged) === JSON.stringify(keys.appSecrets)) return keys;
+	const updated = { ...keys, appSecrets: merged };
+	await records.put(name, updated as never);
+	return updated;
+}
+
 export function artifactsFor(
 	setup: SetupRecord,
 	plan: Plan,
@@ -158,14 +183,20 @@ export function artifactsFor(
 			const name = KEYS_PREFIX + setup.deploymentId;
 			const existing = await records.get<Keys>(name);
 			if (existing) return existing;
-			const { makeKeys } = await import('../adapters/deploy/keys.ts');
-			const secrets = completeAppSecrets(await catalog(), setup.apps, {}, (b) => crypto.getRandomValues(b));
+			const { makeKeys, bcryptDeriver } = await import('../adapters/deploy/keys.ts');
+			const secrets = completeAppSecrets(
+				await catalog(),
+				setup.apps,
+				{},
+				(b) => crypto.getRandomValues(b),
+				await bcryptDeriver()
+			);
 			const made = await makeKeys(setup.deploymentId, secrets);
 			await records.put(name, made as never);
 			return made;
 		})());
 	const render = async (repo: RepoRef, volume: { id: string; name: string }) => {
-		const stored = await ensureKeys();
+		const stored = await withAppSecrets(records, KEYS_PREFIX + setup.deploymentId, await ensureKeys(), setup.apps);
 		const [{ deploymentKeys }, { renderServer }, { ageEncrypt }] = await Promise.all([
 			import('../adapters/deploy/keys.ts'),
 			import('../core/server/render.ts'),

@@ -42,6 +42,16 @@ export async function makeKeys(deploymentId: string, appSecrets: StoredKeys['app
 	return { age, deployKey, signingKey, admin: { user: 'admin', password, passwordHash }, appSecrets };
 }
 
+/**
+ * bcrypt for the catalog's derived secrets (the setup gates' password hashes, ntfy's admin
+ * password hash): made once and kept in the vault with the app's secrets. Cost 10: the
+ * passwords are long random strings, so the cost only has to satisfy the apps that read them.
+ */
+export async function bcryptDeriver(): Promise<(kind: 'bcrypt', value: string) => string> {
+	const { hashSync } = await import('bcryptjs');
+	return (_kind, value) => hashSync(value, 10);
+}
+
 export function deploymentKeys(stored: StoredKeys): DeploymentKeys {
 	return {
 		age: stored.age,

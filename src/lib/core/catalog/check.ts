@@ -3,6 +3,7 @@
  * fields, the allowlist of compose keys and volume forms, pinned images. Pure; used by the
  * build step, the tests, and anything that loads a manifest.
  */
+import { checkFirstStart } from './first-start.ts';
 import { checkReferences, stringsIn } from './placeholders.ts';
 import type { AppManifest } from './types.ts';
 
@@ -103,6 +104,7 @@ export function checkManifest(m: AppManifest): string[] {
 	}
 	if (m.health && !entryIds.has(m.health.entrypoint)) say(`health: unknown entrypoint "${m.health.entrypoint}"`);
 	if (m.resources) problems.push(...checkResources(m, serviceNames));
+	if (m.inputs && m.secrets) problems.push(...checkFirstStart(m));
 	for (const c of [...(m.backup?.dumps ?? []), ...(m.backup?.restore ?? [])]) {
 		if (!serviceNames.includes(c.service)) say(`backup: unknown service "${c.service}"`);
 		if (!RELATIVE_PATH.test(c.file) || c.file.split('/').includes('..'))
@@ -124,6 +126,9 @@ export function checkManifest(m: AppManifest): string[] {
 		if (secretIds.has(s.id)) say(`secret "${s.id}" is declared twice`);
 		secretIds.add(s.id);
 	}
+	for (const s of m.secrets ?? [])
+		if (s.bcryptOf !== undefined && !m.secrets.some((o) => o.id === s.bcryptOf && o.bcryptOf === undefined))
+			say(`secret "${s.id}": bcryptOf "${s.bcryptOf}" must name a generated secret of this app`);
 	const inputIds = new Set<string>();
 	for (const i of m.inputs ?? []) {
 		if (inputIds.has(i.id)) say(`input "${i.id}" is declared twice`);
@@ -144,8 +149,14 @@ export function checkManifest(m: AppManifest): string[] {
 	if (m.services && m.entrypoints && m.secrets && m.inputs && m.backup) {
 		problems.push(...checkReferences(m));
 		const used = JSON.stringify([m.services, m.smtp?.environment ?? {}, m.backup]);
+		// A secret is also used when it is the first login the person gets, or the source of a derived one.
+		const usedElsewhere = new Set([
+			...(m.firstStart?.login ? [m.firstStart.login.secret] : []),
+			...m.secrets.flatMap((s) => (s.bcryptOf !== undefined && used.includes(`{{secret.${s.id}}}`) ? [s.bcryptOf] : []))
+		]);
 		for (const s of m.secrets)
-			if (!used.includes(`{{secret.${s.id}}}`)) say(`secret "${s.id}" is declared but never used`);
+			if (!used.includes(`{{secret.${s.id}}}`) && !usedElsewhere.has(s.id))
+				say(`secret "${s.id}" is declared but never used`);
 		for (const i of m.inputs)
 			if (!used.includes(`{{input.${i.id}}}`)) say(`input "${i.id}" is declared but never used`);
 	}

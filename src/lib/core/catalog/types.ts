@@ -87,13 +87,62 @@ export interface HealthCheck {
 export type SecretAlphabet = 'alphanumeric' | 'hex' | 'base64url';
 
 /** A secret generated once when the app is added, stored in the vault and reused on every render. */
-export interface SecretSpec {
+export interface GeneratedSecretSpec {
 	id: string;
 	/** Number of characters. */
 	length: number;
 	alphabet: SecretAlphabet;
 	/** What it is for, in plain words. */
 	description: string;
+	bcryptOf?: undefined;
+}
+
+/**
+ * A secret made from another one: the bcrypt hash of a generated secret, for apps that take a
+ * password hash (ntfy's declared users). Made once in the browser and kept in the vault like
+ * the others (the pure core cannot run bcrypt).
+ */
+export interface DerivedSecretSpec {
+	id: string;
+	/** The generated secret this is the bcrypt hash of. */
+	bcryptOf: string;
+	description: string;
+	length?: undefined;
+	alphabet?: undefined;
+}
+
+export type SecretSpec = GeneratedSecretSpec | DerivedSecretSpec;
+
+/**
+ * How an app is safe from its first minute on the public internet, when bots that read
+ * certificate-transparency logs may visit before the person does:
+ * - `generated-admin`: the admin account is created at the first start with a generated password
+ *   (environment variables), so there is nothing for a first visitor to claim;
+ * - `signup-off`: nobody can create an account without something only the person has (an admin
+ *   token, a registration token); public sign-ups are off;
+ * - `setup-gate`: the app lets its first visitor create the admin account (or starts with a
+ *   published default login), so Caddy keeps it behind a one-time setup password until the
+ *   person says setup is done;
+ * - `no-accounts`: the app has no accounts and nothing to take over.
+ */
+export type FirstStartKind = 'generated-admin' | 'signup-off' | 'setup-gate' | 'no-accounts';
+
+export interface FirstStart {
+	kind: FirstStartKind;
+	/** One or two sentences, in plain words: what protects the app at first. */
+	how: string;
+	/**
+	 * The first sign-in nassella shows the person (from the vault): an optional user name (may use
+	 * `{{input.<id>}}`) and the generated secret that goes with it; `label` names the secret when
+	 * it is not a password (an admin token).
+	 */
+	login?: { user?: string; secret: string; label?: string };
+	/** Inputs that let anyone create an account, with the value that keeps sign-ups closed (their default). */
+	signups?: { input: string; closed: string }[];
+	/** The login the app starts with as published upstream: only behind the setup gate, where the person replaces it. */
+	defaultLogin?: { user: string; password: string };
+	/** Input values used while the setup gate is up (sign-ups open, so the person can create the first account). */
+	whileGated?: Record<string, string>;
 }
 
 export type InputType = 'text' | 'email' | 'password' | 'select' | 'boolean';
@@ -249,6 +298,8 @@ export interface AppManifest {
 	backup: BackupSpec;
 	/** What to do after the first start: where to sign in, which account is the admin. */
 	firstLogin: string;
+	/** How the app is safe before the person has signed in for the first time. */
+	firstStart: FirstStart;
 	smtp?: SmtpSpec;
 	/** Compose services, keyed by name; every name is the app id or starts with `<id>-`. */
 	services: Record<string, CatalogService>;

@@ -8,6 +8,9 @@ import { completeAppSecrets, dataDevicePath, toDeployment, type DeploymentKeys }
 const fixture = oneApp;
 const catalog = loadCatalog().apps;
 
+/** Stands in for bcrypt (the pure core has none): a value of the right form. */
+const fakeBcrypt = (_kind: 'bcrypt', value: string) => `$2b$10$${value.padEnd(53, '.').slice(0, 53)}`;
+
 function keys(apps: string[]): DeploymentKeys {
 	let n = 0;
 	return {
@@ -15,7 +18,7 @@ function keys(apps: string[]): DeploymentKeys {
 		deployKeyFile: fixture.secrets.deployKey,
 		commitSigners: fixture.config.commitSigners,
 		admin: fixture.config.admin,
-		appSecrets: completeAppSecrets(catalog, apps, {}, (b) => b.map(() => n++ % 251))
+		appSecrets: completeAppSecrets(catalog, apps, {}, (b) => b.map(() => n++ % 251), fakeBcrypt)
 	};
 }
 

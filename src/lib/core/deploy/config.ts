@@ -4,7 +4,8 @@
  * and generated secrets are made elsewhere (once) and passed in.
  */
 import type { AppManifest } from '../catalog/types.ts';
-import { ensureSecrets, type RandomBytes } from '../catalog/secrets.ts';
+import { SETUP_PASSWORD, SETUP_PREDATES_GATE, hasSetupGate, inputSpecs } from '../catalog/first-start.ts';
+import { ensureSecrets, type DeriveSecret, type RandomBytes } from '../catalog/secrets.ts';
 import { CONFIG_VERSION, type Deployment, type DeploymentConfig } from '../model/config.ts';
 
 export interface SetupChoices {
@@ -37,18 +38,25 @@ export interface RepoFacts {
 	hostKeys: string[];
 }
 
-/** Secrets the catalog asks for that are not generated yet; existing ones are kept. */
+/**
+ * Secrets the catalog asks for that are not generated yet; existing ones are kept. Derived
+ * ones (bcrypt hashes) are made with `derive`. An app that was already set up before it had a
+ * setup gate (it has secrets, but no setup password) is marked so, and gets no gate.
+ */
 export function completeAppSecrets(
 	catalog: readonly AppManifest[],
 	apps: readonly string[],
 	existing: Record<string, Record<string, string>>,
-	random: RandomBytes
+	random: RandomBytes,
+	derive?: DeriveSecret
 ): Record<string, Record<string, string>> {
 	const out: Record<string, Record<string, string>> = {};
 	for (const id of apps) {
 		const manifest = catalog.find((a) => a.id === id);
 		if (!manifest) continue;
-		out[id] = ensureSecrets(manifest, existing[id] ?? {}, random);
+		const before = existing[id];
+		out[id] = ensureSecrets(manifest, before ?? {}, random, derive);
+		if (before && hasSetupGate(manifest) && before[SETUP_PASSWORD] === undefined) out[id][SETUP_PREDATES_GATE] = 'true';
 	}
 	return out;
 }
@@ -85,7 +93,7 @@ export function toDeployment(input: {
 		const passwords = new Set((manifest?.inputs ?? []).filter((i) => i.type === 'password').map((i) => i.id));
 		const plain: Record<string, string> = {};
 		const secret: Record<string, string> = { ...(keys.appSecrets[id] ?? {}) };
-		for (const spec of manifest?.inputs ?? []) {
+		for (const spec of manifest ? inputSpecs(manifest) : []) {
 			const value = typed[spec.id] ?? spec.default;
 			if (value === undefined || value === '') continue;
 			if (passwords.has(spec.id)) secret[spec.id] = value;

@@ -69,6 +69,20 @@ export interface ServerApp {
 	stopDuringBackup: boolean;
 	/** Compose variables for secrets used outside environment values (see SECRET_REF). */
 	composeSecrets: Record<string, string>;
+	/**
+	 * The setup gate while it is up (catalog `firstStart.kind: setup-gate`): Caddy asks for
+	 * `user` and the setup password (bcrypt `hash`) at /nassella-setup/open, then sets a cookie
+	 * named `cookie` with the value `token`. Hash and token reach Caddy only through the
+	 * encrypted caddy.env, as the variables named here.
+	 */
+	gate?: {
+		user: string;
+		cookie: string;
+		hashVariable: string;
+		tokenVariable: string;
+		hash: string;
+		token: string;
+	};
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
  * The Caddyfile, in the subset Caddy 2.6 and current releases both read
  * (flatcar-server.md §8): site blocks, import without arguments, header, encode,
- * reverse_proxy, basicauth, route/handle, root + file_server, respond.
+ * reverse_proxy, basicauth, route/handle, root + file_server, respond, redir, and
+ * `{$VARIABLE}` substitution from Caddy's environment (the setup gates).
  *
  * Caddyfile tokens are whitespace-separated and braces open blocks, so only values that
  * cannot carry either are written: validated ASCII host names, service names, ports,
  * a bcrypt hash and the app origin (each re-checked here).
  */
+import { SETUP_GATE_PATH } from '../catalog/first-start.ts';
 import { RenderError, type ServerApp } from './app.ts';
 import { JOURNAL_SOCKET } from './paths.ts';
 
@@ -39,6 +41,33 @@ function safe(value: string, pattern: RegExp, what: string): string {
 	if (!pattern.test(value))
 		throw new RenderError(`${what} "${value.slice(0, 60)}" cannot be written into the Caddyfile.`);
 	return value;
+}
+
+/**
+ * The setup gate in front of an app that lets its first visitor take it over (see
+ * src/lib/core/catalog/first-start.ts): every request without the gate's cookie is sent to
+ * SETUP_GATE_PATH, which asks for the setup user and password and then sets the cookie. The
+ * password hash and the cookie value are read from Caddy's environment (`{$VARIABLE}`, filled
+ * from the encrypted caddy.env), so neither is written in this file. Inside `route` the
+ * directives run in the order written: the password is checked before the cookie is set.
+ */
+function setupGate(gate: NonNullable<ServerApp['gate']>): string[] {
+	const user = safe(gate.user, /^[a-z][a-z0-9_-]{0,31}$/, 'The setup user');
+	const cookie = safe(gate.cookie, /^[a-z][a-z0-9_]{0,63}$/, 'The setup cookie name');
+	const hash = `{$${safe(gate.hashVariable, /^[A-Z][A-Z0-9_]{0,127}$/, 'The variable name')}}`;
+	const token = `{$${safe(gate.tokenVariable, /^[A-Z][A-Z0-9_]{0,127}$/, 'The variable name')}}`;
+	return [
+		'\troute {',
+		`\t\t@nassellaSetupOpen path ${SETUP_GATE_PATH}`,
+		'\t\tbasicauth @nassellaSetupOpen {',
+		`\t\t\t${user} ${hash}`,
+		'\t\t}',
+		`\t\theader @nassellaSetupOpen Set-Cookie "${cookie}=${token}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=2592000"`,
+		'\t\tredir @nassellaSetupOpen / 303',
+		`\t\t@nassellaSetupClosed not header Cookie *${cookie}=${token}*`,
+		`\t\tredir @nassellaSetupClosed ${SETUP_GATE_PATH} 302`,
+		'\t}'
+	];
 }
 
 export function renderCaddyfile(apps: readonly ServerApp[], o: CaddyOptions): string {
@@ -88,6 +117,12 @@ export function renderCaddyfile(apps: readonly ServerApp[], o: CaddyOptions): st
 		const eps = sites.get(host)!;
 		const paths = new Set<string>();
 		lines.push(`${host} {`, '\timport security', '\tencode zstd gzip');
+		const gated = [...new Set(eps.filter((e) => e.app.gate).map((e) => e.app))];
+		if (gated.length > 1)
+			throw new RenderError(
+				`${gated.map((a) => a.name).join(' and ')} are both being set up on ${host}; give each its own host name.`
+			);
+		if (gated[0]) lines.push(...setupGate(gated[0].gate!));
 		const sorted = [...eps].sort((a, b) => b.ep.path.length - a.ep.path.length);
 		for (const { app, ep } of sorted) {
 			if (!Number.isInteger(ep.port) || ep.port < 1 || ep.port > 65535)

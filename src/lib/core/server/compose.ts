@@ -32,6 +32,9 @@ export function composeUnescape(value: string): string {
 	return value.replace(/\$\$/g, '$');
 }
 
+/** The env file the Caddy service reads the setup gates from. */
+export const CADDY_ENV = 'caddy.env';
+
 export function envFileName(service: string): string {
 	return `${service}.env`;
 }
@@ -149,6 +152,8 @@ export function composeDocument(apps: readonly ServerApp[]): Record<string, unkn
 			`${GATEWAY_DIR}:${GATEWAY_DIR}`
 		],
 		networks: ['edge', ...webNetworks],
+		// The setup gates' password hashes and cookie values (read by the Caddyfile as {$VARIABLE}).
+		...(apps.some((a) => a.gate) ? { env_file: [`${ENV_RUN_DIR}/${CADDY_ENV}`] } : {}),
 		healthcheck: {
 			test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:2019/config/'],
 			interval: '30s',

@@ -6,7 +6,16 @@
  * no secret can reach docker-compose.yml in plain text.
  */
 import { usesLighter } from '../catalog/fit.ts';
+import {
+	SETUP_COOKIE,
+	SETUP_PASSWORD_BCRYPT,
+	SETUP_USER,
+	effectiveInputs,
+	gateUp,
+	inputSpecs
+} from '../catalog/first-start.ts';
 import { checkInputs } from '../catalog/inputs.ts';
+import { missingDerived } from '../catalog/secrets.ts';
 import { parsePlaceholders, resolveString } from '../catalog/placeholders.ts';
 import type { AppManifest, CatalogService, ResolveContext } from '../catalog/types.ts';
 import type { Deployment } from '../model/config.ts';
@@ -46,15 +55,26 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 			);
 		if (appSecrets[id] !== undefined) inputs[id] = appSecrets[id];
 	}
-	const unknown = Object.keys(selection.inputs ?? {}).filter((k) => !manifest.inputs.some((i) => i.id === k));
+	const specs = inputSpecs(manifest);
+	const unknown = Object.keys(selection.inputs ?? {}).filter((k) => !specs.some((i) => i.id === k));
 	if (unknown.length) throw new RenderError(`${manifest.name}: there is no setting called ${unknown.join(', ')}.`);
-	const problems = checkInputs(manifest, inputs);
+	const problems = checkInputs({ inputs: specs }, inputs);
 	const ids = Object.keys(problems);
 	if (ids.length) throw new RenderError(`${manifest.name}: ${ids.map((k) => problems[k]).join(' ')}`);
+	const missing = missingDerived(manifest, appSecrets);
+	if (missing.length)
+		throw new RenderError(
+			`${manifest.name}: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not made yet; nassella makes ${missing.length === 1 ? 'it' : 'them'} in the browser before it saves the settings.`
+		);
+	// The setup gate: Caddy asks for the setup password until the person says setup is done.
+	const gated = gateUp(manifest, inputs, appSecrets);
+	const gate = gated ? setupGate(manifest, appSecrets) : undefined;
+	// While the gate is up, `whileGated` values apply (sign-ups open for the person only).
+	const values = effectiveInputs(manifest, inputs, appSecrets);
 
 	const ctx: ResolveContext = {
 		secrets: appSecrets,
-		inputs,
+		inputs: values,
 		hosts: appHosts(manifest, deployment),
 		dataDir: `${DATA_DIR}/${manifest.id}`,
 		timezone: config.rebootWindow.timezone,
@@ -87,7 +107,7 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 
 	// The lighter variant (e.g. Immich without machine learning) leaves some services out.
 	const lighter = manifest.resources.lighter;
-	const omitted = new Set(lighter && usesLighter(manifest, inputs) ? lighter.omitServices : []);
+	const omitted = new Set(lighter && usesLighter(manifest, values) ? lighter.omitServices : []);
 	const services: ServerService[] = Object.entries(manifest.services)
 		.filter(([name]) => !omitted.has(name))
 		.sort(([a], [b]) => (a < b ? -1 : 1))
@@ -168,7 +188,27 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 		restoreHooks: manifest.backup.restore.map(hook),
 		backupExclude: manifest.backup.exclude,
 		stopDuringBackup: manifest.backup.stopDuringBackup === true,
-		composeSecrets
+		composeSecrets,
+		...(gate ? { gate } : {})
+	};
+}
+
+/** The setup gate's values for Caddy; the hash and the cookie value reach it only through the encrypted caddy.env. */
+function setupGate(manifest: AppManifest, secrets: Record<string, string>): NonNullable<ServerApp['gate']> {
+	const hash = secrets[SETUP_PASSWORD_BCRYPT];
+	const token = secrets[SETUP_COOKIE];
+	if (!hash || !/^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/.test(hash))
+		throw new RenderError(`${manifest.name}: the setup password has no bcrypt hash yet.`);
+	if (!token || !/^[A-Za-z0-9]{16,128}$/.test(token))
+		throw new RenderError(`${manifest.name}: the setup gate has no cookie value yet.`);
+	const name = manifest.id.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+	return {
+		user: SETUP_USER,
+		cookie: `nassella_setup_${manifest.id.replace(/[^a-z0-9]/g, '_')}`,
+		hashVariable: `NASSELLA_GATE_${name}_HASH`,
+		tokenVariable: `NASSELLA_GATE_${name}_TOKEN`,
+		hash,
+		token
 	};
 }
 

@@ -8,7 +8,7 @@ import type { AppManifest } from '../catalog/types.ts';
 import { REQUEST_ID, validateDeployment, type Deployment, type ServerRequests } from '../model/config.ts';
 import { RenderError, type ServerApp } from './app.ts';
 import { renderCaddyfile, type CaddyOptions } from './caddyfile.ts';
-import { envFileName, renderCompose } from './compose.ts';
+import { CADDY_ENV, envFileName, renderCompose } from './compose.ts';
 import { renderComposeEnv, renderDockerEnv } from './envfile.ts';
 import { selectApps } from './from-catalog.ts';
 import { renderPostRestore, renderPreBackup } from './hooks.ts';
@@ -99,6 +99,23 @@ export async function renderServer(
 				contents: await options.encrypt(text, config.ageRecipient)
 			});
 		}
+	const gates = apps.flatMap((a) => (a.gate ? [a.gate] : []));
+	if (gates.length > 0)
+		files.push({
+			path: `env/${CADDY_ENV}.age`,
+			contents: await options.encrypt(
+				renderComposeEnv(
+					Object.fromEntries(
+						gates.flatMap((g) => [
+							[g.hashVariable, g.hash],
+							[g.tokenVariable, g.token]
+						])
+					),
+					'The setup passwords'
+				),
+				config.ageRecipient
+			)
+		});
 	const composeSecrets = Object.assign({}, ...apps.map((a) => a.composeSecrets)) as Record<string, string>;
 	if (Object.keys(composeSecrets).length > 0)
 		files.push({
