@@ -131,6 +131,9 @@ describe.skipIf(!enabled)('the stand-in server', () => {
 		expect((await vm!.run('systemctl is-active nassella-smoke.service')).trim()).toBe('active');
 		expect(await vm!.run('test -s /run/nassella-smoke-ran && echo yes')).toBe('yes\n');
 		expect(await vm!.run('test -e /dev/disk/by-id/virtio-nassella-data && echo yes')).toBe('yes\n');
+		// Only what the config enables is enabled, as on Flatcar.
+		const enabled = await vm!.exec('systemctl is-enabled docker.service containerd.service apt-daily.timer');
+		expect(enabled.stdout.trim().split(/\s+/)).toEqual(['enabled', 'disabled', 'disabled']);
 	});
 
 	it('runs docker', async () => {
