@@ -18,6 +18,9 @@ import { ageEncrypt } from '../../src/lib/adapters/age/encrypt.ts';
 import { writeOutput } from '../../src/cli/nassella.ts';
 import { renderServer } from '../../src/lib/core/server/render.ts';
 import { parseServerStatus, type ServerStatus } from '../../src/lib/core/server/status.ts';
+import { ensureSecrets } from '../../src/lib/core/catalog/secrets.ts';
+import { bcryptDeriver } from '../../src/lib/adapters/deploy/keys.ts';
+import { getRandomValues } from 'node:crypto';
 import type { AppManifest } from '../../src/lib/core/catalog/types.ts';
 import { ensureCa, issueCert, type Ca } from './lib/ca.ts';
 import { ensureVmImage } from './image/build.ts';
@@ -183,6 +186,20 @@ export async function startLab(opts: { skipImages?: string[] } = {}) {
 	mirror.addFile(vmImage.sysextFile);
 	mirror.addFile(vmImage.ageTarball);
 	const repo = git.repoPath('person/nassella-server.git');
+	const derive = await bcryptDeriver();
+	// Each app's secrets are made once per lab (as the browser makes them once per deployment).
+	const madeSecrets = new Map<string, Record<string, string>>();
+	const appSecretsFor = (id: string, given: Record<string, string> = {}) => {
+		if (!madeSecrets.has(id)) {
+			const manifest = catalog().find((a) => a.id === id);
+			if (!manifest) throw new Error(`no app ${id} in the catalog`);
+			madeSecrets.set(
+				id,
+				ensureSecrets(manifest, given, (b) => getRandomValues(b), derive)
+			);
+		}
+		return madeSecrets.get(id)!;
+	};
 	const labState = { vms: [] as Vm[], acmes: [] as { stop(): Promise<void> | void }[] };
 
 	const lab = {
@@ -234,7 +251,7 @@ export async function startLab(opts: { skipImages?: string[] } = {}) {
 			const secrets = {
 				...base.secrets,
 				backup: { ...base.secrets.backup, ...S3_KEYS },
-				apps: o.appSecrets
+				apps: Object.fromEntries(o.apps.map((a) => [a.id, appSecretsFor(a.id, o.appSecrets[a.id])]))
 			};
 			return { config, secrets };
 		},

@@ -17,7 +17,8 @@ mkdirSync(dir, { recursive: true });
 const apps = (process.env.NASSELLA_DEV_APPS ?? 'miniflux,actual-budget').split(',').map((id) => ({
 	id,
 	...(id === 'miniflux' ? { inputs: { admin_username: 'admin' } } : {}),
-	...(id === 'ntfy' ? { inputs: { allow_signup: 'false' } } : {})
+	...(id === 'ntfy' ? { inputs: { allow_signup: 'false' } } : {}),
+	...(id === 'actual-budget' ? { inputs: { setup_done: 'true' } } : {})
 }));
 const base = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/configs/one-app.json'), 'utf8'));
 const lab = await startLab();
