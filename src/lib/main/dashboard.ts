@@ -56,6 +56,8 @@ export interface DashboardEnvironment {
 	git(d: DashboardDeployment, proxyBase?: string): Promise<GitHost>;
 	changePorts(records: RecordVault, d: DashboardDeployment, proxyBase?: string): Promise<ChangePorts>;
 	catalog(): Promise<CatalogApp[]>;
+	/** One generated secret of an app (a first login), read from the deployment's keys in the vault. */
+	appSecret(records: RecordVault, d: DashboardDeployment, app: string, secret: string): Promise<string | undefined>;
 	now(): number;
 	sleep(ms: number, signal?: AbortSignal): Promise<void>;
 	random(): number;
@@ -260,6 +262,11 @@ export function dashboardEnvironment(): DashboardEnvironment {
 			};
 		},
 		catalog: () => catalog(),
+		async appSecret(records, d, app, secret) {
+			const keys = await records.get<{ appSecrets?: Record<string, Record<string, string>> }>(KEYS_PREFIX + d.id);
+			const value = keys?.appSecrets?.[app]?.[secret];
+			return typeof value === 'string' ? value : undefined;
+		},
 		now: () => Date.now(),
 		sleep: (ms, signal) => realClock.sleep(ms, signal),
 		random: () => Math.random()

@@ -6,6 +6,7 @@ import { vaultSettingsStore } from '../services/dashboard/changes.ts';
 import { vaultStatusCache } from '../services/dashboard/status.ts';
 import { MemoryGit, MemoryServer, memoryRecords, TEST_REPO, testBundle } from '../services/dashboard/testing.ts';
 import { DashboardState } from './dashboard.svelte.ts';
+import { loadCatalog } from '../../../catalog/load.ts';
 
 function world() {
 	const records = memoryRecords();
@@ -57,6 +58,10 @@ function world() {
 			now: () => t
 		}),
 		catalog: async () => [{ id: 'vaultwarden', name: 'Vaultwarden', version: '1.1' } as CatalogApp],
+		async appSecret(r, dep, app, secret) {
+			const keys = await r.get<{ appSecrets: Record<string, Record<string, string>> }>(`deployment-keys/${dep.id}`);
+			return keys?.appSecrets[app]?.[secret];
+		},
 		now: () => t,
 		sleep: async (ms) => {
 			t += ms;
@@ -213,6 +218,84 @@ describe('polling', () => {
 		expect(await d.setInputs('vaultwarden', { signups: 'false' }, 'Vaultwarden')).toBe(true);
 		expect(d.settings?.current.inputs).toEqual({ vaultwarden: { signups: 'false' } });
 		expect(w.git.commits.at(-1)?.message).toBe('Change the settings of Vaultwarden');
+		d.start()();
+	});
+});
+
+describe('first logins', () => {
+	const real = loadCatalog().apps as CatalogApp[];
+	async function withApps(apps: string[], secrets: Record<string, Record<string, string>>) {
+		const w = world();
+		w.env.catalog = async () => real;
+		await w.records.put('deployment-keys/abc', { appSecrets: secrets } as never);
+		await vaultSettingsStore(w.records).save({
+			version: 1,
+			deploymentId: 'abc',
+			current: { apps, inputs: { nextcloud: { admin_username: 'alice' } } },
+			commits: []
+		});
+		const d = new DashboardState(w.env, { pollMs: 1e9, watchMs: 1000 });
+		await d.load();
+		return { w, d };
+	}
+
+	it('gives each app the address that opens it and its first login, the password only on demand', async () => {
+		const { d } = await withApps(['nextcloud', 'vaultwarden'], {
+			nextcloud: { admin_password: 'nc-generated-password' },
+			vaultwarden: { admin_token: 'vw-admin-token' }
+		});
+		const nc = d.access('nextcloud');
+		expect(nc.url).toBe('https://cloud.example.org/');
+		expect(nc.gated).toBe(false);
+		expect(nc.steps).toEqual([expect.objectContaining({ user: 'alice', secret: 'admin_password' })]);
+		expect(JSON.stringify(nc)).not.toContain('nc-generated-password');
+		expect(d.revealed).toEqual({});
+		expect(await d.reveal('nextcloud', 'admin_password')).toBe('nc-generated-password');
+		expect(d.revealed['nextcloud/admin_password']).toBe('nc-generated-password');
+		d.hide('nextcloud', 'admin_password');
+		expect(d.revealed).toEqual({});
+		// Copying reads the vault without showing the value.
+		expect(await d.readSecret('vaultwarden', 'admin_token')).toBe('vw-admin-token');
+		expect(d.revealed).toEqual({});
+		expect(d.access('vaultwarden').steps).toEqual([
+			expect.objectContaining({ title: 'Admin token', secret: 'admin_token', secretLabel: 'Token' })
+		]);
+		d.start()();
+	});
+
+	it('shows the setup password while the gate is up, with a published default login, until setup is finished', async () => {
+		const { w, d } = await withApps(['vaultwarden', 'bookstack'], {
+			vaultwarden: { admin_token: 'x' },
+			bookstack: { setup_password: 'bs-setup-password', setup_cookie: 'c', setup_password_bcrypt: 'h' }
+		});
+		const bs = d.access('bookstack');
+		expect(bs.url).toBe('https://wiki.example.org/');
+		expect(bs.gated).toBe(true);
+		expect(bs.steps.map((s) => [s.title, s.user, s.secret ?? s.publicPassword])).toEqual([
+			['Setup password', 'setup', 'setup_password'],
+			['Default login', 'admin@admin.com', 'password']
+		]);
+		expect(await d.reveal('bookstack', 'setup_password')).toBe('bs-setup-password');
+		expect(await d.finishSetup('bookstack')).toBe(true);
+		expect(d.settings?.current.inputs.bookstack).toEqual({ setup_done: 'true' });
+		expect(w.git.commits.at(-1)?.message).toBe('Finish setting up BookStack: remove its setup password');
+		expect(d.access('bookstack').gated).toBe(false);
+		d.start()();
+	});
+
+	it('shows no gate for an app that was on the server before setup gates existed', async () => {
+		const { d } = await withApps(['uptime-kuma', 'immich'], {
+			'uptime-kuma': {
+				setup_password: 'p',
+				setup_cookie: 'c',
+				setup_password_bcrypt: 'h',
+				setup_predates_gate: 'true'
+			},
+			immich: { db_password: 'x' }
+		});
+		expect(d.access('uptime-kuma').gated).toBe(false);
+		expect(d.access('uptime-kuma').steps).toEqual([]);
+		expect(d.access('immich').gated).toBe(false);
 		d.start()();
 	});
 });

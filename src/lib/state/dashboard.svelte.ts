@@ -4,6 +4,16 @@
  * settings the dashboard can change, and the progress of a change, a rollback or a backup.
  */
 import type { CatalogApp } from '../core/catalog/types.ts';
+import {
+	SETUP_DONE_INPUT,
+	SETUP_PASSWORD,
+	SETUP_PREDATES_GATE,
+	firstLoginSteps,
+	gateUp,
+	hasSetupGate,
+	type LoginStep
+} from '../core/catalog/first-start.ts';
+import { appAddress } from '../core/deploy/setup.ts';
 import type { ServerStatus } from '../core/server/status.ts';
 import type { CommitInfo } from '../ports/git-host.ts';
 import type { DashboardDeployment, DashboardEnvironment } from '../main/dashboard.ts';
@@ -76,6 +86,10 @@ export class DashboardState {
 	hostCommits = $state<CommitInfo[] | undefined>(undefined);
 	/** Updated every poll so relative times ("5 minutes ago") move on. */
 	now = $state(Date.now());
+	/** Secrets the person asked to see, by `<app>/<secret>`; forgotten on another server or a reload. */
+	revealed = $state<Record<string, string>>({});
+	/** Apps with a setup gate in the catalog that have none on this server (set up before gates existed). */
+	predatesGate = $state<Record<string, boolean>>({});
 
 	readonly env: DashboardEnvironment;
 	readonly timings: DashboardTimings;
@@ -155,6 +169,8 @@ export class DashboardState {
 			this.fromCache = true;
 		}
 		this.settings = await this.env.settings(this.#records, d);
+		this.revealed = {};
+		await this.#loadGateMarks(d);
 		this.hostCommits = undefined;
 		this.phase = 'ready';
 		this.#schedule(0);
@@ -402,6 +418,67 @@ export class DashboardState {
 
 	dismiss(): void {
 		if (!this.busy) this.work = { kind: 'idle' };
+	}
+
+	async #loadGateMarks(d: DashboardDeployment): Promise<void> {
+		const records = this.#records;
+		const marks: Record<string, boolean> = {};
+		if (records)
+			for (const app of this.catalogApps.filter((a) => this.apps.includes(a.id) && hasSetupGate(a))) {
+				const read = (id: string) => this.env.appSecret(records, d, app.id, id).catch(() => undefined);
+				// No setup password in the vault: the app went onto the server before setup gates existed.
+				marks[app.id] = (await read(SETUP_PREDATES_GATE)) === 'true' || (await read(SETUP_PASSWORD)) === undefined;
+			}
+		if (this.selectedId === d.id) this.predatesGate = marks;
+	}
+
+	/**
+	 * How to reach an installed app and sign in to it first: the address that opens it, and the
+	 * first-login steps (the setup password while the gate is up, the generated account, an
+	 * admin token). Secret values are not included: `reveal` reads one from the vault.
+	 */
+	access(id: string): { url?: string; steps: LoginStep[]; gated: boolean; howTo?: string } {
+		const app = this.catalogApps.find((a) => a.id === id);
+		const domain = this.deployment?.domain;
+		if (!app || !domain) return { steps: [], gated: false };
+		const inputs = this.settings?.current.inputs[id] ?? {};
+		const marks: Record<string, string> = this.predatesGate[id] ? { [SETUP_PREDATES_GATE]: 'true' } : {};
+		const url = app.entrypoints ? appAddress(app, domain) : undefined;
+		const base = { ...(url ? { url } : {}), ...(app.firstLogin ? { howTo: app.firstLogin } : {}) };
+		if (!app.firstStart) return { ...base, steps: [], gated: false };
+		return { ...base, steps: firstLoginSteps(app, inputs, marks), gated: gateUp(app, inputs, marks) };
+	}
+
+	/** Reads a first-login secret from the vault without showing it (to copy it). */
+	async readSecret(app: string, secret: string): Promise<string | undefined> {
+		const d = this.deployment;
+		const records = this.#records;
+		if (!d || !records) return undefined;
+		return this.env.appSecret(records, d, app, secret);
+	}
+
+	/** Reads a first-login secret from the vault and keeps it shown until `hide`. */
+	async reveal(app: string, secret: string): Promise<string | undefined> {
+		const d = this.deployment;
+		const value = await this.readSecret(app, secret);
+		if (!d) return undefined;
+		if (value !== undefined && this.selectedId === d.id)
+			this.revealed = { ...this.revealed, [`${app}/${secret}`]: value };
+		return value;
+	}
+
+	hide(app: string, secret: string): void {
+		const { [`${app}/${secret}`]: _gone, ...rest } = this.revealed;
+		void _gone;
+		this.revealed = rest;
+	}
+
+	/** The person has set the app up: the next commit removes its setup gate. */
+	finishSetup(app: string): Promise<boolean> {
+		if (!this.settings) return Promise.resolve(false);
+		const current = $state.snapshot(this.settings.current);
+		current.inputs = { ...current.inputs, [app]: { ...(current.inputs[app] ?? {}), [SETUP_DONE_INPUT]: 'true' } };
+		return this.change(current, 'inputs', `Finish setting up ${this.appName(app)}: remove its setup password`);
 	}
 
 	/** Adds or removes apps. */

@@ -87,6 +87,10 @@ export interface LoginStep {
 	user?: string;
 	/** The secret to reveal from the vault (never its value). */
 	secret?: string;
+	/** What the secret is called next to the user name: "Password" or "Token". */
+	secretLabel?: 'Password' | 'Token';
+	/** The secret in a sentence: "setup password", "password", "admin token". */
+	secretName?: string;
 	/** A published default password, shown as is (it is no secret), with the advice to change it. */
 	publicPassword?: string;
 	/** One plain sentence on what to do with it. */
@@ -110,6 +114,8 @@ export function firstLoginSteps(
 			title: 'Setup password',
 			user: SETUP_USER,
 			secret: SETUP_PASSWORD,
+			secretLabel: 'Password',
+			secretName: 'setup password',
 			note: `Your browser asks for it once when you open ${m.name}. Set ${m.name} up, then say setup is finished here.`
 		});
 		if (fs.defaultLogin)
@@ -126,9 +132,9 @@ export function firstLoginSteps(
 			title: fs.login.label ?? (user ? 'Your account' : 'Password'),
 			...(user ? { user } : {}),
 			secret: fs.login.secret,
-			note: fs.login.label
-				? `${m.name} asks for it where the app says so (see below).`
-				: `Made for you when ${m.name} first started.`
+			secretLabel: fs.login.label && /token/i.test(fs.login.label) ? 'Token' : 'Password',
+			secretName: fs.login.label ? fs.login.label.toLowerCase() : 'password',
+			note: `Made for you when ${m.name} was added; only your vault keeps it.`
 		});
 	}
 	return steps;

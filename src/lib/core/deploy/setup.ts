@@ -100,6 +100,17 @@ export function hostsFor(apps: readonly AppChoice[], domain: string): PlanInput[
 	return apps.flatMap((a) => a.entrypoints.map((e) => ({ app: a.id, fqdn: `${e.subdomain}.${domain}` })));
 }
 
+/** The address that opens the app: its first entrypoint's host (and path) under the domain. */
+export function appAddress(
+	app: { entrypoints: readonly { subdomain: string; path?: string }[] },
+	domain: string
+): string | undefined {
+	const ep = app.entrypoints[0];
+	if (!ep) return undefined;
+	const path = ep.path && ep.path !== '/' ? ep.path.replace(/\/+$/, '') + '/' : '/';
+	return `https://${ep.subdomain}.${domain}${path}`;
+}
+
 /** The server's own address for its status and logs (behind a password), as the generator names it. */
 export const ADMIN_HOST_LABEL = 'nassella';
 
