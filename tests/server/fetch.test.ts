@@ -261,4 +261,29 @@ describe('nassella-fetch', () => {
 		expect(run(join(OPT, 'age'), ['--version']).stdout).not.toContain('tampered');
 		rmSync(errorFile('compose'), { force: true });
 	});
+
+	it('a Docker Compose extension with no known hash: taken over HTTPS alone, and the journal says so', async () => {
+		const unpinned = join(T, 'sync-unpinned.conf');
+		writeFileSync(
+			unpinned,
+			readFileSync(join(T, 'sync.conf'), 'utf8').replace(/^COMPOSE_SHA256=.*$/m, 'COMPOSE_SHA256=')
+		);
+		rmSync(target, { force: true });
+		requests.length = 0;
+		const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+			const child = spawn('bash', [join(T, 'nassella-fetch')], {
+				env: { ...process.env, ...proxyEnv, PATH: `${BIN}:${process.env.PATH}`, NASSELLA_CONF: unpinned }
+			});
+			let stderr = '';
+			child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+			child.on('close', (code) => resolve({ code, stderr }));
+		});
+		expect(r.code, r.stderr).toBe(0);
+		expect(requests).toEqual(['/sysext/docker-compose-2.34.0-x86-64.raw']);
+		expect(readFileSync(target)).toEqual(sysext);
+		expect(r.stderr).toContain(`has no pinned sha256; it was checked by HTTPS alone (its sha256 is ${sha(sysext)})`);
+		// Installed once, it is not downloaded again at every start.
+		requests.length = 0;
+		expect((await fetchRun()).code).toBe(0);
+	});
 });

@@ -68,7 +68,7 @@ describe('setup choices → deployment model', () => {
 		expect(committed).not.toContain(fixture.secrets.ageIdentity);
 	});
 
-	it('is refused, with the reason, when the Docker Compose extension is not pinned', async () => {
+	it('renders without a Docker Compose pin while nassella knows no hash for it (HTTPS alone on the server)', async () => {
 		const deployment = toDeployment({
 			choices: { deploymentId: 'n1234abcd567', domain: 'example.org', apps: ['vaultwarden'] },
 			catalog,
@@ -81,9 +81,8 @@ describe('setup choices → deployment model', () => {
 			dataDevice: dataDevicePath('sandbox-hetzner', { id: '42', name: 'v' }),
 			appOrigin: 'http://127.0.0.1:4173'
 		});
-		await expect(renderServer(deployment, catalog, { encrypt: async (t) => t })).rejects.toThrow(
-			/config\.composeSysext: is needed with the sha256 of the Docker Compose extension/
-		);
+		const { ignition } = await renderServer(deployment, catalog, { encrypt: async (t) => t });
+		expect(ignition).toContain('COMPOSE_SHA256=%0A');
 	});
 
 	it('keeps generated secrets stable and paths per provider', () => {

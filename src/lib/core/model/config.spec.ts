@@ -155,18 +155,15 @@ describe('validateDeployment', () => {
 			expect(
 				issues((x) => {
 					x.config.architecture = 'arm64';
-					x.config.composeSysext = { version: '2.35.1' };
+					x.config.age = { version: '1.9.1' };
 				}).join('\n')
-			).toContain(
-				'config.composeSysext.sha256: is needed: nassella knows no checked hash for the Docker Compose extension 2.35.1 (arm64)'
-			);
+			).toContain('config.age.sha256: is needed: nassella knows no checked hash for age 1.9.1 (arm64)');
 		});
 
-		it('needs the Docker Compose extension pinned by the config while nassella knows no hash for it', () => {
+		it('takes the Docker Compose extension unpinned while nassella knows no hash for it, never age', () => {
 			expect(Object.keys(KNOWN_SHA256.composeSysext)).toEqual([]);
-			expect(issues((x) => delete x.config.composeSysext).join('\n')).toContain(
-				'config.composeSysext: is needed with the sha256 of the Docker Compose extension 2.34.0 (amd64)'
-			);
+			expect(issues((x) => delete x.config.composeSysext).join('\n')).not.toContain('config.composeSysext');
+			expect(issues((x) => (x.config.age = { version: '1.3.0' })).join('\n')).toContain('config.age.sha256: is needed');
 		});
 
 		it('refuses a bad address, a plain http:// one, and a bad sha256', () => {

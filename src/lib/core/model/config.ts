@@ -20,6 +20,7 @@ import {
 	DOWNLOAD_URL,
 	downloadFile,
 	knownSha256,
+	MAY_BE_UNPINNED,
 	type DownloadKind,
 	type DownloadPin
 } from './downloads.ts';
@@ -461,13 +462,15 @@ export function validateDeployment(input: unknown): Deployment {
 	if (c.architecture !== undefined && c.architecture !== 'amd64' && c.architecture !== 'arm64')
 		add('config.architecture', 'must be amd64 or arm64.');
 	const arch = c.architecture === 'arm64' ? 'arm64' : 'amd64';
-	// A download is used only with a sha256: the config's, or one nassella has checked.
+	// A download is used only with a sha256: the config's, or one nassella has checked. The one
+	// exception is the Docker Compose extension while KNOWN_SHA256 has no checked hash for it
+	// (downloads.ts): the server then takes it over HTTPS alone and says so in its journal.
 	const pinOf = (kind: DownloadKind): DownloadPin | undefined => {
 		const p = `config.${kind}`;
 		const name = DOWNLOAD_NAMES[kind];
 		const v = c[kind];
 		if (v === undefined) {
-			if (!knownSha256(kind, DEFAULT_VERSIONS[kind], arch))
+			if (!knownSha256(kind, DEFAULT_VERSIONS[kind], arch) && !MAY_BE_UNPINNED[kind])
 				add(
 					p,
 					`is needed with the sha256 of ${name} ${DEFAULT_VERSIONS[kind]} (${arch}): nassella knows no checked hash for ${downloadFile(kind, DEFAULT_VERSIONS[kind], arch)}. Give {"version": "${DEFAULT_VERSIONS[kind]}", "sha256": "<64 hex digits>"}.`
@@ -498,7 +501,7 @@ export function validateDeployment(input: unknown): Deployment {
 			}
 		}
 		if (!version || !ok) return undefined;
-		if (sha256 === undefined && !knownSha256(kind, version, arch))
+		if (sha256 === undefined && !knownSha256(kind, version, arch) && !MAY_BE_UNPINNED[kind])
 			add(`${p}.sha256`, `is needed: nassella knows no checked hash for ${name} ${version} (${arch}).`);
 		return { version, ...(sha256 ? { sha256 } : {}), ...(url ? { url } : {}) };
 	};

@@ -11,7 +11,7 @@
 import { gzipSync } from 'fflate';
 import type { Deployment } from '../model/config.ts';
 import { parseGitSshUrl } from '../model/config.ts';
-import { resolveDownload, type DownloadKind } from '../model/downloads.ts';
+import { MAY_BE_UNPINNED, resolveDownload, type DownloadKind } from '../model/downloads.ts';
 import { RenderError } from './app.ts';
 import { SCRIPTS } from './scripts.gen.ts';
 import { renderUnits } from './units.ts';
@@ -150,9 +150,10 @@ export function allowedSigners(signers: readonly string[]): string {
 /** The Docker Compose extension and age as nassella-fetch downloads them: address and checked sha256. */
 function pinnedDownload(d: Deployment, kind: DownloadKind) {
 	const r = resolveDownload(kind, d.config[kind], d.config.architecture ?? 'amd64');
-	// validateDeployment refuses a download without a hash; this guards direct callers.
-	if (!r.sha256) throw new RenderError(`No sha256 is known for ${kind} ${r.version}: give config.${kind}.sha256.`);
-	return { ...r, sha256: r.sha256 };
+	// validateDeployment refuses a download without a hash unless it may go unpinned; this guards direct callers.
+	if (!r.sha256 && !MAY_BE_UNPINNED[kind])
+		throw new RenderError(`No sha256 is known for ${kind} ${r.version}: give config.${kind}.sha256.`);
+	return { ...r, sha256: r.sha256 ?? '' };
 }
 
 export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
