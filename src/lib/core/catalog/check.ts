@@ -105,6 +105,7 @@ export function checkManifest(m: AppManifest): string[] {
 	if (m.health && !entryIds.has(m.health.entrypoint)) say(`health: unknown entrypoint "${m.health.entrypoint}"`);
 	if (m.resources) problems.push(...checkResources(m, serviceNames));
 	if (m.inputs && m.secrets) problems.push(...checkFirstStart(m));
+	if (m.upgrades) problems.push(...checkUpgrades(m, serviceNames));
 	for (const c of [...(m.backup?.dumps ?? []), ...(m.backup?.restore ?? [])]) {
 		if (!serviceNames.includes(c.service)) say(`backup: unknown service "${c.service}"`);
 		if (!RELATIVE_PATH.test(c.file) || c.file.split('/').includes('..'))
@@ -203,6 +204,56 @@ function checkResources(m: AppManifest, serviceNames: string[]): string[] {
 		for (const c of [...(m.backup?.dumps ?? []), ...(m.backup?.restore ?? [])])
 			if (omitted.has(c.service)) say(`lighter: a backup command runs in "${c.service}", which it leaves out`);
 	}
+	return problems;
+}
+
+/** `1.2.3` → [1, 2, 3]; undefined when it is not dotted numbers. */
+function versionParts(v: string): number[] | undefined {
+	return /^[0-9]+(\.[0-9]+)*$/.test(v) ? v.split('.').map(Number) : undefined;
+}
+
+function compareVersions(a: number[], b: number[]): number {
+	for (let i = 0; i < Math.max(a.length, b.length); i++) {
+		const d = (a[i] ?? 0) - (b[i] ?? 0);
+		if (d !== 0) return d;
+	}
+	return 0;
+}
+
+/**
+ * The upgrade path: releases in order, each below the manifest's version, with pinned images of
+ * the app's services; one major version per step, without a gap, when the app cannot skip one.
+ */
+function checkUpgrades(m: AppManifest, serviceNames: string[]): string[] {
+	const problems: string[] = [];
+	const say = (s: string) => problems.push(`upgrades: ${s}`);
+	const u = m.upgrades!;
+	const path = u.path ?? [];
+	if (u.stepwise === 'none' && path.length > 0) say('a path is only for apps that upgrade step by step');
+	if (u.stepwise === 'major' && path.length === 0) say('list the releases to go through in "path"');
+	const target = versionParts(m.version);
+	if (!target) return [...problems, 'upgrades: the version must be dotted numbers (1.2.3) to have an upgrade path'];
+	let previous: number[] | undefined;
+	for (const step of path) {
+		const v = versionParts(step.version);
+		if (!v) {
+			say(`"${step.version}" is not a version`);
+			continue;
+		}
+		if (previous && compareVersions(v, previous) <= 0) say(`"${step.version}" is not after the step before it`);
+		if (compareVersions(v, target) >= 0) say(`"${step.version}" is not before the version ${m.version}`);
+		if (u.stepwise === 'major' && previous && v[0]! !== previous[0]! + 1)
+			say(`"${step.version}" skips a major version after ${previous.join('.')}`);
+		for (const [service, image] of Object.entries(step.images)) {
+			if (!serviceNames.includes(service)) say(`"${step.version}": "${service}" is not a service of this app`);
+			if (!isPinnedImage(image)) say(`"${step.version}": image "${image}" must be pinned to an exact version`);
+			else if (!image.slice(image.lastIndexOf(':') + 1).startsWith(step.version))
+				say(`"${step.version}": image "${image}" is not that version`);
+		}
+		previous = v;
+	}
+	if (u.stepwise === 'major' && previous && target[0]! !== previous[0]! + 1)
+		say(`the last step ${previous.join('.')} must be the major version just before ${m.version}`);
 	return problems;
 }
 

@@ -247,6 +247,19 @@ export interface SmtpSpec {
 	securityValues?: Record<SmtpSecurity, string>;
 }
 
+/**
+ * How an app moves between versions. `stepwise: 'major'`: one major version at a time (the
+ * app refuses to skip one); `path` lists the releases to go through, oldest first, each with
+ * the image of every service it changes; the manifest's own `version` and images are the last
+ * step. The server takes one step per release, with a backup first.
+ */
+export interface Upgrades {
+	stepwise: 'major' | 'none';
+	path?: { version: string; images: Record<string, string> }[];
+	/** What upstream says about upgrading, in plain words, with where it says so. */
+	notes: string;
+}
+
 /** A compose service as the catalog allows it: an allowlisted subset of the Compose spec. */
 export interface CatalogService {
 	image: string;
@@ -300,6 +313,8 @@ export interface AppManifest {
 	firstLogin: string;
 	/** How the app is safe before the person has signed in for the first time. */
 	firstStart: FirstStart;
+	/** How the app moves between versions, when it cannot skip any (Nextcloud). */
+	upgrades?: Upgrades;
 	smtp?: SmtpSpec;
 	/** Compose services, keyed by name; every name is the app id or starts with `<id>-`. */
 	services: Record<string, CatalogService>;
