@@ -282,13 +282,16 @@ export async function startLab(opts: { skipImages?: string[] } = {}) {
 			// a guestfwd rule: the ports are chosen first, then ACME, then the VM.
 			const ports = { http: await freePort(), https: await freePort() };
 			const acme = await lab.startAcmeFor(ports);
+			const vmWork = mkdtempSync(join(work, `vm-${name}-`));
 			const vm = await startVm({
 				image: vmImage,
 				ignitionPath,
 				name,
-				workDir: mkdtempSync(join(work, `vm-${name}-`)),
+				workDir: vmWork,
 				hostPorts: ports,
-				...(opts.dataDisk ? { dataDisk: opts.dataDisk } : {}),
+				// The data volume: a blank disk of its own unless the scenario hands one over.
+				dataDisk: opts.dataDisk ?? join(vmWork, 'data.img'),
+				dataDiskSize: 8 * 1024 ** 3,
 				guestfwd: [
 					{ ip: NET.git, port: 22, hostPort: git.port },
 					{ ip: NET.registry, port: 443, hostPort: registry.port },
