@@ -169,7 +169,9 @@ beforeAll(async () => {
 	first = commit('First bundle', SIGNER);
 });
 
-describe('nassella-sync', () => {
+// Each case runs the real script (git, ssh-keygen, age, jq) up to three times: on a loaded 2-core machine that takes
+// well over the default 30 s.
+describe('nassella-sync', { timeout: 180_000 }, () => {
 	it('applies a commit signed by an allowed key: decrypts secrets, checks, pulls, starts, records', () => {
 		const r = sync();
 		expect(r.stderr).toContain('applied');
