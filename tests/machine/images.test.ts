@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureImages, readImages, type BuiltImages, type ImageEntry } from './images/build.ts';
 import { httpsRequest, MANIFEST_ACCEPT, pushImages, startRegistry, type Registry } from './images/registry.ts';
 import { ensureCa, issueCert, type Ca } from './lib/ca.ts';
+import { caddyCheckEnv } from '../../src/cli/validate.ts';
 
 const enabled = !!process.env.NASSELLA_MACHINE_TESTS;
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -253,7 +254,16 @@ describe.skipIf(!enabled)('the stand-in container images', () => {
 				...GOLDEN_CADDYFILES.map(
 					(g) =>
 						`cp ${q(join(ROOT, 'tests/golden', g, 'bundle/Caddyfile'))} ${q(ctr.root)}/tmp/Caddyfile.${g} && ` +
-						sh(`caddy adapt --config /tmp/Caddyfile.${g} --adapter caddyfile >/dev/null && echo ADAPTED ${g}`)
+						sh(
+							// Setup gates read their secrets from the bundle's encrypted caddy.env: stand-in values here.
+							`env ${Object.entries(
+								caddyCheckEnv(readFileSync(join(ROOT, 'tests/golden', g, 'bundle/Caddyfile'), 'utf8'))
+							)
+								.map(([k, v]) => q(`${k}=${v}`))
+								.join(
+									' '
+								)} caddy adapt --config /tmp/Caddyfile.${g} --adapter caddyfile >/dev/null && echo ADAPTED ${g}`
+						)
 				)
 			].join('\n')
 		);
