@@ -65,6 +65,25 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 		// at boot or later, and nothing in the boot waits for it. Until it is mounted, the empty
 		// folder under it on the system disk is unwritable, so nothing (an app Docker restarts,
 		// a script) can write files there that the volume would then hide.
+		// A device unit's wants start only when the device appears while the system runs: a
+		// volume that is already there when the system starts (the usual case) is mounted from here.
+		{
+			name: 'nassella-volume.service',
+			enabled: true,
+			contents: [
+				'[Unit]',
+				'Description=Mount the nassella data volume when it is attached at boot (one attached later mounts by itself)',
+				'After=local-fs.target',
+				'',
+				'[Service]',
+				'Type=oneshot',
+				`ExecStart=/bin/sh -c 'if [ -e ${device} ]; then systemctl start --no-block ${MOUNT_UNIT}; else echo "nassella: the data volume ${device} is not attached yet; it is mounted as soon as it is"; fi'`,
+				'',
+				'[Install]',
+				'WantedBy=multi-user.target',
+				''
+			].join('\n')
+		},
 		{
 			name: 'nassella-data-guard.service',
 			enabled: true,
