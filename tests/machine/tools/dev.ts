@@ -14,12 +14,16 @@ import { log, startLab } from '../lab.ts';
 
 const dir = process.argv[2] ?? '/tmp/nassella-machine-dev';
 mkdirSync(dir, { recursive: true });
-const apps = (process.env.NASSELLA_DEV_APPS ?? 'miniflux,actual-budget').split(',').map((id) => ({
-	id,
-	...(id === 'miniflux' ? { inputs: { admin_username: 'admin' } } : {}),
-	...(id === 'ntfy' ? { inputs: { allow_signup: 'false' } } : {}),
-	...(id === 'actual-budget' ? { inputs: { setup_done: 'true' } } : {})
-}));
+const INPUTS: Record<string, Record<string, string>> = {
+	miniflux: { admin_username: 'admin' },
+	ntfy: { allow_signup: 'false' },
+	'actual-budget': { setup_done: 'true' }
+};
+const apps: { id: string; inputs?: Record<string, string> }[] = (
+	process.env.NASSELLA_DEV_APPS ?? 'miniflux,actual-budget'
+)
+	.split(',')
+	.map((id) => (INPUTS[id] ? { id, inputs: INPUTS[id] } : { id }));
 const base = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/configs/one-app.json'), 'utf8'));
 const lab = await startLab();
 const published = await lab.publish(lab.deployment({ apps, appSecrets: { miniflux: base.secrets.apps.miniflux } }));
