@@ -10,7 +10,6 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog } from '../../catalog/load.ts';
@@ -32,6 +31,7 @@ import { startS3 } from './net/s3.ts';
 import { startSink } from './net/https-sink.ts';
 import { startMirror } from './net/mirror.ts';
 import { startVm, type Vm } from './vm.ts';
+import { freePort } from './net/proc.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 const FIXTURE_KEYS = join(ROOT, 'tests/fixtures/keys');
@@ -321,18 +321,6 @@ export async function startLab(opts: { skipImages?: string[] } = {}) {
 		}
 	};
 	return lab;
-}
-
-/** A free loopback TCP port (asked of the kernel, then released). */
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const srv = createServer();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const port = (srv.address() as { port: number }).port;
-			srv.close(() => resolve(port));
-		});
-	});
 }
 
 function basename(p: string): string {
