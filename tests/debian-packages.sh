@@ -5,7 +5,7 @@
 # is missing. Uses sudo when not run as root.
 set -eu
 
-PACKAGES="chromium caddy ignition pebble systemd-journal-remote restic pdns-server pdns-backend-sqlite3 git shellcheck systemd dnsutils sqlite3 openssh-client openssh-server age jq curl openssl e2fsprogs util-linux mmdebstrap qemu-system-x86 qemu-utils docker-registry squashfs-tools"
+PACKAGES="chromium caddy ignition pebble systemd-journal-remote restic pdns-server pdns-backend-sqlite3 git shellcheck systemd dnsutils sqlite3 openssh-client openssh-server age jq curl openssl e2fsprogs util-linux mmdebstrap qemu-system-x86 qemu-utils docker-registry squashfs-tools socat"
 NEEDED=""
 for pkg in $PACKAGES; do
 	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
