@@ -61,7 +61,7 @@ test.describe('app catalog', () => {
 		await page.getByRole('link', { name: 'Miniflux' }).click();
 		await expect(page.getByRole('heading', { level: 1, name: 'Miniflux' })).toBeVisible();
 		await expect(page.getByRole('heading', { name: 'What it needs' })).toBeVisible();
-		await expect(page.getByText('96 MB at least, 256 MB recommended')).toBeVisible();
+		await expect(page.getByText('128 MB at least, 256 MB recommended')).toBeVisible();
 		await expect(page.getByText('postgres:17.6-alpine')).toBeVisible();
 		await expect(page.getByText(/database is saved to a file before every backup/)).toBeVisible();
 		await page.getByRole('button', { name: 'Add Miniflux to my server' }).click();
