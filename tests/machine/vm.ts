@@ -29,10 +29,11 @@ import {
 	statSync,
 	truncateSync
 } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { VmImage } from './image/build.ts';
+import { freePort } from './net/proc.ts';
 
 export interface GuestForward {
 	/** Address the guest connects to, e.g. 10.0.2.100 (see PLAN.md). */
@@ -108,19 +109,7 @@ process.on('exit', () => {
 	for (const dir of socketDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-export async function freePort(): Promise<number> {
-	return new Promise((resolvePort, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => {
-				if (address && typeof address === 'object') resolvePort(address.port);
-				else reject(new Error('no port'));
-			});
-		});
-	});
-}
+export { freePort };
 
 function requireTool(name: string, pkg: string): void {
 	if (spawnSync('sh', ['-c', `command -v ${name}`]).status !== 0) {

@@ -7,10 +7,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createReadStream, mkdirSync, openSync, closeSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureCa } from '../lib/ca.ts';
 import { readImages, splitRef } from './build.ts';
+import { freePort } from '../net/proc.ts';
 
 export interface Registry {
 	port: number;
@@ -50,17 +50,6 @@ function ensureDockerRegistry(): string {
 	});
 	if (r.status !== 0) throw new Error('docker-registry is not installed and apt-get could not install it');
 	return '/usr/bin/docker-registry';
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const s = createServer();
-		s.on('error', reject);
-		s.listen(0, '127.0.0.1', () => {
-			const port = (s.address() as { port: number }).port;
-			s.close(() => resolve(port));
-		});
-	});
 }
 
 export interface Response {
