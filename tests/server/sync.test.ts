@@ -58,16 +58,45 @@ for a in "$@"; do
 	if [ "$prev" = "--project-directory" ]; then dir="$a"; fi
 	prev="$a"
 done
+# Which release each service's container runs, as compose up, stop, start and rm leave it:
+# containers/<service> holds the release's folder name, and "stopped" on a second line.
+C="${T}/containers"
+mkdir -p "$C"
+named() {
+	# The services named after the subcommand $1, or every service of the release.
+	local sub="$1" seen=0 skip=0 a out=()
+	shift
+	for a in "$@"; do
+		if [ "$seen" = 0 ]; then [ "$a" = "$sub" ] && seen=1; continue; fi
+		if [ "$skip" = 1 ]; then skip=0; continue; fi
+		case "$a" in --pull) skip=1 ;; -*) ;; *) out+=("$a") ;; esac
+	done
+	if [ "\${#out[@]}" = 0 ]; then awk '{ print $2 }' "$dir/services.list"; else printf '%s\\n' "\${out[@]}"; fi
+}
 case " $* " in
 *" pull "*)
 	if [ -f "${T}/fail-pull" ]; then echo "stand-in: the registry cannot be reached" >&2; exit 1; fi ;;
 *" up "*)
-	if [ -f "${T}/fail-up" ]; then exit 1; fi ;;
+	if [ -f "${T}/fail-up" ]; then exit 1; fi
+	named up "$@" | while read -r svc; do basename "$dir" >"$C/$svc"; done ;;
+*" stop "*)
+	named stop "$@" | while read -r svc; do [ -f "$C/$svc" ] && sed -i '2,$d' "$C/$svc" && echo stopped >>"$C/$svc"; done ;;
+*" start "*)
+	named start "$@" | while read -r svc; do [ -f "$C/$svc" ] && sed -i '2,$d' "$C/$svc"; done ;;
+*" rm "*)
+	named rm "$@" | while read -r svc; do rm -f "$C/$svc"; done ;;
 *" exec -T caddy wget "*)
-	echo "  HTTP/1.1 200 OK" >&2 ;;
+	# A probe: the service is the URL's host; it answers 502 while the test says so.
+	svc="$(sed -n 's|.* http://\\([a-z0-9_-]*\\):.*|\\1|p' <<<"$*")"
+	if grep -qxF "$svc" "${T}/not-answering" 2>/dev/null; then echo "  HTTP/1.1 502 Bad Gateway" >&2; else echo "  HTTP/1.1 200 OK" >&2; fi ;;
 *" ps "*)
+	# Unhealthy while ${T}/unhealthy names "<release> <service>" for the release it runs.
 	while read -r _ svc; do
-		if [ -f "${T}/unhealthy" ] && [ "$(cat "${T}/unhealthy")" = "$(basename "$dir") $svc" ]; then
+		[ -f "$C/$svc" ] || continue
+		release="$(head -n 1 "$C/$svc")"
+		if [ "$(sed -n 2p "$C/$svc")" = stopped ]; then
+			echo "$svc exited"
+		elif grep -qxF "$release $svc" "${T}/unhealthy" 2>/dev/null; then
 			echo "$svc running unhealthy"
 		else
 			echo "$svc running healthy"
@@ -261,12 +290,12 @@ describe('nassella-sync', { timeout: 180_000 }, () => {
 		git(['reset', '-q', '--hard', second]);
 	});
 
-	it('rolls back to the last good commit when the new one fails to start', async () => {
+	it('rolls back to the last good commit when the new one fails as a whole (Caddy, which serves every app, does not start)', async () => {
 		const changed = structuredClone(input);
 		(changed.config.apps as { inputs: Record<string, string> }[])[0]!.inputs.admin_username = 'another';
 		await writeBundle(changed);
 		const third = commit('Third bundle', SIGNER);
-		writeFileSync(join(T, 'unhealthy'), `${third} miniflux`);
+		writeFileSync(join(T, 'unhealthy'), `${third} caddy\n`);
 		writeFileSync(LOG, '');
 		const r = sync();
 		rmSync(join(T, 'unhealthy'));
@@ -286,7 +315,9 @@ describe('nassella-sync', { timeout: 180_000 }, () => {
 		expect(pulls).toHaveLength(1);
 		expect(pulls[0]).toContain(`releases/${third}`);
 		expect(status().result).toBe('error');
-		expect(status().lastError).toMatch(/did not become healthy.*previous version is running again/);
+		expect(status().lastError).toMatch(
+			/^Caddy, which serves every app, did not start \(unhealthy\); the previous version is running again$/
+		);
 		// The failed commit is not retried on every timer run.
 		writeFileSync(LOG, '');
 		expect(sync().code).toBe(1);
@@ -439,6 +470,144 @@ describe('nassella-sync', { timeout: 180_000 }, () => {
 		expect(status().dataVolume).toMatch(
 			/^the data volume was not there when the server started \(first missed at \d{4}-[\d-]+T[\d:]+Z\); it was mounted at \d{4}-[\d-]+T[\d:]+Z$/
 		);
+	});
+
+	// Two apps from here on: Miniflux (running since the first commit) and Vaultwarden (added).
+	const withVaultwarden = (username: string) => {
+		const next = structuredClone(input);
+		const apps = next.config.apps as { id: string; inputs: Record<string, string> }[];
+		apps[0]!.inputs.admin_username = username;
+		apps.push({ id: 'vaultwarden', inputs: {} });
+		const five = fixture('five-apps').secrets as { apps: Record<string, unknown> };
+		(next.secrets as { apps: Record<string, unknown> }).apps.vaultwarden = five.apps.vaultwarden;
+		return next;
+	};
+	const lines = (re: RegExp) =>
+		dockerLog()
+			.split('\n')
+			.filter((l) => re.test(l));
+	const running = (svc: string) =>
+		readFileSync(join(T, 'containers', svc), 'utf8')
+			.trim()
+			.split('\n');
+
+	it('writes each app’s start period and probes each app with its host name and the headers Caddy sends', async () => {
+		await writeBundle(withVaultwarden('probed'));
+		const health = readFileSync(join(AUTHOR, 'health.list'), 'utf8');
+		expect(health).toBe('miniflux 0\nvaultwarden 0\n');
+		expect(readFileSync(join(AUTHOR, 'probes.list'), 'utf8')).toMatch(
+			/^miniflux http:\/\/miniflux:8080\/healthcheck 200 news\.example\.org$/m
+		);
+		git(['reset', '-q', '--hard', 'HEAD']);
+		git(['clean', '-q', '-fd']);
+	});
+
+	it('a new app that never becomes healthy is stopped on its own; the other apps take the new version', async () => {
+		await writeBundle(withVaultwarden('partial'));
+		const partial = commit('Adds Vaultwarden, which does not start', SIGNER);
+		writeFileSync(join(T, 'not-answering'), 'vaultwarden\n');
+		writeFileSync(LOG, '');
+		const r = sync();
+		expect(r.code, r.stderr).toBe(0);
+		// Applied: Miniflux runs the new version; Vaultwarden is stopped, not rolled into the others.
+		expect(applied()).toBe(partial);
+		expect(running('miniflux')).toEqual([partial]);
+		expect(running('vaultwarden')).toEqual([partial, 'stopped']);
+		expect(lines(/ up -d/)).toHaveLength(1);
+		expect(lines(/ stop vaultwarden$/)).toHaveLength(1);
+		// The probe was sent as Caddy sends a visitor's request.
+		const probe = lines(/exec -T caddy wget .*http:\/\/miniflux:8080\/healthcheck/)[0]!;
+		expect(probe).toContain(
+			'--header X-Forwarded-Proto: https --header Host: news.example.org --header X-Forwarded-Host: news.example.org'
+		);
+		const s = status();
+		expect(s.result).toBe('partial');
+		expect(s.commit).toBe(partial);
+		expect(s.apps.miniflux).toBe('healthy');
+		expect(s.apps.vaultwarden).toBe('stopped: not answering (502)');
+		expect(s.failedApps).toEqual({
+			vaultwarden: { from: '', reason: 'not answering (502)', commit: partial, at: expect.stringMatching(/Z$/) }
+		});
+		expect(s.lastError).toBe(
+			'vaultwarden did not start with the latest settings (not answering (502)): it is stopped; the other apps run the new settings'
+		);
+		// Later checks leave the stopped app alone and keep saying why.
+		writeFileSync(LOG, '');
+		expect(sync().code).toBe(0);
+		expect(lines(/ (up|start) /)).toHaveLength(0);
+		expect(status()).toMatchObject({ result: 'partial', commit: partial });
+		// After a reboot it stays stopped: the others come back, it is not started again.
+		rmSync(RUN, { recursive: true, force: true });
+		writeFileSync(LOG, '');
+		expect(sync().code).toBe(0);
+		const ups = lines(/ up -d/);
+		expect(ups).toHaveLength(1);
+		expect(ups[0]).toMatch(/ up -d --pull never --remove-orphans miniflux miniflux-db caddy$/);
+		expect(running('vaultwarden')).toEqual([partial, 'stopped']);
+	});
+
+	it('an updated app that fails goes back to its previous version alone; a later commit that fixes it clears it', async () => {
+		const before = applied();
+		await writeBundle(withVaultwarden('broken-update'));
+		const broken = commit('Updates Miniflux, which then fails', SIGNER);
+		rmSync(join(T, 'not-answering'));
+		writeFileSync(join(T, 'unhealthy'), `${broken} miniflux\n`);
+		writeFileSync(LOG, '');
+		const r = sync();
+		expect(r.code, r.stderr).toBe(0);
+		expect(applied()).toBe(broken);
+		// Miniflux runs the version of the commit before, with that commit's files; Vaultwarden the new one.
+		expect(running('miniflux')).toEqual([before]);
+		expect(running('vaultwarden')).toEqual([broken]);
+		expect(lines(new RegExp(`releases/${before} .* up -d --pull never --no-deps miniflux miniflux-db$`))).toHaveLength(
+			1
+		);
+		const s = status();
+		expect(s.result).toBe('partial');
+		expect(s.apps).toMatchObject({ miniflux: 'healthy', vaultwarden: 'healthy', nassella: 'healthy' });
+		expect(s.failedApps.miniflux).toMatchObject({ from: before, reason: 'unhealthy', commit: broken });
+		expect(s.lastError).toMatch(
+			/^miniflux did not start with the latest settings \(unhealthy\): it runs its previous version; /
+		);
+		// The release it runs is kept while it is held, however many commits come.
+		expect(existsSync(join(SRV, 'releases', before))).toBe(true);
+		// A commit that works for every app: everything runs it, nothing is held.
+		rmSync(join(T, 'unhealthy'));
+		await writeBundle(withVaultwarden('fixed'));
+		const fixed = commit('Fixes Miniflux', SIGNER);
+		expect(sync().code).toBe(0);
+		expect(applied()).toBe(fixed);
+		expect(running('miniflux')).toEqual([fixed]);
+		expect(status().result).toBe('ok');
+		expect(status().failedApps).toBeUndefined();
+		expect(existsSync(join(SRV, 'state/held.json'))).toBe(false);
+	});
+
+	it('each app has its own deadline: a slow app within its start period is waited for, a quick one is not', async () => {
+		await writeBundle(withVaultwarden('deadlines'));
+		// Vaultwarden may take a minute to start; Miniflux must answer within the shared grace (3 s here).
+		writeFileSync(join(AUTHOR, 'health.list'), 'miniflux 0\nvaultwarden 60\n');
+		run('bash', [
+			'-c',
+			`cd "${AUTHOR}" && grep -v '  health.list$' MANIFEST.sha256 > M && sha256sum health.list >> M && LC_ALL=C sort -k2 M > MANIFEST.sha256 && rm M`
+		]);
+		const slow = commit('Vaultwarden slow to start, Miniflux broken', SIGNER);
+		writeFileSync(join(T, 'not-answering'), 'vaultwarden\nminiflux\n');
+		// Vaultwarden answers after 6 s: past the grace, within its start period.
+		run('bash', [
+			'-c',
+			`(sleep 6; grep -vx vaultwarden "${T}/not-answering" > "${T}/na"; mv "${T}/na" "${T}/not-answering") >/dev/null 2>&1 &`
+		]);
+		const t0 = Date.now();
+		const r = sync();
+		expect(r.code, r.stderr).toBe(0);
+		expect(Date.now() - t0).toBeGreaterThanOrEqual(6000);
+		expect(applied()).toBe(slow);
+		const s = status();
+		expect(s.apps.vaultwarden).toBe('healthy');
+		expect(Object.keys(s.failedApps)).toEqual(['miniflux']);
+		expect(s.failedApps.miniflux.reason).toBe('not answering (502)');
+		rmSync(join(T, 'not-answering'), { force: true });
 	});
 	// Restore at first boot runs with real restic in lifecycle.test.ts.
 });

@@ -359,6 +359,15 @@ export class DashboardState {
 						action: 'Your apps keep working as before. Check the new app’s settings, or roll back the change below.'
 					};
 					return false;
+				case 'partial':
+					this.work = {
+						kind: 'failed',
+						what: w.what,
+						message: `Your server runs the new settings, except: ${outcome.reason}.`,
+						action:
+							'Your other apps work. Look at that app’s messages in Logs; change its settings, remove it, or roll back the change below.'
+					};
+					return false;
 				case 'error':
 					this.work = {
 						kind: 'failed',

@@ -75,6 +75,17 @@ describe('server probe', () => {
 			() => new ProviderError({ code: 'unauthorized', provider: 'your server', message: 'no', action: '' })
 		]);
 		await expect(auth.probe.answers('a.example.org', server)).rejects.toMatchObject({ code: 'unauthorized' });
+		const partial = setup(true, [
+			() => ({
+				...base,
+				result: 'partial',
+				apps: { vaultwarden: 'healthy', memos: 'stopped: not answering (502)' },
+				failedApps: { memos: { from: '', reason: 'not answering (502)' } }
+			})
+		]);
+		await expect(partial.probe.answers('a.example.org', server)).rejects.toThrow(
+			'Your server runs, but not every app started: memos did not start (not answering (502)); it is stopped.'
+		);
 	});
 
 	it('reads the status once for the checks of several hosts at the same time', async () => {

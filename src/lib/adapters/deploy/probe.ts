@@ -4,7 +4,7 @@
  * providers), then the server itself, through its status report, whether every app runs.
  */
 import { isProviderError, ProviderError } from '../../core/errors.ts';
-import { allHealthy, StatusFormatError, type ServerStatus } from '../../core/server/status.ts';
+import { allHealthy, failedWith, StatusFormatError, type ServerStatus } from '../../core/server/status.ts';
 import type { AppProbe } from '../../ports/deploy.ts';
 import type { ServerLink } from '../../ports/server.ts';
 import type { HttpClient } from '../../ports/http.ts';
@@ -100,6 +100,13 @@ export function serverProbe(options: ServerProbeOptions): AppProbe {
 				throw stop(
 					`Your server refused its settings${s.lastError ? `: ${s.lastError}` : '.'}`,
 					'Try again; if it keeps happening, export your settings and report the problem.'
+				);
+			// An app that did not start was stopped (or put back) by the server: waiting will not change that.
+			const failed = s.commit ? failedWith(s, s.commit, options.apps) : [];
+			if (failed.length > 0)
+				throw stop(
+					`Your server runs, but not every app started: ${failed.join('; ')}.`,
+					'Your other apps work. Open the dashboard to see that app’s messages; change its settings or remove it, and the server tries it again.'
 				);
 			if (allHealthy(s, options.apps)) {
 				why = undefined;

@@ -58,8 +58,13 @@ export interface ServerApp {
 	id: string;
 	name: string;
 	entrypoints: ServerEntrypoint[];
-	/** HTTP probe made from the Caddy container: `http://<service>:<port><path>`. */
-	probe?: { service: string; port: number; path: string; status: number[] };
+	/**
+	 * HTTP probe made from the Caddy container: `http://<service>:<port><path>`, sent as Caddy
+	 * sends the real request (the app's host name, `X-Forwarded-Proto: https`).
+	 */
+	probe?: { service: string; port: number; path: string; status: number[]; host: string };
+	/** Seconds the app may take to come up after a start (catalog `health.startPeriodSeconds`), before the server's own grace. */
+	startPeriodSeconds: number;
 	services: ServerService[];
 	backupHooks: ServerHook[];
 	restoreHooks: ServerHook[];

@@ -179,10 +179,12 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 						service: healthEp.service,
 						port: healthEp.port,
 						path: manifest.health.path,
-						status: manifest.health.status ?? [200]
+						status: manifest.health.status ?? [200],
+						host: ctx.hosts[healthEp.id]!
 					}
 				}
 			: {}),
+		startPeriodSeconds: Math.max(0, Math.min(3600, Math.trunc(manifest.health.startPeriodSeconds ?? 0))),
 		services,
 		backupHooks: manifest.backup.dumps.map(hook),
 		restoreHooks: manifest.backup.restore.map(hook),

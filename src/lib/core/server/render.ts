@@ -16,6 +16,9 @@ import { renderIgnition } from './ignition.ts';
 import { MANIFEST_PATH, renderManifest, type BundleFile } from './manifest.ts';
 import { SCRIPTS } from './scripts.gen.ts';
 
+/** A host name as it may appear in a probe's Host header: lowercase labels, dots, hyphens (IDN in punycode). */
+const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
 /** Encrypts text to an age recipient and returns the ASCII-armored file. */
 export type Encrypt = (plaintext: string, recipient: string) => Promise<string>;
 
@@ -85,10 +88,17 @@ export async function renderServer(
 				if (!a.probe) return [];
 				if (!/^\/[A-Za-z0-9._~/?=&%-]{0,200}$/.test(a.probe.path))
 					throw new RenderError(`App ${a.id}: the health path cannot be probed safely.`);
+				if (!HOST.test(a.probe.host))
+					throw new RenderError(`App ${a.id}: the health check's host name is not a plain name.`);
 				const codes = a.probe.status.map((c) => String(Math.trunc(c))).join(',');
-				return [`${a.id} http://${a.probe.service}:${a.probe.port}${a.probe.path} ${codes}`];
+				return [`${a.id} http://${a.probe.service}:${a.probe.port}${a.probe.path} ${codes} ${a.probe.host}`];
 			})
 		)
+	});
+	// Each app's own start period: the server waits that long, plus its grace, before it counts the app as failed.
+	files.push({
+		path: 'health.list',
+		contents: lines(apps.map((a) => `${a.id} ${a.startPeriodSeconds}`))
 	});
 	for (const app of apps)
 		for (const s of app.services) {

@@ -49,6 +49,22 @@ describe('parseServerStatus', () => {
 		expect(parseServerStatus({ ...base, dataVolume: `x\u0000${'y'.repeat(600)}` }).dataVolume).toMatch(/^xy{499}…$/);
 	});
 
+	it('keeps the apps that did not start with the applied commit, and what runs instead', () => {
+		const failed = {
+			vikunja: { from: '', reason: 'not answering (502)', commit: 'a'.repeat(40), at: '2026-12-02T10:00:00Z' },
+			miniflux: { from: 'b'.repeat(40), reason: 'unhealthy' },
+			'<b>': { from: '', reason: 'x' },
+			ghost: { from: '../etc', reason: 'y' },
+			memos: 'stopped'
+		};
+		expect(parseServerStatus({ ...base, result: 'partial', failedApps: failed }).failedApps).toEqual({
+			vikunja: failed.vikunja,
+			miniflux: failed.miniflux
+		});
+		expect(parseServerStatus({ ...base, failedApps: { ghost: { from: 7 } } }).failedApps).toBeUndefined();
+		expect(parseServerStatus(base).failedApps).toBeUndefined();
+	});
+
 	it('reads the minimal report an older server writes', () => {
 		const s = parseServerStatus({ version: 1, checkedAt: '2026-11-25T10:01:00Z' });
 		expect(s).toMatchObject({ commit: null, appliedAt: null, result: 'unknown', apps: {}, backup: null });

@@ -73,6 +73,21 @@ export interface ServerStatus {
 	identity?: string;
 	/** A plain note when the data volume was not there at start-up: when it was first missed, and when it was mounted. */
 	dataVolume?: string;
+	/**
+	 * Apps that did not start with the applied commit (result "partial"): each runs its previous
+	 * version again (`from`, a commit) or is stopped (`from` empty), for the reason given.
+	 */
+	failedApps?: Record<string, FailedApp>;
+}
+
+export interface FailedApp {
+	/** Why: the health verdict when its deadline passed ("not answering (502)", "unhealthy", "exited"). */
+	reason: string;
+	/** The commit whose version it runs again, or "" when it is stopped. */
+	from: string;
+	/** The commit it did not start with. */
+	commit?: string;
+	at?: string;
 }
 
 export class StatusFormatError extends Error {
@@ -163,6 +178,23 @@ function restore(v: unknown): RestoreReport | undefined {
 	return strip({ state: s, snapshot: text(v.snapshot, 64), steps, error: text(v.error) });
 }
 
+function failedApps(v: unknown): Record<string, FailedApp> | undefined {
+	if (!isObj(v)) return undefined;
+	const out: Record<string, FailedApp> = {};
+	for (const [name, x] of Object.entries(v).slice(0, 200)) {
+		if (!NAME.test(name) || !isObj(x)) continue;
+		const from = typeof x.from === 'string' && (x.from === '' || HEX.test(x.from)) ? x.from : undefined;
+		if (from === undefined) continue;
+		out[name] = strip({
+			reason: text(x.reason, 120) ?? 'not healthy',
+			from,
+			commit: typeof x.commit === 'string' && HEX.test(x.commit) ? x.commit : undefined,
+			at: time(x.at)
+		});
+	}
+	return Object.keys(out).length > 0 ? out : undefined;
+}
+
 /** Parses `status.json` text or an already parsed value. Throws StatusFormatError. */
 export function parseServerStatus(input: unknown): ServerStatus {
 	let v = input;
@@ -221,8 +253,20 @@ export function parseServerStatus(input: unknown): ServerStatus {
 			: undefined,
 		restore: restore(v.restore),
 		identity: typeof v.identity === 'string' && /^age1[0-9a-z]{58}$/.test(v.identity) ? v.identity : undefined,
-		dataVolume: text(v.dataVolume)
+		dataVolume: text(v.dataVolume),
+		failedApps: failedApps(v.failedApps)
 	}) as ServerStatus;
+}
+
+/** The apps among `apps` that did not start with commit `sha` (status "partial"), in plain words each. */
+export function failedWith(status: ServerStatus, sha: string, apps: readonly string[]): string[] {
+	if (status.commit !== sha || !status.failedApps) return [];
+	return apps.flatMap((id) => {
+		const f = status.failedApps?.[id];
+		if (!f) return [];
+		const what = f.from === '' ? 'it is stopped' : 'it runs its previous version again';
+		return [`${id} did not start (${f.reason}); ${what}`];
+	});
 }
 
 /** True when every app the bundle runs reports "healthy". */

@@ -149,6 +149,20 @@ describe('watching the server', () => {
 		}
 	});
 
+	it('says at once which app did not start when the server applied the rest without it', async () => {
+		const { ports, record, server, watch } = setup();
+		const a = await commitSettings(ports, record, { apps: ['vaultwarden'], inputs: {} }, 'A');
+		expect((await watchApply(server.link(), a.sha, a.at, ['vaultwarden'], watch)).kind).toBe('applied');
+		server.faults = [{ failsToStart: 'memos' }, { failsToStart: 'vaultwarden' }];
+		const b = await commitSettings(ports, a.record, { apps: ['vaultwarden', 'memos'], inputs: {} }, 'B');
+		const out = await watchApply(server.link(), b.sha, b.at, ['vaultwarden', 'memos'], watch);
+		expect(out.kind).toBe('partial');
+		if (out.kind === 'partial')
+			expect(out.reason).toBe(
+				'vaultwarden did not start (not answering (502)); it runs its previous version again; memos did not start (not answering (502)); it is stopped'
+			);
+	});
+
 	it('gives up after the timeout when an app stays unhealthy, and rides out read errors', async () => {
 		const { ports, record, server, watch } = setup();
 		server.faults = [{ unhealthy: 'memos' }];

@@ -8,7 +8,7 @@
  * with the error, and "try again" commits the same draft.
  */
 import { isProviderError } from '../../core/errors.ts';
-import type { ServerStatus } from '../../core/server/status.ts';
+import { failedWith, type ServerStatus } from '../../core/server/status.ts';
 import type { BundleFile, CommitSigner, GitHost, RepoRef } from '../../ports/git-host.ts';
 import type { ServerLink } from '../../ports/server.ts';
 import type { RecordVault } from '../deploy/vault-store.ts';
@@ -214,6 +214,8 @@ export function rollbackSettings(record: SettingsRecord, sha: string): ServerSet
 export type WatchOutcome =
 	| { kind: 'applied'; status: ServerStatus }
 	| { kind: 'refused' | 'rolled-back' | 'error'; status: ServerStatus; reason: string }
+	/** The commit runs, but some apps did not start with it: each is back on its previous version or stopped. */
+	| { kind: 'partial'; status: ServerStatus; reason: string }
 	| { kind: 'timeout'; status?: ServerStatus };
 
 export interface WatchOptions {
@@ -248,6 +250,8 @@ export async function watchApply(
 			last = s;
 			o.onStatus?.(s);
 			if (s.commit === sha && apps.every((a) => s.apps[a] === 'healthy')) return { kind: 'applied', status: s };
+			const failed = failedWith(s, sha, apps);
+			if (failed.length > 0) return { kind: 'partial', status: s, reason: failed.join('; ') };
 			const checked = Date.parse(s.checkedAt);
 			// Checks before the commit (minus a little clock skew) say nothing about it.
 			if (s.commit !== sha && checked >= committedAt - 5_000 && s.result !== 'ok' && s.result !== 'unknown') {

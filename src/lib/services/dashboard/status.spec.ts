@@ -70,6 +70,31 @@ describe('status views', () => {
 			{ id: 'memos', healthy: false, text: 'Not reported yet' }
 		]);
 	});
+	it('says in plain words what runs instead of an app that did not start', () => {
+		const s = status({
+			result: 'partial',
+			apps: { vaultwarden: 'healthy', memos: 'stopped: not answering (502)', immich: 'healthy' },
+			failedApps: {
+				memos: { from: '', reason: 'not answering (502)' },
+				immich: { from: 'b'.repeat(40), reason: 'unhealthy' }
+			}
+		});
+		expect(appHealth(s, ['vaultwarden', 'memos', 'immich'])).toEqual([
+			{ id: 'vaultwarden', healthy: true, text: 'Working' },
+			{
+				id: 'memos',
+				healthy: false,
+				text: 'Did not start with your latest settings (not answering (502)), so it is stopped.'
+			},
+			{
+				id: 'immich',
+				healthy: false,
+				text: 'Did not start with your latest settings (unhealthy), so it runs its earlier version.'
+			}
+		]);
+		expect(syncVerdict(s)).toMatchObject({ level: 'warn', title: 'Some apps did not start with the latest settings.' });
+		expect(syncVerdict(s)?.detail).toMatch(/other apps run the latest settings/);
+	});
 	it('overall: sick apps first, then a failed sync, then backups', () => {
 		expect(overallVerdict(status(), ['vaultwarden', 'immich'], NOW)).toEqual({
 			level: 'ok',

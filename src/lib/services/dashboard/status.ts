@@ -162,6 +162,16 @@ export function appHealth(status: ServerStatus, expected: readonly string[]): Ap
 	const ids = [...new Set([...expected, ...Object.keys(status.apps)])];
 	return ids.map((id) => {
 		const v = status.apps[id];
+		const failed = status.failedApps?.[id];
+		if (failed)
+			return {
+				id,
+				healthy: false,
+				text:
+					failed.from === ''
+						? `Did not start with your latest settings (${failed.reason}), so it is stopped.`
+						: `Did not start with your latest settings (${failed.reason}), so it runs its earlier version.`
+			};
 		if (v === 'healthy') return { id, healthy: true, text: 'Working' };
 		if (v === undefined) return { id, healthy: false, text: 'Not reported yet' };
 		return { id, healthy: false, text: v };
@@ -204,6 +214,12 @@ export function syncVerdict(status: ServerStatus): Verdict | undefined {
 				level: 'bad',
 				title: 'The latest settings did not start, so the server went back to the earlier ones.',
 				detail: `Your apps keep running as before.${reason}`
+			};
+		case 'partial':
+			return {
+				level: 'warn',
+				title: 'Some apps did not start with the latest settings.',
+				detail: `Your other apps run the latest settings. Each app that did not start is back on its earlier version, or stopped if it is new; see it in the list below. Change its settings, remove it, or roll back the change.${reason}`
 			};
 		case 'error':
 			return {

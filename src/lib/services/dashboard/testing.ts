@@ -81,7 +81,15 @@ export class MemoryGit {
 	}
 }
 
-export type ServerFault = 'refuse' | 'roll-back' | { unhealthy: string } | 'backup-fails' | 'down' | 'auth';
+export type ServerFault =
+	| 'refuse'
+	| 'roll-back'
+	| { unhealthy: string }
+	/** The app does not start with the new commit: the server applies the rest and holds it back, as nassella-sync does. */
+	| { failsToStart: string }
+	| 'backup-fails'
+	| 'down'
+	| 'auth';
 
 /** A server that follows the memory repo: after `delay` status reads it applies the head. */
 export class MemoryServer {
@@ -172,16 +180,36 @@ export class MemoryServer {
 							};
 						} else {
 							const apps = this.#appsOf(head);
-							for (const f of this.faults) if (typeof f === 'object') apps[f.unhealthy] = 'not answering (502)';
+							const previous = this.#status.commit;
+							const ranBefore = new Set(Object.keys(this.#status.apps));
+							const failedApps: NonNullable<ServerStatus['failedApps']> = {};
+							for (const f of this.faults) {
+								if (typeof f !== 'object') continue;
+								if ('unhealthy' in f) apps[f.unhealthy] = 'not answering (502)';
+								else if (f.failsToStart in apps) {
+									const from = ranBefore.has(f.failsToStart) && previous ? previous : '';
+									failedApps[f.failsToStart] = {
+										from,
+										reason: 'not answering (502)',
+										...(head ? { commit: head } : {})
+									};
+									apps[f.failsToStart] = from ? 'healthy' : 'stopped: not answering (502)';
+								}
+							}
+							const partial = Object.keys(failedApps).length > 0;
 							this.#status = {
 								...this.#status,
 								commit: head ?? null,
 								appliedAt: this.#iso(),
-								result: 'ok',
-								lastError: null,
+								result: partial ? 'partial' : 'ok',
+								lastError: partial
+									? `${Object.keys(failedApps).join(', ')} did not start with the latest settings`
+									: null,
 								apps,
-								requests: this.#requests(head)
+								requests: this.#requests(head),
+								...(partial ? { failedApps } : {})
 							};
+							if (!partial) delete this.#status.failedApps;
 						}
 					}
 				}

@@ -8,6 +8,14 @@
 # started. If anything fails after the old apps were touched, the last good commit is
 # applied again. Until a bundle passes every check, whatever runs keeps running.
 #
+# Each app is judged on its own, with its own deadline (its start period from health.list plus
+# HEALTH_TIMEOUT). When a new commit starts and some apps do not become healthy, only those
+# apps go back: an app that ran before runs its previous version again, a new app is stopped.
+# The other apps keep the new version, the commit counts as applied ("partial"), and
+# state/held.json (failedApps in status.json) says which app, why, and what runs instead.
+# Caddy is no app: if it fails, or the apps cannot be started at all, the whole last good
+# commit is applied again.
+#
 # Only a new commit pulls images. After a reboot, and on a rollback, a release starts from
 # the images already on disk. If the pull for a new commit fails (a registry outage), nothing
 # running is touched and the commit is tried again at the next run.
@@ -29,6 +37,7 @@ ROOT="${ROOT:-/var/lib/nassella}"
 ETC="${ETC:-/etc/nassella}"
 RUN="${RUN:-/run/nassella}"
 PROJECT="${PROJECT:-nassella}"
+# Seconds each app gets on top of its own start period before it counts as failed.
 HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-300}"
 HEALTH_INTERVAL="${HEALTH_INTERVAL:-5}"
 KEEP_RELEASES="${KEEP_RELEASES:-3}"
@@ -150,6 +159,7 @@ write_status() {
 		--argjson requestBackup "$(json_or_null "$STATUS_DIR/request-backup.json")" \
 		--argjson requestDrill "$(json_or_null "$STATUS_DIR/request-drill.json")" \
 		--argjson restore "$(json_or_null "$STATUS_DIR/restore.json")" \
+		--argjson held "$(json_or_null "$STATE/held.json")" \
 		'{version: 1, commit: (if $commit == "" then null else $commit end),
 		  appliedAt: (if $appliedAt == "" then null else $appliedAt end),
 		  checkedAt: $checkedAt, result: $result,
@@ -163,8 +173,9 @@ write_status() {
 		             | if . == {} then null else . end),
 		  restore: $restore,
 		  identity: (if $identity == "" then null else $identity end),
-		  dataVolume: (if $volume == "" then null else $volume end)}
-		| reduce ("disk", "requests", "restore", "identity", "dataVolume") as $k (.; if .[$k] == null then del(.[$k]) else . end)' >"$tmp"
+		  dataVolume: (if $volume == "" then null else $volume end),
+		  failedApps: (if ($held // {}) == {} then null else $held end)}
+		| reduce ("disk", "requests", "restore", "identity", "dataVolume", "failedApps") as $k (.; if .[$k] == null then del(.[$k]) else . end)' >"$tmp"
 	chmod 644 "$tmp"
 	mv -f "$tmp" "$STATUS_DIR/status.json"
 }
@@ -219,10 +230,6 @@ refuse() {
 	notify update "refused:${NEW:-none}" "Update refused on $SERVER_NAME" "The server did not apply the new version: $1. The previous version keeps running."
 	write_status
 	exit 1
-}
-
-unhealthy_apps() {
-	jq -r 'to_entries | map(select(.value != "healthy") | "\(.key) (\(.value))") | join(", ")' "$STATE/health.json" 2>/dev/null || true
 }
 
 # Requests from the applied bundle's requests.json: each new id once.
@@ -314,55 +321,171 @@ verify_manifest() {
 	fi
 }
 
-# Waits until every service is running and, where it has a health check, healthy.
-# Records per-app health in state/health.json.
+# The apps of a release (first column of services.list; "nassella" is Caddy), each once.
+release_apps() { awk 'NF >= 2 && !seen[$1]++ { print $1 }' "$1/services.list"; }
+# The compose services of app $2 in release $1.
+app_services() { awk -v a="$2" '$1 == a && NF >= 2 { print $2 }' "$1/services.list"; }
+# App $2's start period in release $1 (health.list; 0 when it names none).
+start_period() {
+	local p
+	p="$(awk -v a="$2" '$1 == a && $2 ~ /^[0-9]+$/ && length($2) <= 4 { print $2; exit }' "$1/health.list" 2>/dev/null || true)"
+	echo "${p:-0}"
+}
+
+# Apps held back after a failed start: state/held.json maps each to {from, reason, commit, at},
+# where "from" is the commit whose version it runs again, or "" when it is stopped.
+held_json() { json_or_null "$STATE/held.json" | sed 's/^null$/{}/'; }
+held_from() { jq -r --arg a "$1" '.[$a].from // empty' "$STATE/held.json" 2>/dev/null || true; }
+is_held() { jq -e --arg a "$1" 'has($a)' "$STATE/held.json" >/dev/null 2>&1; }
+
+# wait_healthy DIR: waits until every app of the release is running and healthy (its
+# containers, their health checks, and its HTTP probe sent as Caddy sends the real request),
+# each app with its own deadline. An app whose container exits or turns unhealthy fails at
+# once. Records each app's verdict in state/health.json and lists the apps that failed in
+# FAILED (one per line); returns 1 when any did. Held apps are reported as what they run.
+FAILED=""
 wait_healthy() {
-	local dir="$1" deadline line app svc state health all_ok ps
-	deadline=$(($(date +%s) + HEALTH_TIMEOUT))
+	local dir="$1" started app svc line state health verdict ps code url codes host pending now
+	local -A deadline=() settled=() result=()
+	started="$(date +%s)"
+	FAILED=""
+	while read -r app; do
+		[ -n "$app" ] || continue
+		deadline[$app]=$((started + $(start_period "$dir" "$app") + HEALTH_TIMEOUT))
+		if is_held "$app" && [ -z "$(held_from "$app")" ]; then
+			settled[$app]=1
+			result[$app]="stopped: $(jq -r --arg a "$app" '.[$a].reason // "it did not start"' "$STATE/held.json" | cut -c1-90)"
+		fi
+	done < <(release_apps "$dir")
 	while :; do
-		all_ok=1
 		ps="$(compose "$dir" ps --all --format '{{.Service}} {{.State}} {{.Health}}' 2>/dev/null || true)"
-		local health_obj='{}'
+		local -A current=()
 		while read -r app svc; do
 			[ -n "$svc" ] || continue
+			[ -z "${settled[$app]:-}" ] || continue
 			line="$(grep -E "^$svc " <<<"$ps" | head -n 1 || true)"
 			state="$(awk '{print $2}' <<<"$line")"
 			health="$(awk '{print $3}' <<<"$line")"
-			local verdict="healthy"
+			verdict="healthy"
 			if [ "$state" != "running" ]; then
 				verdict="${state:-missing}"
-				all_ok=0
 			elif [ -n "$health" ] && [ "$health" != "healthy" ]; then
 				verdict="$health"
-				all_ok=0
 			fi
-			health_obj="$(jq -c --arg a "$app" --arg v "$verdict" \
-				'if (.[$a] // "healthy") == "healthy" then .[$a] = $v else . end' <<<"$health_obj")"
+			if [ "${current[$app]:-healthy}" = healthy ]; then current[$app]="$verdict"; fi
 		done <"$dir/services.list"
-		# HTTP probes from inside the Caddy container, through each app's network.
-		if [ "$all_ok" = 1 ] && [ -f "$dir/probes.list" ]; then
-			# The first status line counts (busybox wget -S prints one per response, redirects included).
-			local code
-			while read -r app url codes; do
+		# HTTP probes from inside the Caddy container, through each app's network, with the
+		# app's host name and the headers Caddy adds, so an app set up for its https address
+		# answers as it does to its visitors. The first status line counts (busybox wget -S
+		# prints one per response, redirects included). A held app runs another version: its
+		# containers are judged, not this release's probe.
+		if [ -f "$dir/probes.list" ]; then
+			while read -r app url codes host; do
 				[ -n "$url" ] || continue
-				code="$(compose "$dir" exec -T caddy wget -S -q -T 5 -O /dev/null "$url" </dev/null 2>&1 |
+				[ -z "${settled[$app]:-}" ] || continue
+				[ "${current[$app]:-}" = healthy ] || continue
+				is_held "$app" && continue
+				local headers=(--header "X-Forwarded-Proto: https")
+				if [ -n "$host" ]; then headers+=(--header "Host: $host" --header "X-Forwarded-Host: $host"); fi
+				code="$(compose "$dir" exec -T caddy wget -S -q -T 5 "${headers[@]}" -O /dev/null "$url" </dev/null 2>&1 |
 					awk '$1 ~ /^HTTP\// { print $2; exit }' || true)"
 				if [ -z "$code" ] || [[ ",${codes:-200}," != *",$code,"* ]]; then
-					all_ok=0
-					health_obj="$(jq -c --arg a "$app" --arg c "${code:-no answer}" '.[$a] = ("not answering (" + $c + ")")' <<<"$health_obj")"
+					current[$app]="not answering (${code:-no answer})"
 				fi
 			done <"$dir/probes.list"
 		fi
-		printf '%s\n' "$health_obj" >"$STATE/health.json"
-		if [ "$all_ok" = 1 ]; then return 0; fi
-		if grep -qE ' (exited|dead) | unhealthy$' <<<"$ps"; then return 1; fi
-		if [ "$(date +%s)" -ge "$deadline" ]; then return 1; fi
+		now="$(date +%s)"
+		pending=0
+		for app in "${!current[@]}"; do
+			verdict="${current[$app]}"
+			result[$app]="$verdict"
+			if [ "$verdict" = healthy ]; then
+				settled[$app]=1
+			elif [[ "$verdict" =~ ^(exited|dead|unhealthy|missing)$ ]] || [ "$now" -ge "${deadline[$app]:-0}" ]; then
+				settled[$app]=1
+				FAILED+="$app"$'\n'
+			else
+				pending=1
+			fi
+		done
+		local health_obj='{}'
+		for app in "${!result[@]}"; do
+			health_obj="$(jq -c --arg a "$app" --arg v "${result[$app]}" '.[$a] = $v' <<<"$health_obj")"
+		done
+		jq -S . <<<"$health_obj" >"$STATE/health.json"
+		if [ "$pending" = 0 ]; then break; fi
 		sleep "$HEALTH_INTERVAL"
 	done
+	FAILED="$(sort -u <<<"$FAILED" | sed '/^$/d')"
+	[ -z "$FAILED" ]
 }
 
-# start_release DIR new|again: "new" pulls the images first; "again" (after a reboot, or a
-# rollback) starts from the images on disk. PULL_FAILED says the pull was what failed.
+# "Miniflux (not answering (502))" for each failed app, from state/health.json.
+failed_list() {
+	local app out=""
+	for app in $FAILED; do
+		out+="${out:+, }$app ($(jq -r --arg a "$app" '.[$a] // "not healthy"' "$STATE/health.json" 2>/dev/null))"
+	done
+	echo "$out"
+}
+
+# Starts app $1 as release $2 runs it (its env files from that release, its services only).
+start_app_as() {
+	local app="$1" from="$RELEASES/$2" svc f
+	local svcs=()
+	mapfile -t svcs < <(app_services "$from" "$app")
+	[ "${#svcs[@]}" -gt 0 ] || return 1
+	for svc in "${svcs[@]}"; do
+		f="$from/env/$svc.env.age"
+		if [ -f "$f" ]; then age_decrypt <"$f" >"$ENV_DIR/$svc.env" || return 1; fi
+	done
+	compose "$from" up -d --pull never --no-deps "${svcs[@]}"
+}
+
+# After a new commit started and the apps in FAILED did not become healthy: each goes back
+# to what it ran before (the version it was held at, or the last applied commit's), or is
+# stopped when it is new. Rewrites state/held.json with exactly these apps.
+hold_back() {
+	local dir="$1" last="$2" app from reason held tmp
+	local svcs=()
+	held='{}'
+	for app in $FAILED; do
+		if is_held "$app"; then from="$(held_from "$app")"; else from="$last"; fi
+		if [ -n "$from" ] && { [ ! -d "$RELEASES/$from" ] || [ -z "$(app_services "$RELEASES/$from" "$app")" ]; }; then from=""; fi
+		reason="$(jq -r --arg a "$app" '.[$a] // "not healthy"' "$STATE/health.json" 2>/dev/null)"
+		mapfile -t svcs < <(app_services "$dir" "$app")
+		if [ -n "$from" ]; then
+			log "$app did not start with ${NEW:0:12} ($reason): it runs its version from ${from:0:12} again"
+			# Services the app no longer had in that version are removed first.
+			compose "$dir" rm -sf "${svcs[@]}" >&2 || true
+			if ! start_app_as "$app" "$from" >&2; then
+				log "$app could not be started as ${from:0:12} either: it is stopped"
+				from=""
+			fi
+		else
+			log "$app did not start with ${NEW:0:12} ($reason): it is stopped"
+			compose "$dir" stop "${svcs[@]}" >&2 || true
+		fi
+		held="$(jq -c --arg a "$app" --arg from "$from" --arg reason "$reason" --arg commit "$NEW" --arg at "$(now)" \
+			'.[$a] = {from: $from, reason: $reason, commit: $commit, at: $at}' <<<"$held")"
+	done
+	tmp="$(mktemp "$STATE/.held.XXXXXX")"
+	printf '%s\n' "$held" >"$tmp"
+	mv -f "$tmp" "$STATE/held.json"
+}
+
+# In plain words, what the held apps run and why.
+held_summary() {
+	jq -r 'to_entries | map("\(.key) did not start with the latest settings (\(.value.reason)): "
+		+ (if .value.from == "" then "it is stopped" else "it runs its previous version" end))
+		| join("; ")' "$STATE/held.json" 2>/dev/null || true
+}
+
+# start_release DIR new|again: "new" pulls the images first and starts every app of the
+# release (held apps get another try); "again" (after a reboot, or a rollback) starts from
+# the images on disk, and held apps as they were held (their previous version, or not at all).
+# Returns 0 when every app is healthy, 2 when only apps in FAILED are not (the rest run),
+# 1 when the release as a whole failed. PULL_FAILED says the pull was what failed.
 PULL_FAILED=0
 start_release() {
 	local dir="$1" mode="$2"
@@ -389,16 +512,43 @@ start_release() {
 		fi
 		now >"$STATE/restored"
 	fi
-	compose "$dir" up -d --pull never --remove-orphans || { LAST_ERROR="the apps could not be started"; return 1; }
-	wait_healthy "$dir" || { LAST_ERROR="an app did not become healthy in time"; return 1; }
+	if [ "$mode" = again ] && [ -s "$STATE/held.json" ] && [ "$(held_json)" != '{}' ]; then
+		local app from
+		local svcs=()
+		while read -r app; do
+			is_held "$app" || mapfile -t -O "${#svcs[@]}" svcs < <(app_services "$dir" "$app")
+		done < <(release_apps "$dir")
+		compose "$dir" up -d --pull never --remove-orphans "${svcs[@]}" || { LAST_ERROR="the apps could not be started"; return 1; }
+		while read -r app; do
+			is_held "$app" || continue
+			from="$(held_from "$app")"
+			if [ -n "$from" ] && [ -d "$RELEASES/$from" ]; then
+				start_app_as "$app" "$from" >&2 || log "$app could not be started as ${from:0:12}"
+			else
+				mapfile -t svcs < <(app_services "$dir" "$app")
+				compose "$dir" stop "${svcs[@]}" >&2 || true
+			fi
+		done < <(release_apps "$dir")
+	else
+		compose "$dir" up -d --pull never --remove-orphans || { LAST_ERROR="the apps could not be started"; return 1; }
+	fi
+	if ! wait_healthy "$dir"; then
+		if grep -qx nassella <<<"$FAILED"; then
+			LAST_ERROR="Caddy, which serves every app, did not start ($(jq -r '.nassella // "not healthy"' "$STATE/health.json"))"
+			return 1
+		fi
+		LAST_ERROR="not every app became healthy in time: $(failed_list)"
+		return 2
+	fi
 }
 
 rollback() {
 	local last="$1"
 	if [ -n "$last" ] && [ -d "$RELEASES/$last" ]; then
 		log "applying the last good commit ${last:0:12} again"
-		local keep="$LAST_ERROR"
-		if start_release "$RELEASES/$last" again; then
+		local keep="$LAST_ERROR" rc=0
+		start_release "$RELEASES/$last" again || rc=$?
+		if [ "$rc" = 0 ]; then
 			LAST_ERROR="$keep; the previous version is running again"
 		else
 			LAST_ERROR="$keep; restarting the previous version also failed: $LAST_ERROR"
@@ -453,10 +603,14 @@ if [ "$NEW" = "$LAST" ]; then
 	if [ -d "$ENV_DIR" ]; then
 		if wait_healthy "$RELEASES/$LAST"; then
 			all_clear health
+			if [ "$(held_json)" != '{}' ]; then
+				RESULT="partial"
+				LAST_ERROR="$(held_summary)"
+			fi
 		else
 			RESULT="error"
 			LAST_ERROR="an app is not healthy"
-			bad="$(unhealthy_apps)"
+			bad="$(failed_list)"
 			notify health "$bad" "An app is not healthy on $SERVER_NAME" "Not healthy: ${bad:-an app}. The server keeps checking."
 		fi
 		handle_requests "$RELEASES/$LAST"
@@ -495,22 +649,41 @@ fi
 rm -rf "${RELEASES:?}/$NEW"
 mv "$STAGE" "$RELEASES/$NEW"
 
-# 4. Apply; on failure put the last good release back.
-if start_release "$RELEASES/$NEW" new; then
+# 4. Apply. Apps that do not start go back on their own (hold_back); if the release as a
+# whole fails, the last good release is put back.
+APPLY=0
+start_release "$RELEASES/$NEW" new || APPLY=$?
+if [ "$APPLY" = 2 ]; then
+	hold_back "$RELEASES/$NEW" "$LAST"
+	# What the held apps run now, as the other apps' verdicts stand.
+	wait_healthy "$RELEASES/$NEW" || true
+elif [ "$APPLY" = 0 ]; then
+	rm -f "$STATE/held.json"
+fi
+if [ "$APPLY" = 0 ] || [ "$APPLY" = 2 ]; then
 	printf '%s\n' "$NEW" >"$STATE/applied.tmp" && mv -f "$STATE/applied.tmp" "$STATE/applied"
 	now >"$STATE/applied-at"
 	ln -sfn "$RELEASES/$NEW" "$ROOT/current.tmp" && mv -Tf "$ROOT/current.tmp" "$ROOT/current"
 	compose "$RELEASES/$NEW" ps >/dev/null 2>&1 || true
 	docker image prune -f >/dev/null 2>&1 || true
-	# Keep the newest releases only (never the applied one).
+	# Keep the newest releases only (never the applied one, nor one a held app runs).
+	keep_held="$(jq -r '.[].from' "$STATE/held.json" 2>/dev/null || true)"
 	find "$RELEASES" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%T@ %f\n' | sort -rn |
 		tail -n "+$((KEEP_RELEASES + 1))" | while read -r _ old; do
-		if [ "$old" != "$NEW" ]; then rm -rf "${RELEASES:?}/$old"; fi
+		if [ "$old" != "$NEW" ] && ! grep -qxF "$old" <<<"$keep_held"; then rm -rf "${RELEASES:?}/$old"; fi
 	done
-	RESULT="ok"
-	LAST_ERROR=""
-	log "applied ${NEW:0:12}"
-	all_clear update health
+	if [ "$APPLY" = 2 ]; then
+		RESULT="partial"
+		LAST_ERROR="$(held_summary); the other apps run the new settings"
+		log "applied ${NEW:0:12} except: $LAST_ERROR"
+		notify update "partial:$NEW" "An app did not start on $SERVER_NAME" "$LAST_ERROR"
+		all_clear health
+	else
+		RESULT="ok"
+		LAST_ERROR=""
+		log "applied ${NEW:0:12}"
+		all_clear update health
+	fi
 	handle_requests "$RELEASES/$NEW"
 	write_status
 	exit 0
