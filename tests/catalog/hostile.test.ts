@@ -33,6 +33,27 @@ describe('hostile manifests', () => {
 		svc(m).volumes = ['{{data}}/../other:/x'];
 		refusedBoth(m, /volume/);
 	});
+	it('refuses data folders that are not the app’s own, or whose owner is not plain numbers', () => {
+		const source = 'https://example.org/docs';
+		const m = base();
+		m.folders = [{ path: 'elsewhere', owner: '1000:1000', source }];
+		expect(validateManifest(m, m.id).join('\n')).toMatch(/folders: "elsewhere" is not a folder any service mounts/);
+		for (const folder of [
+			{ path: '../etc', owner: '1000:1000', source },
+			{ path: 'data', owner: 'root:root', source },
+			{ path: 'data', owner: '1000:1000; rm -rf /', source },
+			{ path: 'data', owner: '1000:1000', mode: '4777', source },
+			{ path: 'data', owner: '1000:1000' }
+		]) {
+			const bad = base();
+			bad.folders = [folder as never];
+			expect(validateManifest(bad, bad.id).length, JSON.stringify(folder)).toBeGreaterThan(0);
+		}
+		const ok = base();
+		ok.folders = [{ path: 'data', owner: '1000:1000', mode: '0700', source }];
+		svc(ok).volumes = ['{{data}}/data/sub:/x'];
+		expect(validateManifest(ok, ok.id)).toEqual([]);
+	});
 	it('refuses a named volume and the Docker socket', () => {
 		for (const v of ['dbdata:/var/lib/postgresql/data', '/var/run/docker.sock:/var/run/docker.sock']) {
 			const m = base();

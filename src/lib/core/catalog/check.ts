@@ -106,6 +106,20 @@ export function checkManifest(m: AppManifest): string[] {
 	if (m.resources) problems.push(...checkResources(m, serviceNames));
 	if (m.inputs && m.secrets) problems.push(...checkFirstStart(m));
 	if (m.upgrades) problems.push(...checkUpgrades(m, serviceNames));
+	// A declared folder must be one the app mounts, so its owner is what the app sees.
+	const mounted = Object.values(m.services ?? {}).flatMap((svc) =>
+		(svc.volumes ?? []).flatMap((v) => {
+			const hit = /^\{\{data\}\}\/([^:]+):/.exec(v);
+			return hit ? [hit[1]!.replace(/\/+$/, '')] : [];
+		})
+	);
+	const folderPaths = new Set<string>();
+	for (const f of m.folders ?? []) {
+		if (folderPaths.has(f.path)) say(`folders: "${f.path}" is declared twice`);
+		folderPaths.add(f.path);
+		if (f.path.split('/').includes('..') || !mounted.some((v) => v === f.path || v.startsWith(`${f.path}/`)))
+			say(`folders: "${f.path}" is not a folder any service mounts as {{data}}/${f.path}`);
+	}
 	for (const c of [...(m.backup?.dumps ?? []), ...(m.backup?.restore ?? [])]) {
 		if (!serviceNames.includes(c.service)) say(`backup: unknown service "${c.service}"`);
 		if (!RELATIVE_PATH.test(c.file) || c.file.split('/').includes('..'))

@@ -313,11 +313,30 @@ export interface AppManifest {
 	firstLogin: string;
 	/** How the app is safe before the person has signed in for the first time. */
 	firstStart: FirstStart;
+	/** Data folders created before the app starts, owned as the app's image needs. */
+	folders?: DataFolder[];
 	/** How the app moves between versions, when it cannot skip any (Nextcloud). */
 	upgrades?: Upgrades;
 	smtp?: SmtpSpec;
 	/** Compose services, keyed by name; every name is the app id or starts with `<id>-`. */
 	services: Record<string, CatalogService>;
+}
+
+/**
+ * A folder under the app's data directory (`{{data}}/<path>`) that the server creates, or
+ * fixes, before every start: on a first deploy, after a restore and after a move. Docker
+ * would otherwise create a missing bind-mount folder owned by root, which an image running
+ * as another user cannot write to.
+ */
+export interface DataFolder {
+	/** Relative to the app's data directory, as in its volumes (`files` for `{{data}}/files`). */
+	path: string;
+	/** Numeric `uid:gid` the image runs as. */
+	owner: string;
+	/** Octal permissions of the folder itself (default 0750). */
+	mode?: string;
+	/** Where upstream says which user the image runs as. */
+	source: string;
 }
 
 /** A catalog app as shipped to the browser: the manifest plus its icon. */

@@ -72,6 +72,8 @@ export interface ServerApp {
 	backupExclude: string[];
 	/** Stop the app while the snapshot is taken. */
 	stopDuringBackup: boolean;
+	/** Data folders (relative to the app's data directory) the server creates with this owner and mode before a start. */
+	folders: { path: string; uid: number; gid: number; mode: string }[];
 	/** Compose variables for secrets used outside environment values (see SECRET_REF). */
 	composeSecrets: Record<string, string>;
 	/**

@@ -190,6 +190,10 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 		restoreHooks: manifest.backup.restore.map(hook),
 		backupExclude: manifest.backup.exclude,
 		stopDuringBackup: manifest.backup.stopDuringBackup === true,
+		folders: (manifest.folders ?? []).map((f) => {
+			const [uid, gid] = f.owner.split(':').map(Number) as [number, number];
+			return { path: f.path, uid, gid, mode: (f.mode ?? '0750').padStart(4, '0') };
+		}),
 		composeSecrets,
 		...(gate ? { gate } : {})
 	};

@@ -16,6 +16,8 @@ import { renderIgnition } from './ignition.ts';
 import { MANIFEST_PATH, renderManifest, type BundleFile } from './manifest.ts';
 import { SCRIPTS } from './scripts.gen.ts';
 
+/** A data folder, relative to its app's data directory (as the catalog schema allows). */
+const FOLDER = /^[a-z0-9][a-z0-9._-]{0,62}(\/[a-z0-9][a-z0-9._-]{0,62}){0,3}$/;
 /** A host name as it may appear in a probe's Host header: lowercase labels, dots, hyphens (IDN in punycode). */
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
@@ -95,6 +97,23 @@ export async function renderServer(
 			})
 		)
 	});
+	// Data folders the server makes (or fixes) with their owner and mode before the apps start.
+	files.push({
+		path: 'folders.list',
+		contents: lines(
+			apps.flatMap((a) =>
+				a.folders.map((f) => {
+					if (!FOLDER.test(f.path) || f.path.split('/').includes('..'))
+						throw new RenderError(`App ${a.id}: the data folder "${f.path}" is not a plain relative path.`);
+					if (![f.uid, f.gid].every((n) => Number.isInteger(n) && n >= 0 && n <= 99999) || !/^0[0-7]{3}$/.test(f.mode))
+						throw new RenderError(
+							`App ${a.id}: the data folder "${f.path}" has an owner or mode that is not plain numbers.`
+						);
+					return `${a.id} ${f.path} ${f.uid} ${f.gid} ${f.mode}`;
+				})
+			)
+		)
+	});
 	// Each app's own start period: the server waits that long, plus its grace, before it counts the app as failed.
 	files.push({
 		path: 'health.list',
@@ -133,6 +152,7 @@ export async function renderServer(
 			contents: await options.encrypt(renderComposeEnv(composeSecrets, 'Secrets used in commands'), config.ageRecipient)
 		});
 	files.push({ path: 'bin/restore.sh', contents: SCRIPTS['restore.sh']!, executable: true });
+	files.push({ path: 'bin/folders.sh', contents: SCRIPTS['folders.sh']!, executable: true });
 	files.push({ path: 'bin/backup.sh', contents: SCRIPTS['backup.sh']!, executable: true });
 	files.push({ path: 'bin/drill.sh', contents: SCRIPTS['drill.sh']!, executable: true });
 	if (config.requests) files.push({ path: 'requests.json', contents: renderRequests(config.requests) });

@@ -497,6 +497,11 @@ start_release() {
 		LAST_ERROR="the app images could not be downloaded"
 		return 1
 	fi
+	# Data folders with the owner each app's image needs, before anything starts.
+	if [ -f "$dir/bin/folders.sh" ] && ! ROOT="$ROOT" bash "$dir/bin/folders.sh" "$dir/folders.list"; then
+		LAST_ERROR="the apps' data folders could not be prepared (see nassella-folders in the journal)"
+		return 1
+	fi
 	# A reinstall or a move restores a backup once, before the apps first start. If that
 	# fails, the apps are not started on the empty data volume.
 	if [ -f "$ETC/restore-from-backup" ] && [ ! -f "$STATE/restored" ]; then

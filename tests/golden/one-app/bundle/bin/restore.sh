@@ -127,6 +127,10 @@ fi
 if [ -z "$(find "$ROOT/data" -type f -print -quit)" ]; then
 	fail "snapshot ${FOUND:0:8} holds no files"
 fi
+# A backup from before an app declared its folders' owner comes back owned as it was then.
+if [ -f "$CURRENT/bin/folders.sh" ] && ! ROOT="$ROOT" bash "$CURRENT/bin/folders.sh" "$CURRENT/folders.list" >&2; then
+	fail "the apps' data folders could not be given to their owners"
+fi
 step_done
 
 if [ -f "$CURRENT/hooks/post-restore.sh" ]; then
