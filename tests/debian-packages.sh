@@ -1,11 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages the test suite runs for real (browser, Caddy, Ignition,
-# pebble, journal gateway, restic, PowerDNS, git, shellcheck, systemd tools, and for the
+# pebble, journal gateway, restic, PowerDNS, PostgreSQL, git, shellcheck, systemd tools, and for the
 # booted stand-in server mmdebstrap, QEMU, docker-registry, sshd, squashfs-tools), when any
 # is missing. Uses sudo when not run as root.
 set -eu
 
-PACKAGES="chromium caddy ignition pebble systemd-journal-remote restic pdns-server pdns-backend-sqlite3 git shellcheck systemd dnsutils sqlite3 openssh-client openssh-server age jq curl openssl e2fsprogs util-linux mmdebstrap qemu-system-x86 qemu-utils docker-registry squashfs-tools socat"
+PACKAGES="chromium caddy ignition pebble systemd-journal-remote restic pdns-server pdns-backend-sqlite3 git shellcheck systemd dnsutils sqlite3 openssh-client openssh-server postgresql age jq curl openssl e2fsprogs util-linux mmdebstrap qemu-system-x86 qemu-utils docker-registry squashfs-tools socat"
 NEEDED=""
 for pkg in $PACKAGES; do
 	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

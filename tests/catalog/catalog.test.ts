@@ -63,6 +63,13 @@ describe('the catalog', () => {
 				}
 			}
 		});
+		it('restores its databases so that any error stops the restore: a partial restore never looks like success', () => {
+			for (const c of resolveCommands(app, 'restore', contextFor(app))) {
+				const text = c.command.join(' ');
+				if (/\bpsql\b/.test(text)) expect(text, text).toMatch(/ON_ERROR_STOP=(1|on)\b/);
+				expect(text, text).not.toMatch(/ON_ERROR_STOP=(0|off)\b|--force\b/);
+			}
+		});
 		it('keeps every volume inside its own data directory', () => {
 			const services = resolveServices(app, contextFor(app));
 			for (const s of Object.values(services)) {
