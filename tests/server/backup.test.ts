@@ -71,6 +71,19 @@ if [ "$1" = run ]; then
 		[ -n "$line" ] && export "\${line%%=*}=\${line#*=}"
 	done <"$envfile"
 	export RESTIC_CACHE_DIR="${T}/cache"
+	# A mount inside another one (a stopped app's copy over its folder) is bound over the
+	# host path it covers, in a mount namespace of this restic run only, as docker does.
+	binds=""
+	for m in "\${maps[@]}"; do
+		host="\${m%%:*}"; rest="\${m#*:}"; ctr="\${rest%%:*}"
+		for p in "\${maps[@]}"; do
+			phost="\${p%%:*}"; prest="\${p#*:}"; pctr="\${prest%%:*}"
+			if [ "$ctr" != "$pctr" ] && [[ "$ctr" == "$pctr"/* ]]; then
+				binds+="mount --bind '$host' '$phost\${ctr#"$pctr"}' && "
+			fi
+		done
+	done
+	if [ -n "$binds" ]; then exec unshare -m bash -c "\${binds}exec restic \\"\\$@\\"" restic "\${args[@]}"; fi
 	exec restic "\${args[@]}"
 fi
 if [ "$1" = compose ]; then
@@ -82,6 +95,9 @@ if [ "$1" = compose ]; then
 			prev="$a"
 		done
 		awk '{ print $2 }' "$dir/services.list" ;;
+	*" start vaultwarden "*)
+		# Vaultwarden writes again as soon as it runs: the backup must hold the copy made while it was stopped.
+		echo "written after the copy" >"${DATA}/vaultwarden/db.sqlite3" ;;
 	*" exec -T "*)
 		svc="$(sed -n 's/.* exec -T \\([^ ]*\\) .*/\\1/p' <<<"$*")"
 		if [[ " $* " == *dump* ]]; then
@@ -154,12 +170,24 @@ describe('backup.sh and restore.sh with real restic', () => {
 		expect(files).not.toContain('icon_cache');
 		expect(files).not.toContain(join(DATA, 'miniflux/postgres'));
 		const log = readFileSync(LOG, 'utf8').split('\n');
-		const stop = log.findIndex((l) => / stop vaultwarden uptime-kuma$/.test(l));
-		const snap = log.findIndex((l) => l.includes(' backup --quiet'));
-		const start = log.findIndex((l) => / start vaultwarden uptime-kuma$/.test(l));
-		expect(stop).toBeGreaterThan(-1);
-		expect(stop).toBeLessThan(snap);
-		expect(start).toBeGreaterThan(snap);
+		// One app at a time, each down only while its own folder is copied, none during the upload.
+		const at = (re: RegExp) => log.findIndex((l) => re.test(l));
+		const snap = at(/ backup --quiet/);
+		const order = [
+			at(/ stop vaultwarden$/),
+			at(/ start vaultwarden$/),
+			at(/ stop uptime-kuma$/),
+			at(/ start uptime-kuma$/),
+			snap
+		];
+		expect(order.every((i) => i > -1)).toBe(true);
+		expect([...order].sort((a, b) => a - b)).toEqual(order);
+		// The snapshot holds what the app had when it stopped, not what it wrote after it started again.
+		if (process.getuid?.() === 0) {
+			expect(restic('dump', 'latest', join(DATA, 'vaultwarden/db.sqlite3')).stdout).toBe('vault data');
+			expect(readFileSync(join(DATA, 'vaultwarden/db.sqlite3'), 'utf8')).toBe('written after the copy\n');
+		}
+		expect(existsSync(join(SRV, 'backup-stage'))).toBe(false);
 		expect(
 			log.some((l) =>
 				l.includes(

@@ -188,7 +188,9 @@ export async function renderServer(
 		});
 		files.push({
 			path: 'backup-stop.list',
-			contents: lines(apps.filter((a) => a.stopDuringBackup).flatMap((a) => a.services.map((s) => s.name)))
+			contents: lines(
+				apps.filter((a) => a.stopDuringBackup).map((a) => [a.id, ...a.services.map((s) => s.name)].join(' '))
+			)
 		});
 		const env: Record<string, string> = {
 			RESTIC_REPOSITORY: `s3:https://${b.endpoint}/${b.bucket}${b.prefix ? `/${b.prefix}` : ''}`,

@@ -36,7 +36,7 @@ mv -f "$DATA/hedgedoc/dump/hedgedoc.sql.tmp" "$DATA/hedgedoc/dump/hedgedoc.sql"
 
 echo 'dumping immich: dump/immich.sql'
 mkdir -p "$(dirname "$DATA/immich/dump/immich.sql")"
-compose exec -T immich-db 'pg_dumpall' '-U' 'postgres' '--clean' '--if-exists' >"$DATA/immich/dump/immich.sql.tmp"
+compose exec -T immich-db 'pg_dump' '-U' 'postgres' '-d' 'immich' '--clean' '--if-exists' >"$DATA/immich/dump/immich.sql.tmp"
 mv -f "$DATA/immich/dump/immich.sql.tmp" "$DATA/immich/dump/immich.sql"
 
 echo 'dumping joplin-server: dump/joplin.sql'

@@ -43,7 +43,7 @@ if want immich; then
 	if [ -f "$DATA/immich/dump/immich.sql" ]; then
 		echo 'loading immich: dump/immich.sql'
 		compose up -d --wait immich-db
-		compose exec -T immich-db 'psql' '-U' 'postgres' '-d' 'postgres' '-v' 'ON_ERROR_STOP=0' <"$DATA/immich/dump/immich.sql"
+		compose exec -T immich-db 'sh' '-c' 'sed "s/SELECT pg_catalog.set_config('\''search_path'\'', '\'''\'', false);/SELECT pg_catalog.set_config('\''search_path'\'', '\''public, pg_catalog'\'', true);/g" | psql -U postgres -d immich --single-transaction -v ON_ERROR_STOP=1' <"$DATA/immich/dump/immich.sql"
 	fi
 fi
 

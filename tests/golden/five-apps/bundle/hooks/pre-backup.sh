@@ -26,7 +26,7 @@ mv -f "$DATA/nextcloud/dump/nextcloud.sql.tmp" "$DATA/nextcloud/dump/nextcloud.s
 
 echo 'dumping immich: dump/immich.sql'
 mkdir -p "$(dirname "$DATA/immich/dump/immich.sql")"
-compose exec -T immich-db 'pg_dumpall' '-U' 'postgres' '--clean' '--if-exists' >"$DATA/immich/dump/immich.sql.tmp"
+compose exec -T immich-db 'pg_dump' '-U' 'postgres' '-d' 'immich' '--clean' '--if-exists' >"$DATA/immich/dump/immich.sql.tmp"
 mv -f "$DATA/immich/dump/immich.sql.tmp" "$DATA/immich/dump/immich.sql"
 
 echo "pre-backup hooks done"

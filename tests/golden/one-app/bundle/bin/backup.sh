@@ -106,9 +106,12 @@ exec 8>"$RUN/restic.lock"
 flock -w 7200 8 || fail "another backup or restore drill is still running"
 record running ""
 
+# Copies of stopped apps' folders, mounted over their place in /backup/data (see below).
+STAGE="$ROOT/backup-stage"
+COPIES=()
 restic() {
 	docker run --rm -i --hostname "$HOST_TAG" --env-file "$ENV_FILE" \
-		-v "$ROOT/data:/backup/data:ro" \
+		-v "$ROOT/data:/backup/data:ro" "${COPIES[@]}" \
 		-v "$CURRENT/backup-excludes.txt:/etc/nassella-excludes:ro" \
 		-v "$ROOT/restic-cache:/root/.cache/restic" \
 		"$RESTIC_IMAGE" "$@"
@@ -128,18 +131,33 @@ fi
 if ! restic cat config >/dev/null 2>&1; then
 	restic init >/dev/null || fail "the backup repository could not be opened or created"
 fi
-# Apps that keep live files without a dump are stopped for the snapshot, and always started again.
-mapfile -t STOP < <(grep -E '^[a-z][a-z0-9-]*$' "$CURRENT/backup-stop.list" 2>/dev/null || true)
-if [ "${#STOP[@]}" -gt 0 ]; then
-	trap 'compose start "${STOP[@]}" >/dev/null 2>&1 || true' EXIT
-	compose stop "${STOP[@]}" || fail "the apps could not be stopped for a consistent snapshot"
-fi
+# Apps that keep live files without a dump (backup-stop.list: "app service..." per line) are
+# stopped one at a time, only while their own folder is copied aside on the data volume, and
+# started again at once; the snapshot reads each copy at the app's own path (mounted over it
+# in restic's container). No app is down while the others are copied or while the upload runs.
+rm -rf "$STAGE"
+STOPPED=()
+trap 'if [ "${#STOPPED[@]}" -gt 0 ]; then compose start "${STOPPED[@]}" >/dev/null 2>&1 || true; fi; rm -rf "$STAGE"' EXIT
+while read -r app rest; do
+	[[ "$app" =~ ^[a-z][a-z0-9-]*$ ]] || continue
+	read -r -a services <<<"$rest"
+	for svc in "${services[@]}"; do [[ "$svc" =~ ^[a-z][a-z0-9_-]*$ ]] || fail "backup-stop.list names a service that is not plain"; done
+	if [ ! -d "$ROOT/data/$app" ] || [ "${#services[@]}" = 0 ]; then continue; fi
+	STOPPED=("${services[@]}")
+	compose stop "${STOPPED[@]}" || fail "$app could not be stopped for a consistent copy of its files"
+	mkdir -p "$STAGE"
+	if ! cp -a "$ROOT/data/$app" "$STAGE/$app"; then
+		rm -rf "${STAGE:?}/$app"
+		fail "$app's files could not be copied for the backup: is the data volume full? ($(df -h --output=avail "$ROOT" | tail -n 1 | tr -d ' ') free)"
+	fi
+	compose start "${STOPPED[@]}" || fail "$app could not be started again after the copy of its files"
+	STOPPED=()
+	COPIES+=(-v "$STAGE/$app:/backup/data/$app:ro")
+done < <(cat "$CURRENT/backup-stop.list" 2>/dev/null || true)
 restic backup --quiet --host "$HOST_TAG" --tag nassella --exclude-file /etc/nassella-excludes /backup/data ||
 	fail "restic could not save the snapshot"
-if [ "${#STOP[@]}" -gt 0 ]; then
-	compose start "${STOP[@]}" || fail "the apps stopped for the snapshot could not be started again"
-	trap - EXIT
-fi
+rm -rf "$STAGE"
+COPIES=()
 restic forget --quiet --host "$HOST_TAG" --tag nassella --keep-daily "${KEEP_DAILY:-7}" \
 	--keep-weekly "${KEEP_WEEKLY:-4}" --keep-monthly "${KEEP_MONTHLY:-6}" --prune || fail "old snapshots could not be pruned"
 if [ "$(date -u +%u)" = 7 ]; then
