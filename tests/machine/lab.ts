@@ -82,6 +82,9 @@ export function figure(name: string, seconds: number): void {
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails with the last reason. */
+/** The longest one check of a wait may take (a guest command, an HTTPS request). */
+const CHECK_MS = 330_000;
+
 export async function waitFor<T>(
 	what: string,
 	check: () => Promise<T | undefined> | T | undefined,
@@ -91,11 +94,20 @@ export async function waitFor<T>(
 	const deadline = Date.now() + timeoutMs;
 	let last: unknown;
 	for (;;) {
+		// One check never holds the wait: a check that hangs counts as failed after CHECK_MS.
+		let timer: NodeJS.Timeout | undefined;
 		try {
-			const v = await check();
+			const v = await Promise.race([
+				Promise.resolve().then(check),
+				new Promise<never>((_, reject) => {
+					timer = setTimeout(() => reject(new Error(`the check gave no answer in ${CHECK_MS / 1000} s`)), CHECK_MS);
+				})
+			]);
 			if (v !== undefined) return v;
 		} catch (e) {
 			last = e;
+		} finally {
+			clearTimeout(timer);
 		}
 		if (Date.now() > deadline)
 			throw new Error(
@@ -135,6 +147,8 @@ export function httpsGet(
 			},
 			(res) => {
 				const chunks: Buffer[] = [];
+				res.on('error', reject);
+				res.on('aborted', () => reject(new Error('the answer was cut off')));
 				res.on('data', (c: Buffer) => chunks.push(c));
 				res.on('end', () => {
 					const cert = (res.socket as import('node:tls').TLSSocket).getPeerCertificate?.();
@@ -149,6 +163,9 @@ export function httpsGet(
 		);
 		req.on('timeout', () => req.destroy(new Error('timed out')));
 		req.on('error', reject);
+		// The whole exchange, not only each idle stretch, has a limit.
+		const whole = setTimeout(() => req.destroy(new Error('no complete answer in 60 s')), 60_000);
+		req.on('close', () => clearTimeout(whole));
 		if (opts.body) req.write(opts.body);
 		req.end();
 	});
