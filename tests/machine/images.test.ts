@@ -171,7 +171,9 @@ describe.skipIf(!enabled)('the stand-in container images', () => {
 				'docker.io/library/postgres:17.6-alpine',
 				'docker.io/miniflux/miniflux:2.2.16',
 				'docker.io/nassella/stand-in-app:1',
-				'docker.io/restic/restic:0.18.0'
+				'docker.io/neosmemo/memos:0.25.1',
+				'docker.io/restic/restic:0.18.0',
+				'docker.io/vikunja/vikunja:0.24.6'
 			].sort()
 		);
 		expect(new Set(entries.map((e) => e.layers[0])).size).toBe(1);
@@ -453,5 +455,43 @@ describe.skipIf(!enabled)('the stand-in container images', () => {
 		);
 		expect(r.out).toMatch(/^200$/m);
 		expect(r.status, r.out).toBe(0);
+	});
+
+	it('the Vikunja stand-in: runs as uid 1000, answers only once it can write its files folder, and redirects what is not for its https address', () => {
+		const ref = 'docker.io/vikunja/vikunja:0.24.6';
+		expect(configOf(ref).config.User).toBe('1000:1000');
+		const ctr = container(ref, {
+			env: { VIKUNJA_SERVICE_PUBLICURL: 'https://tasks.example.org/' },
+			log: '/tmp/vikunja.log'
+		});
+		const files = `${q(ctr.root)}/app/vikunja/files`;
+		const code = (headers: string) =>
+			`curl -sS -o /dev/null -w '%{http_code}' ${headers} http://127.0.0.1:3456/api/v1/info`;
+		const asCaddy = `-H 'Host: tasks.example.org' -H 'X-Forwarded-Proto: https'`;
+		const r = isolated(
+			[
+				ctr.mounts,
+				`rm -rf ${files}; mkdir -m 0755 ${files}`,
+				ctr.cmd,
+				`for i in $(seq 1 60); do curl -s -o /dev/null http://127.0.0.1:3456/ && break; sleep 1; done`,
+				`echo "plain $(${code('')})"`,
+				`echo "root-owned $(${code(asCaddy)})"`,
+				`chown 1000:1000 ${files}`,
+				`echo "owned $(${code(asCaddy)})"`,
+				`stat -c 'written by %u' ${files}/.stand-in-write-check`
+			].join('\n')
+		);
+		expect(r.out).toMatch(/^plain 301$/m);
+		expect(r.out).toMatch(/^root-owned 500$/m);
+		expect(r.out).toMatch(/^owned 200$/m);
+		expect(r.out).toMatch(/^written by 1000$/m);
+		expect(r.status, r.out).toBe(0);
+	});
+
+	it('the failing stand-in (under Memos’ name) exits at once with status 1', () => {
+		const ctr = container('docker.io/neosmemo/memos:0.25.1', {});
+		const r = isolated([ctr.mounts, `${ctr.cmd} && echo started || echo "exited $?"`].join('\n'));
+		expect(r.out).toMatch(/^exited 1$/m);
+		expect(r.out).toMatch(/stands for an app that does not start/);
 	});
 });

@@ -153,6 +153,62 @@ describe('1. first boot', () => {
 	);
 });
 
+describe('1b. each app on its own', () => {
+	it(
+		'stops an app that does not start, alone; gives a data folder to the user its image runs as; probes as Caddy sends a visitor',
+		async () => {
+			const { vm } = first;
+			const roots = await first.acme.pebbleRoots();
+			const startedAt = async () =>
+				(
+					await vm.exec(
+						"docker inspect -f '{{.Name}} {{.State.StartedAt}}' nassella-miniflux-1 nassella-actual-budget-1"
+					)
+				).stdout;
+			const before = await startedAt();
+			// Vikunja's stand-in runs as uid 1000, writes to its files folder, and redirects requests that
+			// are not for its https address; the app under Memos' name exits at start.
+			const apps = [...FIRST_APPS, { id: 'vikunja' }, { id: 'memos' }];
+			const published = await lab.publish(lab.deployment({ apps, appSecrets: APP_SECRETS }));
+			await vm.exec('systemctl start --no-block nassella-sync.service');
+			let last = '';
+			const s = await diagnoseOnFailure(vm, () =>
+				waitFor(
+					`the commit applied without the app that does not start (last status: ${last})`,
+					async () => {
+						const st = await lab.status(vm);
+						last = JSON.stringify({ commit: st.commit, result: st.result, apps: st.apps, failed: st.failedApps });
+						return st.commit === published.commit && st.result === 'partial' ? st : undefined;
+					},
+					30 * MIN,
+					5000
+				)
+			);
+			log(`partial apply: ${last}`);
+			expect(Object.keys(s.failedApps ?? {})).toEqual(['memos']);
+			expect(s.failedApps?.memos?.from).toBe('');
+			expect(s.lastError).toMatch(
+				/^memos did not start with the latest settings \(.+\): it is stopped; the other apps run the new settings$/
+			);
+			// The probe reached Vikunja with its host and X-Forwarded-Proto: https, and it could write its files.
+			expect(s.apps).toMatchObject({ miniflux: 'healthy', 'actual-budget': 'healthy', vikunja: 'healthy' });
+			const owner = await vm.exec(
+				'stat -c %u:%g /var/lib/nassella/data/vikunja/files; stat -c %u /var/lib/nassella/data/vikunja/files/.stand-in-write-check'
+			);
+			expect(owner.stdout.trim().split('\n')).toEqual(['1000:1000', '1000']);
+			const memos = await vm.exec("docker ps -a --filter label=com.docker.compose.service=memos --format '{{.State}}'");
+			expect(memos.stdout.trim()).toBe('exited');
+			// The apps that ran were not touched, and still answer over HTTPS.
+			expect(await startedAt()).toBe(before);
+			for (const app of FIRST_APPS) {
+				const p = PROBES[app.id]!;
+				expect((await httpsGet(vm.ports.https, p.host, p.path, { ca: roots })).status).toBe(200);
+			}
+		},
+		40 * MIN
+	);
+});
+
 describe.runIf(ALL)('2. updates: signed, unsigned, rolled back', () => {
 	it(
 		'applies a signed update that adds an app and refuses an unsigned one and a rollback while the apps keep serving',

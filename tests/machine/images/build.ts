@@ -495,6 +495,49 @@ function imageDefs(actualApp: string): ImageDef[] {
 			},
 			versionCommand: ['node', '--check', '/usr/local/lib/stand-in-app/server.mjs'],
 			layer: (s) => s.file('/usr/local/lib/stand-in-app/server.mjs', readFileSync(join(HERE, 'stand-in-app.mjs')))
+		},
+		{
+			// The generic stand-in under Vikunja's name, with what the server must get right for it:
+			// upstream's image runs as uid 1000 and cannot take over a folder Docker made for root.
+			ref: 'docker.io/vikunja/vikunja:0.24.6',
+			title: 'Vikunja (generic stand-in)',
+			standsFor:
+				'Vikunja 0.24.6 as the server meets it: port 3456, runs as uid 1000, answers only when it can write to /app/vikunja/files, and redirects a request that is not for its https address (as Ghost does)',
+			packages: ['nodejs'],
+			config: {
+				Env: [
+					DEFAULT_PATH,
+					'PORT=3456',
+					'STAND_IN_NAME=Vikunja stand-in',
+					'STAND_IN_WRITE_DIR=/app/vikunja/files',
+					'STAND_IN_PUBLIC_URL_FROM=VIKUNJA_SERVICE_PUBLICURL'
+				],
+				Entrypoint: ['node', '/usr/local/lib/stand-in-app/server.mjs'],
+				ExposedPorts: { '3456/tcp': {} },
+				User: '1000:1000',
+				WorkingDir: '/app/vikunja'
+			},
+			versionCommand: ['node', '--check', '/usr/local/lib/stand-in-app/server.mjs'],
+			layer: (s) => {
+				s.mkdir('/app', 0o755, 0, 0);
+				s.mkdir('/app/vikunja', 0o755, 1000, 1000);
+				s.file('/usr/local/lib/stand-in-app/server.mjs', readFileSync(join(HERE, 'stand-in-app.mjs')));
+			}
+		},
+		{
+			// Not Memos: an app that does not start, under Memos' name, so one failing app can be shown
+			// not to disturb the others.
+			ref: 'docker.io/neosmemo/memos:0.25.1',
+			title: 'An app that does not start (under Memos’ name)',
+			standsFor: 'an app that exits at once with status 1: it never becomes healthy',
+			packages: ['nodejs'],
+			config: {
+				Env: [DEFAULT_PATH, 'PORT=5230', 'STAND_IN_NAME=failing stand-in', 'STAND_IN_EXIT=1'],
+				Entrypoint: ['node', '/usr/local/lib/stand-in-app/server.mjs'],
+				ExposedPorts: { '5230/tcp': {} }
+			},
+			versionCommand: ['node', '--check', '/usr/local/lib/stand-in-app/server.mjs'],
+			layer: (s) => s.file('/usr/local/lib/stand-in-app/server.mjs', readFileSync(join(HERE, 'stand-in-app.mjs')))
 		}
 	];
 }
