@@ -544,6 +544,16 @@ describe('nassella-sync', { timeout: 180_000 }, () => {
 		expect(ups).toHaveLength(1);
 		expect(ups[0]).toMatch(/ up -d --pull never --remove-orphans miniflux miniflux-db caddy$/);
 		expect(running('vaultwarden')).toEqual([partial, 'stopped']);
+		// A new commit tries it again with everything else; still not starting, it is stopped again
+		// (it never ran well, so there is no earlier version to go back to).
+		await writeBundle(withVaultwarden('retried'));
+		const retried = commit('Another change', SIGNER);
+		writeFileSync(LOG, '');
+		expect(sync().code).toBe(0);
+		expect(lines(/ up -d --pull never --remove-orphans$/)).toHaveLength(1);
+		expect(running('vaultwarden')).toEqual([retried, 'stopped']);
+		expect(status()).toMatchObject({ result: 'partial', commit: retried });
+		expect(status().failedApps.vaultwarden).toMatchObject({ from: '', commit: retried });
 	});
 
 	it('an updated app that fails goes back to its previous version alone; a later commit that fixes it clears it', async () => {

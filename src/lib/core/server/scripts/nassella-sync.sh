@@ -450,7 +450,12 @@ hold_back() {
 	local svcs=()
 	held='{}'
 	for app in $FAILED; do
-		if is_held "$app"; then from="$(held_from "$app")"; else from="$last"; fi
+		# Held before this commit: back to what it was held at (its version then, or stopped).
+		if jq -e --arg a "$app" 'has($a)' "$STATE/held.before.json" >/dev/null 2>&1; then
+			from="$(jq -r --arg a "$app" '.[$a].from // empty' "$STATE/held.before.json")"
+		else
+			from="$last"
+		fi
 		if [ -n "$from" ] && { [ ! -d "$RELEASES/$from" ] || [ -z "$(app_services "$RELEASES/$from" "$app")" ]; }; then from=""; fi
 		reason="$(jq -r --arg a "$app" '.[$a] // "not healthy"' "$STATE/health.json" 2>/dev/null)"
 		mapfile -t svcs < <(app_services "$dir" "$app")
@@ -656,15 +661,20 @@ mv "$STAGE" "$RELEASES/$NEW"
 
 # 4. Apply. Apps that do not start go back on their own (hold_back); if the release as a
 # whole fails, the last good release is put back.
+# A new commit gives every app another try: apps held back before are started and judged
+# like the others (state/held.before.json keeps what they were held at, for hold_back).
+if [ -f "$STATE/held.json" ]; then mv -f "$STATE/held.json" "$STATE/held.before.json"; fi
 APPLY=0
 start_release "$RELEASES/$NEW" new || APPLY=$?
 if [ "$APPLY" = 2 ]; then
 	hold_back "$RELEASES/$NEW" "$LAST"
 	# What the held apps run now, as the other apps' verdicts stand.
 	wait_healthy "$RELEASES/$NEW" || true
-elif [ "$APPLY" = 0 ]; then
-	rm -f "$STATE/held.json"
+elif [ "$APPLY" != 0 ] && [ -f "$STATE/held.before.json" ]; then
+	# Nothing of the new commit stays: the holds stand as they were.
+	mv -f "$STATE/held.before.json" "$STATE/held.json"
 fi
+rm -f "$STATE/held.before.json"
 if [ "$APPLY" = 0 ] || [ "$APPLY" = 2 ]; then
 	printf '%s\n' "$NEW" >"$STATE/applied.tmp" && mv -f "$STATE/applied.tmp" "$STATE/applied"
 	now >"$STATE/applied-at"
