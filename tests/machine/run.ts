@@ -14,10 +14,15 @@ const all = args.includes('--all');
 const rest = args.filter((a) => a !== '--all');
 
 if (process.getuid?.() !== 0) {
-	process.stderr.write(
-		'The machine tests need root: they build a Debian image with mmdebstrap and run sshd as the git host.\n'
-	);
-	process.exit(2);
+	// They build a Debian image with mmdebstrap and run sshd as the git host: as root, through sudo.
+	const sudo = spawnSync('sudo', ['--preserve-env', process.execPath, import.meta.filename, ...args], {
+		stdio: 'inherit'
+	});
+	if (sudo.error)
+		process.stderr.write(
+			'The machine tests need root (they build a Debian image with mmdebstrap and run sshd as the git host), and sudo is not there.\n'
+		);
+	process.exit(sudo.status ?? 2);
 }
 const reports = join(root, 'tests/.tmp/reports');
 mkdirSync(reports, { recursive: true });
