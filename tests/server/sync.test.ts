@@ -53,9 +53,11 @@ if [ "$*" = "compose version" ]; then
 fi
 echo "docker $*" >>"${LOG}"
 dir=""
+envfile=""
 prev=""
 for a in "$@"; do
 	if [ "$prev" = "--project-directory" ]; then dir="$a"; fi
+	if [ "$prev" = "--env-file" ]; then envfile="$a"; fi
 	prev="$a"
 done
 # Which release each service's container runs, as compose up, stop, start and rm leave it:
@@ -78,7 +80,13 @@ case " $* " in
 	if [ -f "${T}/fail-pull" ]; then echo "stand-in: the registry cannot be reached" >&2; exit 1; fi ;;
 *" up "*)
 	if [ -f "${T}/fail-up" ]; then exit 1; fi
-	named up "$@" | while read -r svc; do basename "$dir" >"$C/$svc"; done ;;
+	named up "$@" | while read -r svc; do
+		basename "$dir" >"$C/$svc"
+		# The image an upgrade step picks through compose.env (NASSELLA_STEP_<APP>_<SERVICE>), or the file's own.
+		suffix="$(tr 'a-z-' 'A-Z_' <<<"$svc")"
+		image="$(sed -n "s/^NASSELLA_STEP_[A-Z0-9_]*_$suffix=//p" "$envfile" 2>/dev/null | tail -n 1)"
+		echo "\${image:-as in the file}" >"$C/$svc.image"
+	done ;;
 *" stop "*)
 	named stop "$@" | while read -r svc; do [ -f "$C/$svc" ] && sed -i '2,$d' "$C/$svc" && echo stopped >>"$C/$svc"; done ;;
 *" start "*)
@@ -96,7 +104,8 @@ case " $* " in
 		release="$(head -n 1 "$C/$svc")"
 		if [ "$(sed -n 2p "$C/$svc")" = stopped ]; then
 			echo "$svc exited"
-		elif grep -qxF "$release $svc" "${T}/unhealthy" 2>/dev/null; then
+		elif grep -qxF "$release $svc" "${T}/unhealthy" 2>/dev/null ||
+			grep -qxF "image $(cat "$C/$svc.image" 2>/dev/null)" "${T}/unhealthy" 2>/dev/null; then
 			echo "$svc running unhealthy"
 		else
 			echo "$svc running healthy"
@@ -618,6 +627,91 @@ describe('nassella-sync', { timeout: 180_000 }, () => {
 		expect(Object.keys(s.failedApps)).toEqual(['miniflux']);
 		expect(s.failedApps.miniflux.reason).toBe('not answering (502)');
 		rmSync(join(T, 'not-answering'), { force: true });
+	});
+	describe('an app that upgrades one major version at a time (Nextcloud)', () => {
+		const NC = (v: string) => `nextcloud:${v}-apache`;
+		const versions = () => readFileSync(join(SRV, 'data/.nassella/versions'), 'utf8');
+		const image = (svc: string) => readFileSync(join(T, 'containers', `${svc}.image`), 'utf8').trim();
+		const withNextcloud = (username: string) => {
+			const next = withVaultwarden(username);
+			(next.config.apps as { id: string; inputs: Record<string, string> }[]).push({
+				id: 'nextcloud',
+				inputs: { admin_username: 'admin' }
+			});
+			const five = fixture('five-apps').secrets as { apps: Record<string, unknown> };
+			(next.secrets as { apps: Record<string, unknown> }).apps.nextcloud = five.apps.nextcloud;
+			return next;
+		};
+		const stepsAt = (v: string) =>
+			`NASSELLA_STEP_NEXTCLOUD_NEXTCLOUD=${NC(v)}\nNASSELLA_STEP_NEXTCLOUD_NEXTCLOUD_CRON=${NC(v)}\n`;
+		const backupBeforeUp = () => {
+			const log = dockerLog().split('\n');
+			const backup = log.findIndex((l) => / run .* backup --quiet/.test(l));
+			const up = log.findIndex((l) => / up -d/.test(l));
+			return backup > -1 && up > -1 && backup < up;
+		};
+
+		it('walks the path one step per start, each after a backup, from the version the data volume says', async () => {
+			// A server that runs Nextcloud 32: the version and its images are kept on the data volume.
+			mkdirSync(join(SRV, 'data/.nassella'), { recursive: true });
+			writeFileSync(join(SRV, 'data/.nassella/versions'), 'nextcloud 32.0.14\n');
+			writeFileSync(join(SRV, 'data/.nassella/steps.env'), stepsAt('32.0.14'));
+			await writeBundle(withNextcloud('stepwise'));
+			expect(readFileSync(join(AUTHOR, 'upgrades.list'), 'utf8')).toBe(
+				['32.0.14', '33.0.8', '34.0.3']
+					.map((v) => `nextcloud ${v} nextcloud=${NC(v)} nextcloud-cron=${NC(v)}\n`)
+					.join('')
+			);
+			expect(readFileSync(join(AUTHOR, 'docker-compose.yml'), 'utf8')).toContain(
+				`image: \${NASSELLA_STEP_NEXTCLOUD_NEXTCLOUD:-${NC('34.0.3')}}`
+			);
+			const stepwise = commit('Nextcloud 34, reached step by step', SIGNER);
+			writeFileSync(LOG, '');
+			const r = sync();
+			expect(r.code, r.stderr).toBe(0);
+			expect(r.stderr).toContain('upgrading step by step: nextcloud 32.0.14 to 33.0.8; a backup first');
+			expect(applied()).toBe(stepwise);
+			expect(versions()).toBe('nextcloud 33.0.8\n');
+			expect([image('nextcloud'), image('nextcloud-cron')]).toEqual([NC('33.0.8'), NC('33.0.8')]);
+			expect(backupBeforeUp()).toBe(true);
+			expect(status().result).toBe('ok');
+			// The next check takes the next step, to this release's version, again after a backup.
+			writeFileSync(LOG, '');
+			expect(sync().code).toBe(0);
+			expect(versions()).toBe('nextcloud 34.0.3\n');
+			expect(image('nextcloud')).toBe(NC('34.0.3'));
+			expect(backupBeforeUp()).toBe(true);
+			// At the end of the path nothing more happens; after a reboot it starts as it ran.
+			writeFileSync(LOG, '');
+			expect(sync().code).toBe(0);
+			expect(dockerLog()).not.toMatch(/ up -d| backup --quiet/);
+			rmSync(RUN, { recursive: true, force: true });
+			expect(sync().code).toBe(0);
+			expect(image('nextcloud')).toBe(NC('34.0.3'));
+		});
+
+		it('a step that does not start: the app runs the version it ran, and the step waits for a new commit', async () => {
+			writeFileSync(join(SRV, 'data/.nassella/versions'), 'nextcloud 33.0.8\n');
+			writeFileSync(join(SRV, 'data/.nassella/steps.env'), stepsAt('33.0.8'));
+			writeFileSync(join(T, 'unhealthy'), `image ${NC('34.0.3')}\n`);
+			await writeBundle(withNextcloud('broken-step'));
+			const broken = commit('A change while Nextcloud 34 does not start', SIGNER);
+			writeFileSync(LOG, '');
+			const r = sync();
+			expect(r.code, r.stderr).toBe(0);
+			expect(applied()).toBe(broken);
+			expect(versions()).toBe('nextcloud 33.0.8\n');
+			expect(image('nextcloud')).toBe(NC('33.0.8'));
+			const s = status();
+			expect(s.result).toBe('partial');
+			expect(s.failedApps.nextcloud).toMatchObject({ reason: 'unhealthy' });
+			expect(s.apps.vaultwarden).toBe('healthy');
+			// Not tried again at every check: only a new commit tries the step again.
+			writeFileSync(LOG, '');
+			expect(sync().code).toBe(0);
+			expect(dockerLog()).not.toMatch(/ up -d| backup --quiet/);
+			rmSync(join(T, 'unhealthy'));
+		});
 	});
 	// Restore at first boot runs with real restic in lifecycle.test.ts.
 });

@@ -72,6 +72,12 @@ export interface ServerApp {
 	backupExclude: string[];
 	/** Stop the app while the snapshot is taken. */
 	stopDuringBackup: boolean;
+	/**
+	 * For an app that upgrades one major version at a time (catalog `upgrades`): the releases to
+	 * go through, oldest first, each with the image of every service it changes, then `version`
+	 * (the manifest's) with the services' own images. The server runs one step per release.
+	 */
+	upgradePath?: { version: string; images: Record<string, string> }[];
 	/** Data folders (relative to the app's data directory) the server creates with this owner and mode before a start. */
 	folders: { path: string; uid: number; gid: number; mode: string }[];
 	/** Compose variables for secrets used outside environment values (see SECRET_REF). */
@@ -119,3 +125,8 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export const DATA_RELATIVE = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]{1,64}(\/[A-Za-z0-9._-]{1,64}){0,7}$/;
 export const IMAGE_REF = /^[a-z0-9][A-Za-z0-9._/:@-]{0,250}$/;
 export const DURATION = /^([0-9]{1,5}(ms|s|m|h))+$/;
+
+/** The Compose variable that picks the image of service `service` of `app` for an upgrade step. */
+export function stepVariable(app: string, service: string): string {
+	return `NASSELLA_STEP_${`${app}_${service}`.toUpperCase().replace(/-/g, '_')}`;
+}

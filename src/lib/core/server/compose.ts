@@ -12,6 +12,7 @@ import {
 	RenderError,
 	SECRET_REF,
 	SERVICE_NAME,
+	stepVariable,
 	type ServerApp,
 	type ServerService
 } from './app.ts';
@@ -53,7 +54,13 @@ function service(app: ServerApp, s: ServerService): Record<string, unknown> {
 	if (!SERVICE_NAME.test(s.name) || !(s.name === app.id || s.name.startsWith(`${app.id}-`)))
 		throw new RenderError(`${where}: the service name must be the app id or start with "${app.id}-".`);
 	if (!IMAGE_REF.test(s.image)) throw new RenderError(`${where}: "${s.image.slice(0, 60)}" is not an image reference.`);
-	const out: Record<string, unknown> = { image: s.image, restart: 'unless-stopped' };
+	// A service an upgrade path names takes its image from the step the server chooses (compose.env
+	// on the server), this release's image when the server names none.
+	const stepped = app.upgradePath?.some((st) => s.name in st.images);
+	const out: Record<string, unknown> = {
+		image: stepped ? `\${${stepVariable(app.id, s.name)}:-${s.image}}` : s.image,
+		restart: 'unless-stopped'
+	};
 	if (s.command) out.command = strings(s.command, `${where}: a command argument`);
 	if (s.entrypoint) out.entrypoint = strings(s.entrypoint, `${where}: an entrypoint argument`);
 	const env = Object.entries(s.environment).sort(([a], [b]) => (a < b ? -1 : 1));

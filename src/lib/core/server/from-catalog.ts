@@ -190,6 +190,21 @@ export function toServerApp(manifest: AppManifest, deployment: Deployment): Serv
 		restoreHooks: manifest.backup.restore.map(hook),
 		backupExclude: manifest.backup.exclude,
 		stopDuringBackup: manifest.backup.stopDuringBackup === true,
+		...(manifest.upgrades?.stepwise === 'major' && (manifest.upgrades.path ?? []).length > 0
+			? {
+					upgradePath: [
+						...(manifest.upgrades.path ?? []).map((st) => ({ version: st.version, images: { ...st.images } })),
+						{
+							version: manifest.version,
+							images: Object.fromEntries(
+								services
+									.filter((x) => (manifest.upgrades?.path ?? []).some((st) => x.name in st.images))
+									.map((x) => [x.name, x.image])
+							)
+						}
+					]
+				}
+			: {}),
 		folders: (manifest.folders ?? []).map((f) => {
 			const [uid, gid] = f.owner.split(':').map(Number) as [number, number];
 			return { path: f.path, uid, gid, mode: (f.mode ?? '0750').padStart(4, '0') };

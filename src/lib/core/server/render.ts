@@ -6,7 +6,7 @@
  */
 import type { AppManifest } from '../catalog/types.ts';
 import { REQUEST_ID, validateDeployment, type Deployment, type ServerRequests } from '../model/config.ts';
-import { RenderError, type ServerApp } from './app.ts';
+import { IMAGE_REF, RenderError, type ServerApp } from './app.ts';
 import { renderCaddyfile, type CaddyOptions } from './caddyfile.ts';
 import { CADDY_ENV, envFileName, renderCompose } from './compose.ts';
 import { renderComposeEnv, renderDockerEnv } from './envfile.ts';
@@ -110,6 +110,21 @@ export async function renderServer(
 							`App ${a.id}: the data folder "${f.path}" has an owner or mode that is not plain numbers.`
 						);
 					return `${a.id} ${f.path} ${f.uid} ${f.gid} ${f.mode}`;
+				})
+			)
+		)
+	});
+	// Apps that upgrade one major version at a time: each step, oldest first, then this release's
+	// version ("app version service=image..."); the server runs one step per release.
+	files.push({
+		path: 'upgrades.list',
+		contents: lines(
+			apps.flatMap((a) =>
+				(a.upgradePath ?? []).map((st) => {
+					const images = Object.entries(st.images).filter(([svc]) => a.services.some((x) => x.name === svc));
+					if (!/^[0-9]{1,6}(\.[0-9]{1,6}){0,3}$/.test(st.version) || images.some(([, img]) => !IMAGE_REF.test(img)))
+						throw new RenderError(`App ${a.id}: the upgrade step "${st.version.slice(0, 30)}" is not a plain version and images.`);
+					return [a.id, st.version, ...images.map(([svc, img]) => `${svc}=${img}`)].join(' ');
 				})
 			)
 		)

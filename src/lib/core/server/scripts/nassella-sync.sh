@@ -486,6 +486,99 @@ held_summary() {
 		| join("; ")' "$STATE/held.json" 2>/dev/null || true
 }
 
+# Apps that upgrade one major version at a time (upgrades.list: "app version service=image..."
+# per step, oldest first; an app's last line is this release's version). data/.nassella/versions
+# keeps the version each runs and data/.nassella/steps.env the NASSELLA_STEP_* image variables
+# it runs with (on the data volume, so a backup carries them to a restored server); they reach
+# Compose through compose.env, so backup and restore start the same images. A new start takes
+# at most one step per app, after a backup; a start after a reboot or a rollback keeps the
+# images as they were.
+STEPS=""
+VERSIONS="$ROOT/data/.nassella/versions"
+STEPS_ENV="$ROOT/data/.nassella/steps.env"
+step_lines() { awk -v a="$2" '$1 == a' "$1/upgrades.list" 2>/dev/null || true; }
+version_of() { awk -v a="$1" '$1 == a { print $2; exit }' "$VERSIONS" 2>/dev/null || true; }
+# The variables of app $2 at version $3 in release $1, one NAME=image per line.
+step_vars() {
+	local prefix
+	prefix="NASSELLA_STEP_$(tr 'a-z-' 'A-Z_' <<<"$2")_"
+	awk -v a="$2" -v v="$3" -v p="$prefix" '$1 == a && $2 == v {
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); s = toupper(kv[1]); gsub(/-/, "_", s); print p s "=" kv[2] } }' "$1/upgrades.list"
+}
+# Writes the step variables into compose.env: "new" picks each app's next version (STEPS lists
+# "app from to" for those that change), "again" the variables the apps last ran with.
+plan_upgrades() {
+	local dir="$1" mode="$2" app current target chosen v
+	STEPS=""
+	rm -f "$RUN/chosen"
+	if [ -f "$ENV_DIR/compose.env" ]; then sed -i '/^NASSELLA_STEP_/d' "$ENV_DIR/compose.env"; fi
+	if [ "$mode" = again ] || [ ! -s "$dir/upgrades.list" ]; then
+		if [ -s "$STEPS_ENV" ]; then grep -E '^NASSELLA_STEP_[A-Z0-9_]+=[A-Za-z0-9./:@_-]+$' "$STEPS_ENV" >>"$ENV_DIR/compose.env" || true; fi
+		return 0
+	fi
+	while read -r app; do
+		target="$(step_lines "$dir" "$app" | awk 'END { print $2 }')"
+		current="$(version_of "$app")"
+		if [ -z "$current" ]; then
+			# Not known: a new app, or one deployed before the server kept versions (at the version
+			# of the release it came with): it runs this release's version.
+			chosen="$target"
+		else
+			chosen=""
+			while read -r v; do
+				if [ "$v" != "$current" ] && [ "$(printf '%s\n%s\n' "$current" "$v" | sort -V | head -n 1)" = "$current" ]; then
+					chosen="$v"
+					break
+				fi
+			done < <(step_lines "$dir" "$app" | awk '{ print $2 }')
+			chosen="${chosen:-$current}"
+		fi
+		step_vars "$dir" "$app" "$chosen" >>"$ENV_DIR/compose.env"
+		printf '%s %s\n' "$app" "$chosen" >>"$RUN/chosen"
+		if [ -n "$current" ] && [ "$chosen" != "$current" ]; then STEPS+="$app $current $chosen"$'\n'; fi
+	done < <(awk '$1 ~ /^[a-z0-9][a-z0-9-]*$/ && !seen[$1]++ { print $1 }' "$dir/upgrades.list")
+}
+# Puts app $1 back on the images it ran with before this start (state/steps.env).
+keep_version() {
+	local prefix tmp
+	prefix="NASSELLA_STEP_$(tr 'a-z-' 'A-Z_' <<<"$1")_"
+	tmp="$(mktemp "$ENV_DIR/.compose.XXXXXX")"
+	{
+		grep -v "^$prefix" "$ENV_DIR/compose.env" || true
+		grep "^$prefix" "$STEPS_ENV" 2>/dev/null || true
+	} >"$tmp"
+	mv -f "$tmp" "$ENV_DIR/compose.env"
+	sed -i "/^$1 /d" "$RUN/chosen" 2>/dev/null || true
+	STEPS="$(awk -v a="$1" '$1 != a' <<<"$STEPS")"
+}
+# After a start: each app that runs its chosen version is recorded at it.
+record_versions() {
+	local app v
+	[ -s "$RUN/chosen" ] || return 0
+	while read -r app v; do
+		grep -qx "$app" <<<"$FAILED" && continue
+		mkdir -p "$ROOT/data/.nassella"
+		{ awk -v a="$app" '$1 != a' "$VERSIONS" 2>/dev/null || true; printf '%s %s\n' "$app" "$v"; } >"$VERSIONS.tmp"
+		mv -f "$VERSIONS.tmp" "$VERSIONS"
+		{ grep -v "^NASSELLA_STEP_$(tr 'a-z-' 'A-Z_' <<<"$app")_" "$STEPS_ENV" 2>/dev/null || true
+		  grep "^NASSELLA_STEP_$(tr 'a-z-' 'A-Z_' <<<"$app")_" "$ENV_DIR/compose.env" || true; } >"$STEPS_ENV.tmp"
+		mv -f "$STEPS_ENV.tmp" "$STEPS_ENV"
+	done <"$RUN/chosen"
+	rm -f "$RUN/chosen"
+}
+# An app behind its release's version (an upgrade path not walked to its end yet).
+behind() {
+	local dir="$1" app
+	[ -s "$dir/upgrades.list" ] || return 1
+	while read -r app; do
+		# Only an app whose version is known: a new one starts at this release's version.
+		[ -n "$(version_of "$app")" ] || continue
+		if [ "$(version_of "$app")" != "$(step_lines "$dir" "$app" | awk 'END { print $2 }')" ] &&
+			! grep -qxF "$app $(version_of "$app")" "$STATE/step-failed" 2>/dev/null; then return 0; fi
+	done < <(awk '!seen[$1]++ { print $1 }' "$dir/upgrades.list")
+	return 1
+}
+
 # start_release DIR new|again: "new" pulls the images first and starts every app of the
 # release (held apps get another try); "again" (after a reboot, or a rollback) starts from
 # the images on disk, and held apps as they were held (their previous version, or not at all).
@@ -496,11 +589,25 @@ start_release() {
 	local dir="$1" mode="$2"
 	PULL_FAILED=0
 	decrypt_env "$dir" || { LAST_ERROR="the secrets could not be decrypted with this server's key"; return 1; }
+	plan_upgrades "$dir" "$mode"
 	compose "$dir" config -q || { LAST_ERROR="docker compose rejected the bundle"; return 1; }
 	if [ "$mode" = new ] && ! compose "$dir" pull --quiet; then
 		PULL_FAILED=1
 		LAST_ERROR="the app images could not be downloaded"
 		return 1
+	fi
+	# An upgrade step comes after a backup of the version that runs; without one, the app stays.
+	if [ -n "$STEPS" ]; then
+		local app from to
+		log "upgrading step by step: $(awk 'NF == 3 { printf "%s%s %s to %s", (n++ ? ", " : ""), $1, $2, $3 }' <<<"$STEPS"); a backup first"
+		local running="$ROOT/current"
+		if [ -f "$running/backup.conf" ] && ! CURRENT="$running" ROOT="$ROOT" RUN="$RUN" PROJECT="$PROJECT" bash "$running/bin/backup.sh" >&2; then
+			while read -r app from to; do
+				[ -n "$app" ] || continue
+				keep_version "$app"
+				STEP_NOTE+="${STEP_NOTE:+; }$app stays on $from: the backup before its upgrade to $to failed"
+			done <<<"$STEPS"
+		fi
 	fi
 	# Data folders with the owner each app's image needs, before anything starts.
 	if [ -f "$dir/bin/folders.sh" ] && ! ROOT="$ROOT" bash "$dir/bin/folders.sh" "$dir/folders.list"; then
@@ -515,12 +622,21 @@ start_release() {
 		# Caddy alone first (it is no app: it serves status.json), so the restore's steps, or
 		# its error, can be seen from the nassella app while no app runs.
 		compose "$dir" up -d --pull never --no-deps caddy >&2 || log "the status page could not be started before the restore"
-		if ! CURRENT="$dir" ROOT="$ROOT" RUN="$RUN" PROJECT="$PROJECT" bash "$dir/bin/restore.sh" "${snapshot:-latest}"; then
+		if ! CURRENT="$dir" ROOT="$ROOT" RUN="$RUN" PROJECT="$PROJECT" START_APPS=0 bash "$dir/bin/restore.sh" "${snapshot:-latest}"; then
 			reason="$(jq -r '.error // empty' "$STATUS_DIR/restore.json" 2>/dev/null || true)"
 			LAST_ERROR="the backup could not be restored${reason:+: $reason}; the apps were not started"
 			return 1
 		fi
 		now >"$STATE/restored"
+		# The backup says which version each step-by-step app's data is at: plan again from it.
+		if [ -s "$dir/upgrades.list" ]; then
+			plan_upgrades "$dir" "$mode"
+			if [ "$mode" = new ] && ! compose "$dir" pull --quiet; then
+				PULL_FAILED=1
+				LAST_ERROR="the app images could not be downloaded"
+				return 1
+			fi
+		fi
 	fi
 	if [ "$mode" = again ] && [ -s "$STATE/held.json" ] && [ "$(held_json)" != '{}' ]; then
 		local app from
@@ -543,6 +659,14 @@ start_release() {
 		compose "$dir" up -d --pull never --remove-orphans || { LAST_ERROR="the apps could not be started"; return 1; }
 	fi
 	if ! wait_healthy "$dir"; then
+		# An app whose upgrade step did not start goes back to the version it ran.
+		local failed_app
+		for failed_app in $FAILED; do
+			if grep -q "^$failed_app " <<<"$STEPS"; then
+				printf '%s\n' "$(awk -v a="$failed_app" '$1 == a { print $1, $2 }' <<<"$STEPS")" >>"$STATE/step-failed"
+				keep_version "$failed_app"
+			fi
+		done
 		if grep -qx nassella <<<"$FAILED"; then
 			LAST_ERROR="Caddy, which serves every app, did not start ($(jq -r '.nassella // "not healthy"' "$STATE/health.json"))"
 			return 1
@@ -551,6 +675,7 @@ start_release() {
 		return 2
 	fi
 }
+STEP_NOTE=""
 
 rollback() {
 	local last="$1"
@@ -564,6 +689,27 @@ rollback() {
 			LAST_ERROR="$keep; restarting the previous version also failed: $LAST_ERROR"
 		fi
 	fi
+}
+
+# apply_release DIR LAST: starts a release as new (pull, upgrade steps) and sets APPLY to what
+# start_release returned. Apps held back before are started and judged like the others
+# (state/held.before.json keeps what they were held at, for hold_back); apps that do not start
+# go back on their own; when the release fails as a whole, the holds stand as they were.
+APPLY=0
+apply_release() {
+	local dir="$1" last="$2"
+	if [ -f "$STATE/held.json" ]; then mv -f "$STATE/held.json" "$STATE/held.before.json"; fi
+	APPLY=0
+	start_release "$dir" new || APPLY=$?
+	if [ "$APPLY" = 0 ] || [ "$APPLY" = 2 ]; then record_versions; fi
+	if [ "$APPLY" = 2 ]; then
+		hold_back "$dir" "$last"
+		# What the held apps run now, as the other apps' verdicts stand.
+		wait_healthy "$dir" || true
+	elif [ "$APPLY" != 0 ] && [ -f "$STATE/held.before.json" ]; then
+		mv -f "$STATE/held.before.json" "$STATE/held.json"
+	fi
+	rm -f "$STATE/held.before.json"
 }
 
 LAST="$(cat "$STATE/applied" 2>/dev/null || true)"
@@ -610,8 +756,19 @@ fi
 NEW="$(g rev-parse --verify --quiet "refs/remotes/origin/$BRANCH^{commit}")" || refuse "the branch $BRANCH has no commit"
 
 if [ "$NEW" = "$LAST" ]; then
+	# An upgrade path not walked to its end: the next step, as a new start of the same release.
+	if [ -d "$ENV_DIR" ] && [ -d "$RELEASES/$LAST" ] && behind "$RELEASES/$LAST"; then
+		apply_release "$RELEASES/$LAST" "$LAST"
+		if [ "$APPLY" = 1 ]; then
+			log "the upgrade step could not start ($LAST_ERROR); starting the release as it was"
+			start_release "$RELEASES/$LAST" again || true
+		fi
+	fi
 	if [ -d "$ENV_DIR" ]; then
-		if wait_healthy "$RELEASES/$LAST"; then
+		if [ -n "$STEP_NOTE" ]; then
+			RESULT="error"
+			LAST_ERROR="$STEP_NOTE"
+		elif wait_healthy "$RELEASES/$LAST"; then
 			all_clear health
 			if [ "$(held_json)" != '{}' ]; then
 				RESULT="partial"
@@ -663,18 +820,8 @@ mv "$STAGE" "$RELEASES/$NEW"
 # whole fails, the last good release is put back.
 # A new commit gives every app another try: apps held back before are started and judged
 # like the others (state/held.before.json keeps what they were held at, for hold_back).
-if [ -f "$STATE/held.json" ]; then mv -f "$STATE/held.json" "$STATE/held.before.json"; fi
-APPLY=0
-start_release "$RELEASES/$NEW" new || APPLY=$?
-if [ "$APPLY" = 2 ]; then
-	hold_back "$RELEASES/$NEW" "$LAST"
-	# What the held apps run now, as the other apps' verdicts stand.
-	wait_healthy "$RELEASES/$NEW" || true
-elif [ "$APPLY" != 0 ] && [ -f "$STATE/held.before.json" ]; then
-	# Nothing of the new commit stays: the holds stand as they were.
-	mv -f "$STATE/held.before.json" "$STATE/held.json"
-fi
-rm -f "$STATE/held.before.json"
+rm -f "$STATE/step-failed"
+apply_release "$RELEASES/$NEW" "$LAST"
 if [ "$APPLY" = 0 ] || [ "$APPLY" = 2 ]; then
 	printf '%s\n' "$NEW" >"$STATE/applied.tmp" && mv -f "$STATE/applied.tmp" "$STATE/applied"
 	now >"$STATE/applied-at"
@@ -689,13 +836,13 @@ if [ "$APPLY" = 0 ] || [ "$APPLY" = 2 ]; then
 	done
 	if [ "$APPLY" = 2 ]; then
 		RESULT="partial"
-		LAST_ERROR="$(held_summary); the other apps run the new settings"
+		LAST_ERROR="$(held_summary); the other apps run the new settings${STEP_NOTE:+; $STEP_NOTE}"
 		log "applied ${NEW:0:12} except: $LAST_ERROR"
 		notify update "partial:$NEW" "An app did not start on $SERVER_NAME" "$LAST_ERROR"
 		all_clear health
 	else
 		RESULT="ok"
-		LAST_ERROR=""
+		LAST_ERROR="$STEP_NOTE"
 		log "applied ${NEW:0:12}"
 		all_clear update health
 	fi

@@ -142,8 +142,11 @@ if [ -f "$CURRENT/hooks/post-restore.sh" ]; then
 	done
 fi
 
-step "start the apps"
-compose up -d --remove-orphans >&2 || fail "the apps could not be started after the restore"
-step_done
+# nassella-sync restoring on a new server starts the apps itself, with the versions the backup holds.
+if [ "${START_APPS:-1}" != 0 ]; then
+	step "start the apps"
+	compose up -d --remove-orphans >&2 || fail "the apps could not be started after the restore"
+	step_done
+fi
 report "done" ""
 echo "nassella-restore: done" >&2

@@ -168,10 +168,10 @@ if snaps="$(restic snapshots --json --host "$HOST_TAG" --tag nassella |
 	jq -c --argjson n "$SNAPSHOTS_SHOWN" '[sort_by(.time) | reverse | .[:$n][] |
 		{id, time: (.time | sub("\\.[0-9]+"; "")), sizeBytes: (.summary.total_bytes_processed // null)} |
 		with_entries(select(.value != null))]')"; then
-	SNAPSHOTS_JSON="$snaps"
+	SNAPSHOTS_JSON="${snaps:-null}"
 fi
 if size="$(restic stats --json --mode raw-data | jq -c '.total_size // null')"; then
-	SIZE_BYTES="$size"
+	SIZE_BYTES="${size:-null}"
 fi
 record ok ""
 finish_request "done" ""
