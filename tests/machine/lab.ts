@@ -146,12 +146,13 @@ export function httpsGet(
 				timeout: 30_000
 			},
 			(res) => {
+				// The certificate is read now: by the end of the answer the socket may be gone.
+				const cert = (res.socket as import('node:tls').TLSSocket | null)?.getPeerCertificate?.();
 				const chunks: Buffer[] = [];
 				res.on('error', reject);
 				res.on('aborted', () => reject(new Error('the answer was cut off')));
 				res.on('data', (c: Buffer) => chunks.push(c));
 				res.on('end', () => {
-					const cert = (res.socket as import('node:tls').TLSSocket).getPeerCertificate?.();
 					resolve({
 						status: res.statusCode ?? 0,
 						headers: res.headers,
