@@ -123,7 +123,9 @@ export async function renderServer(
 				(a.upgradePath ?? []).map((st) => {
 					const images = Object.entries(st.images).filter(([svc]) => a.services.some((x) => x.name === svc));
 					if (!/^[0-9]{1,6}(\.[0-9]{1,6}){0,3}$/.test(st.version) || images.some(([, img]) => !IMAGE_REF.test(img)))
-						throw new RenderError(`App ${a.id}: the upgrade step "${st.version.slice(0, 30)}" is not a plain version and images.`);
+						throw new RenderError(
+							`App ${a.id}: the upgrade step "${st.version.slice(0, 30)}" is not a plain version and images.`
+						);
 					return [a.id, st.version, ...images.map(([svc, img]) => `${svc}=${img}`)].join(' ');
 				})
 			)
