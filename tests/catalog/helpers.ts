@@ -55,9 +55,9 @@ export function contextFor(app: AppManifest, domain = 'example.org', withSmtp = 
 	};
 }
 
-/** The Compose schema kept in the repo (copied from the shared reference schemas; see compose-spec.SOURCE.md). */
+/** The Compose schema kept in the repo, the one `nassella validate` uses (see src/cli/schemas/SOURCE.md). */
 export function composeValidator() {
-	const file = join(import.meta.dirname, 'compose-spec.json');
+	const file = join(import.meta.dirname, '../../src/cli/schemas/compose-spec.json');
 	const schema = JSON.parse(readFileSync(file, 'utf8'));
 	return new Ajv({ allErrors: true, strict: false, validateFormats: false, validateSchema: false }).compile(schema);
 }
