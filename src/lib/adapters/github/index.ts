@@ -6,7 +6,8 @@
  */
 import type { BundleFile, CommitInfo, CommitResult, CommitSigner, GitHost, RepoRef } from '../../ports/git-host.ts';
 import { DEFAULT_ACTIONS, isProviderError, ProviderError } from '../../core/errors.ts';
-import { toBase64, toHex, utf8 } from '../../core/git/bytes.ts';
+import { toBase64 } from '../../core/base64.ts';
+import { toHex, utf8 } from '../../core/git/bytes.ts';
 import {
 	addSignatureHeader,
 	commitPayload,

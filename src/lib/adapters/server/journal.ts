@@ -8,6 +8,7 @@
  * `fetchJournal` does both through an HttpClient and maps failures to ProviderError.
  */
 import { DEFAULT_ACTIONS, ProviderError } from '../../core/errors.ts';
+import { toBase64 } from '../../core/base64.ts';
 import type { HttpClient } from '../../ports/http.ts';
 import type { JournalQuery } from '../../ports/server.ts';
 
@@ -30,10 +31,7 @@ export class JournalQueryError extends Error {
 }
 
 function basic(user: string, password: string): string {
-	const bytes = new TextEncoder().encode(`${user}:${password}`);
-	let s = '';
-	for (const b of bytes) s += String.fromCharCode(b);
-	return `Basic ${btoa(s)}`;
+	return `Basic ${toBase64(new TextEncoder().encode(`${user}:${password}`))}`;
 }
 
 /**

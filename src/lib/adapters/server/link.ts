@@ -10,6 +10,7 @@
  */
 import { readJournalStream } from './journal.ts';
 import { DEFAULT_ACTIONS, ProviderError } from '../../core/errors.ts';
+import { toBase64 } from '../../core/base64.ts';
 import { checkHostName } from '../../core/net/proxy-url.ts';
 import { parseServerStatus, type ServerStatus } from '../../core/server/status.ts';
 import type { HttpClient } from '../../ports/http.ts';
@@ -54,10 +55,7 @@ export function serverBase(host: string, where: { sandbox: boolean; appOrigin: s
 }
 
 function basicAuth(user: string, password: string): string {
-	const bytes = new TextEncoder().encode(`${user}:${password}`);
-	let bin = '';
-	for (const b of bytes) bin += String.fromCharCode(b);
-	return `Basic ${btoa(bin)}`;
+	return `Basic ${toBase64(new TextEncoder().encode(`${user}:${password}`))}`;
 }
 
 /** The Range header value for a query, or undefined for "everything from the start". */

@@ -3,7 +3,8 @@
  * browsers). The private key is exported only as PKCS#8 for the vault to keep encrypted.
  */
 import type { CommitSigner } from '../../ports/git-host.ts';
-import { fromBase64, toBase64, utf8 } from '../../core/git/bytes.ts';
+import { fromBase64OrThrow, toBase64 } from '../../core/base64.ts';
+import { utf8 } from '../../core/git/bytes.ts';
 import { formatOpenSshPrivateKey, formatOpenSshPublicKey, parseOpenSshPublicKey } from '../../core/git/openssh.ts';
 import { sshsigArmor, sshsigSignedData } from '../../core/git/sshsig.ts';
 
@@ -31,7 +32,7 @@ export async function generateSshKey(comment = ''): Promise<SshKeyRecord> {
 }
 
 function seedOf(record: SshKeyRecord): Uint8Array {
-	const pkcs8 = fromBase64(record.privateKeyPkcs8);
+	const pkcs8 = fromBase64OrThrow(record.privateKeyPkcs8);
 	const prefix = Array.from(pkcs8.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
 	if (pkcs8.length !== 48 || prefix !== PKCS8_PREFIX) throw new Error('The stored key is not an Ed25519 key.');
 	return pkcs8.subarray(16);
@@ -39,7 +40,7 @@ function seedOf(record: SshKeyRecord): Uint8Array {
 
 function importPrivate(record: SshKeyRecord): Promise<CryptoKey> {
 	seedOf(record);
-	return crypto.subtle.importKey('pkcs8', fromBase64(record.privateKeyPkcs8), ED25519, false, ['sign']);
+	return crypto.subtle.importKey('pkcs8', fromBase64OrThrow(record.privateKeyPkcs8), ED25519, false, ['sign']);
 }
 
 /** Signs `message` as `ssh-keygen -Y sign -n <namespace>` would, returning the armored signature. */
@@ -65,7 +66,7 @@ export function openSshPrivateKeyFile(record: SshKeyRecord): string {
 
 /** `SHA256:…` as `ssh-keygen -l` prints it, to show a person which key is which. */
 export async function sshFingerprint(publicKey: string): Promise<string> {
-	const blob = fromBase64(publicKey.trim().split(/\s+/)[1] ?? '');
+	const blob = fromBase64OrThrow(publicKey.trim().split(/\s+/)[1] ?? '');
 	const digest = bytes(await crypto.subtle.digest('SHA-256', blob));
 	return 'SHA256:' + toBase64(digest).replace(/=+$/, '');
 }

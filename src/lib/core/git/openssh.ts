@@ -3,7 +3,8 @@
  * the allowed-signers line `git verify-commit` checks commits against, and the unencrypted
  * private key file the server pulls its config repo with. Pure; keys come in as raw bytes.
  */
-import { concatBytes, fromBase64, SshReader, sshString, sshUint32, toBase64, utf8 } from './bytes.ts';
+import { fromBase64, toBase64 } from '../base64.ts';
+import { concatBytes, SshReader, sshString, sshUint32, utf8 } from './bytes.ts';
 
 export const ED25519_KEY_TYPE = 'ssh-ed25519';
 
@@ -34,12 +35,8 @@ export function parseOpenSshPublicKey(line: string): ParsedPublicKey {
 	const parts = line.trim().split(/\s+/);
 	if (parts.length < 2 || parts[0] !== ED25519_KEY_TYPE)
 		throw new Error('Expected an Ed25519 public key starting with "ssh-ed25519".');
-	let blob: Uint8Array;
-	try {
-		blob = fromBase64(parts[1] ?? '');
-	} catch {
-		throw new Error('The public key is not valid base64.');
-	}
+	const blob = fromBase64(parts[1] ?? '');
+	if (!blob) throw new Error('The public key is not valid base64.');
 	const reader = new SshReader(blob);
 	try {
 		const type = reader.text();

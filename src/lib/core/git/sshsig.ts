@@ -3,7 +3,8 @@
  * signature git stores in a commit's `gpgsig` header. Hashing and signing happen in the
  * adapter (WebCrypto); this module only lays out the bytes.
  */
-import { concatBytes, fromBase64, SshReader, sshString, sshUint32, toBase64, utf8 } from './bytes.ts';
+import { fromBase64OrThrow, toBase64 } from '../base64.ts';
+import { concatBytes, SshReader, sshString, sshUint32, utf8 } from './bytes.ts';
 import { ED25519_KEY_TYPE, ed25519PublicKeyBlob } from './openssh.ts';
 
 const MAGIC = utf8('SSHSIG');
@@ -51,7 +52,7 @@ export interface ParsedSshSignature {
 export function parseSshsig(armored: string): ParsedSshSignature {
 	const text = armored.trim();
 	if (!text.startsWith(BEGIN) || !text.endsWith(END)) throw new Error('Not an SSH signature.');
-	const blob = fromBase64(text.slice(BEGIN.length, -END.length).replace(/\s+/g, ''));
+	const blob = fromBase64OrThrow(text.slice(BEGIN.length, -END.length).replace(/\s+/g, ''));
 	const reader = new SshReader(blob);
 	const magic = new TextDecoder().decode(reader.raw(6));
 	if (magic !== 'SSHSIG' || reader.uint32() !== 1) throw new Error('Unknown SSH signature version.');

@@ -13,6 +13,7 @@ import type { Deployment } from '../model/config.ts';
 import { parseGitSshUrl } from '../model/config.ts';
 import { MAY_BE_UNPINNED, resolveDownload, type DownloadKind } from '../model/downloads.ts';
 import { RenderError } from './app.ts';
+import { toBase64 } from '../base64.ts';
 import { SCRIPTS } from './scripts.gen.ts';
 import { renderUnits } from './units.ts';
 import { BIN_DIR, COMPOSE_PROJECT, ETC_DIR, ROOT, RUN_DIR } from './paths.ts';
@@ -31,9 +32,7 @@ interface IgnFile {
 /** The shorter of a percent-encoded and a base64 data URL, deterministically. */
 export function dataUrl(text: string): string {
 	const bytes = new TextEncoder().encode(text);
-	let bin = '';
-	for (const b of bytes) bin += String.fromCharCode(b);
-	const b64 = `data:;base64,${btoa(bin)}`;
+	const b64 = `data:;base64,${toBase64(bytes)}`;
 	const pct = `data:,${[...bytes]
 		.map((b) => {
 			const c = String.fromCharCode(b);
@@ -55,9 +54,7 @@ function file(path: string, text: string, mode = 0o644): IgnFile {
 export function gzipDataUrl(text: string): { source: string; compression?: 'gzip' } {
 	// mtime 0: no time stamp in the gzip header, so the same text gives the same bytes.
 	const packed = gzipSync(new TextEncoder().encode(text), { level: 9, mtime: 0 });
-	let bin = '';
-	for (const b of packed) bin += String.fromCharCode(b);
-	const gz = `data:;base64,${btoa(bin)}`;
+	const gz = `data:;base64,${toBase64(packed)}`;
 	const plain = dataUrl(text);
 	return gz.length < plain.length ? { source: gz, compression: 'gzip' } : { source: plain };
 }

@@ -35,23 +35,6 @@ export function isAllZero(bytes: Uint8Array): boolean {
 	return any === 0;
 }
 
-const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-export function toBase64(bytes: Uint8Array): string {
-	let s = '';
-	for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-	return btoa(s);
-}
-
-/** Strict base64 (standard alphabet, padded); anything else returns undefined. */
-export function fromBase64(text: string): Uint8Array | undefined {
-	if (typeof text !== 'string' || !B64.test(text)) return undefined;
-	const raw = atob(text);
-	const out = new Uint8Array(raw.length);
-	for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
-	return out;
-}
-
 export function toHex(bytes: Uint8Array): string {
 	return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -10,7 +10,8 @@
  * this vault and does not change when the passphrase does, so a passphrase change
  * re-wraps the DEK only. The same format serves IndexedDB and the export file.
  */
-import { concatBytes, fromBase64, toBase64, utf8 } from './bytes.ts';
+import { fromBase64, toBase64 } from '../base64.ts';
+import { concatBytes, utf8 } from './bytes.ts';
 import { TamperedError, UnsupportedVersionError, VaultError, WeakKdfError, WrongPassphraseError } from './errors.ts';
 import type { VaultPrimitives } from './primitives.ts';
 

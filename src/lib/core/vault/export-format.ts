@@ -5,7 +5,8 @@
  * Without the passphrase the file is useless. On import it is treated as hostile: see
  * `adapters/zip` for the streaming limits and `services/vault.ts` for the order of checks.
  */
-import { fromBase64, fromUtf8, toBase64, utf8 } from './bytes.ts';
+import { fromBase64, toBase64 } from '../base64.ts';
+import { fromUtf8, utf8 } from './bytes.ts';
 import { ImportRefusedError, TamperedError, UnsupportedVersionError } from './errors.ts';
 import { checkKdf, readHeader, type KdfParams, type VaultHeader } from './envelope.ts';
 import { isRecordName } from './records.ts';

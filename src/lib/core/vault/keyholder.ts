@@ -3,7 +3,7 @@
  * it. In the browser it lives inside the vault's Web Worker, so the page itself never
  * references key material; locking wipes the key and the worker is ended.
  */
-import { toBase64 } from './bytes.ts';
+import { toBase64 } from '../base64.ts';
 import {
 	DEFAULT_KDF,
 	FLOOR_KDF,
