@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { loadCatalog } from '../../catalog/load.ts';
 import { ageEncrypt } from '../../src/lib/adapters/age/encrypt.ts';
 import { renderServer, type Encrypt } from '../../src/lib/core/server/render.ts';
 import { writeOutput } from '../../src/cli/nassella.ts';
-import { sha256 } from '../../src/lib/core/server/sha256.ts';
 import type { AppManifest } from '../../src/lib/core/catalog/types.ts';
 
 export const FIXTURES = ['one-app', 'five-apps', 'all-apps'] as const;
@@ -30,7 +30,7 @@ export function fixture(name: string): { config: Record<string, unknown>; secret
 
 /** Deterministic stand-in for age in golden files: marks the plaintext's hash, reveals nothing. */
 export const goldenEncrypt: Encrypt = async (plaintext, recipient) =>
-	`-----BEGIN TEST CIPHERTEXT-----\nrecipient ${recipient}\nsha256 ${sha256(plaintext)}\n-----END TEST CIPHERTEXT-----\n`;
+	`-----BEGIN TEST CIPHERTEXT-----\nrecipient ${recipient}\nsha256 ${createHash('sha256').update(plaintext).digest('hex')}\n-----END TEST CIPHERTEXT-----\n`;
 
 export async function renderTo(input: unknown, encrypt: Encrypt = ageEncrypt, caddy = {}) {
 	const dir = mkdtempSync(join(tmpdir(), 'nassella-render-'));

@@ -1,25 +1,25 @@
-/** Small pure pieces checked against the real thing: SHA-256 against Node's crypto, unit names against systemd-escape. */
+/** Small pure pieces checked against the real thing: the manifest's SHA-256 against Node's crypto, unit names against systemd-escape. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { sha256 } from '../../src/lib/core/server/sha256.ts';
+import { sha256Hex } from '../../src/lib/core/server/manifest.ts';
 import { systemdEscapePath, backupTime, drillTime } from '../../src/lib/core/server/units.ts';
 import { dataUrl, gzipDataUrl } from '../../src/lib/core/server/ignition.ts';
 import { renderRequests } from '../../src/lib/core/server/render.ts';
 import { dataUrlText, fixture, goldenEncrypt, ignitionFile, renderTo, run, type IgnitionDoc } from './helpers.ts';
 
 describe('pure helpers', () => {
-	it('sha256 equals node:crypto for any input', () => {
+	it('the manifest hash equals node:crypto for any text', () => {
 		fc.assert(
-			fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
-				expect(sha256(bytes)).toBe(createHash('sha256').update(bytes).digest('hex'));
+			fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => {
+				expect(sha256Hex(text)).toBe(createHash('sha256').update(text, 'utf8').digest('hex'));
 			}),
 			{ numRuns: 300 }
 		);
-		expect(sha256('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+		expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 	});
 
 	it('systemdEscapePath equals systemd-escape --path', () => {

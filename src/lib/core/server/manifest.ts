@@ -1,9 +1,15 @@
 /** MANIFEST.sha256: `sha256sum` format, sorted by path; the sync script checks it with `sha256sum -c`. */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { RenderError } from './app.ts';
-import { sha256 } from './sha256.ts';
 
 export const MANIFEST_PATH = 'MANIFEST.sha256';
 export const BUNDLE_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/** The SHA-256 of the text's UTF-8 bytes in lowercase hex, as `sha256sum` prints it (synchronous, so rendering stays pure). */
+export function sha256Hex(text: string): string {
+	return bytesToHex(sha256(utf8ToBytes(text)));
+}
 
 export interface BundleFile {
 	path: string;
@@ -12,7 +18,7 @@ export interface BundleFile {
 	executable?: boolean;
 }
 
-export function renderManifest(files: readonly BundleFile[], hash: (text: string) => string = sha256): string {
+export function renderManifest(files: readonly BundleFile[], hash: (text: string) => string = sha256Hex): string {
 	const paths = new Set<string>();
 	for (const f of files) {
 		if (!BUNDLE_PATH.test(f.path) || f.path.split('/').some((p) => p === '.' || p === '..'))
@@ -30,7 +36,7 @@ export function renderManifest(files: readonly BundleFile[], hash: (text: string
 export function checkManifest(
 	manifest: string,
 	files: readonly BundleFile[],
-	hash: (text: string) => string = sha256
+	hash: (text: string) => string = sha256Hex
 ): string[] {
 	const problems: string[] = [];
 	const listed = new Map<string, string>();
