@@ -5,7 +5,7 @@
  * the runner as output + created resources.
  */
 import { isProviderError, ProviderError } from '../../core/errors.ts';
-import { DEPLOYMENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../core/labels.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../core/labels.ts';
 import { isSharedImage } from '../../core/deploy/sweep.ts';
 import { dedynZoneOf } from '../../core/deploy/setup.ts';
 import type { CreatedResource, DeploymentState, StepOutput } from '../../core/deploy/machine.ts';
@@ -14,6 +14,7 @@ import type { CloudProvider, CloudResource } from '../../ports/cloud.ts';
 import type { DnsProvider, Zone } from '../../ports/dns.ts';
 import type { GitHost, RepoRef } from '../../ports/git-host.ts';
 import type { AppProbe, Clock, DeployArtifacts } from '../../ports/deploy.ts';
+import { ensureLabelled, findLabelled, ownedBy } from '../engine/resources.ts';
 
 export interface StepPorts {
 	cloud: CloudProvider;
@@ -62,43 +63,16 @@ export function repoFromOutput(o: StepOutput): RepoRef {
 	};
 }
 
-async function findOwn(
+function findOwn(
 	ports: StepPorts,
 	state: DeploymentState,
 	kind: CloudKind,
 	name: string | undefined
 ): Promise<CloudResource | undefined> {
-	const found = await ports.cloud.findByLabels(state.plan.labels);
-	const ofKind = found.filter((r) => r.kind === kind);
-	return name ? ofKind.find((r) => r.name === name) : ofKind[0];
+	return findLabelled(ports.cloud, state.plan.labels, kind, name);
 }
 
-/**
- * Creates through `create`, but first (when `observe`) and after a 409 asks `look` for what
- * may already be there, so a resumed or repeated step never makes a second one.
- */
-export async function lookThenCreate<T>(
-	look: () => Promise<T | undefined>,
-	create: () => Promise<T>,
-	observe: boolean
-): Promise<T> {
-	if (observe) {
-		const existing = await look();
-		if (existing) return existing;
-	}
-	try {
-		return await create();
-	} catch (e) {
-		if (isProviderError(e) && e.code === 'conflict') {
-			const existing = await look();
-			if (existing) return existing;
-		}
-		throw e;
-	}
-}
-
-/** Creates through `create`, but first (when asked) and on a 409 looks for what may already be there. */
-async function ensureObserved(
+function ensureObserved(
 	ports: StepPorts,
 	state: DeploymentState,
 	kind: CloudKind,
@@ -106,19 +80,12 @@ async function ensureObserved(
 	observe: boolean,
 	create: () => Promise<CloudResource>
 ): Promise<CloudResource> {
-	return lookThenCreate(() => findOwn(ports, state, kind, name), create, observe);
+	return ensureLabelled(ports.cloud, state.plan.labels, kind, name, observe, create);
 }
 
-/**
- * What a step records as made by this deployment: never something that carries another
- * deployment's label (e.g. a Flatcar image shared between deployments of one account),
- * so destroy cannot remove what belongs to someone else.
- */
+/** What a step records as made by this deployment (see `ownedBy`). */
 function cloudCreated(state: DeploymentState, step: StepId, r: CloudResource): CreatedResource[] {
-	const owner = r.labels[DEPLOYMENT_LABEL];
-	if (owner !== undefined && owner !== state.id) return [];
-	// The shared Flatcar image belongs to the account, not to one deployment.
-	if (isSharedImage(r)) return [];
+	if (!ownedBy(state.id, r)) return [];
 	return [{ kind: r.kind as CreatedResource['kind'], id: r.id, name: r.name, step }];
 }
 

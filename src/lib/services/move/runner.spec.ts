@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isSharedImage } from '../../core/deploy/sweep.ts';
 import { Crashed, type Fault } from '../deploy/testing/world.ts';
 import { MoveRunner } from './runner.ts';
 import { ADMIN, DEPLOYMENT, FAST, HOSTS, MoveWorld, OLD_IP, type ServerFault } from './testing.ts';
@@ -148,6 +149,30 @@ describe('move runner', () => {
 				expect(w.dnsNow()).toEqual(w.initialDns);
 			}
 		});
+
+	it('never counts the account’s shared Flatcar image as its own: not recorded, not handed on, kept when given up', async () => {
+		const w = new MoveWorld();
+		w.fault = 'restore-fails';
+		w.start();
+		await driveToRest(w);
+		const failed = w.stored();
+		expect(failed.phase).toBe('failed');
+		const shared = w.world.cloud.filter((r) => isSharedImage(r));
+		expect(shared.length).toBeGreaterThan(0);
+		const sharedIds = new Set(shared.map((r) => r.id));
+		expect(failed.created.filter((r) => sharedIds.has(r.id))).toEqual([]);
+		await runner(w).abandon();
+		for (const id of sharedIds) expect(w.world.cloud.some((r) => r.id === id)).toBe(true);
+
+		const moved = new MoveWorld();
+		moved.start();
+		await driveToRest(moved);
+		expect(moved.stored().phase).toBe('confirm');
+		const ids = new Set(moved.world.cloud.filter((r) => isSharedImage(r)).map((r) => r.id));
+		expect(ids.size).toBeGreaterThan(0);
+		expect(moved.stored().created.filter((r) => ids.has(r.id))).toEqual([]);
+		expect(moved.adopted.at(-1)!.created.filter((r) => ids.has(r.id))).toEqual([]);
+	});
 
 	it('a failed backup stops before anything is created', async () => {
 		const w = new MoveWorld();

@@ -5,8 +5,6 @@
  * backup request carries a deterministic id the server handles once.
  */
 import { isProviderError, ProviderError } from '../../core/errors.ts';
-import { lookThenCreate } from '../deploy/steps.ts';
-import { DEPLOYMENT_LABEL } from '../../core/labels.ts';
 import {
 	backupRequestId,
 	type MoveOutput,
@@ -20,6 +18,7 @@ import type { AppProbe, Clock } from '../../ports/deploy.ts';
 import type { DnsProvider, RecordSet, Zone } from '../../ports/dns.ts';
 import type { BundleFile, CommitSigner, GitHost, RepoRef } from '../../ports/git-host.ts';
 import type { ServerLink } from '../../ports/server.ts';
+import { ensureLabelled, ownedBy } from '../engine/resources.ts';
 
 /** The files and keys of the deployment, as the move needs them. */
 export interface MoveArtifacts {
@@ -182,17 +181,7 @@ export async function revertAdmin(ports: MovePorts, state: MoveState): Promise<v
 	}
 }
 
-async function findOwn(
-	ports: MovePorts,
-	state: MoveState,
-	kind: CloudResource['kind'],
-	name: string
-): Promise<CloudResource | undefined> {
-	const found = await ports.cloud.findByLabels(state.plan.labels);
-	return found.find((r) => r.kind === kind && r.name === name);
-}
-
-async function ensureObserved(
+function ensureObserved(
 	ports: MovePorts,
 	state: MoveState,
 	kind: CloudResource['kind'],
@@ -200,12 +189,12 @@ async function ensureObserved(
 	observe: boolean,
 	create: () => Promise<CloudResource>
 ): Promise<CloudResource> {
-	return lookThenCreate(() => findOwn(ports, state, kind, name), create, observe);
+	return ensureLabelled(ports.cloud, state.plan.labels, kind, name, observe, create);
 }
 
+/** What a step records as made by the move (see `ownedBy`: never the account's shared image). */
 function own(state: MoveState, step: MoveStepId, r: CloudResource): MoveResource[] {
-	const owner = r.labels[DEPLOYMENT_LABEL];
-	if (owner !== undefined && owner !== state.deploymentId) return [];
+	if (!ownedBy(state.deploymentId, r)) return [];
 	return [{ kind: r.kind as MoveResource['kind'], id: r.id, name: r.name, step }];
 }
 
