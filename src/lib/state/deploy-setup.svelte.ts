@@ -9,7 +9,6 @@ import {
 	dedynProblem,
 	DEDYN_SUFFIX,
 	deploymentIdFrom,
-	domainProblem,
 	hostsFor,
 	deploymentHosts,
 	monthlyCost,
@@ -23,6 +22,7 @@ import {
 	type StoragePrice
 } from '../core/deploy/setup.ts';
 import { isProviderError } from '../core/errors.ts';
+import { domainProblem, parseDomain, toUnicode } from '../core/model/domain.ts';
 import { checkInputs } from '../core/catalog/inputs.ts';
 import { storedProxyBase } from './proxy.svelte.ts';
 import type { Region } from '../ports/cloud.ts';
@@ -116,13 +116,25 @@ export class SetupWizard {
 		return this.apps.filter((a) => this.selected.includes(a.id));
 	}
 
+	/** The domain as it is written into DNS records and files: ASCII, punycode for international names. */
 	get domain(): string {
 		const d = this.domainInput.trim().toLowerCase().replace(/\.$/, '');
-		return this.domainMode === 'dedyn' ? `${d}.${DEDYN_SUFFIX}` : d;
+		const name = this.domainMode === 'dedyn' ? `${d}.${DEDYN_SUFFIX}` : d;
+		try {
+			return parseDomain(name).ascii;
+		} catch {
+			return name;
+		}
+	}
+
+	/** The domain as the person reads it (international names in their own letters). */
+	get domainShown(): string {
+		return toUnicode(this.domain);
 	}
 
 	get domainProblem(): string | undefined {
-		return this.domainMode === 'dedyn' ? dedynProblem(this.domainInput) : domainProblem(this.domainInput);
+		if (this.domainMode === 'dedyn') return dedynProblem(this.domainInput) ?? domainProblem(this.domain);
+		return domainProblem(this.domainInput);
 	}
 
 	get sizesInRegion(): SizeChoice[] {
@@ -176,7 +188,8 @@ export class SetupWizard {
 		this.selected = s.apps;
 		this.inputs = s.inputs ?? {};
 		this.domainMode = s.domain.endsWith('.' + DEDYN_SUFFIX) ? 'dedyn' : 'own';
-		this.domainInput = this.domainMode === 'dedyn' ? s.domain.slice(0, -(DEDYN_SUFFIX.length + 1)) : s.domain;
+		this.domainInput =
+			this.domainMode === 'dedyn' ? s.domain.slice(0, -(DEDYN_SUFFIX.length + 1)) : toUnicode(s.domain);
 		this.dnsProvider = s.dns.provider;
 		this.dnsToken = s.dns.token;
 		this.cloudProvider = s.cloud.provider;

@@ -3,6 +3,7 @@
  * Pure: the same input always gives the same plan, so a reloaded page, another tab or
  * another device rebuilds exactly what an earlier run started.
  */
+import { isHostName } from '../model/domain.ts';
 import { deploymentLabels, resourceName, type Labels } from '../labels.ts';
 
 export const STEP_IDS = [
@@ -55,8 +56,6 @@ export interface Plan {
 	steps: StepSpec[];
 }
 
-const FQDN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-
 export class PlanError extends Error {
 	constructor(message: string) {
 		super(message);
@@ -71,7 +70,7 @@ export function buildPlan(input: PlanInput): Plan {
 	if (input.hosts.length === 0) throw new PlanError('Choose at least one app.');
 	const seen = new Set<string>();
 	for (const { fqdn } of input.hosts) {
-		if (!FQDN.test(fqdn)) throw new PlanError(`“${fqdn}” is not a valid web address.`);
+		if (!isHostName(fqdn)) throw new PlanError(`“${fqdn}” is not a valid web address.`);
 		if (seen.has(fqdn)) throw new PlanError(`Two apps would share the address ${fqdn}.`);
 		seen.add(fqdn);
 	}

@@ -65,21 +65,9 @@ export function volumeGiB(apps: readonly AppChoice[]): number {
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** A domain the person owns: lowercase, at least two labels. Undefined when fine, else why not. */
-export function domainProblem(domain: string): string | undefined {
-	const d = domain.trim().toLowerCase().replace(/\.$/, '');
-	if (!d) return 'Enter a domain name, like example.org.';
-	if (d.length > 200) return 'That domain name is too long.';
-	const labels = d.split('.');
-	if (labels.length < 2) return 'A domain name has at least one dot, like example.org.';
-	if (!labels.every((l) => LABEL.test(l))) return 'Use only letters, digits, dots and dashes, like my-family.org.';
-	if (!/^[a-z]{2,63}$/.test(labels.at(-1)!)) return 'The last part (like .org) looks wrong.';
-	return undefined;
-}
-
 export const DEDYN_SUFFIX = 'dedyn.io';
 
-/** A free name under dedyn.io: one label. */
+/** A free name under dedyn.io: one label of plain letters, digits and dashes (the whole name is a domain as `domainProblem` in core/model/domain.ts judges it). */
 export function dedynProblem(name: string): string | undefined {
 	const n = name.trim().toLowerCase();
 	if (!LABEL.test(n) || n.length < 3) return 'Choose a name of at least 3 letters, digits or dashes.';

@@ -59,9 +59,35 @@ export function parseDomain(input: string): DomainResult {
 		if (/^..--/.test(label) && !label.startsWith('xn--'))
 			throw new DomainError(`"${shown}" has a part with "--" in third and fourth place, which DNS reserves.`);
 	}
-	if (/^[0-9]+$/.test(labels[labels.length - 1] ?? ''))
+	const top = labels[labels.length - 1] ?? '';
+	if (/^[0-9]+$/.test(top))
 		throw new DomainError(`"${shown}" ends in a number; the last part of a domain is a word such as org.`);
+	if (!/^[a-z]{2,63}$/.test(top) && !top.startsWith('xn--'))
+		throw new DomainError(`"${shown}" ends in "${preview(top)}"; the last part of a domain is a word such as org.`);
 	return { ascii: host, unicode: toUnicode(host) };
+}
+
+/**
+ * The one rule for a domain the person types (wizard, dashboard, config, CLI): undefined
+ * when `parseDomain` accepts it, else why not, in plain words.
+ */
+export function domainProblem(input: string): string | undefined {
+	try {
+		parseDomain(input);
+		return undefined;
+	} catch (e) {
+		if (e instanceof DomainError) return e.message;
+		throw e;
+	}
+}
+
+/** True for a host name already in the form nassella writes (lowercase ASCII, punycode). */
+export function isHostName(name: string): boolean {
+	try {
+		return parseDomain(name).ascii === name;
+	} catch {
+		return false;
+	}
 }
 
 /** Best-effort Unicode form for display (punycode decode per RFC 3492). */

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { buildPlan } from '../core/deploy/plan.ts';
+import { deploymentHosts, type AppChoice } from '../core/deploy/setup.ts';
+import { parseDomain } from '../core/model/domain.ts';
+import type { DeployEnvironment } from '../main/deploy.ts';
+import { SetupWizard } from './deploy-setup.svelte.ts';
+
+const env = { clouds: [], dns: [], gits: [] } as unknown as DeployEnvironment;
+
+const app: AppChoice = {
+	id: 'memos',
+	name: 'Memos',
+	tagline: '',
+	entrypoints: [{ id: 'main', subdomain: 'memos' }],
+	resources: { ramMinMiB: 128, ramRecommendedMiB: 256, diskMiB: 512 },
+	firstLogin: ''
+};
+
+/** The config's judgement (validateDeployment normalises every domain with parseDomain). */
+function config(input: string): { ok: true; ascii: string } | { ok: false } {
+	try {
+		return { ok: true, ascii: parseDomain(input).ascii };
+	} catch {
+		return { ok: false };
+	}
+}
+
+describe('the wizard judges a domain as the config does', () => {
+	const inputs = [
+		'example.org',
+		'  Example.ORG. ',
+		'bücher.example',
+		'Bücher.Example.ORG',
+		'xn--bcher-kva.example',
+		'пример.рф',
+		'example.xn--p1ai',
+		'my-family.org',
+		'bad_name.org',
+		'example',
+		'-a.org',
+		'ab--c.org',
+		'192.168.1.1',
+		'a.b/c',
+		'example.b',
+		'example.123',
+		`${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(20)}.org`,
+		''
+	];
+	it.each(inputs)('%s', (input) => {
+		const w = new SetupWizard(env);
+		w.apps = [app];
+		w.selected = ['memos'];
+		w.domainInput = input;
+		const c = config(input);
+		expect(w.domainProblem === undefined, w.domainProblem ?? 'accepted').toBe(c.ok);
+		if (!c.ok) return;
+		// What the wizard keeps is what the config writes: ASCII, punycode for international names.
+		expect(w.domain).toBe(c.ascii);
+		expect(() => buildPlan(w.planInput({ ...fakeSetup, domain: w.domain }))).not.toThrow();
+		expect(deploymentHosts([app], w.domain).every((h) => parseDomain(h.fqdn).ascii === h.fqdn)).toBe(true);
+	});
+
+	it('shows an international name as it was typed, with the form written into files', () => {
+		const w = new SetupWizard(env);
+		w.domainInput = 'Bücher.Example';
+		expect(w.domain).toBe('xn--bcher-kva.example');
+		expect(w.domainShown).toBe('bücher.example');
+	});
+});
+
+const fakeSetup = {
+	deploymentId: 'abcdefgh1234',
+	apps: ['memos'],
+	domain: '',
+	dns: { provider: 'sandbox-dns', token: 't' },
+	cloud: { provider: 'sandbox-cloud', token: 't', region: 'r', size: 's' },
+	git: { host: 'sandbox-git', token: 't' },
+	backups: { endpoint: '', bucket: '', accessKeyId: '', secretAccessKey: '', resticPassword: '' }
+};
