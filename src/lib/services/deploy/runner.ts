@@ -1,10 +1,9 @@
 /**
- * The deploy runner: performs the plan's steps through the ports, as many at once as the
- * plan allows, and persists the state after every transition. Before each side effect it
- * stores an intent; after it, the provider's id. A runner can be dropped at any moment
- * (closed tab, crash): a new runner made from the stored state resumes by observing first.
+ * The deploy runner: the deploy operation on the shared engine (services/engine), which
+ * performs the plan's steps as many at once as the plan allows and stores the state after
+ * every transition, plus what only a deployment does: cancel, retry, and destroy (remove
+ * everything it made, and only that).
  */
-import { isProviderError } from '../../core/errors.ts';
 import {
 	nextActions,
 	resourceKey,
@@ -14,7 +13,6 @@ import {
 	type DeploymentState
 } from '../../core/deploy/machine.ts';
 import { stepSpec, type StepId } from '../../core/deploy/plan.ts';
-import type { StepError } from '../../core/deploy/retry.ts';
 import { removalStages } from '../../core/deploy/sweep.ts';
 import type { DeploymentStore } from '../../ports/deploy.ts';
 import {
@@ -25,6 +23,7 @@ import {
 	type StepResult,
 	type StepTimings
 } from './steps.ts';
+import { Engine, toStepError, type Operation } from '../engine/engine.ts';
 
 export interface RunnerPorts extends StepPorts {
 	store: DeploymentStore;
@@ -42,154 +41,73 @@ const CLOUD_STEP: Partial<Record<string, StepId>> = {
 	server: 'server'
 };
 
-/** Turns anything thrown into a stored error: never a raw message that could hold a secret. */
-export function toStepError(e: unknown, fallbackProvider: string): StepError {
-	if (isProviderError(e)) {
-		const err: StepError = { code: e.code, provider: e.provider, message: e.message, action: e.action };
-		if (e.retryAfterMs !== undefined) err.retryAfterMs = e.retryAfterMs;
-		return err;
-	}
-	if (e instanceof DOMException && (e.name === 'AbortError' || e.name === 'TimeoutError'))
-		return {
-			code: 'network',
-			provider: fallbackProvider,
-			message: 'The step was interrupted.',
-			action: 'nassella tries again when you continue.'
-		};
+/** The deploy operation for the engine: steps in parallel wherever the plan's dependencies allow. */
+function deployOperation(
+	ports: RunnerPorts,
+	timings: StepTimings
+): Operation<DeploymentState, DeployEvent, StepId, StepResult> {
 	return {
-		code: 'unexpected',
-		provider: fallbackProvider,
-		message: 'Something unexpected went wrong in this step.',
-		action: 'Try again. If it keeps happening, export your settings and report the problem.'
+		transition,
+		next: nextActions,
+		running: (s) => s.phase === 'running',
+		attempts: (s, step) => s.steps[step]?.attempts ?? 0,
+		providerOf(s, step) {
+			const by = stepSpec(s.plan, step).by;
+			if (by === 'cloud') return ports.cloud.displayName;
+			if (by === 'dns') return ports.dns.displayName;
+			if (by === 'git') return ports.git.displayName;
+			return 'your server';
+		},
+		perform: (s, step, observe, signal) => performStep(ports, s, step, observe, signal, timings),
+		begin: (s, step, at) => ({ type: 'begin', step, at, name: stepSpec(s.plan, step).name }),
+		succeed: (step, at, result) => ({ type: 'succeed', step, at, ...result }),
+		fail: (step, at, error, jitter) => ({ type: 'fail', step, at, error, jitter })
 	};
 }
 
 export class DeployRunner {
-	#state: DeploymentState;
+	#engine: Engine<DeploymentState, DeployEvent, StepId, StepResult>;
 	#ports: RunnerPorts;
-	#timings: StepTimings;
-	#listeners = new Set<Listener>();
-	#saving: Promise<void> = Promise.resolve();
-	#inFlight = new Map<StepId, Promise<void>>();
-	#abort = new AbortController();
-	#wake: (() => void) | undefined;
-	/** A failure to store state: the runner must stop, as if the page had closed. */
-	#fatal: unknown;
 
 	constructor(ports: RunnerPorts, state: DeploymentState, timings: StepTimings = DEFAULT_TIMINGS) {
 		this.#ports = ports;
-		this.#state = state;
-		this.#timings = timings;
+		this.#engine = new Engine(deployOperation(ports, timings), ports, state);
 	}
 
 	get state(): DeploymentState {
-		return this.#state;
+		return this.#engine.state;
+	}
+
+	get #state(): DeploymentState {
+		return this.#engine.state;
 	}
 
 	subscribe(listener: Listener): () => void {
-		this.#listeners.add(listener);
-		return () => this.#listeners.delete(listener);
+		return this.#engine.subscribe(listener);
 	}
 
-	/** Applies an event, then waits until the new state is stored. */
-	async #apply(event: DeployEvent): Promise<void> {
-		this.#state = transition(this.#state, event);
-		const snapshot = this.#state;
-		for (const l of this.#listeners) l(snapshot);
-		this.#saving = this.#saving.then(() => this.#ports.store.save(snapshot));
-		await this.#saving;
-	}
-
-	#providerOf(step: StepId): string {
-		const by = stepSpec(this.#state.plan, step).by;
-		if (by === 'cloud') return this.#ports.cloud.displayName;
-		if (by === 'dns') return this.#ports.dns.displayName;
-		if (by === 'git') return this.#ports.git.displayName;
-		return 'your server';
-	}
-
-	async #runStep(step: StepId): Promise<void> {
-		const before = this.#state.steps[step];
-		// Anything but a first attempt may have left something behind: look before creating.
-		const observe = (before?.attempts ?? 0) > 0;
-		await this.#apply({
-			type: 'begin',
-			step,
-			at: this.#ports.clock.now(),
-			name: stepSpec(this.#state.plan, step).name
-		});
-		let outcome: { ok: true; result: StepResult } | { ok: false; error: unknown };
-		try {
-			outcome = {
-				ok: true,
-				result: await performStep(this.#ports, this.#state, step, observe, this.#abort.signal, this.#timings)
-			};
-		} catch (error) {
-			outcome = { ok: false, error };
-		}
-		// Outside the try: a failure to store the result must not be mistaken for a failed step.
-		if (outcome.ok) await this.#apply({ type: 'succeed', step, at: this.#ports.clock.now(), ...outcome.result });
-		else
-			await this.#apply({
-				type: 'fail',
-				step,
-				at: this.#ports.clock.now(),
-				error: toStepError(outcome.error, this.#providerOf(step)),
-				jitter: this.#ports.random()
-			});
+	#apply(event: DeployEvent): Promise<void> {
+		return this.#engine.apply(event);
 	}
 
 	/** Runs until the deployment is done, failed (needs the person) or cancelled. */
-	async run(): Promise<DeploymentState> {
-		for (;;) {
-			if (this.#fatal !== undefined) throw this.#fatal;
-			const now = this.#ports.clock.now();
-			const { start, wakeAt } = nextActions(this.#state, now, new Set(this.#inFlight.keys()));
-			for (const step of start) {
-				const p = this.#runStep(step)
-					.catch((e: unknown) => {
-						this.#fatal ??= e;
-					})
-					.finally(() => {
-						this.#inFlight.delete(step);
-						this.#wake?.();
-					});
-				this.#inFlight.set(step, p);
-			}
-			if (this.#inFlight.size === 0) {
-				if (this.#state.phase !== 'running' || wakeAt === undefined) break;
-				try {
-					await this.#ports.clock.sleep(Math.max(0, wakeAt - now), this.#abort.signal);
-				} catch {
-					// Woken by cancel.
-				}
-				continue;
-			}
-			const woken = new Promise<void>((resolve) => (this.#wake = resolve));
-			const timers =
-				wakeAt !== undefined ? this.#ports.clock.sleep(Math.max(0, wakeAt - now), this.#abort.signal) : undefined;
-			await Promise.race([woken, ...(timers ? [timers.catch(() => undefined)] : []), ...this.#inFlight.values()]);
-		}
-		if (this.#fatal !== undefined) throw this.#fatal;
-		await this.#saving;
-		return this.#state;
+	run(): Promise<DeploymentState> {
+		return this.#engine.run();
 	}
 
 	/** Stops starting steps; steps already talking to a provider finish and are recorded. */
 	async cancel(): Promise<DeploymentState> {
 		if (this.#state.phase === 'running' || this.#state.phase === 'failed')
 			await this.#apply({ type: 'cancel', at: this.#ports.clock.now() });
-		this.#abort.abort();
-		this.#wake?.();
-		await Promise.allSettled(this.#inFlight.values());
-		await this.#saving;
+		this.#engine.stop();
+		await this.#engine.settled();
 		return this.#state;
 	}
 
 	/** After a failure or a cancel: try the stopped steps again. */
 	async retry(): Promise<DeploymentState> {
 		await this.#apply({ type: 'retry', at: this.#ports.clock.now() });
-		if (this.#abort.signal.aborted) this.#abort = new AbortController();
+		this.#engine.resume();
 		return this.run();
 	}
 
@@ -200,7 +118,7 @@ export class DeployRunner {
 	 */
 	async destroy(): Promise<DeploymentState> {
 		if (this.#state.phase === 'running') await this.cancel();
-		await Promise.allSettled(this.#inFlight.values());
+		await this.#engine.settled();
 		if (this.#state.phase !== 'destroying')
 			await this.#apply({ type: 'destroy', at: this.#ports.clock.now(), confirmed: true });
 		try {
@@ -226,7 +144,7 @@ export class DeployRunner {
 				error: toStepError(e, this.#ports.cloud.displayName)
 			});
 		}
-		await this.#saving;
+		await this.#engine.settled();
 		return this.#state;
 	}
 

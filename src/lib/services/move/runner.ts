@@ -1,7 +1,9 @@
 /**
- * The move runner: one step at a time, the state stored after every transition (intent
- * before the side effect, result after it). A new runner made from the stored state
- * resumes where the last one stopped, observing before creating.
+ * The move runner: the move operation on the shared engine (services/engine): one step at
+ * a time, the state stored after every transition (intent before the side effect, result
+ * after it), so a new runner made from the stored state resumes where the last one
+ * stopped, observing before creating. Besides the steps: putting the status address back
+ * after a failure, the confirmed removal of the old server, and giving up.
  */
 import {
 	moveTransition,
@@ -10,7 +12,7 @@ import {
 	type MoveState,
 	type MoveStepId
 } from '../../core/deploy/move.ts';
-import { toStepError } from '../deploy/runner.ts';
+import { Engine, type Operation } from '../engine/engine.ts';
 import {
 	DEFAULT_MOVE_TIMINGS,
 	MoveStepFailure,
@@ -34,73 +36,77 @@ export interface MoveRunnerPorts extends MovePorts {
 	random: () => number;
 }
 
+type MoveStepResult = Awaited<ReturnType<typeof performMoveStep>>;
+
+/** The move operation for the engine: one step at a time, in order. */
+function moveOperation(
+	ports: MoveRunnerPorts,
+	timings: MoveTimings
+): Operation<MoveState, MoveEvent, MoveStepId, MoveStepResult> {
+	return {
+		transition: moveTransition,
+		next(state, now, inFlight) {
+			if (inFlight.size > 0) return { start: [] };
+			const next = nextMoveAction(state, now);
+			return { start: next.start && next.start !== 'revert' ? [next.start] : [], wakeAt: next.wakeAt };
+		},
+		running: (s) => s.phase === 'running',
+		attempts: (s, step) => s.steps[step]?.attempts ?? 0,
+		providerOf(s, step) {
+			const by = s.plan.steps.find((x) => x.id === step)?.by;
+			if (by === 'cloud') return ports.cloud.displayName;
+			if (by === 'old-cloud') return ports.fromCloud.displayName;
+			if (by === 'dns') return ports.dns.displayName;
+			if (by === 'git') return ports.git.displayName;
+			return 'your server';
+		},
+		perform: (s, step, observe, signal) => performMoveStep(ports, s, step, observe, signal, timings),
+		begin: (_s, step, at) => ({ type: 'begin', step, at }),
+		succeed: (step, at, result) => ({ type: 'succeed', step, at, ...result }),
+		// A new server that failed, or a backup that failed, is not retried by itself.
+		fail: (step, at, error, jitter, thrown) => ({
+			type: 'fail',
+			step,
+			at,
+			error,
+			jitter,
+			final: thrown instanceof MoveStepFailure
+		})
+	};
+}
+
 export class MoveRunner {
-	#state: MoveState;
+	#engine: Engine<MoveState, MoveEvent, MoveStepId, MoveStepResult>;
 	#ports: MoveRunnerPorts;
-	#timings: MoveTimings;
-	#listeners = new Set<(s: MoveState) => void>();
-	#abort = new AbortController();
 
 	constructor(ports: MoveRunnerPorts, state: MoveState, timings: MoveTimings = DEFAULT_MOVE_TIMINGS) {
 		this.#ports = ports;
-		this.#state = state;
-		this.#timings = timings;
+		this.#engine = new Engine(moveOperation(ports, timings), ports, state);
 	}
 
 	get state(): MoveState {
-		return this.#state;
+		return this.#engine.state;
+	}
+
+	get #state(): MoveState {
+		return this.#engine.state;
 	}
 
 	subscribe(listener: (s: MoveState) => void): () => void {
-		this.#listeners.add(listener);
-		return () => this.#listeners.delete(listener);
+		return this.#engine.subscribe(listener);
 	}
 
-	async #apply(event: MoveEvent): Promise<void> {
-		this.#state = moveTransition(this.#state, event);
-		for (const l of this.#listeners) l(this.#state);
-		await this.#ports.store.save(this.#state);
+	#apply(event: MoveEvent): Promise<void> {
+		return this.#engine.apply(event);
 	}
 
-	#provider(step: MoveStepId): string {
-		const by = this.#state.plan.steps.find((s) => s.id === step)?.by;
-		if (by === 'cloud') return this.#ports.cloud.displayName;
-		if (by === 'old-cloud') return this.#ports.fromCloud.displayName;
-		if (by === 'dns') return this.#ports.dns.displayName;
-		if (by === 'git') return this.#ports.git.displayName;
-		return 'your server';
-	}
-
-	async #runStep(step: MoveStepId): Promise<void> {
-		const observe = (this.#state.steps[step]?.attempts ?? 0) > 0;
-		await this.#apply({ type: 'begin', step, at: this.#ports.clock.now() });
-		let outcome: { ok: true; value: Awaited<ReturnType<typeof performMoveStep>> } | { ok: false; error: unknown };
-		try {
-			outcome = {
-				ok: true,
-				value: await performMoveStep(this.#ports, this.#state, step, observe, this.#abort.signal, this.#timings)
-			};
-		} catch (error) {
-			outcome = { ok: false, error };
-		}
-		if (outcome.ok) await this.#apply({ type: 'succeed', step, at: this.#ports.clock.now(), ...outcome.value });
-		else
-			await this.#apply({
-				type: 'fail',
-				step,
-				at: this.#ports.clock.now(),
-				error: toStepError(outcome.error, this.#provider(step)),
-				jitter: this.#ports.random(),
-				final: outcome.error instanceof MoveStepFailure
-			});
-	}
-
-	/** Runs until the move waits for the person (confirm, failed) or is over. Bounded by the plan. */
+	/**
+	 * Runs until the move waits for the person (confirm, failed) or is over. A failure after
+	 * the status address was pointed at the new server puts it back first.
+	 */
 	async run(): Promise<MoveState> {
-		for (let guard = 0; guard < 10_000; guard++) {
-			const now = this.#ports.clock.now();
-			const next = nextMoveAction(this.#state, now);
-			if (next.start === 'revert') {
+		for (;;) {
+			if (nextMoveAction(this.#state, this.#ports.clock.now()).start === 'revert') {
 				try {
 					await revertAdmin(this.#ports, this.#state);
 					await this.#apply({ type: 'reverted', at: this.#ports.clock.now() });
@@ -108,23 +114,10 @@ export class MoveRunner {
 					// The DNS provider did not answer: the next run tries again; the state still says so.
 					return this.#state;
 				}
-				continue;
 			}
-			if (next.start) {
-				await this.#runStep(next.start);
-				continue;
-			}
-			if (next.wakeAt !== undefined && this.#state.phase === 'running') {
-				try {
-					await this.#ports.clock.sleep(Math.max(0, next.wakeAt - now), this.#abort.signal);
-				} catch {
-					return this.#state;
-				}
-				continue;
-			}
-			break;
+			await this.#engine.run();
+			if (nextMoveAction(this.#state, this.#ports.clock.now()).start !== 'revert') return this.#state;
 		}
-		return this.#state;
 	}
 
 	/** After a failure: try again from the failed step. */
@@ -166,6 +159,6 @@ export class MoveRunner {
 
 	/** Stops after the current call (the page closes, or the person leaves). */
 	stop(): void {
-		this.#abort.abort();
+		this.#engine.stop();
 	}
 }
