@@ -15,17 +15,22 @@ export interface DeploymentStore {
 	remove(id: string): Promise<void>;
 }
 
-/** Cross-tab agreement: one tab runs a deployment, the others follow its news. */
-export interface DeployCoordination {
+/** One tab at a time: a lock per long operation (a Web Lock in the browser), seen by every tab. */
+export interface ExclusiveLock {
 	/**
-	 * Runs `fn` holding the deployment's exclusive lock. With `ifAvailable`, returns
-	 * `{ acquired: false }` at once when another tab holds it; otherwise waits for it.
+	 * Runs `fn` holding the exclusive lock named `key` (a deployment id, or `move-<id>`). With
+	 * `ifAvailable`, returns `{ acquired: false }` at once when another tab holds it;
+	 * otherwise waits for it.
 	 */
 	exclusive<T>(
-		deploymentId: string,
+		key: string,
 		fn: () => Promise<T>,
 		options: { ifAvailable: boolean; signal?: AbortSignal }
 	): Promise<{ acquired: true; value: T } | { acquired: false }>;
+}
+
+/** Cross-tab agreement: one tab runs a deployment, the others follow its news. */
+export interface DeployCoordination extends ExclusiveLock {
 	/** Tells the other tabs about a new state. */
 	publish(state: DeploymentState): void;
 	/** Hears about new states from other tabs; returns an unsubscribe function. */

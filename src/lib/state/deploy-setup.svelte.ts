@@ -10,11 +10,11 @@ import {
 	DEDYN_SUFFIX,
 	deploymentIdFrom,
 	hostsFor,
-	deploymentHosts,
 	monthlyCost,
 	passwordFrom,
 	sizeFit,
 	sshKeyProblem,
+	setupPlanInput,
 	volumeGiB,
 	type AppChoice,
 	type Fit,
@@ -27,6 +27,7 @@ import { checkInputs } from '../core/catalog/inputs.ts';
 import { storedProxyBase } from './proxy.svelte.ts';
 import type { Region } from '../ports/cloud.ts';
 import type { DeployController, Role } from '../services/deploy/controller.ts';
+import { checkDomainZone } from '../services/deploy/steps.ts';
 import type { DeployEnvironment, ProviderOption, SetupRecord } from '../main/deploy.ts';
 
 export const WIZARD_STEPS = ['apps', 'domain', 'cloud', 'git', 'backups', 'review', 'deploy'] as const;
@@ -41,8 +42,6 @@ export const WIZARD_TITLES: Record<WizardStep, string> = {
 	review: 'Review',
 	deploy: 'Set up'
 };
-
-export const SETUP_RECORD = 'setup/current';
 
 export type Check =
 	| { state: 'idle' }
@@ -167,10 +166,10 @@ export class SetupWizard {
 		const records = await this.#env.records();
 		this.vaultLocked = !records;
 		if (records) {
-			const saved = await records.get<SetupRecord>(SETUP_RECORD);
+			const saved = await records.get('setup', 'current');
 			if (saved) {
 				this.#restore(saved);
-				const existing = await records.get<DeploymentState>(`deployment/${saved.deploymentId}`);
+				const existing = await records.get('deployment', saved.deploymentId);
 				if (existing && existing.phase !== 'destroyed') {
 					this.step = 'deploy';
 					this.deployment = existing;
@@ -230,23 +229,8 @@ export class SetupWizard {
 			const provider = await option.create(this.dnsToken.trim(), storedProxyBase());
 			const { account } = await provider.verify();
 			this.dnsClaimed = '';
-			if (!this.domainProblem) {
-				if (this.domainMode === 'dedyn') {
-					// Look first; a free name not in the account yet is claimed now, so a taken name
-					// is found before anything is created.
-					const held = await provider.findZone(this.domain).then(
-						() => true,
-						(e: unknown) => {
-							if (isProviderError(e) && e.code === 'not-found' && provider.ensureZone) return false;
-							throw e;
-						}
-					);
-					if (!held) {
-						await provider.ensureZone!(this.domain);
-						this.dnsClaimed = this.domain;
-					}
-				} else await provider.findZone(this.domain);
-			}
+			if (!this.domainProblem)
+				this.dnsClaimed = (await checkDomainZone(provider, this.domain, this.domainMode === 'dedyn')) ?? '';
 			this.dnsCheck = { state: 'ok', account };
 		} catch (e) {
 			this.dnsCheck = { state: 'error', ...describe(e) };
@@ -343,15 +327,7 @@ export class SetupWizard {
 	}
 
 	planInput(setup: SetupRecord): PlanInput {
-		return {
-			deploymentId: setup.deploymentId,
-			cloud: { provider: setup.cloud.provider, region: setup.cloud.region, size: setup.cloud.size },
-			volumeGiB: this.volumeGiB,
-			...(setup.sshPublicKey ? { sshPublicKey: setup.sshPublicKey } : {}),
-			dns: { provider: setup.dns.provider },
-			git: { host: setup.git.host },
-			hosts: deploymentHosts(this.chosenApps, setup.domain)
-		};
+		return setupPlanInput(setup, this.chosenApps);
 	}
 
 	/** The plan the review page shows. */
@@ -374,7 +350,7 @@ export class SetupWizard {
 		try {
 			const setup = this.#record();
 			const plan = buildPlan(this.planInput(setup));
-			await records.put(SETUP_RECORD, setup as never);
+			await records.put('setup', 'current', setup);
 			this.step = 'deploy';
 			await this.#open(setup, plan, true);
 		} catch (e) {
@@ -440,7 +416,7 @@ export class SetupWizard {
 	/** After a full removal: start over with the same choices and a new deployment id. */
 	async startOver(): Promise<void> {
 		const records = await this.#env.records();
-		if (records && this.#deploymentId) await records.delete(`deployment/${this.#deploymentId}`);
+		if (records && this.#deploymentId) await records.delete('deployment', this.#deploymentId);
 		this.#deploymentId = '';
 		this.deployment = undefined;
 		this.step = 'review';

@@ -111,6 +111,29 @@ export function deploymentHosts(apps: readonly AppChoice[], domain: string): Pla
 	return [...hostsFor(apps, domain), { app: ADMIN_HOST_LABEL, fqdn: adminHostFor(domain) }];
 }
 
+/** The parts of a setup record (`SetupRecord`) a deployment's plan is made from. */
+export interface PlannedSetup {
+	deploymentId: string;
+	domain: string;
+	dns: { provider: string };
+	cloud: { provider: string; region: string; size: string };
+	sshPublicKey?: string;
+	git: { host: string };
+}
+
+/** The plan input of a setup, for its chosen apps (the catalog entries of `setup.apps`). */
+export function setupPlanInput(setup: PlannedSetup, apps: readonly AppChoice[]): PlanInput {
+	return {
+		deploymentId: setup.deploymentId,
+		cloud: { provider: setup.cloud.provider, region: setup.cloud.region, size: setup.cloud.size },
+		volumeGiB: volumeGiB(apps),
+		...(setup.sshPublicKey ? { sshPublicKey: setup.sshPublicKey } : {}),
+		dns: { provider: setup.dns.provider },
+		git: { host: setup.git.host },
+		hosts: deploymentHosts(apps, setup.domain)
+	};
+}
+
 export interface CostLine {
 	what: string;
 	monthly?: number;

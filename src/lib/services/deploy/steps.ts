@@ -103,6 +103,23 @@ export async function findOrClaimZone(dns: DnsProvider, fqdn: string): Promise<Z
 	}
 }
 
+/**
+ * The wizard's check of the web address at the DNS provider, before anything is created:
+ * the zone must be in the account. A free dedyn.io name (`free`) the account does not hold
+ * yet is claimed now, so a name someone else holds is found at once. Returns the name when
+ * it was claimed by this check.
+ */
+export async function checkDomainZone(dns: DnsProvider, domain: string, free: boolean): Promise<string | undefined> {
+	try {
+		await dns.findZone(domain);
+		return undefined;
+	} catch (e) {
+		if (!free || !dns.ensureZone || !isProviderError(e) || e.code !== 'not-found') throw e;
+		await dns.ensureZone(domain);
+		return domain;
+	}
+}
+
 /** Whether an image can be used for a server now (not still importing). */
 function imageReady(r: CloudResource): boolean {
 	return r.status === undefined || r.status === 'available' || r.status === 'ready';

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { initialState, type DeploymentState } from '../../core/deploy/machine.ts';
 import { buildPlan } from '../../core/deploy/plan.ts';
 import { DeployRunner } from './runner.ts';
+import { checkDomainZone } from './steps.ts';
 import { testArtifacts, World } from './testing/world.ts';
 
 const ID = 'zone12345';
@@ -56,5 +57,24 @@ describe('zone step', () => {
 		expect(end.error?.code).toBe('not-found');
 		expect(world.zones.map((z) => z.name)).toEqual(['example.org']);
 		expect(world.cloudCreates.filter((c) => c.kind === 'server')).toEqual([]);
+	});
+});
+
+describe('the wizard’s check of the web address', () => {
+	const dns = (world: World) => world.ports().dns;
+
+	it('claims a free dedyn.io name the account lacks, and says so; a second check claims nothing', async () => {
+		const world = new World();
+		await expect(checkDomainZone(dns(world), 'my-home.dedyn.io', true)).resolves.toBe('my-home.dedyn.io');
+		await expect(checkDomainZone(dns(world), 'my-home.dedyn.io', true)).resolves.toBeUndefined();
+		expect(world.zones.filter((z) => z.name === 'my-home.dedyn.io')).toHaveLength(1);
+	});
+
+	it('a taken name and a domain the account does not hold are refused, and nothing is made', async () => {
+		const world = new World();
+		world.takenZones.add('taken.dedyn.io');
+		await expect(checkDomainZone(dns(world), 'taken.dedyn.io', true)).rejects.toMatchObject({ code: 'conflict' });
+		await expect(checkDomainZone(dns(world), 'elsewhere.org', false)).rejects.toMatchObject({ code: 'not-found' });
+		expect(world.zones.map((z) => z.name)).toEqual(['example.org']);
 	});
 });
