@@ -1,0 +1,124 @@
+/** DigitalOcean droplets, created from a custom image with their volumes. */
+import { iso } from '../kit.ts';
+import { err, page, tagged, type DigitalOceanContext } from './common.ts';
+import { digitalOceanDialect } from './dialect.ts';
+import { imageView } from './images.ts';
+import { region } from './regions.ts';
+import { size } from './sizes.ts';
+
+export interface Droplet {
+	id: number;
+	name: string;
+	region: string;
+	size: string;
+	image: number;
+	tags: string[];
+	volumes: string[];
+	created: number;
+	userData: string;
+	ip: string;
+}
+
+export function dropletRoutes(ctx: DigitalOceanContext): void {
+	const { api, state, importMs, bootMs, dropletLimit, newId } = ctx;
+	const dropletView = (d: Droplet) => {
+		const up = Date.now() - d.created >= bootMs;
+		const s = size(d.size);
+		const img = state.images.find((i) => i.id === d.image);
+		return {
+			id: d.id,
+			name: d.name,
+			memory: s.memory,
+			vcpus: s.vcpus,
+			disk: s.disk,
+			locked: false,
+			status: up ? 'active' : 'new',
+			created_at: iso(d.created),
+			features: ['monitoring'],
+			backup_ids: [],
+			next_backup_window: null,
+			snapshot_ids: [],
+			image: img ? imageView(img, importMs) : {},
+			volume_ids: d.volumes,
+			size: s,
+			size_slug: d.size,
+			networks: {
+				v4: up ? [{ ip_address: d.ip, netmask: '255.255.240.0', gateway: '203.0.113.1', type: 'public' }] : [],
+				v6: []
+			},
+			region: region(d.region),
+			tags: d.tags
+		};
+	};
+	api
+		.on('GET', '/v2/droplets', (req) => {
+			const name = req.query.get('name');
+			return page(
+				req,
+				'droplets',
+				state.droplets.filter((d) => tagged(d.tags, req) && (!name || d.name === name)).map(dropletView)
+			);
+		})
+		.on('POST', '/v2/droplets', (req) => {
+			const b = req.body as {
+				name: string;
+				region: string;
+				size: string;
+				image: number | string;
+				tags?: string[];
+				volumes?: string[];
+				user_data?: string;
+			};
+			if (state.droplets.length >= dropletLimit) return digitalOceanDialect.quota;
+			const image = state.images.find((i) => String(i.id) === String(b.image));
+			if (!image) return err(422, 'unprocessable_entity', 'You specified an invalid image for Droplet creation.');
+			if (Date.now() - image.created < importMs) return err(422, 'unprocessable_entity', 'Image is not yet available.');
+			if (image.region !== b.region)
+				return err(422, 'unprocessable_entity', 'Image is not available in the selected region.');
+			for (const vid of b.volumes ?? []) {
+				const v = state.volumes.find((x) => x.id === vid);
+				if (!v) return err(422, 'unprocessable_entity', 'Volume not found.');
+				if (v.region !== b.region)
+					return err(422, 'unprocessable_entity', 'Volume is in a different region than the Droplet.');
+			}
+			if ((b.user_data ?? '').length > 64 * 1024) return err(422, 'unprocessable_entity', 'user_data exceeds 64 KiB');
+			const id = newId();
+			const d: Droplet = {
+				id,
+				name: b.name,
+				region: b.region,
+				size: b.size,
+				image: image.id,
+				tags: b.tags ?? [],
+				volumes: b.volumes ?? [],
+				created: Date.now(),
+				userData: b.user_data ?? '',
+				ip: `203.0.113.${(id % 200) + 20}`
+			};
+			for (const vid of d.volumes) state.volumes.find((v) => v.id === vid)?.droplets.push(id);
+			state.droplets.push(d);
+			const actionId = newId();
+			return {
+				status: 202,
+				body: {
+					droplet: dropletView(d),
+					links: {
+						actions: [{ id: actionId, rel: 'create', href: `https://api.digitalocean.com/v2/actions/${actionId + 1}` }]
+					}
+				}
+			};
+		})
+		.on('GET', '/v2/droplets/:id', (req) => {
+			const d = state.droplets.find((x) => String(x.id) === req.params[0]);
+			return d
+				? { status: 200, body: { droplet: dropletView(d) } }
+				: err(404, 'not_found', 'The resource you were accessing could not be found.');
+		})
+		.on('DELETE', '/v2/droplets/:id', (req) => {
+			const d = state.droplets.find((x) => String(x.id) === req.params[0]);
+			if (!d) return err(404, 'not_found', 'The resource you were accessing could not be found.');
+			state.droplets = state.droplets.filter((x) => x !== d);
+			for (const v of state.volumes) v.droplets = v.droplets.filter((x) => x !== d.id);
+			return { status: 204 };
+		});
+}

@@ -1,0 +1,64 @@
+/** DigitalOcean cloud firewalls. */
+import { iso } from '../kit.ts';
+import { err, page, type DigitalOceanContext } from './common.ts';
+
+export interface Firewall {
+	id: string;
+	name: string;
+	tags: string[];
+	droplet_ids: number[];
+	inbound: unknown[];
+	outbound: unknown[];
+	created: number;
+}
+
+export const firewallView = (f: Firewall) => ({
+	id: f.id,
+	status: 'succeeded',
+	created_at: iso(f.created),
+	pending_changes: [],
+	name: f.name,
+	droplet_ids: f.droplet_ids,
+	tags: f.tags,
+	inbound_rules: f.inbound,
+	outbound_rules: f.outbound
+});
+
+export function firewallRoutes(ctx: DigitalOceanContext): void {
+	const { api, state } = ctx;
+	api
+		.on('GET', '/v2/firewalls', (req) => page(req, 'firewalls', state.firewalls.map(firewallView)))
+		.on('POST', '/v2/firewalls', (req) => {
+			const b = req.body as {
+				name: string;
+				tags?: string[];
+				droplet_ids?: number[];
+				inbound_rules?: unknown[];
+				outbound_rules?: unknown[];
+			};
+			const f: Firewall = {
+				id: crypto.randomUUID(),
+				name: b.name,
+				tags: b.tags ?? [],
+				droplet_ids: b.droplet_ids ?? [],
+				inbound: b.inbound_rules ?? [],
+				outbound: b.outbound_rules ?? [],
+				created: Date.now()
+			};
+			state.firewalls.push(f);
+			return { status: 202, body: { firewall: firewallView(f) } };
+		})
+		.on('GET', '/v2/firewalls/:id', (req) => {
+			const f = state.firewalls.find((x) => x.id === req.params[0]);
+			return f
+				? { status: 200, body: { firewall: firewallView(f) } }
+				: err(404, 'not_found', 'The resource you were accessing could not be found.');
+		})
+		.on('DELETE', '/v2/firewalls/:id', (req) => {
+			const n = state.firewalls.length;
+			state.firewalls = state.firewalls.filter((x) => x.id !== req.params[0]);
+			return n === state.firewalls.length
+				? err(404, 'not_found', 'The resource you were accessing could not be found.')
+				: { status: 204 };
+		});
+}

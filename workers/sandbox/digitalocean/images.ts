@@ -1,0 +1,69 @@
+/** DigitalOcean custom images, imported from a URL (the Flatcar image). */
+import { iso } from '../kit.ts';
+import { err, page, tagged, type DigitalOceanContext } from './common.ts';
+
+export interface Image {
+	id: number;
+	name: string;
+	region: string;
+	tags: string[];
+	created: number;
+	url: string;
+	description: string;
+}
+
+export const imageView = (i: Image, importMs: number) => ({
+	id: i.id,
+	name: i.name,
+	type: 'custom',
+	distribution: 'CoreOS',
+	slug: null,
+	public: false,
+	regions: Date.now() - i.created >= importMs ? [i.region] : [],
+	created_at: iso(i.created),
+	min_disk_size: 10,
+	size_gigabytes: 0.45,
+	description: i.description,
+	tags: i.tags,
+	status: Date.now() - i.created >= importMs ? 'available' : 'NEW',
+	error_message: ''
+});
+
+export function imageRoutes(ctx: DigitalOceanContext): void {
+	const { api, state, importMs, newId } = ctx;
+	api
+		.on('GET', '/v2/images', (req) =>
+			page(
+				req,
+				'images',
+				state.images.filter((i) => tagged(i.tags, req)).map((i) => imageView(i, importMs))
+			)
+		)
+		.on('POST', '/v2/images', (req) => {
+			const b = req.body as { name: string; url: string; region: string; tags?: string[]; description?: string };
+			const image: Image = {
+				id: newId(),
+				name: b.name,
+				region: b.region,
+				tags: b.tags ?? [],
+				created: Date.now(),
+				url: b.url,
+				description: b.description ?? ''
+			};
+			state.images.push(image);
+			return { status: 202, body: { image: imageView(image, importMs) } };
+		})
+		.on('GET', '/v2/images/:id', (req) => {
+			const i = state.images.find((x) => String(x.id) === req.params[0]);
+			return i
+				? { status: 200, body: { image: imageView(i, importMs) } }
+				: err(404, 'not_found', 'The resource you were accessing could not be found.');
+		})
+		.on('DELETE', '/v2/images/:id', (req) => {
+			const n = state.images.length;
+			state.images = state.images.filter((x) => String(x.id) !== req.params[0]);
+			return n === state.images.length
+				? err(404, 'not_found', 'The resource you were accessing could not be found.')
+				: { status: 204 };
+		});
+}
