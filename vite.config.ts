@@ -1,9 +1,10 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { catalogPlugin } from './catalog/vite-plugin.ts';
+import { repoCheckPlugin } from './src/cli/repo-check-build.ts';
 
 export default defineConfig({
-	plugins: [catalogPlugin(), sveltekit()],
+	plugins: [catalogPlugin(), repoCheckPlugin(), sveltekit()],
 	build: {
 		// Keep the first page small; heavy libraries are split out and loaded on demand.
 		chunkSizeWarningLimit: 900

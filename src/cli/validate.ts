@@ -1,4 +1,8 @@
-/** Checks of a rendered output directory, shared by the CLI and the tests. Node only. */
+/**
+ * Checks of a rendered output directory, shared by the CLI, the tests and the check each
+ * config repository runs (repo-check.ts, built into one file by repo-check-build.ts). Node only.
+ * The schemas are imported, not read from disk, so the built check carries them.
+ */
 import { existsSync, readFileSync, readdirSync, statSync, lstatSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
@@ -7,8 +11,8 @@ import { parse } from 'yaml';
 import { checkManifest, MANIFEST_PATH } from '../lib/core/server/manifest.ts';
 import { IGNITION_MAX_BYTES } from '../lib/core/server/ignition.ts';
 import { REQUEST_ID } from '../lib/core/model/config.ts';
-
-const SCHEMAS = join(import.meta.dirname, 'schemas');
+import composeSchema from './schemas/compose-spec.json' with { type: 'json' };
+import ignitionSchema from './schemas/ignition-3.3.0.json' with { type: 'json' };
 
 /** requests.json: an object with at most `backup` and `drill`, each a plain id. */
 export function checkRequests(text: string): string[] {
@@ -29,23 +33,38 @@ export function checkRequests(text: string): string[] {
 	return problems;
 }
 
-let ajvCache: { ignition: ReturnType<Ajv['compile']>; compose: ReturnType<Ajv['compile']> } | undefined;
-export function validators() {
-	if (!ajvCache) {
-		const ajv = new Ajv({ allErrors: true, strict: false });
-		const ign = JSON.parse(readFileSync(join(SCHEMAS, 'ignition-3.3.0.json'), 'utf8'));
-		delete ign.$schema;
-		const compose = JSON.parse(readFileSync(join(SCHEMAS, 'compose-spec.json'), 'utf8'));
-		delete compose.$schema;
-		delete compose.$id;
-		ajvCache = { ignition: ajv.compile(ign), compose: ajv.compile(compose) };
+type Validator = ReturnType<Ajv['compile']>;
+let ajv: Ajv | undefined;
+let composeCache: Validator | undefined;
+let ignitionCache: Validator | undefined;
+
+/** The compose-spec schema, compiled once (without `$schema` and `$id`, see schemas/SOURCE.md). */
+export function composeValidator(): Validator {
+	if (!composeCache) {
+		const { $schema: _s, $id: _i, ...schema } = composeSchema as Record<string, unknown>;
+		composeCache = (ajv ??= new Ajv({ allErrors: true, strict: false })).compile(schema);
 	}
-	return ajvCache;
+	return composeCache;
 }
 
+/** The Ignition 3.3.0 schema (draft-04), compiled once with Ajv's default draft. */
+export function ignitionValidator(): Validator {
+	if (!ignitionCache) {
+		const { $schema: _s, ...schema } = ignitionSchema as Record<string, unknown>;
+		ignitionCache = (ajv ??= new Ajv({ allErrors: true, strict: false })).compile(schema);
+	}
+	return ignitionCache;
+}
+
+export function validators(): { ignition: Validator; compose: Validator } {
+	return { ignition: ignitionValidator(), compose: composeValidator() };
+}
+
+/** Every file under `dir`, sorted; links are marked. Git's own `.git` folder at the top is no part of it. */
 function walk(dir: string, base = dir): string[] {
 	const out: string[] = [];
 	for (const name of readdirSync(dir)) {
+		if (dir === base && name === '.git') continue;
 		const p = join(dir, name);
 		const st = lstatSync(p);
 		if (st.isSymbolicLink()) out.push(`!symlink:${relative(base, p)}`);
@@ -71,12 +90,12 @@ export function caddyCheckEnv(caddyfile: string): Record<string, string> {
 }
 
 /**
- * Problems with `<dir>/bundle` (and `<dir>/ignition.json` when present). Empty when valid.
- * Checks that could not run (no caddy installed) are added to `notes`, never skipped silently.
+ * Problems with a bundle directory (a config repository's checkout is one). Empty when valid.
+ * Checks that could not run (no caddy installed) are added to `notes`, never skipped silently;
+ * `caddy: false` leaves Caddy out on purpose.
  */
-export function validateOutput(dir: string, options: { caddy?: boolean } = {}, notes: string[] = []): string[] {
+export function validateBundle(bundle: string, options: { caddy?: boolean } = {}, notes: string[] = []): string[] {
 	const problems: string[] = [];
-	const bundle = existsSync(join(dir, 'bundle')) ? join(dir, 'bundle') : dir;
 	if (!existsSync(join(bundle, MANIFEST_PATH))) return [`${MANIFEST_PATH} is missing in ${bundle}`];
 	const paths = walk(bundle);
 	for (const p of paths)
@@ -90,7 +109,7 @@ export function validateOutput(dir: string, options: { caddy?: boolean } = {}, n
 	else {
 		try {
 			const doc = parse(readFileSync(composeFile, 'utf8'));
-			const v = validators().compose;
+			const v = composeValidator();
 			if (!v(doc)) problems.push(...(v.errors ?? []).map((e) => `docker-compose.yml${e.instancePath} ${e.message}`));
 		} catch (e) {
 			problems.push(`docker-compose.yml is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
@@ -110,13 +129,24 @@ export function validateOutput(dir: string, options: { caddy?: boolean } = {}, n
 		else if (r.status !== 0)
 			problems.push(`Caddy refuses the Caddyfile: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`);
 	}
+	return problems;
+}
+
+/**
+ * Problems with `<dir>/bundle` (and `<dir>/ignition.json` when present), or with `<dir>` as a
+ * bundle when it has no `bundle` folder. Empty when valid.
+ */
+export function validateOutput(dir: string, options: { caddy?: boolean } = {}, notes: string[] = []): string[] {
+	const bundle = existsSync(join(dir, 'bundle')) ? join(dir, 'bundle') : dir;
+	if (!existsSync(join(bundle, MANIFEST_PATH))) return [`${MANIFEST_PATH} is missing in ${bundle}`];
+	const problems = validateBundle(bundle, options, notes);
 	const ignFile = join(dir, 'ignition.json');
 	if (bundle !== dir && existsSync(ignFile)) {
 		const size = statSync(ignFile).size;
 		if (size > IGNITION_MAX_BYTES) problems.push(`ignition.json is ${size} bytes; the limit is ${IGNITION_MAX_BYTES}`);
 		try {
 			const ign = JSON.parse(readFileSync(ignFile, 'utf8'));
-			const v = validators().ignition;
+			const v = ignitionValidator();
 			if (!v(ign)) problems.push(...(v.errors ?? []).map((e) => `ignition.json${e.instancePath} ${e.message}`));
 			if (ign?.ignition?.version !== '3.3.0') problems.push('ignition.json is not Ignition spec 3.3.0');
 		} catch (e) {

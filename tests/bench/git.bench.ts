@@ -5,16 +5,19 @@
  */
 import { SmartHttpGitHost } from '../../src/lib/adapters/smart-http/index.ts';
 import { commitSigner, generateSshKey } from '../../src/lib/adapters/ssh-signature/index.ts';
+import { buildRepoCheck } from '../../src/cli/repo-check-build.ts';
 import { configRepoFiles } from '../../src/lib/core/git/repo-files.ts';
 import type { BundleFile } from '../../src/lib/ports/git-host.ts';
 import { startGitServer } from '../contract/git/http-backend.ts';
 import { percentiles, report } from './lib.ts';
 
 const APPS = 30;
+/** The check every repo carries (about 270 KB), as the app commits it. */
+const { source: check } = await buildRepoCheck();
 
 function bundle(version: number, signingKey: string): BundleFile[] {
 	const files: BundleFile[] = [
-		...configRepoFiles({ serverName: 'bench', signingKey, nassellaVersion: '0.1.0' }),
+		...configRepoFiles({ serverName: 'bench', signingKey, check }),
 		{
 			path: 'compose.yaml',
 			content: 'include:\n' + Array.from({ length: APPS }, (_, i) => `  - apps/app${i}/compose.yaml\n`).join('')

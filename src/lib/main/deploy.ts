@@ -225,8 +225,19 @@ export function artifactsFor(
 	const volumeName = plan.steps.find((s) => s.id === 'volume')?.name ?? 'data';
 	return {
 		async bundle({ repo }) {
-			const { files } = await render(repo, { id: '0', name: volumeName });
-			return files.map((f): BundleFile => ({ path: f.path, content: f.contents, executable: f.executable }));
+			// The repo's own files (README, the check and its workflow) are loaded only here.
+			const [{ files }, { configRepoTree }, { default: check }, stored] = await Promise.all([
+				render(repo, { id: '0', name: volumeName }),
+				import('../core/git/repo-files.ts'),
+				import('virtual:nassella-repo-check'),
+				ensureKeys()
+			]);
+			const tree = configRepoTree(files, {
+				serverName: setup.domain,
+				signingKey: stored.signingKey.publicKey,
+				check
+			});
+			return tree.map((f): BundleFile => ({ path: f.path, content: f.contents, executable: f.executable }));
 		},
 		async sign(payload) {
 			const [{ commitSigner }, stored] = await Promise.all([

@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 const bundle = (version: string): BundleFile[] => [
-	...configRepoFiles({ serverName: 'home', signingKey: key.publicKey, nassellaVersion: '0.1.0' }),
+	...configRepoFiles({ serverName: 'home', signingKey: key.publicKey, check: '// the check\n' }),
 	{ path: 'compose.yaml', content: `services:\n  app:\n    image: example/app:${version}\n` },
 	{ path: 'apps/notes/env', content: 'A=1\n' },
 	{ path: 'apps/photos/env', content: 'A=1\n' },

@@ -42,7 +42,7 @@ function host(extra: Partial<ConstructorParameters<typeof SmartHttpGitHost>[0]> 
 }
 
 const bundle = (version: string): BundleFile[] => [
-	...configRepoFiles({ serverName: 'family server', signingKey: key.publicKey, nassellaVersion: '0.1.0' }),
+	...configRepoFiles({ serverName: 'family server', signingKey: key.publicKey, check: '// the check\n' }),
 	{ path: 'compose.yaml', content: `services:\n  app:\n    image: example/app:${version}\n` },
 	{ path: 'caddy/Caddyfile', content: 'example.org {\n\trespond "ok"\n}\n' },
 	{ path: 'bin/apply.sh', content: '#!/bin/sh\necho apply\n', executable: true },

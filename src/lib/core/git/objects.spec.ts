@@ -10,8 +10,6 @@ import {
 	normalizeMessage,
 	sortTreeEntries
 } from './objects.ts';
-import { configRepoFiles, validateWorkflow, REPO_MARKER_PATH, WORKFLOW_PATH } from './repo-files.ts';
-import { parse } from 'yaml';
 
 const oid = (c: string) => c.repeat(40);
 const who = { name: 'nassella', email: 'n@example.org', timestamp: 1_700_000_000, timezoneOffset: 0 };
@@ -102,18 +100,5 @@ describe('bundle trees', () => {
 				}
 			)
 		);
-	});
-});
-
-describe('config repo files', () => {
-	it('writes a README, a marker and a workflow that validates on push with the pinned CLI', () => {
-		const files = configRepoFiles({ serverName: 'home', signingKey: 'ssh-ed25519 AAAA', nassellaVersion: '1.2.3' });
-		expect(files.map((f) => f.path)).toEqual(['README.md', WORKFLOW_PATH, REPO_MARKER_PATH]);
-		const workflow = parse(validateWorkflow('1.2.3'));
-		expect(Object.keys(workflow.on)).toContain('push');
-		expect(workflow.permissions).toEqual({ contents: 'read' });
-		expect(JSON.stringify(workflow.jobs.validate.steps)).toContain('npx --yes nassella@1.2.3 validate .');
-		expect(() => validateWorkflow('1.2.3; rm -rf /')).toThrow();
-		expect(String(files[0]?.content)).toContain('The server follows this repository');
 	});
 });
