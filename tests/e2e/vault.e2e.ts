@@ -5,7 +5,7 @@
  * never shows up where it must not.
  */
 import type { Page } from '@playwright/test';
-import { craftZip } from '../../src/lib/adapters/zip/crafted-zip.ts';
+import { craftZip } from '../vault/crafted-zip.ts';
 import { expect, seriousA11yViolations, test } from './fixtures.ts';
 
 const PASS = 'lantern quartz meadow 1987 ferry';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { localKeyholders } from '../../src/lib/adapters/crypto/local-keyholder.ts';
 import { broadcastVaultSignals } from '../../src/lib/adapters/storage/vault-channel.ts';
 import { idbVaultStore, openVaultDb } from '../../src/lib/adapters/storage/vault-db.ts';
-import { craftZip } from '../../src/lib/adapters/zip/crafted-zip.ts';
+import { craftZip } from './crafted-zip.ts';
 import { zipArchive } from '../../src/lib/adapters/zip/vault-zip.ts';
 import { fromUtf8, utf8 } from '../../src/lib/core/vault/bytes.ts';
 import { EXPORT_ENTRIES, IMPORT_LIMITS } from '../../src/lib/core/vault/export-format.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ImportRefusedError } from '../../core/vault/errors.ts';
 import { EXPORT_ENTRIES, IMPORT_LIMITS } from '../../core/vault/export-format.ts';
 import type { ArchiveLimits } from '../../ports/vault.ts';
-import { craftZip, type CraftedEntry } from './crafted-zip.ts';
+import { craftZip, type CraftedEntry } from '../../../../tests/vault/crafted-zip.ts';
 import { zipArchive } from './vault-zip.ts';
 
 const LIMITS: ArchiveLimits = { names: EXPORT_ENTRIES, ...IMPORT_LIMITS };
