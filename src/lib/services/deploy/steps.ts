@@ -15,6 +15,7 @@ import type { DnsProvider, Zone } from '../../ports/dns.ts';
 import type { GitHost, RepoRef } from '../../ports/git-host.ts';
 import type { AppProbe, Clock, DeployArtifacts } from '../../ports/deploy.ts';
 import { ensureLabelled, findLabelled, ownedBy } from '../engine/resources.ts';
+import { optionalText, outputOf, text, waitForAddress, waitUntilAnswering } from '../engine/steps.ts';
 
 export interface StepPorts {
 	cloud: CloudProvider;
@@ -42,17 +43,8 @@ export interface StepResult {
 
 type CloudKind = CloudResource['kind'];
 
-function out(state: DeploymentState, step: StepId): StepOutput {
-	const o = state.steps[step]?.output;
-	if (!o) throw new Error(`Step ${step} has no result yet.`);
-	return o;
-}
-
-function str(o: StepOutput, key: string): string {
-	const v = o[key];
-	if (typeof v !== 'string') throw new Error(`Missing ${key}.`);
-	return v;
-}
+const out = (state: DeploymentState, step: StepId): StepOutput => outputOf(state.steps, step);
+const str = text;
 
 export function repoFromOutput(o: StepOutput): RepoRef {
 	return {
@@ -277,15 +269,9 @@ export async function performStep(
 			};
 		}
 		case 'wait-server': {
-			const server = await ports.cloud.waitForServer(str(out(state, 'server'), 'serverId'), undefined, signal);
-			if (!server.ipv4 && !server.ipv6)
-				throw new ProviderError({
-					code: 'unavailable',
-					provider: ports.cloud.displayName,
-					message: 'The server started but has no address yet.',
-					action: 'nassella tries again by itself.'
-				});
-			return { output: { ipv4: server.ipv4 ?? null, ipv6: server.ipv6 ?? null }, resources: [] };
+			const serverId = str(out(state, 'server'), 'serverId');
+			const noAddress = 'The server started but has no address yet.';
+			return { output: await waitForAddress(ports.cloud, serverId, signal, noAddress), resources: [] };
 		}
 		case 'dns': {
 			const addr = out(state, 'wait-server');
@@ -329,26 +315,21 @@ export async function performStep(
 		}
 		case 'wait-https': {
 			const addr = out(state, 'wait-server');
-			const server = {
-				ipv4: typeof addr.ipv4 === 'string' ? addr.ipv4 : undefined,
-				ipv6: typeof addr.ipv6 === 'string' ? addr.ipv6 : undefined
-			};
-			const deadline = ports.clock.now() + timings.probeTimeoutMs;
-			await Promise.all(
-				input.hosts.map(async ({ fqdn }) => {
-					for (;;) {
-						if (await ports.probe.answers(fqdn, server)) return;
-						if (ports.clock.now() >= deadline)
-							throw new ProviderError({
-								code: 'network',
-								provider: 'your server',
-								message: ports.probe.why?.() ?? `${fqdn} does not answer yet.`,
-								action:
-									'Starting the apps and getting certificates can take a few minutes after the addresses change. Try again in a while; if it still fails, check that the domain’s DNS is managed where you said, and look at the server’s logs.'
-							});
-						await ports.clock.sleep(timings.probeIntervalMs, signal);
-					}
-				})
+			const server = { ipv4: optionalText(addr, 'ipv4'), ipv6: optionalText(addr, 'ipv6') };
+			await waitUntilAnswering(
+				ports,
+				input.hosts.map((h) => h.fqdn),
+				server,
+				{ intervalMs: timings.probeIntervalMs, timeoutMs: timings.probeTimeoutMs },
+				signal,
+				(fqdn) =>
+					new ProviderError({
+						code: 'network',
+						provider: 'your server',
+						message: ports.probe.why?.() ?? `${fqdn} does not answer yet.`,
+						action:
+							'Starting the apps and getting certificates can take a few minutes after the addresses change. Try again in a while; if it still fails, check that the domain’s DNS is managed where you said, and look at the server’s logs.'
+					})
 			);
 			return { output: { hosts: input.hosts.map((h) => h.fqdn) }, resources: [] };
 		}

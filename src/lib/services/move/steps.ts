@@ -19,6 +19,7 @@ import type { DnsProvider, RecordSet, Zone } from '../../ports/dns.ts';
 import type { BundleFile, CommitSigner, GitHost, RepoRef } from '../../ports/git-host.ts';
 import type { ServerLink } from '../../ports/server.ts';
 import { ensureLabelled, ownedBy } from '../engine/resources.ts';
+import { optionalText, outputOf, text, waitForAddress, waitUntilAnswering } from '../engine/steps.ts';
 
 /** The files and keys of the deployment, as the move needs them. */
 export interface MoveArtifacts {
@@ -88,22 +89,9 @@ export interface MoveStepResult {
 	created?: MoveResource[];
 }
 
-function out(state: MoveState, step: MoveStepId): MoveOutput {
-	const o = state.steps[step]?.output;
-	if (!o) throw new Error(`Step ${step} has no result yet.`);
-	return o;
-}
-
-function str(o: MoveOutput, key: string): string {
-	const v = o[key];
-	if (typeof v !== 'string') throw new Error(`Missing ${key}.`);
-	return v;
-}
-
-function opt(o: MoveOutput, key: string): string | undefined {
-	const v = o[key];
-	return typeof v === 'string' ? v : undefined;
-}
+const out = (state: MoveState, step: MoveStepId): MoveOutput => outputOf(state.steps, step);
+const str = text;
+const opt = optionalText;
 
 function allNames(state: MoveState): string[] {
 	const { adminHost, hosts } = state.plan.input;
@@ -380,15 +368,9 @@ export async function performMoveStep(
 			return { output: { serverId: r.id, serverName: r.name }, created: own(state, step, r) };
 		}
 		case 'wait-server': {
-			const server = await ports.cloud.waitForServer(str(out(state, 'server'), 'serverId'), undefined, signal);
-			if (!server.ipv4 && !server.ipv6)
-				throw new ProviderError({
-					code: 'unavailable',
-					provider: ports.cloud.displayName,
-					message: 'The new server started but has no address yet.',
-					action: 'nassella tries again by itself.'
-				});
-			return { output: { ipv4: server.ipv4 ?? null, ipv6: server.ipv6 ?? null } };
+			const serverId = str(out(state, 'server'), 'serverId');
+			const noAddress = 'The new server started but has no address yet.';
+			return { output: await waitForAddress(ports.cloud, serverId, signal, noAddress) };
 		}
 		case 'point-admin': {
 			await pointAt(ports, [input.adminHost], serverAddr(state), timings.lowTtl);
@@ -448,21 +430,19 @@ export async function performMoveStep(
 		}
 		case 'check-https': {
 			const addr = serverAddr(state);
-			const deadline = ports.clock.now() + timings.httpsTimeoutMs;
-			await Promise.all(
-				input.hosts.map(async ({ fqdn }) => {
-					for (;;) {
-						if (await ports.probe.answers(fqdn, addr)) return;
-						if (ports.clock.now() >= deadline)
-							throw new ProviderError({
-								code: 'network',
-								provider: 'the new server',
-								message: `${fqdn} does not point at the new server yet.`,
-								action: 'DNS changes can take a few minutes to spread. nassella keeps checking.'
-							});
-						await ports.clock.sleep(timings.pollMs, signal);
-					}
-				})
+			await waitUntilAnswering(
+				ports,
+				input.hosts.map((h) => h.fqdn),
+				addr,
+				{ intervalMs: timings.pollMs, timeoutMs: timings.httpsTimeoutMs },
+				signal,
+				(fqdn) =>
+					new ProviderError({
+						code: 'network',
+						provider: 'the new server',
+						message: `${fqdn} does not point at the new server yet.`,
+						action: 'DNS changes can take a few minutes to spread. nassella keeps checking.'
+					})
 			);
 			const server = out(state, 'server');
 			await ports.adopt({
