@@ -74,8 +74,13 @@ export async function buildRepoCheck(): Promise<BuiltRepoCheck> {
 	return { source: chunk.code, modules };
 }
 
-/** `import source from 'virtual:nassella-repo-check'`: the built check as a string. */
+/**
+ * `import source from 'virtual:nassella-repo-check'`: the built check as a string. It is built
+ * once for the app's client and server builds, and again after one of its sources changes.
+ */
 export function repoCheckPlugin(): Plugin {
+	let built: Promise<BuiltRepoCheck> | undefined;
+	let sources = new Set<string>();
 	return {
 		name: 'nassella-repo-check',
 		resolveId(id) {
@@ -83,9 +88,17 @@ export function repoCheckPlugin(): Plugin {
 		},
 		async load(id) {
 			if (id !== RESOLVED) return undefined;
-			const { source, modules } = await buildRepoCheck();
+			built ??= buildRepoCheck();
+			const { source, modules } = await built.catch((e: unknown) => {
+				built = undefined;
+				throw e;
+			});
+			sources = new Set(modules);
 			for (const m of modules) this.addWatchFile(m);
 			return `export default ${JSON.stringify(source)};`;
+		},
+		watchChange(id) {
+			if (sources.has(id)) built = undefined;
 		}
 	};
 }

@@ -31,6 +31,8 @@ import { fixture, renderTo, run, ROOT, ignitionFile, type IgnitionDoc } from './
 import { writeOutput } from '../../src/cli/nassella.ts';
 import { renderServer } from '../../src/lib/core/server/render.ts';
 import { ageEncrypt } from '../../src/lib/adapters/age/encrypt.ts';
+import { CHECK_PATH, configRepoTree, REPO_MARKER_PATH, WORKFLOW_PATH } from '../../src/lib/core/git/repo-files.ts';
+import check from 'virtual:nassella-repo-check';
 import { catalog } from './helpers.ts';
 
 const T = mkdtempSync(join(tmpdir(), 'nassella-sync-'));
@@ -147,10 +149,14 @@ function commit(message: string, key: string | undefined): string {
 	return git(['rev-parse', 'HEAD']);
 }
 
-async function writeBundle(input: unknown) {
+/** `repoFiles`: with the files nassella commits next to the bundle (README, CI workflow and check, marker). */
+async function writeBundle(input: unknown, repoFiles = false) {
 	const result = await renderServer(input, catalog(), { encrypt: ageEncrypt });
+	const files = repoFiles
+		? configRepoTree(result.files, { serverName: 'test', signingKey: 'ssh-ed25519 AAAA', check })
+		: result.files;
 	const tmp = mkdtempSync(join(T, 'render-'));
-	writeOutput(tmp, result.files, result.ignition);
+	writeOutput(tmp, files, result.ignition);
 	rmSync(join(AUTHOR, 'bundle'), { recursive: true, force: true });
 	run('cp', ['-a', join(tmp, 'bundle'), join(AUTHOR, 'bundle')]);
 	// The bundle is the repository's content: move it to the top level.
@@ -231,14 +237,16 @@ describe('nassella-sync', { timeout: 180_000 }, () => {
 		expect(s.lastError).toBeNull();
 	});
 
-	it('applies a signed descendant', async () => {
+	it('applies a signed descendant, with the files nassella commits next to the bundle', async () => {
 		const changed = structuredClone(input);
 		(changed.config.apps as { inputs: Record<string, string> }[])[0]!.inputs.admin_username = 'person';
-		await writeBundle(changed);
+		await writeBundle(changed, true);
 		second = commit('Second bundle', SIGNER);
 		const r = sync();
 		expect(r.code, r.stderr).toBe(0);
 		expect(applied()).toBe(second);
+		for (const path of ['README.md', WORKFLOW_PATH, CHECK_PATH, REPO_MARKER_PATH])
+			expect(existsSync(join(SRV, 'releases', second, path)), path).toBe(true);
 	});
 
 	const refusedKeepsState = (r: ReturnType<typeof sync>, reason: RegExp) => {
