@@ -79,6 +79,45 @@ export const boundaries = [
 	}
 ];
 
+/**
+ * Vault record names are spelled in one place, the map in src/lib/ports/vault.ts: anywhere
+ * else a string (or the start of a template) beginning with a record prefix fails. The list
+ * is the map's prefixes (tests/lint/boundaries.test.ts checks that they agree).
+ */
+export const RECORD_PREFIXES = [
+	'setup/',
+	'deployment/',
+	'deployment-keys/',
+	'dashboard-setup/',
+	'dashboard-settings/',
+	'dashboard-status/',
+	'dashboard-admin-dns/',
+	'move/',
+	'move-target/',
+	'drill/',
+	'notes/'
+];
+const recordPrefix = `^(${RECORD_PREFIXES.map((p) => p.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})`;
+const recordNameMessage =
+	'Vault record names live only in src/lib/ports/vault.ts: use a record kind (RecordVault) or recordName(kind, id).';
+export const recordNames = [
+	{
+		files: ['src/**/*.ts', 'src/**/*.svelte'],
+		// The vault's own storage and crypto treat names as opaque; their tests use any name.
+		ignores: ['src/lib/ports/vault.ts', 'src/lib/adapters/crypto/*.spec.ts', 'src/lib/adapters/storage/*.spec.ts'],
+		rules: {
+			'no-restricted-syntax': [
+				'error',
+				{ selector: `Literal[value=/${recordPrefix}/]`, message: recordNameMessage },
+				{
+					selector: `TemplateLiteral > TemplateElement:first-child[value.raw=/${recordPrefix}/]`,
+					message: recordNameMessage
+				}
+			]
+		}
+	}
+];
+
 export default ts.config(
 	js.configs.recommended,
 	...ts.configs.recommended,
@@ -105,6 +144,7 @@ export default ts.config(
 		}
 	},
 	...boundaries,
+	...recordNames,
 	{
 		ignores: ['build/', '.svelte-kit/', 'node_modules/', 'test-results/', 'playwright-report/', 'tests/lint/fixtures/']
 	}

@@ -40,3 +40,36 @@ describe('layer boundaries', () => {
 		expect(await restrictedImports(file, `${code}\nexport const y = x;`)).toEqual([]);
 	});
 });
+
+describe('vault record names', () => {
+	async function recordNameErrors(filePath: string, code: string): Promise<string[]> {
+		const [result] = await eslint.lintText(code, { filePath });
+		return (result?.messages ?? [])
+			.filter((m) => m.ruleId === 'no-restricted-syntax' && /Vault record names/.test(m.message))
+			.map((m) => m.message);
+	}
+
+	const spelled: [string, string, string][] = [
+		['a prefix in a string', 'src/lib/main/fixture.ts', "export const K = 'deployment-keys/';"],
+		['a whole name in a string', 'src/lib/state/fixture.ts', "export const S = 'setup/current';"],
+		['a name in a template', 'src/lib/services/fixture.ts', 'export const n = (id: string) => `move-target/${id}`;'],
+		['a name in a test', 'src/lib/state/fixture.spec.ts', "export const n = 'dashboard-status/abc';"]
+	];
+	it.each(spelled)('rejects %s outside ports/vault.ts', async (_name, file, code) => {
+		expect(await recordNameErrors(file, code)).not.toEqual([]);
+	});
+
+	it('allows the map itself, kinds, and strings that only look alike', async () => {
+		expect(await recordNameErrors('src/lib/ports/vault.ts', "export const P = { move: 'move/' };")).toEqual([]);
+		expect(await recordNameErrors('src/lib/main/fixture.ts', "export const k = 'deploymentKeys';")).toEqual([]);
+		expect(await recordNameErrors('src/routes/fixture.ts', "export const r = '/setup/done';")).toEqual([]);
+	});
+
+	it('covers every prefix of the map in ports/vault.ts', async () => {
+		const { RECORD_PREFIXES } = await import('../../src/lib/ports/vault.ts');
+		for (const prefix of Object.values(RECORD_PREFIXES))
+			expect(await recordNameErrors('src/lib/main/fixture.ts', `export const n = '${prefix}x';`), prefix).not.toEqual(
+				[]
+			);
+	});
+});

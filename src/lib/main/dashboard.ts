@@ -25,11 +25,6 @@ import { gitHostChoices } from './git-hosts.ts';
 
 export { realClock };
 
-/** The setup a deployment was made from, kept beside its dashboard settings. */
-const SETUP_PREFIX = 'dashboard-setup/';
-const SETUP_RECORD = 'setup/current';
-const KEYS_PREFIX = 'deployment-keys/';
-
 export interface DashboardDeployment {
 	id: string;
 	domain: string;
@@ -73,11 +68,11 @@ function hasSetup(v: unknown): v is SetupRecord {
 
 /** The setup of deployment `id`: its own copy, or the wizard's current one (then copied). */
 async function setupOf(records: RecordVault, id: string): Promise<SetupRecord | undefined> {
-	const own = await records.get<unknown>(SETUP_PREFIX + id);
+	const own: unknown = await records.get('dashboardSetup', id);
 	if (hasSetup(own) && own.deploymentId === id) return own;
-	const current = await records.get<unknown>(SETUP_RECORD);
+	const current: unknown = await records.get('setup', 'current');
 	if (hasSetup(current) && current.deploymentId === id) {
-		await records.put(SETUP_PREFIX + id, current as never);
+		await records.put('dashboardSetup', id, current);
 		return current;
 	}
 	return undefined;
@@ -120,8 +115,6 @@ async function pointAtServer(
 		await store.save(transition(latest, { type: 'record', at: Date.now(), resources: made }));
 }
 
-const ADMIN_DNS_PREFIX = 'dashboard-admin-dns/';
-
 /**
  * The admin host (status and logs) needs an address record like the apps' hosts; the
  * setup's plan names only the apps' hosts, so the dashboard makes it once per server
@@ -136,9 +129,9 @@ async function ensureAdminRecord(
 	if (d.state.plan.input.hosts.some((h) => h.fqdn === host)) return;
 	const addr = d.state.steps['wait-server']?.output ?? {};
 	const key = `${host} ${String(addr.ipv4 ?? '')} ${String(addr.ipv6 ?? '')}`;
-	if ((await records.get<{ key: string }>(ADMIN_DNS_PREFIX + d.id))?.key === key) return;
+	if ((await records.get('dashboardAdminDns', d.id))?.key === key) return;
 	await pointAtServer(records, d, [host], proxyBase);
-	await records.put(ADMIN_DNS_PREFIX + d.id, { key } as never);
+	await records.put('dashboardAdminDns', d.id, { key });
 }
 
 export function dashboardEnvironment(): DashboardEnvironment {
@@ -233,7 +226,7 @@ export function dashboardEnvironment(): DashboardEnvironment {
 				async bundle(settings) {
 					// Apps added since the setup get their generated secrets (made once and kept in the
 					// vault) when the bundle is rendered: see withAppSecrets.
-					const keys = await records.get<unknown>(KEYS_PREFIX + d.id);
+					const keys = await records.get('deploymentKeys', d.id);
 					if (!keys) throw new Error("This deployment's keys are not in your vault.");
 					return artifactsFor(setupFor(settings), d.state.plan, records).bundle({ repo: d.repo });
 				},
@@ -263,7 +256,7 @@ export function dashboardEnvironment(): DashboardEnvironment {
 		},
 		catalog: () => catalog(),
 		async appSecret(records, d, app, secret) {
-			const keys = await records.get<{ appSecrets?: Record<string, Record<string, string>> }>(KEYS_PREFIX + d.id);
+			const keys = await records.get('deploymentKeys', d.id);
 			const value = keys?.appSecrets?.[app]?.[secret];
 			return typeof value === 'string' ? value : undefined;
 		},

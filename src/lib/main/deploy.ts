@@ -8,6 +8,7 @@ import type { AppManifest, CatalogApp } from '../core/catalog/types.ts';
 import { completeAppSecrets, dataDevicePath, toDeployment } from '../core/deploy/config.ts';
 import type { Plan } from '../core/deploy/plan.ts';
 import type { AppChoice } from '../core/deploy/setup.ts';
+import type { SetupRecord, StoredKeys } from '../core/deploy/stored.ts';
 import type { CloudProvider, CloudResource } from '../ports/cloud.ts';
 import type { AppProbe, Clock, DeployArtifacts } from '../ports/deploy.ts';
 import type { DnsProvider } from '../ports/dns.ts';
@@ -15,6 +16,7 @@ import type { BundleFile, GitHost, RepoRef } from '../ports/git-host.ts';
 import { DeployController } from '../services/deploy/controller.ts';
 import { listOrphans, removeOrphans } from '../services/deploy/sweep.ts';
 import { vaultDeploymentStore, type RecordVault } from '../services/deploy/vault-store.ts';
+import { typedRecords } from '../services/records.ts';
 import { webDeployCoordination } from '../adapters/deploy/web-coordination.ts';
 import { dohProbe, serverProbe } from '../adapters/deploy/probe.ts';
 import { appParts, loadVault } from './app.ts';
@@ -32,23 +34,7 @@ export interface ProviderOption<T> {
 	create(token: string, proxyBase?: string): Promise<T>;
 }
 
-/** Everything the wizard keeps about a setup (in the vault, with the tokens). */
-export interface SetupRecord {
-	deploymentId: string;
-	apps: string[];
-	domain: string;
-	inputs?: Record<string, Record<string, string>>;
-	dns: { provider: string; token: string };
-	cloud: { provider: string; token: string; region: string; size: string };
-	/** An emergency SSH key (OpenSSH public key); none means no SSH at all. */
-	sshPublicKey?: string;
-	git: { host: string; token: string };
-	backups: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; resticPassword: string };
-	/** Set from the dashboard: an https ntfy topic the server posts loud failures to. */
-	ntfyTopic?: string;
-	/** Set from the dashboard: one-off jobs for the server (rendered as requests.json). */
-	requests?: { backup?: string; drill?: string };
-}
+export type { SetupRecord };
 
 export interface DeployEnvironment {
 	clouds: ProviderOption<CloudProvider>[];
@@ -118,12 +104,7 @@ export function catalog(): Promise<CatalogApp[]> {
 export async function vaultRecords(): Promise<RecordVault | undefined> {
 	const vault = await loadVault();
 	if (vault.status() !== 'unlocked') return undefined;
-	return {
-		get: (name) => vault.get(name) as never,
-		put: (name, value) => vault.put(name, value),
-		delete: (name) => vault.delete(name),
-		list: (prefix) => vault.list(prefix)
-	};
+	return typedRecords(vault);
 }
 
 /** The DNS check, then the server's own report through its link (keys from the vault). */
@@ -136,8 +117,6 @@ export function probeFor(setup: SetupRecord, records: RecordVault, proxyBase?: s
 	});
 }
 
-const KEYS_PREFIX = 'deployment-keys/';
-
 /** One-off additions to a render: requests for the server (`requests.json`), or a restore at first boot. */
 export interface RenderExtras {
 	requests?: { backup?: string; drill?: string };
@@ -149,12 +128,12 @@ export interface RenderExtras {
  * The stored keys with every secret the chosen apps need (new apps' secrets, derived bcrypt
  * hashes, the setup gates'), made once and saved back to the vault when something was missing.
  */
-export async function withAppSecrets<K extends { appSecrets: Record<string, Record<string, string>> }>(
+export async function withAppSecrets(
 	records: RecordVault,
-	name: string,
-	keys: K,
+	deploymentId: string,
+	keys: StoredKeys,
 	apps: readonly string[]
-): Promise<K> {
+): Promise<StoredKeys> {
 	const { bcryptDeriver } = await import('../adapters/deploy/keys.ts');
 	const secrets = completeAppSecrets(
 		await catalog(),
@@ -166,7 +145,7 @@ export async function withAppSecrets<K extends { appSecrets: Record<string, Reco
 	const merged = { ...keys.appSecrets, ...secrets };
 	if (JSON.stringify(merged) === JSON.stringify(keys.appSecrets)) return keys;
 	const updated = { ...keys, appSecrets: merged };
-	await records.put(name, updated as never);
+	await records.put('deploymentKeys', deploymentId, updated);
 	return updated;
 }
 
@@ -176,12 +155,10 @@ export function artifactsFor(
 	records: RecordVault,
 	extras: RenderExtras = {}
 ): DeployArtifacts {
-	type Keys = import('../adapters/deploy/keys.ts').StoredKeys;
-	let keys: Promise<Keys> | undefined;
-	const ensureKeys = (): Promise<Keys> =>
+	let keys: Promise<StoredKeys> | undefined;
+	const ensureKeys = (): Promise<StoredKeys> =>
 		(keys ??= (async () => {
-			const name = KEYS_PREFIX + setup.deploymentId;
-			const existing = await records.get<Keys>(name);
+			const existing = await records.get('deploymentKeys', setup.deploymentId);
 			if (existing) return existing;
 			const { makeKeys, bcryptDeriver } = await import('../adapters/deploy/keys.ts');
 			const secrets = completeAppSecrets(
@@ -192,11 +169,11 @@ export function artifactsFor(
 				await bcryptDeriver()
 			);
 			const made = await makeKeys(setup.deploymentId, secrets);
-			await records.put(name, made as never);
+			await records.put('deploymentKeys', setup.deploymentId, made);
 			return made;
 		})());
 	const render = async (repo: RepoRef, volume: { id: string; name: string }) => {
-		const stored = await withAppSecrets(records, KEYS_PREFIX + setup.deploymentId, await ensureKeys(), setup.apps);
+		const stored = await withAppSecrets(records, setup.deploymentId, await ensureKeys(), setup.apps);
 		const [{ deploymentKeys }, { renderServer }, { ageEncrypt }] = await Promise.all([
 			import('../adapters/deploy/keys.ts'),
 			import('../core/server/render.ts'),

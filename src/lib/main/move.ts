@@ -1,7 +1,7 @@
 /**
  * Composition root of moving, taking over and the restore drill: which adapters the move
  * runner, the takeover and the drill use, and where their records live in the vault
- * (`move/<id>`, `move-target/<id>` with the new provider's token, `drill/<id>`).
+ * (kinds `move`, `moveTarget` with the new provider's token, and `drill` in ports/vault.ts).
  */
 import type { CreatedResource, DeploymentState } from '../core/deploy/machine.ts';
 import {
@@ -13,6 +13,7 @@ import {
 } from '../core/deploy/move.ts';
 import { buildPlan, type Plan } from '../core/deploy/plan.ts';
 import { deploymentHosts, volumeGiB } from '../core/deploy/setup.ts';
+import type { MoveTargetRecord } from '../core/deploy/stored.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
 import type { DnsProvider } from '../ports/dns.ts';
 import type { GitHost, RepoRef } from '../ports/git-host.ts';
@@ -26,17 +27,7 @@ import { artifactsFor, deployEnvironment, pick, probeFor, realClock, type SetupR
 import { adminHostFor, serverLinkFor } from './server-link.ts';
 import { appParts } from './app.ts';
 
-export const MOVE_PREFIX = 'move/';
-export const MOVE_TARGET_PREFIX = 'move-target/';
-export const DRILL_PREFIX = 'drill/';
-const SETUP = 'setup/current';
-
-export interface MoveTargetRecord {
-	provider: string;
-	token: string;
-	region: string;
-	size: string;
-}
+export type { MoveTargetRecord };
 
 /** Everything the move, takeover and drill pages need from the vault. */
 export interface MoveContext {
@@ -49,16 +40,16 @@ export interface MoveContext {
 
 function moveStore(records: RecordVault): MoveStore {
 	return {
-		load: (id) => records.get<MoveState>(MOVE_PREFIX + id),
-		save: (s) => records.put(MOVE_PREFIX + s.deploymentId, s as never),
-		remove: (id) => records.delete(MOVE_PREFIX + id)
+		load: (id) => records.get('move', id),
+		save: (s) => records.put('move', s.deploymentId, s),
+		remove: (id) => records.delete('move', id)
 	};
 }
 
 function drillStore(records: RecordVault): DrillStore {
 	return {
-		load: (id) => records.get<DrillRecord>(DRILL_PREFIX + id),
-		save: (id, r) => records.put(DRILL_PREFIX + id, r as never)
+		load: (id) => records.get('drill', id),
+		save: (id, r) => records.put('drill', id, r)
 	};
 }
 
@@ -88,7 +79,7 @@ async function planFor(setup: SetupRecord, stored?: DeploymentState): Promise<Pl
 export async function loadMoveContext(): Promise<MoveContext | 'locked' | 'nothing'> {
 	const records = await deployEnvironment().records();
 	if (!records) return 'locked';
-	const setup = await records.get<SetupRecord>(SETUP);
+	const setup = await records.get('setup', 'current');
 	if (!setup) return 'nothing';
 	const id = setup.deploymentId;
 	const deployment = await vaultDeploymentStore(records)
@@ -98,8 +89,8 @@ export async function loadMoveContext(): Promise<MoveContext | 'locked' | 'nothi
 		records,
 		setup,
 		deployment,
-		move: await records.get<MoveState>(MOVE_PREFIX + id),
-		drill: await records.get<DrillRecord>(DRILL_PREFIX + id)
+		move: await records.get('move', id),
+		drill: await records.get('drill', id)
 	};
 }
 
@@ -139,7 +130,7 @@ export async function startMove(ctx: MoveContext, target: MoveTargetRecord): Pro
 		hosts: d.plan.input.hosts.filter((h) => h.fqdn !== adminHost)
 	};
 	const state = initialMoveState(buildMovePlan(input), Date.now());
-	await ctx.records.put(MOVE_TARGET_PREFIX + d.id, target as never);
+	await ctx.records.put('moveTarget', d.id, target);
 	await moveStore(ctx.records).save(state);
 	return state;
 }
@@ -172,12 +163,12 @@ async function adopt(ctx: MoveContext, target: MoveTargetRecord, facts: MovedFac
 		)
 	];
 	await store.save({ ...d, plan, steps, resources, updatedAt: Date.now(), rev: d.rev + 1 });
-	const setup = await ctx.records.get<SetupRecord>(SETUP);
+	const setup = await ctx.records.get('setup', 'current');
 	if (setup)
-		await ctx.records.put(SETUP, {
+		await ctx.records.put('setup', 'current', {
 			...setup,
 			cloud: { provider: target.provider, token: target.token, region: target.region, size: target.size }
-		} as never);
+		});
 }
 
 async function parts(ctx: MoveContext, proxyBase?: string) {
@@ -208,7 +199,7 @@ export function moveTimings(sandbox: boolean): MoveTimings | undefined {
 export async function moveRunner(ctx: MoveContext, proxyBase?: string): Promise<MoveRunner> {
 	const move = await moveStore(ctx.records).load(ctx.setup.deploymentId);
 	if (!move) throw new Error('No move was started.');
-	const target = await ctx.records.get<MoveTargetRecord>(MOVE_TARGET_PREFIX + ctx.setup.deploymentId);
+	const target = await ctx.records.get('moveTarget', ctx.setup.deploymentId);
 	if (!target) throw new Error('The new provider’s settings are not in the vault.');
 	const { env, dns, git, link } = await parts(ctx, proxyBase);
 	const from = move.plan.input.from.provider;

@@ -5,16 +5,11 @@
  */
 import type { HttpClient } from '../ports/http.ts';
 import type { ServerLink } from '../ports/server.ts';
+import type { RecordVault } from '../ports/vault.ts';
 import { createServerLink, serverBase } from '../adapters/server/link.ts';
 
-/** What the vault keeps under `deployment-keys/<id>` that the link needs (see adapters/deploy/keys.ts). */
-interface AdminKeys {
-	admin?: { user?: unknown; password?: unknown };
-}
-
-export interface RecordReader {
-	get<T>(name: string): Promise<T | undefined>;
-}
+/** The deployment's keys (kind `deploymentKeys`), which hold the admin password the link needs. */
+export type RecordReader = Pick<RecordVault, 'get'>;
 
 /** The fields of a setup (or deployment) record the link needs. */
 export interface ServerTarget {
@@ -24,8 +19,6 @@ export interface ServerTarget {
 	/** When the deployment uses its own admin host; otherwise `nassella.<domain>`. */
 	adminHost?: string;
 }
-
-export const KEYS_PREFIX = 'deployment-keys/';
 
 /** The admin host of a deployment (as the server generator names it). */
 export function adminHostFor(target: ServerTarget): string {
@@ -50,9 +43,11 @@ export async function serverLinkFor(
 	records: RecordReader,
 	options: { proxyBase?: string; http?: HttpClient; origin?: string } = {}
 ): Promise<ServerLink> {
-	const keys = await records.get<AdminKeys>(KEYS_PREFIX + target.deploymentId);
-	const user = keys?.admin?.user;
-	const password = keys?.admin?.password;
+	const keys = await records.get('deploymentKeys', target.deploymentId);
+	// Read as unknown: a record from an older (imported) vault may lack the admin password.
+	const admin: { user?: unknown; password?: unknown } | undefined = keys?.admin;
+	const user = admin?.user;
+	const password = admin?.password;
 	if (typeof user !== 'string' || typeof password !== 'string')
 		throw new Error("This deployment's server password is not in your vault. Import the newest export of your vault.");
 	const host = adminHostFor(target);

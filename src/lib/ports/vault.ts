@@ -3,10 +3,82 @@
  * encrypted. Other parts of the app use `Vault` (records by name, typed JSON values);
  * the rest of this file is the vault's own plumbing, implemented by adapters.
  */
+import type { DeploymentState } from '../core/deploy/machine.ts';
+import type { MoveState } from '../core/deploy/move.ts';
+import type {
+	CachedStatus,
+	DrillRecord,
+	MoveTargetRecord,
+	SettingsRecord,
+	SetupRecord,
+	StoredKeys
+} from '../core/deploy/stored.ts';
 import type { KdfParams, VaultHeader } from '../core/vault/envelope.ts';
 import type { JsonValue } from '../core/vault/records.ts';
 
 export type { JsonValue };
+
+/**
+ * Every kind of record the vault keeps, and the type of its value. A record's name is its
+ * kind's prefix (`RECORD_PREFIXES`) followed by an id: `deployment/<deployment id>`,
+ * `setup/current`. This is the only place record names are spelled out: a string starting
+ * with one of these prefixes anywhere else fails the lint (eslint.config.js).
+ */
+export interface VaultRecordTypes {
+	/** The wizard's choices with the tokens; id `current`. */
+	setup: SetupRecord;
+	/** The deploy engine's state of one deployment. */
+	deployment: DeploymentState;
+	/** A deployment's keys: the server's age identity, deploy and signing keys, admin password, app secrets. */
+	deploymentKeys: StoredKeys;
+	/** The setup a deployment was made from, kept beside its dashboard settings. */
+	dashboardSetup: SetupRecord;
+	dashboardSettings: SettingsRecord;
+	dashboardStatus: CachedStatus;
+	/** The admin host's address records the dashboard made: host and addresses, as one key. */
+	dashboardAdminDns: { key: string };
+	move: MoveState;
+	moveTarget: MoveTargetRecord;
+	drill: DrillRecord;
+	/** The person's own notes; id `personal`. */
+	notes: string;
+}
+
+export type RecordKind = keyof VaultRecordTypes;
+
+export const RECORD_PREFIXES = {
+	setup: 'setup/',
+	deployment: 'deployment/',
+	deploymentKeys: 'deployment-keys/',
+	dashboardSetup: 'dashboard-setup/',
+	dashboardSettings: 'dashboard-settings/',
+	dashboardStatus: 'dashboard-status/',
+	dashboardAdminDns: 'dashboard-admin-dns/',
+	move: 'move/',
+	moveTarget: 'move-target/',
+	drill: 'drill/',
+	notes: 'notes/'
+} as const satisfies Record<RecordKind, string>;
+
+/** The full name of a record, e.g. `recordName('deployment', id)` → `deployment/<id>`. */
+export function recordName(kind: RecordKind, id: string): string {
+	return RECORD_PREFIXES[kind] + id;
+}
+
+/** Any value of a known record kind. */
+export type RecordValue = VaultRecordTypes[RecordKind];
+
+/**
+ * The vault's records, typed by kind: the kind gives the name's prefix and the value's
+ * type, so a value can only be written under its own kind. What other parts of the app use.
+ */
+export interface RecordVault {
+	get<K extends RecordKind>(kind: K, id: string): Promise<VaultRecordTypes[K] | undefined>;
+	put<K extends RecordKind>(kind: K, id: string, value: VaultRecordTypes[K]): Promise<void>;
+	delete(kind: RecordKind, id: string): Promise<void>;
+	/** The ids of the records of this kind, sorted. */
+	list(kind: RecordKind): Promise<string[]>;
+}
 
 /** `none`: no vault in this browser yet. `unknown`: not read from storage yet. */
 export type VaultStatus = 'unknown' | 'none' | 'locked' | 'unlocked';
@@ -25,13 +97,13 @@ export interface Vault {
 	 * The record's value, or undefined when there is none. Throws VaultError `locked`
 	 * when locked, `tampered` when the stored bytes fail authentication.
 	 */
-	get<T extends JsonValue = JsonValue>(name: string): Promise<T | undefined>;
+	get<T extends JsonValue | RecordValue = JsonValue>(name: string): Promise<T | undefined>;
 	/**
 	 * Encrypts and stores a record (replacing any earlier value). Names are
 	 * slash-separated segments of `[A-Za-z0-9._-]`, e.g. `deployment/<id>`, `tokens/hetzner`.
 	 * Idempotent. Throws VaultError `locked`, `invalid-name`, `replaced`, `storage`.
 	 */
-	put(name: string, value: JsonValue): Promise<void>;
+	put(name: string, value: JsonValue | RecordValue): Promise<void>;
 	/** Removes a record; removing a missing one is not an error. */
 	delete(name: string): Promise<void>;
 	/** Record names, sorted, optionally only those starting with `prefix`. */

@@ -25,6 +25,7 @@ import { checkPassphrase } from '../core/vault/strength.ts';
 import type {
 	KeyholderFactory,
 	PersistenceState,
+	RecordValue,
 	StoragePersistence,
 	Vault,
 	VaultArchive,
@@ -182,7 +183,7 @@ export class VaultService implements Vault {
 		this.#emit({ kind: 'replaced' });
 	}
 
-	async get<T extends JsonValue = JsonValue>(name: string): Promise<T | undefined> {
+	async get<T extends JsonValue | RecordValue = JsonValue>(name: string): Promise<T | undefined> {
 		checkRecordName(name);
 		const { keyholder } = this.#need();
 		const record = await this.#o.store.getRecord(name);
@@ -190,7 +191,7 @@ export class VaultService implements Vault {
 		return decodeValue(await keyholder.open(name, record.blob)) as T;
 	}
 
-	async put(name: string, value: JsonValue): Promise<void> {
+	async put(name: string, value: JsonValue | RecordValue): Promise<void> {
 		checkRecordName(name);
 		const { keyholder, id } = this.#need();
 		const blob = await keyholder.seal(name, encodeValue(value));

@@ -59,7 +59,7 @@ function world() {
 		}),
 		catalog: async () => [{ id: 'vaultwarden', name: 'Vaultwarden', version: '1.1' } as CatalogApp],
 		async appSecret(r, dep, app, secret) {
-			const keys = await r.get<{ appSecrets: Record<string, Record<string, string>> }>(`deployment-keys/${dep.id}`);
+			const keys = await r.get('deploymentKeys', dep.id);
 			return keys?.appSecrets[app]?.[secret];
 		},
 		now: () => t,
@@ -227,7 +227,14 @@ describe('first logins', () => {
 	async function withApps(apps: string[], secrets: Record<string, Record<string, string>>) {
 		const w = world();
 		w.env.catalog = async () => real;
-		await w.records.put('deployment-keys/abc', { appSecrets: secrets } as never);
+		const key = { privateKeyPkcs8: '', publicKey: '' };
+		await w.records.put('deploymentKeys', 'abc', {
+			age: { identity: '', recipient: '' },
+			deployKey: key,
+			signingKey: key,
+			admin: { user: 'admin', password: '', passwordHash: '' },
+			appSecrets: secrets
+		});
 		await vaultSettingsStore(w.records).save({
 			version: 1,
 			deploymentId: 'abc',

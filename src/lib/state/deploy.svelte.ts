@@ -27,7 +27,7 @@ export class DoneView {
 			this.state = 'locked';
 			return;
 		}
-		const setup = await records.get<import('../main/deploy.ts').SetupRecord>('setup/current');
+		const setup = await records.get('setup', 'current');
 		if (!setup) {
 			this.state = 'nothing';
 			return;

@@ -9,7 +9,7 @@ import { isProviderError } from '../core/errors.ts';
 import { toLogLines } from '../core/logs/entry.ts';
 import { LogIndex } from '../core/logs/filter.ts';
 import type { JournalQuery, ServerLink } from '../ports/server.ts';
-import { deployEnvironment, type SetupRecord } from '../main/deploy.ts';
+import { deployEnvironment } from '../main/deploy.ts';
 import { practiceJournal } from '../main/logs.ts';
 import { serverLinkFor } from '../main/server-link.ts';
 import { storedProxyBase } from './proxy.svelte.ts';
@@ -204,7 +204,7 @@ export async function openServerLogs(): Promise<ServerLogs> {
 	const env = deployEnvironment();
 	const records = await env.records();
 	if (!records) return { kind: 'locked' };
-	const setup = await records.get<SetupRecord>('setup/current');
+	const setup = await records.get('setup', 'current');
 	if (!setup) return { kind: 'nothing' };
 	try {
 		const link = await serverLinkFor(setup, records, { proxyBase: storedProxyBase() });

@@ -179,7 +179,7 @@ export class MovePage {
 	/** Starts another move after one finished or was given up. */
 	async clear(): Promise<void> {
 		if (!this.#ctx || !this.move || (this.move.phase !== 'done' && this.move.phase !== 'abandoned')) return;
-		await this.#ctx.records.delete(`move/${this.#ctx.setup.deploymentId}`);
+		await this.#ctx.records.delete('move', this.#ctx.setup.deploymentId);
 		this.move = undefined;
 		await this.load();
 	}

@@ -4,9 +4,8 @@
  */
 import { idleExpired } from '../core/vault/idle.ts';
 import { VaultError } from '../core/vault/errors.ts';
-import type { JsonValue } from '../core/vault/records.ts';
 import { loadVault } from '../main/app.ts';
-import type { PersistenceState, VaultSettings, VaultStatus } from '../ports/vault.ts';
+import { recordName, type PersistenceState, type VaultSettings, type VaultStatus } from '../ports/vault.ts';
 import type { VaultService } from '../services/vault.ts';
 
 export interface ShownError {
@@ -15,7 +14,7 @@ export interface ShownError {
 	action: string;
 }
 
-export const NOTE_RECORD = 'notes/personal';
+export const NOTE_RECORD = recordName('notes', 'personal');
 
 function shown(error: unknown): ShownError {
 	if (error instanceof VaultError) return { code: error.code, message: error.message, action: error.action };
@@ -135,7 +134,7 @@ export class VaultState {
 
 	async saveNote(text: string): Promise<boolean> {
 		return this.#run('Saving…', async (s) => {
-			await s.put(NOTE_RECORD, text as JsonValue);
+			await s.put(NOTE_RECORD, text);
 			this.notice = 'Note saved (encrypted).';
 		});
 	}

@@ -24,7 +24,14 @@ const secrets = (await (await fetch('/secrets.json')).json()) as Record<string, 
 const records = memoryRecords();
 const git = new MemoryGit();
 const server = new MemoryServer(git);
-await records.put('deployment-keys/abc', { appSecrets: secrets } as never);
+const key = { privateKeyPkcs8: '', publicKey: '' };
+await records.put('deploymentKeys', 'abc', {
+	age: { identity: '', recipient: '' },
+	deployKey: key,
+	signingKey: key,
+	admin: { user: 'admin', password: '', passwordHash: '' },
+	appSecrets: secrets
+});
 await vaultSettingsStore(records).save({
 	version: 1,
 	deploymentId: 'abc',
@@ -59,7 +66,7 @@ const env: DashboardEnvironment = {
 	}),
 	catalog: async () => catalog,
 	async appSecret(r, d, app, secret) {
-		const keys = await r.get<{ appSecrets: Record<string, Record<string, string>> }>(`deployment-keys/${d.id}`);
+		const keys = await r.get('deploymentKeys', d.id);
 		return keys?.appSecrets[app]?.[secret];
 	},
 	now: () => Date.now(),

@@ -5,17 +5,12 @@
  * Loaded on demand: it pulls in age and bcrypt.
  */
 import type { DeploymentKeys } from '../../core/deploy/config.ts';
-import { generateSshKey, openSshPrivateKeyFile, type SshKeyRecord } from '../ssh-signature/index.ts';
+import type { StoredKeys } from '../../core/deploy/stored.ts';
+import { generateSshKey, openSshPrivateKeyFile } from '../ssh-signature/index.ts';
 import { newAgeIdentity } from '../age/encrypt.ts';
 
-/** What the vault keeps for a deployment's keys (`deployment-keys/<id>`). */
-export interface StoredKeys {
-	age: { identity: string; recipient: string };
-	deployKey: SshKeyRecord;
-	signingKey: SshKeyRecord;
-	admin: { user: string; password: string; passwordHash: string };
-	appSecrets: Record<string, Record<string, string>>;
-}
+/** What the vault keeps for a deployment's keys (kind `deploymentKeys` in ports/vault.ts). */
+export type { StoredKeys };
 
 const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 

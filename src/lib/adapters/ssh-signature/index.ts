@@ -7,14 +7,10 @@ import { fromBase64OrThrow, toBase64 } from '../../core/base64.ts';
 import { utf8 } from '../../core/git/bytes.ts';
 import { formatOpenSshPrivateKey, formatOpenSshPublicKey, parseOpenSshPublicKey } from '../../core/git/openssh.ts';
 import { sshsigArmor, sshsigSignedData } from '../../core/git/sshsig.ts';
+import type { SshKeyRecord } from '../../core/deploy/stored.ts';
 
 /** What the vault stores for a signing (or deploy) key. */
-export interface SshKeyRecord {
-	/** PKCS#8, base64. Secret. */
-	privateKeyPkcs8: string;
-	/** `ssh-ed25519 AAAA… comment`. */
-	publicKey: string;
-}
+export type { SshKeyRecord };
 
 const ED25519 = { name: 'Ed25519' } as const;
 /** PKCS#8 wrapping of an Ed25519 seed (RFC 8410): a fixed 16-byte prefix then the 32-byte seed. */

@@ -17,7 +17,8 @@ export function checkRecordName(name: string): void {
 	if (!isRecordName(name)) throw new VaultError('invalid-name');
 }
 
-export function encodeValue(value: JsonValue): Uint8Array {
+/** Plain data to bytes; anything JSON cannot hold (a function, undefined) is refused. */
+export function encodeValue(value: unknown): Uint8Array {
 	const text = JSON.stringify(value);
 	if (text === undefined)
 		throw new VaultError('invalid-name', 'Only plain data (text, numbers, lists, objects) can be stored.');

@@ -11,48 +11,13 @@ import { isProviderError } from '../../core/errors.ts';
 import { failedWith, type ServerStatus } from '../../core/server/status.ts';
 import type { BundleFile, CommitSigner, GitHost, RepoRef } from '../../ports/git-host.ts';
 import type { ServerLink } from '../../ports/server.ts';
-import type { RecordVault } from '../deploy/vault-store.ts';
+import type { AppliedCommit, Draft, ServerSettings, SettingsRecord } from '../../core/deploy/stored.ts';
+import type { RecordVault } from '../../ports/vault.ts';
 
-export const SETTINGS_PREFIX = 'dashboard-settings/';
+export type { AppliedCommit, Draft, ServerSettings, SettingsRecord };
 const HISTORY_MAX = 30;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const NTFY_MAX = 300;
-
-/** What the dashboard may change about a deployment. */
-export interface ServerSettings {
-	apps: string[];
-	inputs: Record<string, Record<string, string>>;
-	/** https URL of an ntfy topic the server posts loud failures to. */
-	ntfyTopic?: string;
-	/** One-off jobs for the server, each id handled once (`requests.json`). */
-	requests?: { backup?: string; drill?: string };
-}
-
-export interface AppliedCommit {
-	sha: string;
-	/** When nassella made it (ms since epoch). */
-	at: number;
-	message: string;
-	settings: ServerSettings;
-	/** Catalog versions of the apps in that commit. */
-	versions: Record<string, string>;
-}
-
-export interface Draft {
-	settings: ServerSettings;
-	message: string;
-	at: number;
-	error?: { message: string; action: string };
-}
-
-export interface SettingsRecord {
-	version: 1;
-	deploymentId: string;
-	current: ServerSettings;
-	/** Newest first. */
-	commits: AppliedCommit[];
-	draft?: Draft;
-}
 
 export function checkNtfyTopic(value: string): { ok: true; url: string | undefined } | { ok: false; reason: string } {
 	const v = value.trim();
@@ -106,11 +71,11 @@ export interface SettingsStore {
 export function vaultSettingsStore(vault: RecordVault): SettingsStore {
 	return {
 		async load(id) {
-			const v = await vault.get<unknown>(SETTINGS_PREFIX + id);
+			const v: unknown = await vault.get('dashboardSettings', id);
 			return looksLikeRecord(v, id) ? v : undefined;
 		},
 		async save(record) {
-			await vault.put(SETTINGS_PREFIX + record.deploymentId, record as never);
+			await vault.put('dashboardSettings', record.deploymentId, record);
 		}
 	};
 }

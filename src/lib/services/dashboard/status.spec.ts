@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseServerStatus } from '../../core/server/status.ts';
+import { recordName } from '../../ports/vault.ts';
 import {
 	appHealth,
 	backupVerdict,
@@ -151,21 +152,17 @@ describe('status cache', () => {
 		expect((await cache.load('abc'))?.status.apps.vaultwarden).toBe('healthy');
 		expect(await cache.load('other')).toBeUndefined();
 		// A tampered record (here: hostile app text) is parsed again on the way out.
-		await records.put('dashboard-status/abc', {
+		const tamper = (value: unknown) => records.data.set(recordName('dashboardStatus', 'abc'), JSON.stringify(value));
+		tamper({
 			version: 1,
 			deploymentId: 'abc',
 			fetchedAt: NOW,
 			status: { ...base, apps: { vaultwarden: '<script>x</script>\u0007'.repeat(100) } }
-		} as never);
+		});
 		const back = await cache.load('abc');
 		expect(back?.status.apps.vaultwarden?.length).toBeLessThanOrEqual(121);
 		expect(back?.status.apps.vaultwarden).not.toContain('\u0007');
-		await records.put('dashboard-status/abc', {
-			version: 1,
-			deploymentId: 'abc',
-			fetchedAt: NOW,
-			status: { version: 9 }
-		} as never);
+		tamper({ version: 1, deploymentId: 'abc', fetchedAt: NOW, status: { version: 9 } });
 		expect(await cache.load('abc')).toBeUndefined();
 	});
 });

@@ -4,22 +4,13 @@
  * Pure apart from the cache, which goes through the vault's record methods only.
  */
 import { parseServerStatus, type ServerStatus } from '../../core/server/status.ts';
-import type { RecordVault } from '../deploy/vault-store.ts';
+import type { CachedStatus } from '../../core/deploy/stored.ts';
+import type { RecordVault } from '../../ports/vault.ts';
 
-export const STATUS_PREFIX = 'dashboard-status/';
+export type { CachedStatus };
 
 /** A daily backup older than this is "stale": something stopped it. */
 export const BACKUP_STALE_MS = 36 * 3600_000;
-
-export interface CachedStatus {
-	version: 1;
-	deploymentId: string;
-	status: ServerStatus;
-	/** When the app last read it (ms since epoch). */
-	fetchedAt: number;
-	/** The repository's head at that time, when it could be read. */
-	head?: string;
-}
 
 export interface StatusCache {
 	load(deploymentId: string): Promise<CachedStatus | undefined>;
@@ -29,7 +20,7 @@ export interface StatusCache {
 export function vaultStatusCache(vault: RecordVault): StatusCache {
 	return {
 		async load(id) {
-			const v = await vault.get<unknown>(STATUS_PREFIX + id);
+			const v: unknown = await vault.get('dashboardStatus', id);
 			if (!v || typeof v !== 'object') return undefined;
 			const e = v as Partial<CachedStatus>;
 			if (e.version !== 1 || e.deploymentId !== id || typeof e.fetchedAt !== 'number') return undefined;
@@ -48,7 +39,7 @@ export function vaultStatusCache(vault: RecordVault): StatusCache {
 			}
 		},
 		async save(entry) {
-			await vault.put(STATUS_PREFIX + entry.deploymentId, entry as never);
+			await vault.put('dashboardStatus', entry.deploymentId, entry);
 		}
 	};
 }

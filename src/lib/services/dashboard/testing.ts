@@ -7,12 +7,12 @@ import { ProviderError } from '../../core/errors.ts';
 import { parseServerStatus, type ServerStatus } from '../../core/server/status.ts';
 import type { BundleFile, GitHost, RepoRef } from '../../ports/git-host.ts';
 import type { ServerLink } from '../../ports/server.ts';
-import type { RecordVault } from '../deploy/vault-store.ts';
+import type { RecordVault, Vault } from '../../ports/vault.ts';
+import { typedRecords } from '../records.ts';
 
-export function memoryRecords(): RecordVault & { data: Map<string, string> } {
-	const data = new Map<string, string>();
+/** A vault's records by name, in memory (stored as JSON text, as the vault does). */
+export function memoryVault(data = new Map<string, string>()): Pick<Vault, 'get' | 'put' | 'delete' | 'list'> {
 	return {
-		data,
 		async get<T>(name: string) {
 			const v = data.get(name);
 			return v === undefined ? undefined : (JSON.parse(v) as T);
@@ -27,6 +27,11 @@ export function memoryRecords(): RecordVault & { data: Map<string, string> } {
 			return [...data.keys()].filter((k) => k.startsWith(prefix)).sort();
 		}
 	};
+}
+
+export function memoryRecords(): RecordVault & { data: Map<string, string> } {
+	const data = new Map<string, string>();
+	return { data, ...typedRecords(memoryVault(data)) };
 }
 
 export const TEST_REPO: RepoRef = {

@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { initialState } from '../../core/deploy/machine.ts';
 import { buildPlan } from '../../core/deploy/plan.ts';
-import { vaultDeploymentStore, type RecordVault } from './vault-store.ts';
-
-function memoryVault(): RecordVault & { records: Map<string, unknown> } {
-	const records = new Map<string, unknown>();
-	return {
-		records,
-		get: async (name) => structuredClone(records.get(name)) as never,
-		put: async (name, value) => void records.set(name, structuredClone(value)),
-		delete: async (name) => void records.delete(name),
-		list: async (prefix = '') => [...records.keys()].filter((k) => k.startsWith(prefix)).sort()
-	};
-}
+import { recordName } from '../../ports/vault.ts';
+import { memoryRecords } from '../dashboard/testing.ts';
+import { vaultDeploymentStore } from './vault-store.ts';
 
 describe('deployment state in the vault', () => {
-	it('keeps one record per deployment under deployment/<id>', async () => {
-		const vault = memoryVault();
+	it('keeps one record per deployment, of kind deployment', async () => {
+		const vault = memoryRecords();
 		const store = vaultDeploymentStore(vault);
 		const state = initialState(
 			buildPlan({
@@ -30,11 +21,11 @@ describe('deployment state in the vault', () => {
 			1
 		);
 		await store.save(state);
-		expect([...vault.records.keys()]).toEqual(['deployment/store1234']);
+		expect([...vault.data.keys()]).toEqual([recordName('deployment', 'store1234')]);
 		expect(await store.load('store1234')).toEqual(state);
-		vault.records.set('deployment/not-an-id!', {});
+		vault.data.set(recordName('deployment', 'not-an-id!'), '{}');
 		expect(await store.list()).toEqual(['store1234']);
-		vault.records.set('deployment/other123', { something: 'else' });
+		vault.data.set(recordName('deployment', 'other123'), JSON.stringify({ something: 'else' }));
 		await expect(store.load('other123')).rejects.toThrow(/not readable/);
 		await store.remove('store1234');
 		expect(await store.load('store1234')).toBeUndefined();

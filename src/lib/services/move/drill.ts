@@ -10,16 +10,11 @@ import type { Clock } from '../../ports/deploy.ts';
 import type { GitHost, RepoRef } from '../../ports/git-host.ts';
 import type { ServerLink } from '../../ports/server.ts';
 import type { MoveArtifacts } from './steps.ts';
+import type { DrillRecord } from '../../core/deploy/stored.ts';
+
+export type { DrillRecord };
 
 export const DRILL_EVERY_MS = 30 * 24 * 60 * 60_000;
-
-export interface DrillRecord {
-	/** The id the app committed last. */
-	requestId?: string;
-	requestedAt?: number;
-	/** The last finished drill: when (ms), how, and what the server said. */
-	last?: { id: string; at: number; ok: boolean; snapshot?: string; files?: number; error?: string };
-}
 
 export interface DrillStore {
 	load(deploymentId: string): Promise<DrillRecord | undefined>;
