@@ -203,17 +203,13 @@ export function artifactsFor(
 	return {
 		async bundle({ repo }) {
 			// The repo's own files (README, the check and its workflow) are loaded only here.
-			const [{ files }, { configRepoTree }, { default: check }, stored] = await Promise.all([
+			const [{ files }, { configRepoTree }, { default: check }, { signingKey }] = await Promise.all([
 				render(repo, { id: '0', name: volumeName }),
 				import('../core/git/repo-files.ts'),
 				import('virtual:nassella-repo-check'),
 				ensureKeys()
 			]);
-			const tree = configRepoTree(files, {
-				serverName: setup.domain,
-				signingKey: stored.signingKey.publicKey,
-				check
-			});
+			const tree = configRepoTree(files, { serverName: setup.domain, signingKey: signingKey.publicKey, check });
 			return tree.map((f): BundleFile => ({ path: f.path, content: f.contents, executable: f.executable }));
 		},
 		async sign(payload) {
