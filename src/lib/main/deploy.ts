@@ -237,6 +237,12 @@ export function pick<T>(options: ProviderOption<T>[], id: string, token: string,
 
 let coordination: ReturnType<typeof webDeployCoordination> | undefined;
 
+/** Tabs agree through Web Locks on who runs a long operation (a deployment, a move). */
+export function deployCoordination(): ReturnType<typeof webDeployCoordination> {
+	coordination ??= webDeployCoordination();
+	return coordination;
+}
+
 export function deployEnvironment(): DeployEnvironment {
 	const clouds = options<CloudProvider>(cloudChoices);
 	const dns = options<DnsProvider>(dnsChoices);
@@ -258,7 +264,6 @@ export function deployEnvironment(): DeployEnvironment {
 		async controller(setup, plan, proxyBase) {
 			const records = await vaultRecords();
 			if (!records) throw new Error('Unlock your vault first.');
-			coordination ??= webDeployCoordination();
 			const [cloud, dnsProvider, git] = await Promise.all([
 				pick(clouds, setup.cloud.provider, setup.cloud.token, proxyBase),
 				pick(dns, setup.dns.provider, setup.dns.token, proxyBase),
@@ -274,7 +279,7 @@ export function deployEnvironment(): DeployEnvironment {
 					clock: realClock,
 					random: Math.random,
 					store: vaultDeploymentStore(records),
-					coordination,
+					coordination: deployCoordination(),
 					operations: appParts().locks
 				},
 				plan.deploymentId

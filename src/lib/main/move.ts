@@ -1,174 +1,65 @@
 /**
  * Composition root of moving, taking over and the restore drill: which adapters the move
- * runner, the takeover and the drill use, and where their records live in the vault
- * (kinds `move`, `moveTarget` with the new provider's token, and `drill` in ports/vault.ts).
+ * runner, the takeover and the drill use. What they do, and what they keep in the vault,
+ * is in src/lib/services/move and src/lib/services/takeover.
  */
-import type { CreatedResource, DeploymentState } from '../core/deploy/machine.ts';
-import {
-	buildMovePlan,
-	initialMoveState,
-	type MoveInput,
-	type MoveState,
-	type OldResource
-} from '../core/deploy/move.ts';
+import type { DeploymentState } from '../core/deploy/machine.ts';
+import type { MoveState } from '../core/deploy/move.ts';
 import { buildPlan, type Plan } from '../core/deploy/plan.ts';
-import { deploymentHosts, volumeGiB } from '../core/deploy/setup.ts';
-import type { MoveTargetRecord } from '../core/deploy/stored.ts';
+import { setupPlanInput } from '../core/deploy/setup.ts';
+import type { SetupRecord } from '../core/deploy/stored.ts';
 import type { CloudProvider } from '../ports/cloud.ts';
 import type { DnsProvider } from '../ports/dns.ts';
 import type { GitHost, RepoRef } from '../ports/git-host.ts';
-import { repoFromOutput } from '../services/deploy/steps.ts';
-import { vaultDeploymentStore, type RecordVault } from '../services/deploy/vault-store.ts';
-import { MoveRunner, type MoveStore } from '../services/move/runner.ts';
-import type { MovedFacts, MoveTimings } from '../services/move/steps.ts';
-import { awaitDrill, drillDue, requestDrill, type DrillRecord, type DrillStore } from '../services/move/drill.ts';
+import { vaultDeploymentStore } from '../services/deploy/vault-store.ts';
+import { runExclusively } from '../services/engine/lock.ts';
+import { MoveRunner } from '../services/move/runner.ts';
+import type { MoveTimings } from '../services/move/steps.ts';
+import { awaitDrill, drillDue, requestDrill } from '../services/move/drill.ts';
+import {
+	adoptMove,
+	loadMoveContext as loadContext,
+	repoOf,
+	startMove as start,
+	vaultDrillStore,
+	vaultMoveStore,
+	type MoveContext,
+	type MoveTargetRecord
+} from '../services/move/records.ts';
 import { takeOver, type Findings } from '../services/takeover/takeover.ts';
-import { artifactsFor, deployEnvironment, pick, probeFor, realClock, type SetupRecord } from './deploy.ts';
+import { artifactsFor, deployCoordination, deployEnvironment, pick, probeFor, realClock } from './deploy.ts';
 import { adminHostFor, serverLinkFor } from './server-link.ts';
 import { appParts } from './app.ts';
 
-export type { MoveTargetRecord };
-
-/** Everything the move, takeover and drill pages need from the vault. */
-export interface MoveContext {
-	records: RecordVault;
-	setup: SetupRecord;
-	deployment: DeploymentState | undefined;
-	move: MoveState | undefined;
-	drill: DrillRecord | undefined;
-}
-
-function moveStore(records: RecordVault): MoveStore {
-	return {
-		load: (id) => records.get('move', id),
-		save: (s) => records.put('move', s.deploymentId, s),
-		remove: (id) => records.delete('move', id)
-	};
-}
-
-function drillStore(records: RecordVault): DrillStore {
-	return {
-		load: (id) => records.get('drill', id),
-		save: (id, r) => records.put('drill', id, r)
-	};
-}
+export type { MoveContext, MoveTargetRecord };
+export { drillDue };
 
 /** Short random letters and digits. */
 function randomId(n: number): string {
 	const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-	const bytes = crypto.getRandomValues(new Uint8Array(n));
-	return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+	return Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => alphabet[b % alphabet.length]).join('');
 }
 
 /** The plan a deployment of this setup has (rebuilt from the catalog when no record is left). */
 async function planFor(setup: SetupRecord, stored?: DeploymentState): Promise<Plan> {
 	if (stored) return stored.plan;
-	const env = deployEnvironment();
-	const apps = (await env.apps()).filter((a) => setup.apps.includes(a.id));
-	return buildPlan({
-		deploymentId: setup.deploymentId,
-		cloud: { provider: setup.cloud.provider, region: setup.cloud.region, size: setup.cloud.size },
-		volumeGiB: volumeGiB(apps),
-		...(setup.sshPublicKey ? { sshPublicKey: setup.sshPublicKey } : {}),
-		dns: { provider: setup.dns.provider },
-		git: { host: setup.git.host },
-		hosts: deploymentHosts(apps, setup.domain)
-	});
+	const apps = await deployEnvironment().apps();
+	return buildPlan(
+		setupPlanInput(
+			setup,
+			apps.filter((a) => setup.apps.includes(a.id))
+		)
+	);
 }
 
 export async function loadMoveContext(): Promise<MoveContext | 'locked' | 'nothing'> {
 	const records = await deployEnvironment().records();
-	if (!records) return 'locked';
-	const setup = await records.get('setup', 'current');
-	if (!setup) return 'nothing';
-	const id = setup.deploymentId;
-	const deployment = await vaultDeploymentStore(records)
-		.load(id)
-		.catch(() => undefined);
-	return {
-		records,
-		setup,
-		deployment,
-		move: await records.get('move', id),
-		drill: await records.get('drill', id)
-	};
-}
-
-function repoOf(deployment: DeploymentState | undefined): RepoRef {
-	const o = deployment?.steps.repo?.output;
-	if (!o) throw new Error('This deployment has no settings repository yet. Finish setting it up first.');
-	return repoFromOutput(o);
+	return records ? loadContext(records) : 'locked';
 }
 
 /** Starts a move of the context's deployment; stores the target (with its token) and the initial state. */
-export async function startMove(ctx: MoveContext, target: MoveTargetRecord): Promise<MoveState> {
-	const d = ctx.deployment;
-	if (!d || d.phase !== 'done')
-		throw new Error('Only a deployment that finished setting up can move. Open the dashboard or take it over first.');
-	const addr = d.steps['wait-server']?.output ?? {};
-	const resources: OldResource[] = d.resources
-		.filter((r): r is CreatedResource & { kind: OldResource['kind'] } =>
-			['server', 'volume', 'firewall', 'ssh-key'].includes(r.kind)
-		)
-		.map((r) => ({ kind: r.kind, id: r.id, name: r.name }));
-	const adminHost = adminHostFor(ctx.setup);
-	const input: MoveInput = {
-		deploymentId: d.id,
-		moveId: randomId(6),
-		from: {
-			provider: d.plan.input.cloud.provider,
-			region: d.plan.input.cloud.region,
-			...(typeof addr.ipv4 === 'string' ? { ipv4: addr.ipv4 } : {}),
-			...(typeof addr.ipv6 === 'string' ? { ipv6: addr.ipv6 } : {}),
-			resources
-		},
-		to: { provider: target.provider, region: target.region, size: target.size },
-		volumeGiB: d.plan.input.volumeGiB,
-		...(d.plan.input.sshPublicKey ? { sshPublicKey: d.plan.input.sshPublicKey } : {}),
-		adminHost,
-		// The admin host may be among the plan's hosts (its DNS record is written with the apps'); it moves on its own.
-		hosts: d.plan.input.hosts.filter((h) => h.fqdn !== adminHost)
-	};
-	const state = initialMoveState(buildMovePlan(input), Date.now());
-	await ctx.records.put('moveTarget', d.id, target);
-	await moveStore(ctx.records).save(state);
-	return state;
-}
-
-/** Rewrites the deployment and setup records to the new server (idempotent). */
-async function adopt(ctx: MoveContext, target: MoveTargetRecord, facts: MovedFacts): Promise<void> {
-	const store = vaultDeploymentStore(ctx.records);
-	const d = await store.load(ctx.setup.deploymentId);
-	if (!d) throw new Error('The deployment record is gone.');
-	const plan: Plan = {
-		...d.plan,
-		input: { ...d.plan.input, cloud: { provider: target.provider, region: target.region, size: target.size } }
-	};
-	const steps = { ...d.steps };
-	const set = (id: keyof typeof steps, output: Record<string, string | null>) => {
-		if (steps[id]) steps[id] = { status: 'done', attempts: steps[id].attempts, output };
-	};
-	const made = (kind: string) => facts.created.find((r) => r.kind === kind)?.id ?? null;
-	set('image', { imageId: made('image') });
-	set('ssh-key', { sshKeyId: made('ssh-key') });
-	set('volume', { volumeId: made('volume') });
-	set('firewall', { firewallId: made('firewall') });
-	set('server', { serverId: facts.server.id });
-	set('wait-server', { ipv4: facts.server.ipv4 ?? null, ipv6: facts.server.ipv6 ?? null });
-	const moved = new Set(['image', 'ssh-key', 'volume', 'firewall', 'server']);
-	const resources: CreatedResource[] = [
-		...d.resources.filter((r) => !moved.has(r.kind)),
-		...facts.created.map(
-			(r) => ({ kind: r.kind, id: r.id, name: r.name, step: r.kind === 'image' ? 'image' : r.kind }) as CreatedResource
-		)
-	];
-	await store.save({ ...d, plan, steps, resources, updatedAt: Date.now(), rev: d.rev + 1 });
-	const setup = await ctx.records.get('setup', 'current');
-	if (setup)
-		await ctx.records.put('setup', 'current', {
-			...setup,
-			cloud: { provider: target.provider, token: target.token, region: target.region, size: target.size }
-		});
+export function startMove(ctx: MoveContext, target: MoveTargetRecord): Promise<MoveState> {
+	return start(ctx, target, adminHostFor(ctx.setup), randomId(6), Date.now());
 }
 
 async function parts(ctx: MoveContext, proxyBase?: string) {
@@ -197,7 +88,7 @@ export function moveTimings(sandbox: boolean): MoveTimings | undefined {
 
 /** The runner of the context's move, wired to the vault and the chosen providers. */
 export async function moveRunner(ctx: MoveContext, proxyBase?: string): Promise<MoveRunner> {
-	const move = await moveStore(ctx.records).load(ctx.setup.deploymentId);
+	const move = await vaultMoveStore(ctx.records).load(ctx.setup.deploymentId);
 	if (!move) throw new Error('No move was started.');
 	const target = await ctx.records.get('moveTarget', ctx.setup.deploymentId);
 	if (!target) throw new Error('The new provider’s settings are not in the vault.');
@@ -211,20 +102,19 @@ export async function moveRunner(ctx: MoveContext, proxyBase?: string): Promise<
 	const plan = await planFor(ctx.setup, ctx.deployment);
 	const moveSetup: SetupRecord = { ...ctx.setup, cloud: { ...target } };
 	const base = artifactsFor(ctx.setup, plan, ctx.records, {});
-	const repo = repoOf(ctx.deployment);
 	return new MoveRunner(
 		{
 			cloud,
 			fromCloud,
 			dns,
 			git,
-			repo,
+			repo: repoOf(ctx.deployment),
 			link,
 			probe: probeFor(ctx.setup, ctx.records, proxyBase),
 			clock: realClock,
 			random: Math.random,
 			apps: ctx.setup.apps,
-			store: moveStore(ctx.records),
+			store: vaultMoveStore(ctx.records),
 			artifacts: {
 				bundle: ({ repo: r, requests }) => artifactsFor(ctx.setup, plan, ctx.records, { requests }).bundle({ repo: r }),
 				sign: base.sign,
@@ -235,7 +125,7 @@ export async function moveRunner(ctx: MoveContext, proxyBase?: string): Promise<
 						volume
 					})
 			},
-			adopt: (facts) => adopt(ctx, target, facts)
+			adopt: (facts) => adoptMove(ctx.records, ctx.setup.deploymentId, target, facts, Date.now())
 		},
 		move,
 		moveTimings(from.startsWith('sandbox-') && target.provider.startsWith('sandbox-'))
@@ -275,7 +165,7 @@ export async function drillActions(ctx: MoveContext, proxyBase?: string) {
 		link,
 		repo: repoOf(ctx.deployment),
 		clock: realClock,
-		store: drillStore(ctx.records),
+		store: vaultDrillStore(ctx.records),
 		randomId: () => randomId(10),
 		artifacts: {
 			bundle: ({ repo, requests }: { repo: RepoRef; requests: { backup?: string; drill?: string } }) =>
@@ -292,21 +182,19 @@ export async function drillActions(ctx: MoveContext, proxyBase?: string) {
 				timeoutMs: sandbox ? 60_000 : 20 * 60_000,
 				signal
 			}),
-		load: () => drillStore(ctx.records).load(ctx.setup.deploymentId)
+		load: () => vaultDrillStore(ctx.records).load(ctx.setup.deploymentId)
 	};
 }
-
-export { drillDue };
 
 /**
  * Runs `fn` if no other tab runs this deployment's move (a Web Lock), marked as a long
  * operation so no app update takes over meanwhile. Returns undefined when another tab has it.
  */
-export async function withMoveLock<T>(deploymentId: string, fn: () => Promise<T>): Promise<T | undefined> {
-	const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-	const hold = () => appParts().locks.hold(`move ${deploymentId}`, fn);
-	if (!locks) return hold();
-	return locks.request(`nassella-move-${deploymentId}`, { ifAvailable: true }, async (lock) =>
-		lock ? hold() : undefined
+export function withMoveLock<T>(deploymentId: string, fn: () => Promise<T>): Promise<T | undefined> {
+	return runExclusively(
+		{ lock: deployCoordination(), operations: appParts().locks },
+		`move-${deploymentId}`,
+		`move ${deploymentId}`,
+		fn
 	);
 }
