@@ -3,6 +3,7 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import ts from 'typescript-eslint';
 import svelteConfig from './svelte.config.js';
+import { compositionRoot } from './lint/composition-root.js';
 
 /**
  * Layer boundaries (see README, "Architecture"): each layer may import only the layers
@@ -144,6 +145,7 @@ export default ts.config(
 		}
 	},
 	...boundaries,
+	...compositionRoot,
 	...recordNames,
 	{
 		ignores: ['build/', '.svelte-kit/', 'node_modules/', 'test-results/', 'playwright-report/', 'tests/lint/fixtures/']
