@@ -171,6 +171,22 @@ describe('dashboard state', () => {
 		expect(d.settings?.current.ntfyTopic).toBe('https://ntfy.sh/my-alerts');
 		d.start()();
 	});
+
+	it('shows the reboot window from the settings and changes it with a signed commit', async () => {
+		const w = world();
+		const d = new DashboardState(w.env, { pollMs: 1e9, watchMs: 1000 });
+		await d.load();
+		expect(d.rebootWindowText).toBe('Sundays 04:00–06:00 (UTC)');
+		const commits = w.git.commits.length;
+		expect(await d.setRebootWindow({ start: 'Wed 04:15', length: '2h', timezone: 'UTC' })).toMatch(/on the hour/);
+		expect(w.git.commits.length).toBe(commits);
+		expect(await d.setRebootWindow({ start: 'Wed 02:00', length: '3h', timezone: 'UTC' })).toBe('');
+		expect(w.git.commits.length).toBe(commits + 1);
+		expect(w.git.commits.at(-1)?.message).toBe('Restart for updates: Wednesdays 02:00–05:00 (UTC)');
+		expect(d.settings?.current.rebootWindow).toEqual({ start: 'Wed 02:00', length: '3h', timezone: 'UTC' });
+		expect(d.rebootWindowText).toBe('Wednesdays 02:00–05:00 (UTC)');
+		d.start()();
+	});
 });
 
 describe('polling', () => {

@@ -14,6 +14,12 @@ import {
 	type LoginStep
 } from '../core/catalog/first-start.ts';
 import { appAddress } from '../core/deploy/setup.ts';
+import {
+	DEFAULT_REBOOT_WINDOW,
+	describeRebootWindow,
+	rebootWindowProblem,
+	type RebootWindow
+} from '../core/deploy/reboot-window.ts';
 import type { ServerStatus } from '../core/server/status.ts';
 import type { CommitInfo } from '../ports/git-host.ts';
 import type { DashboardDeployment, DashboardEnvironment } from '../main/dashboard.ts';
@@ -521,6 +527,27 @@ export class DashboardState {
 			return Promise.resolve(false);
 		}
 		return this.change(settings, 'rollback', `Roll back to ${shortCommit(sha)}`);
+	}
+
+	/** When the server may restart for updates: the settings', else the setup's, else the default. */
+	get rebootWindow(): RebootWindow {
+		return this.settings?.current.rebootWindow ?? this.deployment?.setup.rebootWindow ?? DEFAULT_REBOOT_WINDOW;
+	}
+
+	/** The reboot window in plain words, from the settings (what the last commit asked for). */
+	get rebootWindowText(): string {
+		return describeRebootWindow(this.rebootWindow);
+	}
+
+	/** A new reboot window, committed like any setting. Returns an error sentence, or '' when committed. */
+	async setRebootWindow(window: RebootWindow): Promise<string> {
+		if (!this.settings) return 'Nothing to change yet.';
+		const problem = rebootWindowProblem(window);
+		if (problem) return problem;
+		const current = $state.snapshot(this.settings.current);
+		current.rebootWindow = { ...window };
+		await this.change(current, 'reboot-window', `Restart for updates: ${describeRebootWindow(window)}`);
+		return '';
 	}
 
 	/** ntfy topic: '' removes it. Returns an error sentence, or '' when committed. */

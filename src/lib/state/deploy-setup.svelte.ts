@@ -22,6 +22,12 @@ import {
 	type StoragePrice
 } from '../core/deploy/setup.ts';
 import { isProviderError } from '../core/errors.ts';
+import {
+	DEFAULT_REBOOT_WINDOW,
+	localTimeZone,
+	rebootWindowProblem,
+	type RebootWindow
+} from '../core/deploy/reboot-window.ts';
 import { domainProblem, parseDomain, toUnicode } from '../core/model/domain.ts';
 import { checkInputs } from '../core/catalog/inputs.ts';
 import { storedProxyBase } from './proxy.svelte.ts';
@@ -78,6 +84,8 @@ export class SetupWizard {
 	region = $state('');
 	size = $state('');
 	sshPublicKey = $state('');
+	/** When the server may restart for updates; the time zone is this browser's by default. */
+	rebootWindow = $state<RebootWindow>({ ...DEFAULT_REBOOT_WINDOW, timezone: localTimeZone() });
 	gitHost = $state('');
 	gitToken = $state('');
 	gitCheck = $state<Check>({ state: 'idle' });
@@ -124,6 +132,12 @@ export class SetupWizard {
 		} catch {
 			return name;
 		}
+	}
+
+	/** The time zones the reboot window can be in: this browser's, UTC, and the one chosen. */
+	get rebootZones(): string[] {
+		const zones = [localTimeZone(), 'UTC', this.rebootWindow.timezone];
+		return zones.filter((z, i) => zones.indexOf(z) === i);
 	}
 
 	/** The domain as the person reads it (international names in their own letters). */
@@ -196,6 +210,7 @@ export class SetupWizard {
 		this.region = s.cloud.region;
 		this.size = s.cloud.size;
 		this.sshPublicKey = s.sshPublicKey ?? '';
+		this.rebootWindow = { ...(s.rebootWindow ?? DEFAULT_REBOOT_WINDOW) };
 		this.gitHost = s.git.host;
 		this.gitToken = s.git.token;
 		const { resticPassword, ...rest } = s.backups;
@@ -288,7 +303,8 @@ export class SetupWizard {
 				const size = this.chosenSize;
 				if (!size) return 'Choose a server size.';
 				const fit = this.fit(size);
-				return fit.fits ? sshKeyProblem(this.sshPublicKey) : fit.reason;
+				if (!fit.fits) return fit.reason;
+				return rebootWindowProblem(this.rebootWindow) ?? sshKeyProblem(this.sshPublicKey);
 			}
 			case 'git':
 				return this.gitCheck.state === 'ok' ? undefined : 'Check the git token first.';
@@ -321,6 +337,7 @@ export class SetupWizard {
 			dns: { provider: this.dnsProvider, token: this.dnsToken.trim() },
 			cloud: { provider: this.cloudProvider, token: this.cloudToken.trim(), region: this.region, size: this.size },
 			...(this.sshPublicKey.trim() ? { sshPublicKey: this.sshPublicKey.trim() } : {}),
+			rebootWindow: { ...this.rebootWindow },
 			git: { host: this.gitHost, token: this.gitToken.trim() },
 			backups: { ...this.backups, resticPassword: this.resticPassword }
 		};

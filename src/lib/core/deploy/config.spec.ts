@@ -68,6 +68,44 @@ describe('setup choices → deployment model', () => {
 		expect(committed).not.toContain(fixture.secrets.ageIdentity);
 	});
 
+	it('takes the chosen reboot window into the bundle (update.conf) and the Ignition config alike', async () => {
+		const rebootWindow = { start: 'Wed 02:00', length: '3h', timezone: 'Europe/Berlin' };
+		const base = { deploymentId: 'n1234abcd567', domain: 'example.org', apps: ['vaultwarden'] };
+		const render = (choices: typeof base & { rebootWindow?: typeof rebootWindow }) =>
+			renderServer(
+				toDeployment({
+					choices,
+					catalog,
+					keys: keys(['vaultwarden']),
+					repo: {
+						sshUrl: 'git@github.com:someone/x.git',
+						branch: 'main',
+						hostKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl']
+					},
+					dataDevice: dataDevicePath('sandbox-hetzner', { id: '42', name: 'x' }),
+					appOrigin: 'http://127.0.0.1:4173',
+					downloads: { composeSysext: fixture.config.composeSysext }
+				}),
+				catalog,
+				{ encrypt: async (t) => t }
+			);
+		const chosen = await render({ ...base, rebootWindow });
+		const conf = chosen.files.find((f) => f.path === 'update.conf')?.contents;
+		expect(conf).toBe(
+			'REBOOT_STRATEGY=reboot\nLOCKSMITHD_REBOOT_WINDOW_START="Wed 02:00"\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=3h\n'
+		);
+		const ign = JSON.parse(chosen.ignition) as {
+			storage: { files: { path: string; contents: { source: string } }[]; links: { path: string; target: string }[] };
+		};
+		const written = ign.storage.files.find((f) => f.path === '/etc/flatcar/update.conf')!.contents.source;
+		expect(decodeURIComponent(written.replace(/^data:,/, ''))).toBe(conf);
+		expect(ign.storage.links.find((l) => l.path === '/etc/localtime')?.target).toBe(
+			'/usr/share/zoneinfo/Europe/Berlin'
+		);
+		const fallback = await render(base);
+		expect(fallback.files.find((f) => f.path === 'update.conf')?.contents).toContain('"Sun 04:00"');
+	});
+
 	it('renders without a Docker Compose pin while nassella knows no hash for it (HTTPS alone on the server)', async () => {
 		const deployment = toDeployment({
 			choices: { deploymentId: 'n1234abcd567', domain: 'example.org', apps: ['vaultwarden'] },

@@ -6,7 +6,8 @@
 import type { AppManifest } from '../catalog/types.ts';
 import { SETUP_PASSWORD, SETUP_PREDATES_GATE, hasSetupGate, inputSpecs } from '../catalog/first-start.ts';
 import { ensureSecrets, type DeriveSecret, type RandomBytes } from '../catalog/secrets.ts';
-import { CONFIG_VERSION, type Deployment, type DeploymentConfig } from '../model/config.ts';
+import { CONFIG_VERSION, type Deployment, type DeploymentConfig, type RebootWindow } from '../model/config.ts';
+import { DEFAULT_REBOOT_WINDOW } from './reboot-window.ts';
 
 export interface SetupChoices {
 	deploymentId: string;
@@ -17,6 +18,8 @@ export interface SetupChoices {
 	/** An emergency SSH key for the `core` user; none means no SSH login. */
 	sshPublicKey?: string;
 	backups?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; resticPassword: string };
+	/** When the server may restart for updates; `DEFAULT_REBOOT_WINDOW` when not chosen. */
+	rebootWindow?: RebootWindow;
 }
 
 export interface DeploymentKeys {
@@ -118,7 +121,7 @@ export function toDeployment(input: {
 			domain: choices.domain,
 			appOrigin: input.appOrigin,
 			apps,
-			rebootWindow: { start: 'Sun 04:00', length: '2h', timezone: 'UTC' },
+			rebootWindow: { ...(choices.rebootWindow ?? DEFAULT_REBOOT_WINDOW) },
 			...(choices.sshPublicKey ? { sshKeys: [choices.sshPublicKey] } : {}),
 			dataDevice: input.dataDevice,
 			...(backup

@@ -4,6 +4,7 @@
  * target and the restore drill. Plain data (types only); `ports/vault.ts` maps each to
  * the vault record it is kept in.
  */
+import type { RebootWindow } from '../model/config.ts';
 import type { ServerStatus } from '../server/status.ts';
 
 /** Everything the wizard keeps about a setup (in the vault, with the tokens). */
@@ -22,6 +23,8 @@ export interface SetupRecord {
 	ntfyTopic?: string;
 	/** Set from the dashboard: one-off jobs for the server (rendered as requests.json). */
 	requests?: { backup?: string; drill?: string };
+	/** When the server may restart for updates; none: `DEFAULT_REBOOT_WINDOW` (core/deploy/reboot-window.ts). */
+	rebootWindow?: RebootWindow;
 }
 
 /** A signing (or deploy) key as the vault keeps it. */
@@ -49,6 +52,8 @@ export interface ServerSettings {
 	ntfyTopic?: string;
 	/** One-off jobs for the server, each id handled once (`requests.json`). */
 	requests?: { backup?: string; drill?: string };
+	/** When the server may restart for updates (`update.conf` in the bundle). */
+	rebootWindow?: RebootWindow;
 }
 
 export interface AppliedCommit {

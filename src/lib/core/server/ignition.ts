@@ -9,7 +9,7 @@
  * booted server by nassella-fetch, checked against the sha256 written into sync.conf.
  */
 import { gzipSync } from 'fflate';
-import type { Deployment } from '../model/config.ts';
+import type { Deployment, RebootWindow } from '../model/config.ts';
 import { parseGitSshUrl } from '../model/config.ts';
 import { MAY_BE_UNPINNED, resolveDownload, type DownloadKind } from '../model/downloads.ts';
 import { RenderError } from './app.ts';
@@ -153,15 +153,21 @@ function pinnedDownload(d: Deployment, kind: DownloadKind) {
 	return { ...r, sha256: r.sha256 ?? '' };
 }
 
+/**
+ * /etc/flatcar/update.conf: reboot for updates, inside the reboot window (locksmithd). Ignition
+ * writes it at first boot; the bundle carries the same file (`update.conf`), which the sync
+ * service puts in place after each run, so a changed window arrives with a signed commit.
+ */
+export function renderUpdateConf(w: RebootWindow): string {
+	return `REBOOT_STRATEGY=reboot\nLOCKSMITHD_REBOOT_WINDOW_START="${w.start}"\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=${w.length}\n`;
+}
+
 export function renderIgnitionObject(d: Deployment): Record<string, unknown> {
 	const { config, secrets } = d;
 	const compose = pinnedDownload(d, 'composeSysext');
 	const age = pinnedDownload(d, 'age');
 	const files: IgnFile[] = [
-		file(
-			'/etc/flatcar/update.conf',
-			`REBOOT_STRATEGY=reboot\nLOCKSMITHD_REBOOT_WINDOW_START="${config.rebootWindow.start}"\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=${config.rebootWindow.length}\n`
-		),
+		file('/etc/flatcar/update.conf', renderUpdateConf(config.rebootWindow)),
 		file('/etc/docker/daemon.json', '{"log-driver":"journald"}\n'),
 		file('/etc/systemd/journald.conf.d/size.conf', '[Journal]\nSystemMaxUse=1G\n'),
 		file(

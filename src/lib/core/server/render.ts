@@ -12,7 +12,7 @@ import { CADDY_ENV, envFileName, renderCompose } from './compose.ts';
 import { renderComposeEnv, renderDockerEnv } from './envfile.ts';
 import { selectApps } from './from-catalog.ts';
 import { renderPostRestore, renderPreBackup } from './hooks.ts';
-import { renderIgnition } from './ignition.ts';
+import { renderIgnition, renderUpdateConf } from './ignition.ts';
 import { MANIFEST_PATH, renderManifest, type BundleFile } from './manifest.ts';
 import { SCRIPTS } from './scripts.gen.ts';
 
@@ -183,6 +183,8 @@ export async function renderServer(
 		});
 	files.push({ path: 'hooks/pre-backup.sh', contents: renderPreBackup(apps), executable: true });
 	files.push({ path: 'hooks/post-restore.sh', contents: renderPostRestore(apps), executable: true });
+	// The reboot window, put in place by the sync service after each run (see units.ts).
+	files.push({ path: 'update.conf', contents: renderUpdateConf(config.rebootWindow) });
 	if (config.backup && secrets.backup) {
 		const b = config.backup;
 		files.push({

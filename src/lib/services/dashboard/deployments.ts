@@ -74,7 +74,8 @@ export function firstSettings(d: DashboardDeployment, versionOf: (app: string) =
 	const current: ServerSettings = {
 		apps: [...d.setup.apps],
 		inputs: structuredClone(d.setup.inputs ?? {}),
-		...(d.setup.ntfyTopic ? { ntfyTopic: d.setup.ntfyTopic } : {})
+		...(d.setup.ntfyTopic ? { ntfyTopic: d.setup.ntfyTopic } : {}),
+		...(d.setup.rebootWindow ? { rebootWindow: { ...d.setup.rebootWindow } } : {})
 	};
 	const versions = Object.fromEntries(current.apps.map((a) => [a, versionOf(a)]));
 	return {
