@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, type DeploymentState } from '../../core/deploy/machine.ts';
-import { buildPlan } from '../../core/deploy/plan.ts';
 import { memoryDeploymentStore } from '../deploy/memory.ts';
+import { testPlan } from '../deploy/testing/plan.ts';
 import { World } from '../deploy/testing/world.ts';
 import { ensureAdminRecord, pointAtServer } from './addresses.ts';
 
 const ID = 'addr12345';
 
 function running(): DeploymentState {
-	const plan = buildPlan({
-		deploymentId: ID,
-		cloud: { provider: 'double', region: 'r1', size: 's1' },
-		volumeGiB: 10,
-		dns: { provider: 'double' },
-		git: { host: 'double' },
-		hosts: [{ app: 'memos', fqdn: 'memos.example.org' }]
-	});
+	const plan = testPlan(ID, [{ app: 'memos', fqdn: 'memos.example.org' }]);
 	const s = initialState(plan, 0);
 	return {
 		...s,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, type DeploymentState } from '../../core/deploy/machine.ts';
-import { buildPlan } from '../../core/deploy/plan.ts';
 import type { SetupRecord } from '../../core/deploy/stored.ts';
+import { testPlan } from '../deploy/testing/plan.ts';
 import { vaultDeploymentStore } from '../deploy/vault-store.ts';
 import { dashboardDeployments, firstSettings } from './deployments.ts';
 import { memoryRecords } from './testing.ts';
@@ -25,13 +25,10 @@ function setupFor(id: string): SetupRecord {
 }
 
 function committed(id: string, createdAt: number, phase: DeploymentState['phase'] = 'done'): DeploymentState {
-	const plan = buildPlan({
-		deploymentId: id,
+	const plan = testPlan(id, [{ app: 'memos', fqdn: `memos.${id}.example.org` }], {
 		cloud: { provider: 'sandbox-hetzner', region: 'r', size: 's' },
-		volumeGiB: 10,
 		dns: { provider: 'sandbox-desec' },
-		git: { host: 'github' },
-		hosts: [{ app: 'memos', fqdn: `memos.${id}.example.org` }]
+		git: { host: 'github' }
 	});
 	const s = initialState(plan, createdAt);
 	return {

@@ -23,7 +23,7 @@ import {
 	type StepResult,
 	type StepTimings
 } from './steps.ts';
-import { Engine, toStepError, type Operation } from '../engine/engine.ts';
+import { OperationRunner, toStepError, type Operation } from '../engine/engine.ts';
 
 export interface RunnerPorts extends StepPorts {
 	store: DeploymentStore;
@@ -65,49 +65,32 @@ function deployOperation(
 	};
 }
 
-export class DeployRunner {
-	#engine: Engine<DeploymentState, DeployEvent, StepId, StepResult>;
+export class DeployRunner extends OperationRunner<DeploymentState, DeployEvent, StepId, StepResult> {
 	#ports: RunnerPorts;
 
 	constructor(ports: RunnerPorts, state: DeploymentState, timings: StepTimings = DEFAULT_TIMINGS) {
+		super(deployOperation(ports, timings), ports, state);
 		this.#ports = ports;
-		this.#engine = new Engine(deployOperation(ports, timings), ports, state);
-	}
-
-	get state(): DeploymentState {
-		return this.#engine.state;
-	}
-
-	get #state(): DeploymentState {
-		return this.#engine.state;
-	}
-
-	subscribe(listener: Listener): () => void {
-		return this.#engine.subscribe(listener);
-	}
-
-	#apply(event: DeployEvent): Promise<void> {
-		return this.#engine.apply(event);
 	}
 
 	/** Runs until the deployment is done, failed (needs the person) or cancelled. */
 	run(): Promise<DeploymentState> {
-		return this.#engine.run();
+		return this.engine.run();
 	}
 
 	/** Stops starting steps; steps already talking to a provider finish and are recorded. */
 	async cancel(): Promise<DeploymentState> {
-		if (this.#state.phase === 'running' || this.#state.phase === 'failed')
-			await this.#apply({ type: 'cancel', at: this.#ports.clock.now() });
-		this.#engine.stop();
-		await this.#engine.settled();
-		return this.#state;
+		if (this.state.phase === 'running' || this.state.phase === 'failed')
+			await this.apply({ type: 'cancel', at: this.#ports.clock.now() });
+		this.engine.stop();
+		await this.engine.settled();
+		return this.state;
 	}
 
 	/** After a failure or a cancel: try the stopped steps again. */
 	async retry(): Promise<DeploymentState> {
-		await this.#apply({ type: 'retry', at: this.#ports.clock.now() });
-		this.#engine.resume();
+		await this.apply({ type: 'retry', at: this.#ports.clock.now() });
+		this.engine.resume();
 		return this.run();
 	}
 
@@ -117,35 +100,35 @@ export class DeployRunner {
 	 * deterministic names first. Safe to call again after a failure.
 	 */
 	async destroy(): Promise<DeploymentState> {
-		if (this.#state.phase === 'running') await this.cancel();
-		await this.#engine.settled();
-		if (this.#state.phase !== 'destroying')
-			await this.#apply({ type: 'destroy', at: this.#ports.clock.now(), confirmed: true });
+		if (this.state.phase === 'running') await this.cancel();
+		await this.engine.settled();
+		if (this.state.phase !== 'destroying')
+			await this.apply({ type: 'destroy', at: this.#ports.clock.now(), confirmed: true });
 		try {
 			const labelled = await this.#recordUnresolved();
 			// An image this deployment recorded but that does not carry its label is the account's
 			// shared Flatcar image (states stored before images were shared recorded it): other
 			// deployments may use it, so it is left for the orphan sweep.
-			for (const r of this.#state.resources.filter(
+			for (const r of this.state.resources.filter(
 				(x) => (x.kind === 'image' || (x.kind as string) === 'snapshot') && !labelled.has(resourceKey(x))
 			))
-				await this.#apply({ type: 'removed', at: this.#ports.clock.now(), key: resourceKey(r) });
-			for (const stage of removalStages(this.#state.resources)) {
+				await this.apply({ type: 'removed', at: this.#ports.clock.now(), key: resourceKey(r) });
+			for (const stage of removalStages(this.state.resources)) {
 				await Promise.all(stage.map((r) => this.#remove(r)));
 			}
 			// The deploy key went with the repo.
-			for (const r of this.#state.resources.filter((x) => x.kind === 'deploy-key'))
-				await this.#apply({ type: 'removed', at: this.#ports.clock.now(), key: resourceKey(r) });
-			await this.#apply({ type: 'destroyed', at: this.#ports.clock.now() });
+			for (const r of this.state.resources.filter((x) => x.kind === 'deploy-key'))
+				await this.apply({ type: 'removed', at: this.#ports.clock.now(), key: resourceKey(r) });
+			await this.apply({ type: 'destroyed', at: this.#ports.clock.now() });
 		} catch (e) {
-			await this.#apply({
+			await this.apply({
 				type: 'destroy-failed',
 				at: this.#ports.clock.now(),
 				error: toStepError(e, this.#ports.cloud.displayName)
 			});
 		}
-		await this.#engine.settled();
-		return this.#state;
+		await this.engine.settled();
+		return this.state;
 	}
 
 	/**
@@ -153,7 +136,7 @@ export class DeployRunner {
 	 * Returns the keys of everything carrying this deployment's labels.
 	 */
 	async #recordUnresolved(): Promise<Set<string>> {
-		const { plan, steps } = this.#state;
+		const { plan, steps } = this.state;
 		const found: CreatedResource[] = [];
 		const cloud = await this.#ports.cloud.findByLabels(plan.labels);
 		const labelled = new Set(cloud.map((r) => `${r.kind}:${r.id}`));
@@ -183,7 +166,7 @@ export class DeployRunner {
 					});
 			}
 		}
-		if (found.length) await this.#apply({ type: 'record', at: this.#ports.clock.now(), resources: found });
+		if (found.length) await this.apply({ type: 'record', at: this.#ports.clock.now(), resources: found });
 		return labelled;
 	}
 
@@ -195,7 +178,7 @@ export class DeployRunner {
 			if (zoneId && zoneName && (type === 'A' || type === 'AAAA'))
 				await this.#ports.dns.delete({ id: zoneId, name: zoneName }, r.name, type);
 		} else if (r.kind === 'repo') {
-			const repoOut = this.#state.steps.repo?.output;
+			const repoOut = this.state.steps.repo?.output;
 			const repo = repoOut
 				? repoFromOutput(repoOut)
 				: { fullName: r.id, sshUrl: '', defaultBranch: 'main', hostKeys: [] };
@@ -203,6 +186,6 @@ export class DeployRunner {
 		} else if (r.kind !== 'deploy-key') {
 			await this.#ports.cloud.delete({ kind: r.kind, id: r.id });
 		}
-		await this.#apply({ type: 'removed', at: this.#ports.clock.now(), key: resourceKey(r) });
+		await this.apply({ type: 'removed', at: this.#ports.clock.now(), key: resourceKey(r) });
 	}
 }

@@ -177,3 +177,24 @@ export class Engine<S, E, Id extends string, R> {
 		await this.#saving;
 	}
 }
+
+/** What an operation's runner shares: its engine, the state, listeners and applying events. */
+export abstract class OperationRunner<S, E, Id extends string, R> {
+	protected readonly engine: Engine<S, E, Id, R>;
+
+	constructor(op: Operation<S, E, Id, R>, ports: EnginePorts<S>, state: S) {
+		this.engine = new Engine(op, ports, state);
+	}
+
+	get state(): S {
+		return this.engine.state;
+	}
+
+	subscribe(listener: (state: S) => void): () => void {
+		return this.engine.subscribe(listener);
+	}
+
+	protected apply(event: E): Promise<void> {
+		return this.engine.apply(event);
+	}
+}

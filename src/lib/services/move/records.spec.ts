@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { initialState, type DeploymentState } from '../../core/deploy/machine.ts';
-import { buildPlan } from '../../core/deploy/plan.ts';
 import type { SetupRecord } from '../../core/deploy/stored.ts';
 import { memoryRecords } from '../dashboard/testing.ts';
+import { testPlan } from '../deploy/testing/plan.ts';
 import { vaultDeploymentStore } from '../deploy/vault-store.ts';
 import { adoptMove, loadMoveContext, moveInputFor, movedDeployment, startMove } from './records.ts';
 
@@ -15,17 +15,18 @@ const ADMIN = 'nassella.example.org';
 const TARGET = { provider: 'hetzner', token: 'new-token', region: 'fsn1', size: 'cx22' };
 
 function finished(): DeploymentState {
-	const plan = buildPlan({
-		deploymentId: ID,
-		cloud: { provider: 'digitalocean', region: 'fra1', size: 's-1' },
-		volumeGiB: 10,
-		dns: { provider: 'desec' },
-		git: { host: 'github' },
-		hosts: [
+	const plan = testPlan(
+		ID,
+		[
 			{ app: 'memos', fqdn: 'memos.example.org' },
 			{ app: 'nassella', fqdn: ADMIN }
-		]
-	});
+		],
+		{
+			cloud: { provider: 'digitalocean', region: 'fra1', size: 's-1' },
+			dns: { provider: 'desec' },
+			git: { host: 'github' }
+		}
+	);
 	const s = initialState(plan, 0);
 	return {
 		...s,

@@ -12,7 +12,7 @@ import {
 	type MoveState,
 	type MoveStepId
 } from '../../core/deploy/move.ts';
-import { Engine, type Operation } from '../engine/engine.ts';
+import { OperationRunner, type Operation } from '../engine/engine.ts';
 import {
 	DEFAULT_MOVE_TIMINGS,
 	MoveStepFailure,
@@ -75,29 +75,12 @@ function moveOperation(
 	};
 }
 
-export class MoveRunner {
-	#engine: Engine<MoveState, MoveEvent, MoveStepId, MoveStepResult>;
+export class MoveRunner extends OperationRunner<MoveState, MoveEvent, MoveStepId, MoveStepResult> {
 	#ports: MoveRunnerPorts;
 
 	constructor(ports: MoveRunnerPorts, state: MoveState, timings: MoveTimings = DEFAULT_MOVE_TIMINGS) {
+		super(moveOperation(ports, timings), ports, state);
 		this.#ports = ports;
-		this.#engine = new Engine(moveOperation(ports, timings), ports, state);
-	}
-
-	get state(): MoveState {
-		return this.#engine.state;
-	}
-
-	get #state(): MoveState {
-		return this.#engine.state;
-	}
-
-	subscribe(listener: (s: MoveState) => void): () => void {
-		return this.#engine.subscribe(listener);
-	}
-
-	#apply(event: MoveEvent): Promise<void> {
-		return this.#engine.apply(event);
 	}
 
 	/**
@@ -106,30 +89,30 @@ export class MoveRunner {
 	 */
 	async run(): Promise<MoveState> {
 		for (;;) {
-			if (nextMoveAction(this.#state, this.#ports.clock.now()).start === 'revert') {
+			if (nextMoveAction(this.state, this.#ports.clock.now()).start === 'revert') {
 				try {
-					await revertAdmin(this.#ports, this.#state);
-					await this.#apply({ type: 'reverted', at: this.#ports.clock.now() });
+					await revertAdmin(this.#ports, this.state);
+					await this.apply({ type: 'reverted', at: this.#ports.clock.now() });
 				} catch {
 					// The DNS provider did not answer: the next run tries again; the state still says so.
-					return this.#state;
+					return this.state;
 				}
 			}
-			await this.#engine.run();
-			if (nextMoveAction(this.#state, this.#ports.clock.now()).start !== 'revert') return this.#state;
+			await this.engine.run();
+			if (nextMoveAction(this.state, this.#ports.clock.now()).start !== 'revert') return this.state;
 		}
 	}
 
 	/** After a failure: try again from the failed step. */
 	async retry(): Promise<MoveState> {
-		if (this.#state.revert === 'needed') await this.run();
-		await this.#apply({ type: 'retry', at: this.#ports.clock.now() });
+		if (this.state.revert === 'needed') await this.run();
+		await this.apply({ type: 'retry', at: this.#ports.clock.now() });
 		return this.run();
 	}
 
 	/** After the person confirmed: remove the old server, its disk and its firewall. */
 	async confirmRemoval(): Promise<MoveState> {
-		await this.#apply({ type: 'confirm-removal', at: this.#ports.clock.now(), confirmed: true });
+		await this.apply({ type: 'confirm-removal', at: this.#ports.clock.now(), confirmed: true });
 		return this.run();
 	}
 
@@ -138,27 +121,27 @@ export class MoveRunner {
 	 * (server first). The old server was never touched and keeps serving.
 	 */
 	async abandon(): Promise<MoveState> {
-		if (this.#state.revert === 'needed') await this.run();
+		if (this.state.revert === 'needed') await this.run();
 		// The image stays: the old server may boot from the same one.
 		const order = ['server', 'firewall', 'volume', 'ssh-key'] as const;
 		// Things a closed tab may have made without recording them are found by name.
-		const names = new Set(this.#state.plan.steps.map((s) => s.name).filter(Boolean));
-		const found = (await this.#ports.cloud.findByLabels(this.#state.plan.labels)).filter((r) => names.has(r.name));
-		const all = [...this.#state.created];
+		const names = new Set(this.state.plan.steps.map((s) => s.name).filter(Boolean));
+		const found = (await this.#ports.cloud.findByLabels(this.state.plan.labels)).filter((r) => names.has(r.name));
+		const all = [...this.state.created];
 		for (const r of found)
 			if (!all.some((c) => c.kind === r.kind && c.id === r.id) && r.kind !== 'snapshot' && r.kind !== 'image')
 				all.push({ kind: r.kind, id: r.id, name: r.name, step: 'server' });
 		for (const kind of order)
 			await Promise.all(all.filter((r) => r.kind === kind).map((r) => this.#ports.cloud.delete(r)));
 		// The app records were never switched; their usual TTL comes back too.
-		await revertAdmin(this.#ports, this.#state);
-		await restoreTtls(this.#ports, this.#state);
-		await this.#apply({ type: 'abandoned', at: this.#ports.clock.now() });
-		return this.#state;
+		await revertAdmin(this.#ports, this.state);
+		await restoreTtls(this.#ports, this.state);
+		await this.apply({ type: 'abandoned', at: this.#ports.clock.now() });
+		return this.state;
 	}
 
 	/** Stops after the current call (the page closes, or the person leaves). */
 	stop(): void {
-		this.#engine.stop();
+		this.engine.stop();
 	}
 }
