@@ -60,6 +60,28 @@ export function isProviderError(value: unknown): value is ProviderError {
 	return value instanceof ProviderError;
 }
 
+/**
+ * The one mapping from an HTTP status to an error code, for every adapter (the provider
+ * chain, the git hosts, the person's server). A 403 that says the request budget is spent
+ * (GitHub's `x-ratelimit-remaining: 0`, or a `retry-after`) is a rate limit, not a refusal.
+ * Adapters special-case their vendor's answers before falling back to this.
+ */
+export function codeForStatus(status: number, headers: Readonly<Record<string, string | undefined>> = {}): ErrorCode {
+	if (isRateLimited(status, headers)) return 'rate-limited';
+	if (status === 401) return 'unauthorized';
+	if (status === 403) return 'forbidden';
+	if (status === 404) return 'not-found';
+	if (status === 409) return 'conflict';
+	if (status === 400 || status === 416 || status === 422) return 'invalid';
+	if (status >= 500) return 'unavailable';
+	return 'unexpected';
+}
+
+/** Whether an answer means "too many requests": a 429, or a 403 that says the budget is spent. Headers in lower case. */
+export function isRateLimited(status: number, headers: Readonly<Record<string, string | undefined>> = {}): boolean {
+	return status === 429 || (status === 403 && (headers['x-ratelimit-remaining'] === '0' || !!headers['retry-after']));
+}
+
 /** Default advice per code, for adapters that have nothing more specific to say. */
 export const DEFAULT_ACTIONS: Readonly<Record<ErrorCode, string>> = {
 	unauthorized: 'Check the token: it may be mistyped, expired or revoked. Create a new one and enter it again.',

@@ -3,7 +3,7 @@
  * mapping. Each layer is an `HttpClient` wrapper; `jsonApi` on top turns answers into data or
  * one ProviderError. Tokens travel only in headers, never in URLs, logs or messages.
  */
-import { DEFAULT_ACTIONS, ProviderError } from '../../core/errors.ts';
+import { codeForStatus, DEFAULT_ACTIONS, ProviderError } from '../../core/errors.ts';
 import type { HttpClient } from '../../ports/http.ts';
 import { viaProxy } from './proxy-url.ts';
 import { clampWithJitter, waitFromHeaders, type WaitRule } from './wait.ts';
@@ -270,22 +270,7 @@ export function errorByStatus(
 	retryAfterMs: number | undefined,
 	detail?: { message?: string; action?: string }
 ): ProviderError {
-	const code =
-		status === 401
-			? 'unauthorized'
-			: status === 403
-				? 'forbidden'
-				: status === 404
-					? 'not-found'
-					: status === 409
-						? 'conflict'
-						: status === 429
-							? 'rate-limited'
-							: status === 400 || status === 422
-								? 'invalid'
-								: status >= 500
-									? 'unavailable'
-									: 'unexpected';
+	const code = codeForStatus(status);
 	const messages: Record<string, string> = {
 		unauthorized: `${provider} did not accept the token.`,
 		forbidden: `${provider} refused: the token lacks a permission.`,

@@ -7,7 +7,7 @@
  * bounded line length and total size, and stops when the signal aborts;
  * `fetchJournal` does both through an HttpClient and maps failures to ProviderError.
  */
-import { DEFAULT_ACTIONS, ProviderError } from '../../core/errors.ts';
+import { codeForStatus, DEFAULT_ACTIONS, ProviderError } from '../../core/errors.ts';
 import { toBase64 } from '../../core/base64.ts';
 import type { HttpClient } from '../../ports/http.ts';
 import type { JournalQuery } from '../../ports/server.ts';
@@ -242,20 +242,7 @@ const PROVIDER = 'your server';
 
 /** The HTTP answer to a journal request as a ProviderError, in words for the person. */
 export function journalError(status: number): ProviderError {
-	const code =
-		status === 401
-			? 'unauthorized'
-			: status === 403
-				? 'forbidden'
-				: status === 404
-					? 'not-found'
-					: status === 416 || status === 400
-						? 'invalid'
-						: status === 429
-							? 'rate-limited'
-							: status >= 500
-								? 'unavailable'
-								: 'unexpected';
+	const code = codeForStatus(status);
 	const messages: Record<string, [string, string]> = {
 		unauthorized: [
 			'Your server did not accept the admin password for its logs.',
@@ -267,6 +254,7 @@ export function journalError(status: number): ProviderError {
 			'If the server was just created, wait a few minutes until it has finished setting itself up.'
 		],
 		invalid: ['Your server could not answer this log request.', 'Clear the filters and try again.'],
+		conflict: ['Your server could not answer this log request just now.', DEFAULT_ACTIONS.conflict],
 		'rate-limited': ['Your server asked us to slow down.', DEFAULT_ACTIONS['rate-limited']],
 		unavailable: [`Your server's log service is having trouble (error ${status}).`, DEFAULT_ACTIONS.unavailable],
 		unexpected: [`Your server gave an unexpected answer (${status}).`, DEFAULT_ACTIONS.unexpected]

@@ -9,7 +9,7 @@
  * report that cannot be read).
  */
 import { readJournalStream } from './journal.ts';
-import { DEFAULT_ACTIONS, ProviderError } from '../../core/errors.ts';
+import { codeForStatus, DEFAULT_ACTIONS, ProviderError } from '../../core/errors.ts';
 import { toBase64 } from '../../core/base64.ts';
 import { checkHostName } from '../../core/net/proxy-url.ts';
 import { parseServerStatus, type ServerStatus } from '../../core/server/status.ts';
@@ -121,16 +121,20 @@ async function mapAnswer(response: Response): Promise<ProviderError> {
 		);
 	}
 	await response.body?.cancel().catch(() => {});
+	// Before the server is up, the relay or the server's front answers 404, 502 or 504.
 	if (s === 404 || s === 502 || s === 504) return fail('network', 'The server is not reachable yet.', NOT_YET, s);
-	if (s === 429)
-		return fail('rate-limited', 'Too many requests to your server just now.', DEFAULT_ACTIONS['rate-limited'], s);
-	if (s >= 500)
+	const code = codeForStatus(s);
+	if (code === 'rate-limited')
+		return fail(code, 'Too many requests to your server just now.', DEFAULT_ACTIONS['rate-limited'], s);
+	if (code === 'unavailable')
 		return fail(
-			'unavailable',
+			code,
 			`Your server is having trouble (error ${s}).`,
 			'Wait a few minutes; if it stays like this, look at its logs.',
 			s
 		);
+	if (code === 'invalid' || code === 'conflict')
+		return fail(code, `Your server refused the request (error ${s}).`, DEFAULT_ACTIONS[code], s);
 	return fail('unexpected', `Your server gave an unexpected answer (${s}).`, DEFAULT_ACTIONS.unexpected, s);
 }
 

@@ -2,7 +2,9 @@
  * Plain-language errors for git hosts, from an HTTP status and the headers that matter
  * (rate-limit reset, retry-after). Never includes a token, URL query or request body.
  */
-import { DEFAULT_ACTIONS, ProviderError, type ErrorCode } from '../errors.ts';
+import { codeForStatus, DEFAULT_ACTIONS, ProviderError } from '../errors.ts';
+
+export { isRateLimited } from '../errors.ts';
 
 export interface StatusInfo {
 	status: number;
@@ -29,10 +31,6 @@ function retryAfterMs(info: StatusInfo): number | undefined {
 	return undefined;
 }
 
-export function isRateLimited(status: number, headers: Readonly<Record<string, string | undefined>> = {}): boolean {
-	return status === 429 || (status === 403 && (headers['x-ratelimit-remaining'] === '0' || !!headers['retry-after']));
-}
-
 function clockTime(ms: number, now: number): string {
 	const at = new Date(now + ms);
 	return `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')} UTC`;
@@ -41,39 +39,38 @@ function clockTime(ms: number, now: number): string {
 export function hostError(provider: string, info: StatusInfo): ProviderError {
 	const { status, doing } = info;
 	const detail = info.detail ? ` (${info.detail.replace(/\s+/g, ' ').slice(0, 160)})` : '';
-	let code: ErrorCode;
+	const code = codeForStatus(status, info.headers);
 	let message: string;
 	let action: string | undefined;
 	let retry: number | undefined;
-	if (isRateLimited(status, info.headers)) {
-		code = 'rate-limited';
-		retry = retryAfterMs(info);
-		const when = retry !== undefined ? ` The limit resets at ${clockTime(retry, info.now ?? Date.now())}.` : '';
-		message = `${provider} is limiting how many requests this token may make, so ${doing} has to wait.${when}`;
-		action =
-			retry !== undefined
-				? `Nothing to do: nassella tries again after ${clockTime(retry, info.now ?? Date.now())}.`
-				: undefined;
-	} else if (status === 401) {
-		code = 'unauthorized';
-		message = `${provider} did not accept the token while ${doing}.`;
-	} else if (status === 403) {
-		code = 'forbidden';
-		message = `${provider} refused ${doing}: the token lacks a permission${detail}.`;
-	} else if (status === 404) {
-		code = 'not-found';
-		message = `${provider} could not find what was needed for ${doing}${detail}.`;
-		action =
-			'If the repository was deleted or renamed, set it up again; if the token is limited to some repositories, include this one.';
-	} else if (status === 409 || status === 422) {
-		code = status === 409 ? 'conflict' : 'invalid';
-		message = `${provider} refused ${doing}${detail}.`;
-	} else if (status >= 500) {
-		code = 'unavailable';
-		message = `${provider} had a problem while ${doing} (error ${status}).`;
-	} else {
-		code = 'unexpected';
-		message = `${provider} answered ${doing} with an unexpected status ${status}.`;
+	switch (code) {
+		case 'rate-limited': {
+			retry = retryAfterMs(info);
+			const at = retry !== undefined ? clockTime(retry, info.now ?? Date.now()) : undefined;
+			message = `${provider} is limiting how many requests this token may make, so ${doing} has to wait.${at ? ` The limit resets at ${at}.` : ''}`;
+			action = at ? `Nothing to do: nassella tries again after ${at}.` : undefined;
+			break;
+		}
+		case 'unauthorized':
+			message = `${provider} did not accept the token while ${doing}.`;
+			break;
+		case 'forbidden':
+			message = `${provider} refused ${doing}: the token lacks a permission${detail}.`;
+			break;
+		case 'not-found':
+			message = `${provider} could not find what was needed for ${doing}${detail}.`;
+			action =
+				'If the repository was deleted or renamed, set it up again; if the token is limited to some repositories, include this one.';
+			break;
+		case 'conflict':
+		case 'invalid':
+			message = `${provider} refused ${doing}${detail}.`;
+			break;
+		case 'unavailable':
+			message = `${provider} had a problem while ${doing} (error ${status}).`;
+			break;
+		default:
+			message = `${provider} answered ${doing} with an unexpected status ${status}.`;
 	}
 	return new ProviderError({
 		code,
