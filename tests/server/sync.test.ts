@@ -82,13 +82,21 @@ case " $* " in
 	if [ -f "${T}/fail-pull" ]; then echo "stand-in: the registry cannot be reached" >&2; exit 1; fi ;;
 *" up "*)
 	if [ -f "${T}/fail-up" ]; then exit 1; fi
+	# A service named in up-fails is created but not started (what compose does when a service
+	# it depends on is not healthy in time), and up fails; "once" after its name: this time only.
 	named up "$@" | while read -r svc; do
 		basename "$dir" >"$C/$svc"
+		if grep -qE "^$svc( once)?$" "${T}/up-fails" 2>/dev/null; then
+			echo created >>"$C/$svc"
+			touch "${T}/up-failed"
+			sed -i "/^$svc once$/d" "${T}/up-fails"
+		fi
 		# The image an upgrade step picks through compose.env (NASSELLA_STEP_<APP>_<SERVICE>), or the file's own.
 		suffix="$(tr 'a-z-' 'A-Z_' <<<"$svc")"
 		image="$(sed -n "s/^NASSELLA_STEP_[A-Z0-9_]*_$suffix=//p" "$envfile" 2>/dev/null | tail -n 1)"
 		echo "\${image:-as in the file}" >"$C/$svc.image"
-	done ;;
+	done
+	if [ -f "${T}/up-failed" ]; then rm -f "${T}/up-failed"; echo "stand-in: dependency failed to start" >&2; exit 1; fi ;;
 *" stop "*)
 	named stop "$@" | while read -r svc; do [ -f "$C/$svc" ] && sed -i '2,$d' "$C/$svc" && echo stopped >>"$C/$svc"; done ;;
 *" start "*)
@@ -106,6 +114,8 @@ case " $* " in
 		release="$(head -n 1 "$C/$svc")"
 		if [ "$(sed -n 2p "$C/$svc")" = stopped ]; then
 			echo "$svc exited"
+		elif [ "$(sed -n 2p "$C/$svc")" = created ]; then
+			echo "$svc created"
 		elif grep -qxF "$release $svc" "${T}/unhealthy" 2>/dev/null ||
 			grep -qxF "image $(cat "$C/$svc.image" 2>/dev/null)" "${T}/unhealthy" 2>/dev/null; then
 			echo "$svc running unhealthy"
@@ -635,6 +645,42 @@ describe('nassella-sync', { timeout: 180_000 }, () => {
 		expect(Object.keys(s.failedApps)).toEqual(['miniflux']);
 		expect(s.failedApps.miniflux.reason).toBe('not answering (502)');
 		rmSync(join(T, 'not-answering'), { force: true });
+	});
+	it('a container compose could not start (a service it waits for was late) is started again within its app’s deadline, and fails alone past it', async () => {
+		// Compose stops at a service whose dependency is not healthy yet: started again, it runs.
+		await writeBundle(withVaultwarden('late'));
+		const late = commit('Vaultwarden’s start stopped once by a late dependency', SIGNER);
+		writeFileSync(join(T, 'up-fails'), 'vaultwarden once\n');
+		writeFileSync(LOG, '');
+		let r = sync();
+		expect(r.code, r.stderr).toBe(0);
+		expect(r.stderr).toContain('not every container started at once');
+		expect(applied()).toBe(late);
+		expect(status()).toMatchObject({
+			result: 'ok',
+			commit: late,
+			apps: { miniflux: 'healthy', vaultwarden: 'healthy' }
+		});
+		expect(lines(/ up -d --pull never vaultwarden$/).length).toBeGreaterThanOrEqual(1);
+		// Never started: only that app is held; the others take the new commit.
+		await writeBundle(withVaultwarden('never'));
+		const never = commit('Vaultwarden never starts', SIGNER);
+		writeFileSync(join(T, 'up-fails'), 'vaultwarden\n');
+		r = sync();
+		expect(r.code, r.stderr).toBe(0);
+		expect(applied()).toBe(never);
+		expect(running('miniflux')).toEqual([never]);
+		const s = status();
+		expect(s.result).toBe('partial');
+		expect(s.apps.miniflux).toBe('healthy');
+		expect(s.failedApps.vaultwarden).toMatchObject({ reason: 'not started', commit: never });
+		// Once it can start, the next commit brings it back.
+		rmSync(join(T, 'up-fails'));
+		await writeBundle(withVaultwarden('started'));
+		const started = commit('Vaultwarden starts again', SIGNER);
+		expect(sync().code).toBe(0);
+		expect(status()).toMatchObject({ result: 'ok', commit: started });
+		expect(running('vaultwarden')).toEqual([started]);
 	});
 	describe('an app that upgrades one major version at a time (Nextcloud)', () => {
 		const NC = (v: string) => `nextcloud:${v}-apache`;

@@ -338,6 +338,11 @@ held_json() { json_or_null "$STATE/held.json" | sed 's/^null$/{}/'; }
 held_from() { jq -r --arg a "$1" '.[$a].from // empty' "$STATE/held.json" 2>/dev/null || true; }
 is_held() { jq -e --arg a "$1" 'has($a)' "$STATE/held.json" >/dev/null 2>&1; }
 
+# `compose up` stops at the first service that does not start (a database still not healthy
+# when its app is started): the apps are then judged one by one, and wait_healthy starts again
+# the containers left unstarted until their app's own deadline.
+up_failed() { log "not every container started at once: each app is judged on its own, within its own time"; }
+
 # wait_healthy DIR: waits until every app of the release is running and healthy (its
 # containers, their health checks, and its HTTP probe sent as Caddy sends the real request),
 # each app with its own deadline. An app whose container exits or turns unhealthy fails at
@@ -367,7 +372,9 @@ wait_healthy() {
 			state="$(awk '{print $2}' <<<"$line")"
 			health="$(awk '{print $3}' <<<"$line")"
 			verdict="healthy"
-			if [ "$state" != "running" ]; then
+			if [ "$state" = created ]; then
+				verdict="not started"
+			elif [ "$state" != "running" ]; then
 				verdict="${state:-missing}"
 			elif [ -n "$health" ] && [ "$health" != "healthy" ]; then
 				verdict="$health"
@@ -394,6 +401,15 @@ wait_healthy() {
 				fi
 			done <"$dir/probes.list"
 		fi
+		# An app with a container compose created but did not start (a service it waits for was
+		# late) is started again, with its services only, while its deadline runs.
+		for app in "${!current[@]}"; do
+			[ "${current[$app]}" = "not started" ] || continue
+			is_held "$app" && continue
+			local app_svcs=()
+			mapfile -t app_svcs < <(app_services "$dir" "$app")
+			compose "$dir" up -d --pull never "${app_svcs[@]}" >&2 || true
+		done
 		now="$(date +%s)"
 		pending=0
 		for app in "${!current[@]}"; do
@@ -644,7 +660,7 @@ start_release() {
 		while read -r app; do
 			is_held "$app" || mapfile -t -O "${#svcs[@]}" svcs < <(app_services "$dir" "$app")
 		done < <(release_apps "$dir")
-		compose "$dir" up -d --pull never --remove-orphans "${svcs[@]}" || { LAST_ERROR="the apps could not be started"; return 1; }
+		compose "$dir" up -d --pull never --remove-orphans "${svcs[@]}" || up_failed
 		while read -r app; do
 			is_held "$app" || continue
 			from="$(held_from "$app")"
@@ -656,7 +672,7 @@ start_release() {
 			fi
 		done < <(release_apps "$dir")
 	else
-		compose "$dir" up -d --pull never --remove-orphans || { LAST_ERROR="the apps could not be started"; return 1; }
+		compose "$dir" up -d --pull never --remove-orphans || up_failed
 	fi
 	if ! wait_healthy "$dir"; then
 		# An app whose upgrade step did not start goes back to the version it ran.
