@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { codeForStatus, isRateLimited } from './errors.ts';
+import {
+	codeForStatus,
+	describeError,
+	isRateLimited,
+	MissingSecretError,
+	PlainError,
+	ProviderError
+} from './errors.ts';
+import { WrongPassphraseError } from './vault/errors.ts';
 
 describe('codeForStatus', () => {
 	it('maps each status to one code, the same for every adapter', () => {
@@ -26,5 +34,45 @@ describe('codeForStatus', () => {
 		expect(codeForStatus(403, { 'x-ratelimit-remaining': '12' })).toBe('forbidden');
 		expect(isRateLimited(429)).toBe(true);
 		expect(isRateLimited(403)).toBe(false);
+	});
+});
+
+describe('describeError', () => {
+	it('shows typed errors as they are: provider errors, plain errors, vault errors', () => {
+		const provider = new ProviderError({
+			code: 'forbidden',
+			provider: 'GitHub',
+			message: 'GitHub refused it.',
+			action: 'Create a new token.'
+		});
+		expect(describeError(provider)).toEqual({
+			code: 'forbidden',
+			provider: 'GitHub',
+			message: 'GitHub refused it.',
+			action: 'Create a new token.'
+		});
+		expect(describeError(new PlainError('No move was started.', 'Start it again.', 'not-found'))).toEqual({
+			code: 'not-found',
+			message: 'No move was started.',
+			action: 'Start it again.'
+		});
+		expect(describeError(new MissingSecretError('The password is not in your vault.'))).toMatchObject({
+			code: 'missing-secret',
+			action: 'Import the newest export of your vault on this device.'
+		});
+		expect(describeError(new WrongPassphraseError())).toMatchObject({ code: 'wrong-passphrase' });
+	});
+
+	it('never shows the text of an untyped error: it could hold a token or an address', () => {
+		const leaky = new Error('GET https://user:tok3n@example.com/?token=abc failed');
+		const shown = describeError(leaky);
+		expect(JSON.stringify(shown)).not.toMatch(/tok3n|token=|example\.com/);
+		expect(shown.code).toBe('unexpected');
+		expect(describeError('a string', { message: 'The logs could not be read.', action: 'Try again.' })).toEqual({
+			code: 'unexpected',
+			message: 'The logs could not be read.',
+			action: 'Try again.'
+		});
+		expect(describeError(Object.assign(new Error('raw'), { action: '' })).message).not.toBe('raw');
 	});
 });

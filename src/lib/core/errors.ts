@@ -61,6 +61,67 @@ export function isProviderError(value: unknown): value is ProviderError {
 }
 
 /**
+ * An error written for the person: `message` says what is wrong and `action` what to do,
+ * in plain words, with nothing secret. Pages show it as it is (see describeError).
+ */
+export class PlainError extends Error {
+	readonly code: string;
+	readonly action: string;
+	constructor(message: string, action: string, code = 'invalid') {
+		super(message);
+		this.name = 'PlainError';
+		this.code = code;
+		this.action = action;
+	}
+}
+
+/** A secret nassella needs is not in the vault (a record from an older export lacks it). */
+export class MissingSecretError extends PlainError {
+	constructor(message: string, action = 'Import the newest export of your vault on this device.') {
+		super(message, action, 'missing-secret');
+		this.name = 'MissingSecretError';
+	}
+}
+
+/** What a page shows of an error: what went wrong and what the person can do, in plain words. */
+export interface Described {
+	/** The error's code (a ProviderError's, a vault error's…), or "unexpected". */
+	code: string;
+	message: string;
+	action: string;
+	/** Who answered, when someone outside did ("DigitalOcean", "your server"). */
+	provider?: string;
+}
+
+const UNEXPECTED = {
+	message: 'Something unexpected went wrong.',
+	action: 'Try again. If it keeps happening, export your settings and report the problem.'
+};
+
+/**
+ * The one presenter from anything thrown to plain words. Typed errors (ProviderError, the
+ * vault's errors, and any error that carries an `action`) are written for the person and
+ * shown as they are; anything else could hold data (a URL, a token, a file's contents), so
+ * its text is never shown: the caller's `fallback` words are, or a generic sentence.
+ */
+export function describeError(error: unknown, fallback: { message: string; action: string } = UNEXPECTED): Described {
+	if (isProviderError(error))
+		return { code: error.code, message: error.message, action: error.action, provider: error.provider };
+	if (isPlainError(error)) {
+		const code = (error as { code?: unknown }).code;
+		return { code: typeof code === 'string' ? code : 'unexpected', message: error.message, action: error.action };
+	}
+	return { code: 'unexpected', message: fallback.message, action: fallback.action };
+}
+
+/** An error written for the person: its message and `action` are plain words with nothing secret. */
+export function isPlainError(error: unknown): error is Error & { action: string } {
+	if (!(error instanceof Error)) return false;
+	const action: unknown = (error as { action?: unknown }).action;
+	return typeof action === 'string' && action.length > 0;
+}
+
+/**
  * The one mapping from an HTTP status to an error code, for every adapter (the provider
  * chain, the git hosts, the person's server). A 403 that says the request budget is spent
  * (GitHub's `x-ratelimit-remaining: 0`, or a `retry-after`) is a rate limit, not a refusal.

@@ -24,6 +24,7 @@ import { hostsFor } from '../core/deploy/setup.ts';
 import { artifactsFor, catalog, deployEnvironment, realClock, vaultRecords } from './deploy.ts';
 import { adminHostFor, serverLinkFor } from './server-link.ts';
 import { gitHostChoices } from './git-hosts.ts';
+import { MissingSecretError } from '../core/errors.ts';
 
 export type { DashboardDeployment };
 export { realClock };
@@ -108,7 +109,7 @@ export function dashboardEnvironment(): DashboardEnvironment {
 					// Apps added since the setup get their generated secrets (made once and kept in the
 					// vault) when the bundle is rendered: see withAppSecrets.
 					const keys = await records.get('deploymentKeys', d.id);
-					if (!keys) throw new Error("This deployment's keys are not in your vault.");
+					if (!keys) throw new MissingSecretError("This deployment's keys are not in your vault.");
 					return artifactsFor(setupFor(settings), d.state.plan, records).bundle({ repo: d.repo });
 				},
 				sign: (payload) => artifactsFor(d.setup, d.state.plan, records).sign(payload),

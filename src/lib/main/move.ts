@@ -30,6 +30,7 @@ import { takeOver, type Findings } from '../services/takeover/takeover.ts';
 import { artifactsFor, deployCoordination, deployEnvironment, pick, probeFor, realClock } from './deploy.ts';
 import { adminHostFor, serverLinkFor } from './server-link.ts';
 import { appParts } from './app.ts';
+import { MissingSecretError, PlainError } from '../core/errors.ts';
 
 export type { MoveContext, MoveTargetRecord };
 export { drillDue };
@@ -89,9 +90,9 @@ export function moveTimings(sandbox: boolean): MoveTimings | undefined {
 /** The runner of the context's move, wired to the vault and the chosen providers. */
 export async function moveRunner(ctx: MoveContext, proxyBase?: string): Promise<MoveRunner> {
 	const move = await vaultMoveStore(ctx.records).load(ctx.setup.deploymentId);
-	if (!move) throw new Error('No move was started.');
+	if (!move) throw new PlainError('No move was started.', 'Start the move again.', 'not-found');
 	const target = await ctx.records.get('moveTarget', ctx.setup.deploymentId);
-	if (!target) throw new Error('The new provider’s settings are not in the vault.');
+	if (!target) throw new MissingSecretError('The new provider’s settings are not in the vault.');
 	const { env, dns, git, link } = await parts(ctx, proxyBase);
 	const from = move.plan.input.from.provider;
 	const fromToken = from === ctx.setup.cloud.provider ? ctx.setup.cloud.token : target.token;

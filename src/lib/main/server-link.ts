@@ -7,6 +7,7 @@ import type { HttpClient } from '../ports/http.ts';
 import type { ServerLink } from '../ports/server.ts';
 import type { RecordVault } from '../ports/vault.ts';
 import { createServerLink, serverBase } from '../adapters/server/link.ts';
+import { MissingSecretError } from '../core/errors.ts';
 
 /** The deployment's keys (kind `deploymentKeys`), which hold the admin password the link needs. */
 export type RecordReader = Pick<RecordVault, 'get'>;
@@ -49,7 +50,7 @@ export async function serverLinkFor(
 	const user = admin?.user;
 	const password = admin?.password;
 	if (typeof user !== 'string' || typeof password !== 'string')
-		throw new Error("This deployment's server password is not in your vault. Import the newest export of your vault.");
+		throw new MissingSecretError("This deployment's server password is not in your vault.");
 	const host = adminHostFor(target);
 	return createServerLink({
 		host,

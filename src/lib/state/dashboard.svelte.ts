@@ -3,6 +3,7 @@
  * encrypted cache, then fresh from the server, polled while the page is visible), the
  * settings the dashboard can change, and the progress of a change, a rollback or a backup.
  */
+import { MissingSecretError } from '../core/errors.ts';
 import type { CatalogApp } from '../core/catalog/types.ts';
 import {
 	SETUP_DONE_INPUT,
@@ -614,8 +615,7 @@ export class DashboardState {
 }
 
 function problemOf(e: unknown): Problem {
-	if (e instanceof Error && /password is not in your vault/.test(e.message))
-		return { kind: 'auth', message: e.message, action: 'Import the newest export of your vault on this device.' };
+	if (e instanceof MissingSecretError) return { kind: 'auth', message: e.message, action: e.action };
 	return statusProblem(e);
 }
 

@@ -21,7 +21,7 @@ import {
 	type SizeChoice,
 	type StoragePrice
 } from '../core/deploy/setup.ts';
-import { isProviderError } from '../core/errors.ts';
+import { describeError } from '../core/errors.ts';
 import {
 	DEFAULT_REBOOT_WINDOW,
 	localTimeZone,
@@ -56,9 +56,9 @@ export type Check =
 	| { state: 'error'; message: string; action: string };
 
 function describe(e: unknown): { message: string; action: string } {
-	if (isProviderError(e)) return { message: e.message, action: e.action };
 	if (e instanceof PlanError) return { message: e.message, action: 'Go back and change it.' };
-	return { message: 'Something unexpected went wrong.', action: 'Try again.' };
+	const { message, action } = describeError(e, { message: 'Something unexpected went wrong.', action: 'Try again.' });
+	return { message, action };
 }
 
 export class SetupWizard {

@@ -5,7 +5,7 @@
  * Lines arrive in batches; the view is told at most a few times a second. While paused the
  * stream keeps reading (so nothing is missed) but the list does not move.
  */
-import { isProviderError } from '../core/errors.ts';
+import { describeError, isProviderError } from '../core/errors.ts';
 import { toLogLines } from '../core/logs/entry.ts';
 import { LogIndex } from '../core/logs/filter.ts';
 import type { JournalQuery, ServerLink } from '../ports/server.ts';
@@ -139,7 +139,8 @@ export class LogsView {
 				if (signal.aborted) return;
 				tries++;
 				if (tries > this.#opts.retries || (isProviderError(e) && !e.transient && e.code !== 'not-found')) {
-					this.error = isProviderError(e) ? `${e.message} ${e.action}` : 'The logs could not be read.';
+					const shown = describeError(e, { message: 'The logs could not be read.', action: 'Try again.' });
+					this.error = `${shown.message} ${shown.action}`;
 					this.status = 'error';
 					this.#abort = undefined;
 					return;
@@ -210,7 +211,8 @@ export async function openServerLogs(): Promise<ServerLogs> {
 		const link = await serverLinkFor(setup, records, { proxyBase: storedProxyBase() });
 		return { kind: 'ready', host: link.host, view: new LogsView((q, s) => link.journal(q, s), { appIds: setup.apps }) };
 	} catch (e) {
-		return { kind: 'error', message: isProviderError(e) ? `${e.message} ${e.action}` : (e as Error).message };
+		const shown = describeError(e, { message: 'The server’s logs could not be opened.', action: 'Try again.' });
+		return { kind: 'error', message: `${shown.message} ${shown.action}` };
 	}
 }
 

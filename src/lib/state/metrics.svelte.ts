@@ -4,7 +4,7 @@
  * request cancels the one still running.
  */
 import type { DeploymentState } from '../core/deploy/machine.ts';
-import { isProviderError } from '../core/errors.ts';
+import { describeError } from '../core/errors.ts';
 import { deploymentMetricsLoader } from '../main/metrics.ts';
 import type { MetricsLoader, ServerMetrics } from '../core/metrics.ts';
 
@@ -77,9 +77,11 @@ export class MetricsState {
 			this.problem = undefined;
 		} catch (e) {
 			if (controller.signal.aborted) return;
-			this.problem = isProviderError(e)
-				? { message: e.message, action: e.action }
-				: { message: 'The figures could not be read.', action: 'Check your connection and try again.' };
+			const { message, action } = describeError(e, {
+				message: 'The figures could not be read.',
+				action: 'Check your connection and try again.'
+			});
+			this.problem = { message, action };
 		} finally {
 			if (this.#running === controller) {
 				this.loading = false;

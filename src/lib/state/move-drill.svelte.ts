@@ -1,4 +1,5 @@
 /** The restore drill button and its monthly reminder. */
+import { describeError } from '../core/errors.ts';
 import type { DrillRecord } from '../services/move/drill.ts';
 import { drillActions, drillDue, loadMoveContext, type MoveContext } from '../main/move.ts';
 import { storedProxyBase } from './proxy.svelte.ts';
@@ -37,7 +38,11 @@ export class RestoreDrillState {
 			await actions.request();
 			this.record = await actions.load();
 		} catch (e) {
-			this.error = e instanceof Error ? e.message : 'The drill could not be asked for. Try again.';
+			const { message, action } = describeError(e, {
+				message: 'The drill could not be asked for.',
+				action: 'Try again.'
+			});
+			this.error = `${message} ${action}`;
 			this.phase = 'idle';
 			return;
 		}

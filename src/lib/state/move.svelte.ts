@@ -3,6 +3,7 @@
  * left), retry or give up after a failure, and confirm removing the old server. Also the
  * takeover of a deployment after importing the vault.
  */
+import { describeError } from '../core/errors.ts';
 import type { MoveState } from '../core/deploy/move.ts';
 import type { Region, Size } from '../ports/cloud.ts';
 import type { MoveRunner } from '../services/move/runner.ts';
@@ -19,11 +20,8 @@ import {
 import { storedProxyBase } from './proxy.svelte.ts';
 
 function plain(e: unknown): string {
-	if (e && typeof e === 'object' && 'message' in e && typeof e.message === 'string') {
-		const action = 'action' in e && typeof e.action === 'string' ? ` ${e.action}` : '';
-		return `${e.message}${action}`;
-	}
-	return 'Something unexpected went wrong. Try again.';
+	const { message, action } = describeError(e, { message: 'Something unexpected went wrong.', action: 'Try again.' });
+	return `${message} ${action}`;
 }
 
 export type PageStatus = 'loading' | 'locked' | 'nothing' | 'not-ready' | 'ready';

@@ -3,7 +3,7 @@
  * words, settings and storage persistence; and the idle lock. Holds no key material.
  */
 import { idleExpired } from '../core/vault/idle.ts';
-import { VaultError } from '../core/vault/errors.ts';
+import { describeError } from '../core/errors.ts';
 import { loadVault } from '../main/app.ts';
 import { recordName, type PersistenceState, type VaultSettings, type VaultStatus } from '../ports/vault.ts';
 import type { VaultService } from '../services/vault.ts';
@@ -17,9 +17,12 @@ export interface ShownError {
 export const NOTE_RECORD = recordName('notes', 'personal');
 
 function shown(error: unknown): ShownError {
-	if (error instanceof VaultError) return { code: error.code, message: error.message, action: error.action };
-	// Never show a raw error: it could carry data.
-	return { code: 'unexpected', message: 'Something went wrong.', action: 'Try again. Your data was not changed.' };
+	// Never a raw error: it could carry data.
+	const { code, message, action } = describeError(error, {
+		message: 'Something went wrong.',
+		action: 'Try again. Your data was not changed.'
+	});
+	return { code, message, action };
 }
 
 const ACTIVITY = ['pointerdown', 'keydown', 'touchstart', 'wheel'] as const;

@@ -19,6 +19,7 @@
  */
 import { deploymentLabels, resourceName, type Labels } from '../labels.ts';
 import { retryDecision, type StepError } from './retry.ts';
+import { PlainError } from '../errors.ts';
 
 export const MOVE_STEP_IDS = [
 	'read-dns',
@@ -85,9 +86,10 @@ export interface MovePlan {
 
 export const MOVE_ID_PATTERN = /^[a-z0-9]{4,8}$/;
 
-export class MovePlanError extends Error {
+/** A move that cannot be planned as asked; the message says why, in plain words. */
+export class MovePlanError extends PlainError {
 	constructor(message: string) {
-		super(message);
+		super(message, 'Change the choice and try again.');
 		this.name = 'MovePlanError';
 	}
 }

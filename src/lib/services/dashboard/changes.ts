@@ -7,7 +7,7 @@
  * Nothing is lost when a commit fails: the wanted settings stay in the record as a draft
  * with the error, and "try again" commits the same draft.
  */
-import { isProviderError } from '../../core/errors.ts';
+import { describeError, isProviderError } from '../../core/errors.ts';
 import { failedWith, type ServerStatus } from '../../core/server/status.ts';
 import type { BundleFile, CommitSigner, GitHost, RepoRef } from '../../ports/git-host.ts';
 import type { ServerLink } from '../../ports/server.ts';
@@ -111,15 +111,17 @@ function shownError(e: unknown): { message: string; action: string } {
 				message: 'Your settings repository changed while nassella was saving (another device?).',
 				action: 'Press “Try again”: nassella saves the change on top of the newest settings.'
 			};
-		return { message: e.message, action: e.action };
 	}
-	if (e instanceof ChangeError) return { message: e.message, action: e.action };
 	if (e instanceof Error && e.name === 'ConfigError')
 		return {
 			message: `These settings cannot be used: ${e.message}`,
 			action: 'Correct the highlighted value and try again.'
 		};
-	return { message: 'The change could not be saved.', action: 'Try again. Your change is kept.' };
+	const { message, action } = describeError(e, {
+		message: 'The change could not be saved.',
+		action: 'Try again. Your change is kept.'
+	});
+	return { message, action };
 }
 
 /**

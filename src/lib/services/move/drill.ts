@@ -4,7 +4,7 @@
  * `status.requests.drill`. The app keeps what it asked and what came back in the vault
  * (`drill/<deployment id>`), so the monthly reminder knows when the last drill passed.
  */
-import { ProviderError } from '../../core/errors.ts';
+import { PlainError, ProviderError } from '../../core/errors.ts';
 import type { DrillReport, ServerStatus } from '../../core/server/status.ts';
 import type { Clock } from '../../ports/deploy.ts';
 import type { GitHost, RepoRef } from '../../ports/git-host.ts';
@@ -74,7 +74,7 @@ export async function awaitDrill(
 ): Promise<NonNullable<DrillRecord['last']>> {
 	const record = (await ports.store.load(deploymentId)) ?? {};
 	const id = record.requestId;
-	if (!id) throw new Error('No restore drill was asked for.');
+	if (!id) throw new PlainError('No restore drill was asked for.', 'Start a restore drill first.', 'not-found');
 	const deadline = ports.clock.now() + options.timeoutMs;
 	for (;;) {
 		let report: DrillReport | undefined;

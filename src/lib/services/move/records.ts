@@ -21,6 +21,7 @@ import { vaultDeploymentStore } from '../deploy/vault-store.ts';
 import type { DrillStore } from './drill.ts';
 import type { MoveStore } from './runner.ts';
 import type { MovedFacts } from './steps.ts';
+import { PlainError } from '../../core/errors.ts';
 
 export type { MoveTargetRecord };
 
@@ -68,7 +69,7 @@ export async function loadMoveContext(records: RecordVault): Promise<MoveContext
 /** The deployment's settings repository, from its record. */
 export function repoOf(deployment: DeploymentState | undefined): RepoRef {
 	const o = deployment?.steps.repo?.output;
-	if (!o) throw new Error('This deployment has no settings repository yet. Finish setting it up first.');
+	if (!o) throw new PlainError('This deployment has no settings repository yet.', 'Finish setting it up first.');
 	return repoFromOutput(o);
 }
 
@@ -80,7 +81,10 @@ export function moveInputFor(
 	moveId: string
 ): MoveInput {
 	if (!d || d.phase !== 'done')
-		throw new Error('Only a deployment that finished setting up can move. Open the dashboard or take it over first.');
+		throw new PlainError(
+			'Only a deployment that finished setting up can move.',
+			'Open the dashboard or take it over first.'
+		);
 	const addr = d.steps['wait-server']?.output ?? {};
 	const resources: OldResource[] = d.resources
 		.filter((r): r is CreatedResource & { kind: OldResource['kind'] } =>
@@ -163,7 +167,8 @@ export async function adoptMove(
 ): Promise<void> {
 	const store = vaultDeploymentStore(records);
 	const d = await store.load(deploymentId);
-	if (!d) throw new Error('The deployment record is gone.');
+	if (!d)
+		throw new PlainError('The deployment record is gone.', 'Reload the page to see the current state.', 'not-found');
 	await store.save(movedDeployment(d, target, facts, now));
 	const setup = await records.get('setup', 'current');
 	if (setup)
