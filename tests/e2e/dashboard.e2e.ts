@@ -129,6 +129,14 @@ test('notifications: only an https ntfy topic is accepted, then committed', asyn
 	await expect(page.getByText('Alerts go to https://ntfy.sh/my-alerts-k2x9q7w4.')).toBeVisible();
 	await expect(page.getByText('Send alerts to an ntfy topic')).toBeVisible();
 	await checkA11y(page, 'dashboard with ntfy');
+	// The restart window: chosen here, committed like any setting, shown from the settings.
+	const restarts = page.getByRole('region', { name: 'Restarts for updates' });
+	await restarts.getByLabel('Day').selectOption('Wed');
+	await restarts.getByLabel('From').selectOption('02:00');
+	await restarts.getByLabel('For').selectOption('1h');
+	await restarts.getByRole('button', { name: 'Save restart times and apply' }).click();
+	await expect(restarts.getByText(/^Now: Wednesdays 02:00–03:00 \(/)).toBeVisible({ timeout: 90_000 });
+	await checkA11y(page, 'dashboard with a new restart window');
 });
 
 test('a change the server rolls back is explained, and nothing else changes', async ({ page, request }) => {
