@@ -19,6 +19,7 @@ import {
 } from '../../core/git/objects.ts';
 import { conflictError, hostError, networkError, notEmptyError } from '../../core/git/host-errors.ts';
 import { REPO_MARKER_PATH } from '../../core/git/repo-files.ts';
+import { asFetch, fetchClient, platformFetch, withRetry, type RetryOptions } from '../http/chain.ts';
 
 type OctokitClass = typeof import('octokit').Octokit;
 type Octokit = InstanceType<OctokitClass>;
@@ -40,22 +41,22 @@ const PROVIDER = 'GitHub';
 /** Files GitHub adds when it initialises a repo; a repo holding only these counts as empty. */
 const INIT_FILES = new Set(['README.md', 'LICENSE', '.gitignore']);
 
-const SAFE_RETRIES = 4;
-
-/** How long to wait before sending a safe request again, or undefined when it should not be. */
-function retryWait(error: unknown, attempt: number): number | undefined {
-	if (isProviderError(error)) return undefined;
-	const e = error as OctokitErrorShape;
-	const status = e?.status;
-	const noAnswer = typeof status !== 'number' || (status === 500 && !e.response);
-	if (status === 429) {
-		const after = Number(e.response?.headers?.['retry-after']);
-		return Math.min(Number.isFinite(after) && after > 0 ? after * 1000 : 1000, 5_000);
-	}
-	if (noAnswer || status === 502 || status === 503 || status === 504)
-		return Math.round(200 * 2 ** attempt * (0.5 + Math.random() / 2));
-	return undefined;
-}
+/**
+ * GitHub's requests go through the shared chain's retry layer. Reads and the content-addressed
+ * blob, tree and commit objects (which come out the same when sent twice) are sent again on
+ * a dropped connection or a server error, so one bad answer among the dozens a commit takes
+ * does not fail the whole commit; a 429 is waited out for any request (it was not processed).
+ * Waits stay short: a longer limit is reported to the person instead.
+ */
+const RETRY: Omit<RetryOptions, 'sleep'> = {
+	rule: { resetHeaders: ['x-ratelimit-reset'], resetMeaning: 'epoch' },
+	retries: 4,
+	maxWaitMs: 5_000,
+	baseDelayMs: 200,
+	timeoutMs: 60_000,
+	safeMethods: ['GET', 'HEAD'],
+	idempotent: (r) => r.method === 'POST' && /\/git\/(blobs|trees|commits)$/.test(new URL(r.url).pathname)
+};
 
 let octokitModule: Promise<OctokitClass> | undefined;
 function loadOctokit(): Promise<OctokitClass> {
@@ -106,10 +107,12 @@ export class GitHubGitHost implements GitHost {
 				new Octokit({
 					auth: this.options.token,
 					baseUrl: (this.options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, ''),
-					// nassella decides about waiting itself; never sleep inside a request.
+					// Waiting and sending again is the chain's job (RETRY), not octokit's.
 					throttle: { enabled: false },
 					retry: { enabled: false },
-					request: this.options.fetch ? { fetch: this.options.fetch } : {},
+					request: {
+						fetch: asFetch(withRetry(this.options.fetch ? fetchClient(this.options.fetch) : platformFetch, RETRY))
+					},
 					log: { debug() {}, info() {}, warn() {}, error() {} }
 				})
 		);
@@ -150,36 +153,22 @@ export class GitHubGitHost implements GitHost {
 		throw base;
 	}
 
-	/**
-	 * One API request. `safe` requests (reads, and the content-addressed blob, tree and
-	 * commit objects, which come out the same when sent twice) are tried again a few times
-	 * on a dropped connection, a server error or a rate limit, so one bad answer among the
-	 * dozens a commit takes does not fail the whole commit.
-	 */
-	private async call<T>(doing: string, run: (o: Octokit) => Promise<T>, safe = false): Promise<T> {
+	/** One API request through the chain; a failure becomes one ProviderError. */
+	private async call<T>(doing: string, run: (o: Octokit) => Promise<T>): Promise<T> {
 		try {
-			return await this.send(run, safe);
+			return await run(await this.octokit());
 		} catch (error) {
 			this.fail(error, doing);
 		}
 	}
 
-	/** Sends a request (again, when safe and worth it); throws the last error as it came. */
-	private async send<T>(run: (o: Octokit) => Promise<T>, safe: boolean): Promise<T> {
-		const octokit = await this.octokit();
-		for (let attempt = 0; ; attempt++) {
-			try {
-				return await run(octokit);
-			} catch (error) {
-				const wait = safe && attempt < SAFE_RETRIES ? retryWait(error, attempt) : undefined;
-				if (wait === undefined) throw error;
-				await new Promise((r) => setTimeout(r, wait));
-			}
-		}
+	/** One API request through the chain; the error is thrown as it came (the caller reads its status). */
+	private async send<T>(run: (o: Octokit) => Promise<T>): Promise<T> {
+		return run(await this.octokit());
 	}
 
 	async verify(): Promise<{ account: string }> {
-		const response = await this.call('checking the token', (o) => o.request('GET /user'), true);
+		const response = await this.call('checking the token', (o) => o.request('GET /user'));
 		const scopesHeader = response.headers['x-oauth-scopes'];
 		if (typeof scopesHeader === 'string') {
 			// A classic token lists its scopes; a fine-grained one is checked on first use.
@@ -204,7 +193,7 @@ export class GitHubGitHost implements GitHost {
 	}
 
 	private async hostKeys(): Promise<string[]> {
-		const meta = await this.call('reading GitHub’s server keys', (o) => o.request('GET /meta'), true);
+		const meta = await this.call('reading GitHub’s server keys', (o) => o.request('GET /meta'));
 		return (meta.data.ssh_keys ?? []).map((k) => `github.com ${k}`);
 	}
 
@@ -216,7 +205,7 @@ export class GitHubGitHost implements GitHost {
 		let repo: { full_name: string; ssh_url: string; default_branch: string; private: boolean };
 		let created = false;
 		try {
-			repo = (await this.send((o) => o.request('GET /repos/{owner}/{repo}', { owner, repo: name }), true)).data;
+			repo = (await this.send((o) => o.request('GET /repos/{owner}/{repo}', { owner, repo: name }))).data;
 		} catch (error) {
 			if ((error as OctokitErrorShape)?.status !== 404) this.fail(error, 'looking for the repository');
 			repo = (
@@ -256,20 +245,15 @@ export class GitHubGitHost implements GitHost {
 
 	private async adoptable(repo: RepoRef, head: string): Promise<boolean> {
 		const [owner, name] = repo.fullName.split('/') as [string, string];
-		const commit = await this.call(
-			'looking into the existing repository',
-			(o) => o.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo: name, commit_sha: head }),
-			true
+		const commit = await this.call('looking into the existing repository', (o) =>
+			o.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo: name, commit_sha: head })
 		);
-		const tree = await this.call(
-			'looking into the existing repository',
-			(o) =>
-				o.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
-					owner,
-					repo: name,
-					tree_sha: commit.data.tree.sha
-				}),
-			true
+		const tree = await this.call('looking into the existing repository', (o) =>
+			o.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
+				owner,
+				repo: name,
+				tree_sha: commit.data.tree.sha
+			})
 		);
 		const names = tree.data.tree.map((e) => e.path ?? '');
 		return names.includes(REPO_MARKER_PATH) || names.every((n) => INIT_FILES.has(n));
@@ -278,14 +262,12 @@ export class GitHubGitHost implements GitHost {
 	async head(repo: RepoRef): Promise<string | undefined> {
 		const [owner, name] = repo.fullName.split('/') as [string, string];
 		try {
-			const ref = await this.send(
-				(o) =>
-					o.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
-						owner,
-						repo: name,
-						ref: `heads/${repo.defaultBranch}`
-					}),
-				true
+			const ref = await this.send((o) =>
+				o.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
+					owner,
+					repo: name,
+					ref: `heads/${repo.defaultBranch}`
+				})
 			);
 			return ref.data.object.sha;
 		} catch (error) {
@@ -303,10 +285,8 @@ export class GitHubGitHost implements GitHost {
 		// that speaks GitHub's API (and the sandbox) serves.
 		while (sha && out.length < Math.min(limit, 50)) {
 			const at = sha;
-			const c = await this.call(
-				'reading the list of changes',
-				(o) => o.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo: name, commit_sha: at }),
-				true
+			const c = await this.call('reading the list of changes', (o) =>
+				o.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo: name, commit_sha: at })
 			);
 			out.push({
 				sha: c.data.sha,
@@ -353,16 +333,13 @@ export class GitHubGitHost implements GitHost {
 			const key = toHex(new Uint8Array(await crypto.subtle.digest('SHA-1', encodeObject('blob', content))));
 			let pending = shas.get(key);
 			if (!pending) {
-				pending = this.call(
-					'uploading the files',
-					(o) =>
-						o.request('POST /repos/{owner}/{repo}/git/blobs', {
-							owner,
-							repo: name,
-							content: toBase64(content),
-							encoding: 'base64'
-						}),
-					true
+				pending = this.call('uploading the files', (o) =>
+					o.request('POST /repos/{owner}/{repo}/git/blobs', {
+						owner,
+						repo: name,
+						content: toBase64(content),
+						encoding: 'base64'
+					})
 				).then((r) => r.data.sha);
 				shas.set(key, pending);
 			}
@@ -378,20 +355,17 @@ export class GitHubGitHost implements GitHost {
 		});
 		await Promise.all(workers);
 
-		const tree = await this.call(
-			'saving the file list',
-			(o) =>
-				o.request('POST /repos/{owner}/{repo}/git/trees', {
-					owner,
-					repo: name,
-					tree: entries.map((e, i) => ({
-						path: e.path,
-						mode: e.mode,
-						type: 'blob' as const,
-						sha: blobShas[i] as string
-					}))
-				}),
-			true
+		const tree = await this.call('saving the file list', (o) =>
+			o.request('POST /repos/{owner}/{repo}/git/trees', {
+				owner,
+				repo: name,
+				tree: entries.map((e, i) => ({
+					path: e.path,
+					mode: e.mode,
+					type: 'blob' as const,
+					sha: blobShas[i] as string
+				}))
+			})
 		);
 
 		const who = signatureLineAt(this.options.identity, (this.options.now ?? (() => new Date()))());
@@ -405,20 +379,17 @@ export class GitHubGitHost implements GitHost {
 		const signature = await sign(payload);
 		const date = new Date(who.timestamp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 		const person = { name: who.name, email: who.email, date };
-		const created = await this.call(
-			'saving the change',
-			(o) =>
-				o.request('POST /repos/{owner}/{repo}/git/commits', {
-					owner,
-					repo: name,
-					message: text,
-					tree: tree.data.sha,
-					parents: [parent],
-					author: person,
-					committer: person,
-					signature
-				}),
-			true
+		const created = await this.call('saving the change', (o) =>
+			o.request('POST /repos/{owner}/{repo}/git/commits', {
+				owner,
+				repo: name,
+				message: text,
+				tree: tree.data.sha,
+				parents: [parent],
+				author: person,
+				committer: person,
+				signature
+			})
 		);
 		// The id GitHub gives must be the hash of exactly what we signed; otherwise the
 		// server would reject the signature, so stop before the branch moves.
@@ -456,10 +427,8 @@ export class GitHubGitHost implements GitHost {
 		const [owner, name] = repo.fullName.split('/') as [string, string];
 		const wanted = publicKey.trim().split(/\s+/).slice(0, 2).join(' ');
 		const keys = (
-			await this.call(
-				'reading the server keys',
-				(o) => o.request('GET /repos/{owner}/{repo}/keys', { owner, repo: name, per_page: 100 }),
-				true
+			await this.call('reading the server keys', (o) =>
+				o.request('GET /repos/{owner}/{repo}/keys', { owner, repo: name, per_page: 100 })
 			)
 		).data;
 		const same = keys.find((k) => k.key.trim().split(/\s+/).slice(0, 2).join(' ') === wanted && k.read_only);

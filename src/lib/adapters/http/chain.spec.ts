@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JsonApi, errorByStatus, safeDetail, type WaitNote } from './chain.ts';
+import { asFetch, errorByStatus, fetchClient, JsonApi, safeDetail, withRetry, type WaitNote } from './chain.ts';
+import type { HttpClient } from '../../ports/http.ts';
 import { viaProxy } from './proxy-url.ts';
 
 const TOKEN = 'secret-token-abcdefghijklmnopqrstuvwxyz';
@@ -86,5 +87,54 @@ describe('HTTP chain', () => {
 
 	it('keeps credentials and URLs out of vendor text it shows', () => {
 		expect(safeDetail(`bad token ${TOKEN} at https://api.example.com/v1/x?key=1`)).toBe('bad token … at …');
+	});
+});
+
+describe('the chain under a vendor SDK', () => {
+	const quick = { rule: { resetHeaders: [], resetMeaning: 'seconds' as const }, sleep: async () => undefined };
+
+	it('hands a request to a fetch function as URL and init, and back as a fetch function', async () => {
+		const seen: { url: string; init?: RequestInit }[] = [];
+		const f = (async (url: string, init?: RequestInit) => {
+			seen.push({ url, init });
+			return Response.json({ ok: true });
+		}) as typeof fetch;
+		const sdkFetch = asFetch(withRetry(fetchClient(f), quick));
+		const answer = await sdkFetch('https://api.example.com/x', { method: 'PATCH', body: '{"a":1}' });
+		expect(await answer.json()).toEqual({ ok: true });
+		expect(seen[0]!.url).toBe('https://api.example.com/x');
+		expect(seen[0]!.init?.method).toBe('PATCH');
+		expect(new TextDecoder().decode(seen[0]!.init?.body as ArrayBuffer)).toBe('{"a":1}');
+	});
+
+	it('sends again only the methods an API says are safe, and what `idempotent` adds', async () => {
+		const sent: string[] = [];
+		const failing: HttpClient = async (r) => {
+			sent.push(`${r.method} ${new URL(r.url).pathname}`);
+			return new Response('{}', { status: 503 });
+		};
+		const client = withRetry(failing, {
+			...quick,
+			retries: 2,
+			safeMethods: ['GET'],
+			idempotent: (r) => r.method === 'POST' && r.url.endsWith('/blobs')
+		});
+		for (const [method, path] of [
+			['GET', '/r'],
+			['PUT', '/contents'],
+			['POST', '/blobs'],
+			['POST', '/repos']
+		] as const)
+			expect((await client(new Request(`https://api.example.com${path}`, { method }))).status).toBe(503);
+		expect(sent).toEqual([
+			'GET /r',
+			'GET /r',
+			'GET /r',
+			'PUT /contents',
+			'POST /blobs',
+			'POST /blobs',
+			'POST /blobs',
+			'POST /repos'
+		]);
 	});
 });

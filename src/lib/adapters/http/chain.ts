@@ -27,6 +27,27 @@ export const realSleep: Sleep = (ms, signal) =>
 /** The default bottom of the chain: the platform fetch. */
 export const platformFetch: HttpClient = (request) => fetch(request);
 
+/**
+ * A `fetch(url, init)` function (one given by a test, the sandbox, or the platform's) as the
+ * bottom of the chain. The request is handed over as URL and init, the body read into memory.
+ */
+export function fetchClient(f: typeof fetch): HttpClient {
+	return async (request) =>
+		f(request.url, {
+			method: request.method,
+			headers: request.headers,
+			body: request.body ? await request.arrayBuffer() : undefined,
+			signal: request.signal,
+			redirect: request.redirect,
+			credentials: request.credentials
+		});
+}
+
+/** The chain as a `fetch` function, for a vendor SDK that accepts one (octokit's `request.fetch`). */
+export function asFetch(client: HttpClient): typeof fetch {
+	return (input, init) => client(new Request(input, init));
+}
+
 /** Sends `https://host/path` to `<proxyBase>/host/path` when a proxy is set. */
 export function withProxy(next: HttpClient, proxyBase: string | undefined): HttpClient {
 	if (!proxyBase) return next;
@@ -86,6 +107,11 @@ export interface RetryOptions {
 	 * nature (a POST of content-addressed git objects, a PATCH that sets a record set).
 	 */
 	idempotent?: (request: Request) => boolean;
+	/**
+	 * The methods sent again without asking `idempotent`, when an API's PUT or DELETE is not
+	 * safe to repeat (GitHub's contents PUT, its key DELETE): then only GET and HEAD.
+	 */
+	safeMethods?: readonly string[];
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -119,7 +145,8 @@ export function withRetry(next: HttpClient, options: RetryOptions): HttpClient {
 		onWait
 	} = options;
 	return async (request) => {
-		const idempotent = IDEMPOTENT.has(request.method) || (options.idempotent?.(request) ?? false);
+		const safe = options.safeMethods ? options.safeMethods.includes(request.method) : IDEMPOTENT.has(request.method);
+		const idempotent = safe || (options.idempotent?.(request) ?? false);
 		for (let attempt = 0; ; attempt++) {
 			const last = attempt >= retries;
 			const timeout = AbortSignal.timeout(timeoutMs);

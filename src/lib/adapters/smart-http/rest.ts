@@ -1,7 +1,20 @@
-/** A small JSON REST caller for git hosts' APIs, with the relay rewrite and plain errors. */
+/**
+ * A small JSON REST caller for git hosts' APIs (Forgejo, GitLab) over the shared chain: the
+ * relay rewrite, then the retry layer (reads sent again after a lost answer or a server
+ * error, a 429 waited out), then plain errors.
+ */
 import type { HttpClient } from '../../ports/http.ts';
-import { viaProxy } from '../../core/net/proxy-url.ts';
 import { hostError, networkError } from '../../core/git/host-errors.ts';
+import { platformFetch, withProxy, withRetry, type RetryOptions } from '../http/chain.ts';
+
+/** Short waits: a git host's longer limit is reported to the person instead. */
+const RETRY: RetryOptions = {
+	rule: { resetHeaders: ['ratelimit-reset', 'x-ratelimit-reset'], resetMeaning: 'epoch' },
+	retries: 3,
+	maxWaitMs: 5_000,
+	baseDelayMs: 200,
+	timeoutMs: 60_000
+};
 
 export interface RestOptions {
 	provider: string;
@@ -9,11 +22,12 @@ export interface RestOptions {
 	apiBase: string;
 	headers: Record<string, string>;
 	proxyBase?: string;
+	/** The bottom of the chain (tests and the sandbox put a fake here). */
 	http?: HttpClient;
 }
 
 export function restClient(options: RestOptions) {
-	const http: HttpClient = options.http ?? ((request) => fetch(request));
+	const http = withRetry(withProxy(options.http ?? platformFetch, options.proxyBase), RETRY);
 	return async function call<T>(
 		method: string,
 		path: string,
@@ -21,7 +35,7 @@ export function restClient(options: RestOptions) {
 		body?: unknown,
 		accept: number[] = []
 	): Promise<{ status: number; data: T }> {
-		const url = viaProxy(options.apiBase.replace(/\/+$/, '') + path, options.proxyBase);
+		const url = options.apiBase.replace(/\/+$/, '') + path;
 		let response: Response;
 		try {
 			response = await http(
