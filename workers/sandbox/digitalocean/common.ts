@@ -1,5 +1,6 @@
 /** What the resources of the DigitalOcean fake share: its state and ids, errors and paged lists. */
-import type { FakeApi, FakeRequest, FakeResponse } from '../kit.ts';
+import type { FakeApi, FakeRequest, FakeResponse, Route } from '../kit.ts';
+import { getByIdRoute, listRoute, type Items } from '../routes.ts';
 import { digitalOceanDialect } from './dialect.ts';
 import type { DnsRecord } from './domains.ts';
 import type { Droplet } from './droplets.ts';
@@ -33,6 +34,7 @@ export const err = (status: number, id: string, message: string): FakeResponse =
 	status,
 	body: digitalOceanDialect.error(status, id, message)
 });
+export const notFound = () => err(404, 'not_found', 'The resource you were accessing could not be found.');
 export const page = <T>(req: FakeRequest, key: string, items: T[]): FakeResponse => {
 	const per = Number(req.query.get('per_page') ?? 20);
 	const p = Number(req.query.get('page') ?? 1);
@@ -51,3 +53,12 @@ export const tagged = (tags: string[], req: FakeRequest) => {
 	const t = req.query.get('tag_name');
 	return !t || tags.includes(t);
 };
+/** GET a list as DigitalOcean pages it. */
+export const listOf = <T>(key: string, items: Items<T>, view?: (item: T) => unknown): Route =>
+	listRoute(page, key, items, view);
+/** GET one resource by its id, or DigitalOcean's not-found answer. */
+export const getById = <T extends { id: string | number }>(
+	key: string,
+	items: () => readonly T[],
+	view: (item: T) => unknown
+): Route => getByIdRoute(notFound, key, items, view);

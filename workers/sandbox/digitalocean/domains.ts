@@ -1,5 +1,5 @@
 /** DigitalOcean domains and their records. */
-import { err, page, type DigitalOceanContext, type DigitalOceanState } from './common.ts';
+import { err, listOf, notFound, page, type DigitalOceanContext, type DigitalOceanState } from './common.ts';
 
 export interface DnsRecord {
 	id: number;
@@ -15,16 +15,18 @@ export interface DnsRecord {
 export function domainRoutes(ctx: DigitalOceanContext): void {
 	const { api, state, newId } = ctx;
 	api
-		.on('GET', '/v2/domains', (req) =>
-			page(
-				req,
+		.on(
+			'GET',
+			'/v2/domains',
+			listOf(
 				'domains',
-				[...state.domains.keys()].map((name) => ({ name, ttl: 1800, zone_file: null }))
+				() => [...state.domains.keys()],
+				(name) => ({ name, ttl: 1800, zone_file: null })
 			)
 		)
 		.on('GET', '/v2/domains/:d/records', (req) => {
 			const recs = state.domains.get(req.params[0]!);
-			if (!recs) return err(404, 'not_found', 'The resource you were accessing could not be found.');
+			if (!recs) return notFound();
 			const name = req.query.get('name');
 			const type = req.query.get('type');
 			const rel = (n: string) =>
@@ -37,7 +39,7 @@ export function domainRoutes(ctx: DigitalOceanContext): void {
 		})
 		.on('POST', '/v2/domains/:d/records', (req) => {
 			const recs = state.domains.get(req.params[0]!);
-			if (!recs) return err(404, 'not_found', 'The resource you were accessing could not be found.');
+			if (!recs) return notFound();
 			const b = req.body as DnsRecord;
 			const rec = { ...dnsRecord(b), id: newId() };
 			if (rec.type === 'CNAME' && recs.some((r) => r.name === rec.name))
@@ -48,14 +50,14 @@ export function domainRoutes(ctx: DigitalOceanContext): void {
 		.on('PUT', '/v2/domains/:d/records/:id', (req) => {
 			const recs = state.domains.get(req.params[0]!);
 			const i = recs?.findIndex((r) => String(r.id) === req.params[1]) ?? -1;
-			if (!recs || i < 0) return err(404, 'not_found', 'The resource you were accessing could not be found.');
+			if (!recs || i < 0) return notFound();
 			recs[i] = { ...recs[i]!, ...dnsRecord({ ...recs[i]!, ...(req.body as DnsRecord) }) };
 			return { status: 200, body: { domain_record: recs[i] } };
 		})
 		.on('DELETE', '/v2/domains/:d/records/:id', (req) => {
 			const recs = state.domains.get(req.params[0]!);
 			const i = recs?.findIndex((r) => String(r.id) === req.params[1]) ?? -1;
-			if (!recs || i < 0) return err(404, 'not_found', 'The resource you were accessing could not be found.');
+			if (!recs || i < 0) return notFound();
 			recs.splice(i, 1);
 			return { status: 204 };
 		});

@@ -1,6 +1,7 @@
 /** DigitalOcean droplets, created from a custom image with their volumes. */
 import { iso } from '../kit.ts';
-import { err, page, tagged, type DigitalOceanContext } from './common.ts';
+import { err, getById, listOf, notFound, tagged, type DigitalOceanContext } from './common.ts';
+import { from } from '../routes.ts';
 import { digitalOceanDialect } from './dialect.ts';
 import { imageView } from './images.ts';
 import { region } from './regions.ts';
@@ -51,14 +52,18 @@ export function dropletRoutes(ctx: DigitalOceanContext): void {
 		};
 	};
 	api
-		.on('GET', '/v2/droplets', (req) => {
-			const name = req.query.get('name');
-			return page(
-				req,
+		.on(
+			'GET',
+			'/v2/droplets',
+			listOf(
 				'droplets',
-				state.droplets.filter((d) => tagged(d.tags, req) && (!name || d.name === name)).map(dropletView)
-			);
-		})
+				(req) => {
+					const name = req.query.get('name');
+					return state.droplets.filter((d) => tagged(d.tags, req) && (!name || d.name === name));
+				},
+				dropletView
+			)
+		)
 		.on('POST', '/v2/droplets', (req) => {
 			const b = req.body as {
 				name: string;
@@ -108,15 +113,10 @@ export function dropletRoutes(ctx: DigitalOceanContext): void {
 				}
 			};
 		})
-		.on('GET', '/v2/droplets/:id', (req) => {
-			const d = state.droplets.find((x) => String(x.id) === req.params[0]);
-			return d
-				? { status: 200, body: { droplet: dropletView(d) } }
-				: err(404, 'not_found', 'The resource you were accessing could not be found.');
-		})
+		.on('GET', '/v2/droplets/:id', getById('droplet', from(state, 'droplets'), dropletView))
 		.on('DELETE', '/v2/droplets/:id', (req) => {
 			const d = state.droplets.find((x) => String(x.id) === req.params[0]);
-			if (!d) return err(404, 'not_found', 'The resource you were accessing could not be found.');
+			if (!d) return notFound();
 			state.droplets = state.droplets.filter((x) => x !== d);
 			for (const v of state.volumes) v.droplets = v.droplets.filter((x) => x !== d.id);
 			return { status: 204 };

@@ -1,6 +1,7 @@
 /** DigitalOcean cloud firewalls. */
 import { iso } from '../kit.ts';
-import { err, page, type DigitalOceanContext } from './common.ts';
+import { getById, listOf, notFound, type DigitalOceanContext } from './common.ts';
+import { from } from '../routes.ts';
 
 export interface Firewall {
 	id: string;
@@ -27,7 +28,7 @@ export const firewallView = (f: Firewall) => ({
 export function firewallRoutes(ctx: DigitalOceanContext): void {
 	const { api, state } = ctx;
 	api
-		.on('GET', '/v2/firewalls', (req) => page(req, 'firewalls', state.firewalls.map(firewallView)))
+		.on('GET', '/v2/firewalls', listOf('firewalls', from(state, 'firewalls'), firewallView))
 		.on('POST', '/v2/firewalls', (req) => {
 			const b = req.body as {
 				name: string;
@@ -48,17 +49,10 @@ export function firewallRoutes(ctx: DigitalOceanContext): void {
 			state.firewalls.push(f);
 			return { status: 202, body: { firewall: firewallView(f) } };
 		})
-		.on('GET', '/v2/firewalls/:id', (req) => {
-			const f = state.firewalls.find((x) => x.id === req.params[0]);
-			return f
-				? { status: 200, body: { firewall: firewallView(f) } }
-				: err(404, 'not_found', 'The resource you were accessing could not be found.');
-		})
+		.on('GET', '/v2/firewalls/:id', getById('firewall', from(state, 'firewalls'), firewallView))
 		.on('DELETE', '/v2/firewalls/:id', (req) => {
 			const n = state.firewalls.length;
 			state.firewalls = state.firewalls.filter((x) => x.id !== req.params[0]);
-			return n === state.firewalls.length
-				? err(404, 'not_found', 'The resource you were accessing could not be found.')
-				: { status: 204 };
+			return n === state.firewalls.length ? notFound() : { status: 204 };
 		});
 }

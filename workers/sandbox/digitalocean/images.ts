@@ -1,6 +1,7 @@
 /** DigitalOcean custom images, imported from a URL (the Flatcar image). */
 import { iso } from '../kit.ts';
-import { err, page, tagged, type DigitalOceanContext } from './common.ts';
+import { getById, listOf, notFound, tagged, type DigitalOceanContext } from './common.ts';
+import { from } from '../routes.ts';
 
 export interface Image {
 	id: number;
@@ -32,11 +33,13 @@ export const imageView = (i: Image, importMs: number) => ({
 export function imageRoutes(ctx: DigitalOceanContext): void {
 	const { api, state, importMs, newId } = ctx;
 	api
-		.on('GET', '/v2/images', (req) =>
-			page(
-				req,
+		.on(
+			'GET',
+			'/v2/images',
+			listOf(
 				'images',
-				state.images.filter((i) => tagged(i.tags, req)).map((i) => imageView(i, importMs))
+				(req) => state.images.filter((i) => tagged(i.tags, req)),
+				(i) => imageView(i, importMs)
 			)
 		)
 		.on('POST', '/v2/images', (req) => {
@@ -53,17 +56,14 @@ export function imageRoutes(ctx: DigitalOceanContext): void {
 			state.images.push(image);
 			return { status: 202, body: { image: imageView(image, importMs) } };
 		})
-		.on('GET', '/v2/images/:id', (req) => {
-			const i = state.images.find((x) => String(x.id) === req.params[0]);
-			return i
-				? { status: 200, body: { image: imageView(i, importMs) } }
-				: err(404, 'not_found', 'The resource you were accessing could not be found.');
-		})
+		.on(
+			'GET',
+			'/v2/images/:id',
+			getById('image', from(state, 'images'), (i) => imageView(i, importMs))
+		)
 		.on('DELETE', '/v2/images/:id', (req) => {
 			const n = state.images.length;
 			state.images = state.images.filter((x) => String(x.id) !== req.params[0]);
-			return n === state.images.length
-				? err(404, 'not_found', 'The resource you were accessing could not be found.')
-				: { status: 204 };
+			return n === state.images.length ? notFound() : { status: 204 };
 		});
 }

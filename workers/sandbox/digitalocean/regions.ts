@@ -1,5 +1,5 @@
 /** DigitalOcean regions. */
-import { page, type DigitalOceanContext } from './common.ts';
+import { listOf, type DigitalOceanContext } from './common.ts';
 import { SIZES } from './sizes.ts';
 
 export const REGIONS = [
@@ -10,18 +10,12 @@ export const REGIONS = [
 	{ slug: 'sfo3', name: 'San Francisco 3' }
 ];
 
-export const region = (slug: string) => {
-	const r = REGIONS.find((x) => x.slug === slug) ?? { slug, name: slug };
-	return { ...r, features: ['metadata', 'install_agent'], available: true, sizes: SIZES.map((s) => s.slug) };
-};
+export const region = (slug: string) => regionView(REGIONS.find((x) => x.slug === slug) ?? { slug, name: slug });
 
-export function regionRoutes(ctx: DigitalOceanContext): void {
-	const { api } = ctx;
-	api.on('GET', '/v2/regions', (req) =>
-		page(
-			req,
-			'regions',
-			REGIONS.map((r) => region(r.slug))
-		)
-	);
+function regionView(r: { slug: string; name: string }) {
+	return { ...r, features: ['metadata', 'install_agent'], available: true, sizes: SIZES.map((s) => s.slug) };
+}
+
+export function regionRoutes({ api }: DigitalOceanContext): void {
+	api.on('GET', '/v2/regions', listOf('regions', REGIONS, regionView));
 }

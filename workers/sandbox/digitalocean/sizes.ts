@@ -1,5 +1,5 @@
 /** DigitalOcean droplet sizes and their prices. */
-import { page, type DigitalOceanContext } from './common.ts';
+import { listOf, type DigitalOceanContext } from './common.ts';
 import { REGIONS } from './regions.ts';
 
 export const SIZES = [
@@ -9,8 +9,9 @@ export const SIZES = [
 	{ slug: 's-2vcpu-4gb', memory: 4096, vcpus: 2, disk: 80, price_monthly: 24 }
 ];
 
-export const size = (slug: string) => {
-	const s = SIZES.find((x) => x.slug === slug) ?? SIZES[0]!;
+export const size = (slug: string) => sizeView(SIZES.find((x) => x.slug === slug) ?? SIZES[0]!);
+
+function sizeView(s: (typeof SIZES)[number]) {
 	return {
 		...s,
 		transfer: 1,
@@ -19,15 +20,8 @@ export const size = (slug: string) => {
 		available: true,
 		description: 'Basic'
 	};
-};
+}
 
-export function sizeRoutes(ctx: DigitalOceanContext): void {
-	const { api } = ctx;
-	api.on('GET', '/v2/sizes', (req) =>
-		page(
-			req,
-			'sizes',
-			SIZES.map((s) => size(s.slug))
-		)
-	);
+export function sizeRoutes({ api }: DigitalOceanContext): void {
+	api.on('GET', '/v2/sizes', listOf('sizes', SIZES, sizeView));
 }

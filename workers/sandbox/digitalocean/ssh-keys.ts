@@ -1,5 +1,6 @@
 /** DigitalOcean SSH keys (of the account). */
-import { err, page, type DigitalOceanContext } from './common.ts';
+import { err, listOf, notFound, type DigitalOceanContext } from './common.ts';
+import { from } from '../routes.ts';
 
 export interface Key {
 	id: number;
@@ -11,7 +12,7 @@ export interface Key {
 export function sshKeyRoutes(ctx: DigitalOceanContext): void {
 	const { api, state, newId } = ctx;
 	api
-		.on('GET', '/v2/account/keys', (req) => page(req, 'ssh_keys', state.keys))
+		.on('GET', '/v2/account/keys', listOf('ssh_keys', from(state, 'keys')))
 		.on('POST', '/v2/account/keys', (req) => {
 			const b = req.body as { name: string; public_key: string };
 			if (state.keys.some((k) => k.public_key === b.public_key))
@@ -23,9 +24,7 @@ export function sshKeyRoutes(ctx: DigitalOceanContext): void {
 		.on('DELETE', '/v2/account/keys/:id', (req) => {
 			const n = state.keys.length;
 			state.keys = state.keys.filter((k) => String(k.id) !== req.params[0] && k.fingerprint !== req.params[0]);
-			return n === state.keys.length
-				? err(404, 'not_found', 'The resource you were accessing could not be found.')
-				: { status: 204 };
+			return n === state.keys.length ? notFound() : { status: 204 };
 		});
 }
 

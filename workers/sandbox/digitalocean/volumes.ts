@@ -1,6 +1,7 @@
 /** DigitalOcean block storage volumes. */
 import { iso } from '../kit.ts';
-import { err, page, type DigitalOceanContext } from './common.ts';
+import { err, getById, listOf, notFound, type DigitalOceanContext } from './common.ts';
+import { from } from '../routes.ts';
 import { region } from './regions.ts';
 
 export interface Volume {
@@ -29,15 +30,19 @@ export const volumeView = (v: Volume) => ({
 export function volumeRoutes(ctx: DigitalOceanContext): void {
 	const { api, state } = ctx;
 	api
-		.on('GET', '/v2/volumes', (req) => {
-			const name = req.query.get('name');
-			const reg = req.query.get('region');
-			return page(
-				req,
+		.on(
+			'GET',
+			'/v2/volumes',
+			listOf(
 				'volumes',
-				state.volumes.filter((v) => (!name || v.name === name) && (!reg || v.region === reg)).map(volumeView)
-			);
-		})
+				(req) => {
+					const name = req.query.get('name');
+					const reg = req.query.get('region');
+					return state.volumes.filter((v) => (!name || v.name === name) && (!reg || v.region === reg));
+				},
+				volumeView
+			)
+		)
 		.on('POST', '/v2/volumes', (req) => {
 			const b = req.body as { name: string; region: string; size_gigabytes: number; tags?: string[] };
 			if (state.volumes.some((v) => v.name === b.name && v.region === b.region))
@@ -54,15 +59,10 @@ export function volumeRoutes(ctx: DigitalOceanContext): void {
 			state.volumes.push(v);
 			return { status: 201, body: { volume: volumeView(v) } };
 		})
-		.on('GET', '/v2/volumes/:id', (req) => {
-			const v = state.volumes.find((x) => x.id === req.params[0]);
-			return v
-				? { status: 200, body: { volume: volumeView(v) } }
-				: err(404, 'not_found', 'The resource you were accessing could not be found.');
-		})
+		.on('GET', '/v2/volumes/:id', getById('volume', from(state, 'volumes'), volumeView))
 		.on('DELETE', '/v2/volumes/:id', (req) => {
 			const v = state.volumes.find((x) => x.id === req.params[0]);
-			if (!v) return err(404, 'not_found', 'The resource you were accessing could not be found.');
+			if (!v) return notFound();
 			if (v.droplets.some((d) => state.droplets.some((x) => x.id === d)))
 				return err(409, 'conflict', 'Volume is attached to a Droplet; detach it first.');
 			state.volumes = state.volumes.filter((x) => x !== v);

@@ -1,6 +1,7 @@
 /** Hetzner actions: the asynchronous work behind a change, done after a set time. */
 import { iso } from '../kit.ts';
-import { notFound, now, type HetznerContext } from './common.ts';
+import { getById, now, type HetznerContext } from './common.ts';
+import { from } from '../routes.ts';
 
 export interface Action {
 	id: number;
@@ -26,8 +27,5 @@ export const actionView = (a: Action) => {
 
 export function actionRoutes(ctx: HetznerContext): void {
 	const { api, state } = ctx;
-	api.on('GET', '/v1/actions/:id', (req) => {
-		const a = state.actions.find((x) => String(x.id) === req.params[0]);
-		return a ? { status: 200, body: { action: actionView(a) } } : notFound();
-	});
+	api.on('GET', '/v1/actions/:id', getById('action', from(state, 'actions'), actionView));
 }

@@ -1,5 +1,6 @@
 /** What the resources of the Hetzner fake share: its state, ids and actions, errors, paged lists and label checks. */
-import type { FakeApi, FakeRequest, FakeResponse } from '../kit.ts';
+import type { FakeApi, FakeRequest, FakeResponse, Route } from '../kit.ts';
+import { getByIdRoute, listRoute, type Items } from '../routes.ts';
 import type { Action } from './actions.ts';
 import type { Firewall } from './firewalls.ts';
 import type { Image } from './images.ts';
@@ -84,3 +85,21 @@ export const validLabels = (labels: LabelMap | undefined) =>
 			/^([a-z0-9.-]+\/)?[A-Za-z0-9]([\w.-]{0,61}[A-Za-z0-9])?$/.test(k) &&
 			/^([A-Za-z0-9]([\w.-]{0,61}[A-Za-z0-9])?)?$/.test(v)
 	);
+/** GET a list as Hetzner pages it. */
+export const listOf = <T>(key: string, items: Items<T>, view?: (item: T) => unknown): Route =>
+	listRoute(list, key, items, view);
+/** GET a list of labelled resources: a bad label_selector is refused, the rest filtered by labels and name. */
+export const labelledList = <T extends { labels: LabelMap; name?: string }>(
+	key: string,
+	items: (req: FakeRequest) => T[],
+	view: (item: T) => unknown
+): Route => {
+	const route = listOf(key, (req: FakeRequest) => select(req, items(req)), view);
+	return (req) => selectorError(req) ?? route(req);
+};
+/** GET one resource by its id, or Hetzner's not-found answer. */
+export const getById = <T extends { id: number }>(
+	key: string,
+	items: () => readonly T[],
+	view: (item: T) => unknown
+): Route => getByIdRoute(notFound, key, items, view);

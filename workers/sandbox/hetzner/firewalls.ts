@@ -1,6 +1,7 @@
 /** Hetzner firewalls and the servers they are applied to. */
 import { iso } from '../kit.ts';
-import { err, list, notFound, now, select, selectorError, validLabels, type HetznerContext } from './common.ts';
+import { err, labelledList, notFound, now, validLabels, type HetznerContext } from './common.ts';
+import { from } from '../routes.ts';
 import type { LabelMap } from './labels.ts';
 
 export interface Firewall {
@@ -24,11 +25,7 @@ export const firewallView = (f: Firewall) => ({
 export function firewallRoutes(ctx: HetznerContext): void {
 	const { api, state, newId } = ctx;
 	api
-		.on(
-			'GET',
-			'/v1/firewalls',
-			(req) => selectorError(req) ?? list(req, 'firewalls', select(req, state.firewalls).map(firewallView))
-		)
+		.on('GET', '/v1/firewalls', labelledList('firewalls', from(state, 'firewalls'), firewallView))
 		.on('POST', '/v1/firewalls', (req) => {
 			const b = req.body as { name: string; labels?: LabelMap; rules?: unknown[] };
 			if (!validLabels(b.labels)) return err(400, 'invalid_input', 'invalid input in field labels');

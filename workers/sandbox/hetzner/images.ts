@@ -1,6 +1,7 @@
 /** Hetzner images: the system image servers start from, and the snapshots nassella takes. */
 import { iso } from '../kit.ts';
-import { list, notFound, now, select, selectorError, type HetznerContext } from './common.ts';
+import { getById, labelledList, notFound, now, type HetznerContext } from './common.ts';
+import { from } from '../routes.ts';
 import type { LabelMap } from './labels.ts';
 
 export const SYSTEM_IMAGES = [{ id: 161547269, name: 'ubuntu-24.04', flavor: 'ubuntu', version: '24.04' }];
@@ -65,20 +66,13 @@ export function imageRoutes(ctx: HetznerContext): void {
 		.on(
 			'GET',
 			'/v1/images',
-			(req) =>
-				selectorError(req) ??
-				list(
-					req,
-					'images',
-					select(req, state.images)
-						.filter(() => !req.query.get('type') || req.query.get('type') === 'snapshot')
-						.map(imageView)
-				)
+			labelledList(
+				'images',
+				(req) => state.images.filter(() => !req.query.get('type') || req.query.get('type') === 'snapshot'),
+				imageView
+			)
 		)
-		.on('GET', '/v1/images/:id', (req) => {
-			const i = state.images.find((x) => String(x.id) === req.params[0]);
-			return i ? { status: 200, body: { image: imageView(i) } } : notFound();
-		})
+		.on('GET', '/v1/images/:id', getById('image', from(state, 'images'), imageView))
 		.on('DELETE', '/v1/images/:id', (req) => {
 			const n = state.images.length;
 			state.images = state.images.filter((x) => String(x.id) !== req.params[0]);

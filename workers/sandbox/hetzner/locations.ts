@@ -1,5 +1,5 @@
 /** Hetzner locations (three of them). */
-import { list, type HetznerContext } from './common.ts';
+import { listOf, type HetznerContext } from './common.ts';
 
 export const LOCATIONS = [
 	{
@@ -38,5 +38,5 @@ export const location = (name: string) => LOCATIONS.find((l) => l.name === name)
 
 export function locationRoutes(ctx: HetznerContext): void {
 	const { api } = ctx;
-	api.on('GET', '/v1/locations', (req) => list(req, 'locations', LOCATIONS));
+	api.on('GET', '/v1/locations', listOf('locations', LOCATIONS));
 }

@@ -1,5 +1,5 @@
 /** Hetzner server types, with their prices in every location. */
-import { list, type HetznerContext } from './common.ts';
+import { listOf, type HetznerContext } from './common.ts';
 import { LOCATIONS } from './locations.ts';
 
 export const TYPES = [
@@ -8,8 +8,9 @@ export const TYPES = [
 	{ id: 45, name: 'cax11', cores: 2, memory: 4, disk: 40, architecture: 'arm', monthly: '4.5100000000' }
 ];
 
-export const typeView = (name: string) => {
-	const t = TYPES.find((x) => x.name === name) ?? TYPES[0]!;
+export const typeView = (name: string) => serverTypeView(TYPES.find((x) => x.name === name) ?? TYPES[0]!);
+
+function serverTypeView(t: (typeof TYPES)[number]) {
 	return {
 		id: t.id,
 		name: t.name,
@@ -31,15 +32,8 @@ export const typeView = (name: string) => {
 		architecture: t.architecture,
 		locations: LOCATIONS.map((l) => ({ id: l.id, name: l.name, deprecation: null }))
 	};
-};
+}
 
-export function serverTypeRoutes(ctx: HetznerContext): void {
-	const { api } = ctx;
-	api.on('GET', '/v1/server_types', (req) =>
-		list(
-			req,
-			'server_types',
-			TYPES.map((t) => typeView(t.name))
-		)
-	);
+export function serverTypeRoutes({ api }: HetznerContext): void {
+	api.on('GET', '/v1/server_types', listOf('server_types', TYPES, serverTypeView));
 }

@@ -5,7 +5,8 @@
 import { iso } from '../kit.ts';
 import { busy, diskBytes, diskOps, grid, network, sim, widenStep } from '../metrics.ts';
 import { actionView } from './actions.ts';
-import { err, list, notFound, now, select, selectorError, validLabels, type HetznerContext } from './common.ts';
+import { err, getById, labelledList, notFound, now, validLabels, type HetznerContext } from './common.ts';
+import { from } from '../routes.ts';
 import { hetznerDialect } from './dialect.ts';
 import { imageView, SYSTEM_IMAGES, systemImageView, type Image } from './images.ts';
 import type { LabelMap } from './labels.ts';
@@ -81,11 +82,7 @@ export function serverRoutes(ctx: HetznerContext): void {
 		};
 	};
 	api
-		.on(
-			'GET',
-			'/v1/servers',
-			(req) => selectorError(req) ?? list(req, 'servers', select(req, state.servers).map(serverView))
-		)
+		.on('GET', '/v1/servers', labelledList('servers', from(state, 'servers'), serverView))
 		.on('POST', '/v1/servers', (req) => {
 			const b = req.body as {
 				name: string;
@@ -148,10 +145,7 @@ export function serverRoutes(ctx: HetznerContext): void {
 				body: { server: serverView(s), action: actionView(a), next_actions: [actionView(start)], root_password: null }
 			};
 		})
-		.on('GET', '/v1/servers/:id', (req) => {
-			const s = state.servers.find((x) => String(x.id) === req.params[0]);
-			return s ? { status: 200, body: { server: serverView(s) } } : notFound();
-		})
+		.on('GET', '/v1/servers/:id', getById('server', from(state, 'servers'), serverView))
 		.on('DELETE', '/v1/servers/:id', (req) => {
 			const s = state.servers.find((x) => String(x.id) === req.params[0]);
 			if (!s) return notFound();

@@ -1,6 +1,7 @@
 /** Hetzner SSH keys. */
 import { iso } from '../kit.ts';
-import { err, list, notFound, now, select, selectorError, validLabels, type HetznerContext } from './common.ts';
+import { err, labelledList, notFound, now, validLabels, type HetznerContext } from './common.ts';
+import { from } from '../routes.ts';
 import type { LabelMap } from './labels.ts';
 
 export interface Key {
@@ -23,11 +24,7 @@ export const keyView = (k: Key) => ({
 export function sshKeyRoutes(ctx: HetznerContext): void {
 	const { api, state, newId } = ctx;
 	api
-		.on(
-			'GET',
-			'/v1/ssh_keys',
-			(req) => selectorError(req) ?? list(req, 'ssh_keys', select(req, state.keys).map(keyView))
-		)
+		.on('GET', '/v1/ssh_keys', labelledList('ssh_keys', from(state, 'keys'), keyView))
 		.on('POST', '/v1/ssh_keys', (req) => {
 			const b = req.body as { name: string; public_key: string; labels?: LabelMap };
 			if (!validLabels(b.labels)) return err(400, 'invalid_input', 'invalid input in field labels');

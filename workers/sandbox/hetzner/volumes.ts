@@ -1,7 +1,8 @@
 /** Hetzner volumes: created on their own, attached when a server is created with them. */
 import { iso } from '../kit.ts';
 import { actionView } from './actions.ts';
-import { err, list, notFound, now, select, selectorError, validLabels, type HetznerContext } from './common.ts';
+import { err, getById, labelledList, notFound, now, validLabels, type HetznerContext } from './common.ts';
+import { from } from '../routes.ts';
 import type { LabelMap } from './labels.ts';
 import { location } from './locations.ts';
 
@@ -32,11 +33,7 @@ export const volumeView = (v: Volume) => ({
 export function volumeRoutes(ctx: HetznerContext): void {
 	const { api, state, newId, action } = ctx;
 	api
-		.on(
-			'GET',
-			'/v1/volumes',
-			(req) => selectorError(req) ?? list(req, 'volumes', select(req, state.volumes).map(volumeView))
-		)
+		.on('GET', '/v1/volumes', labelledList('volumes', from(state, 'volumes'), volumeView))
 		.on('POST', '/v1/volumes', (req) => {
 			const b = req.body as { name: string; size: number; location?: string; labels?: LabelMap; format?: string };
 			if (!validLabels(b.labels)) return err(400, 'invalid_input', 'invalid input in field labels');
@@ -56,10 +53,7 @@ export function volumeRoutes(ctx: HetznerContext): void {
 			const a = action('create_volume', [{ id: v.id, type: 'volume' }]);
 			return { status: 201, body: { volume: volumeView(v), action: actionView(a), next_actions: [] } };
 		})
-		.on('GET', '/v1/volumes/:id', (req) => {
-			const v = state.volumes.find((x) => String(x.id) === req.params[0]);
-			return v ? { status: 200, body: { volume: volumeView(v) } } : notFound();
-		})
+		.on('GET', '/v1/volumes/:id', getById('volume', from(state, 'volumes'), volumeView))
 		.on('DELETE', '/v1/volumes/:id', (req) => {
 			const v = state.volumes.find((x) => String(x.id) === req.params[0]);
 			if (!v) return notFound();

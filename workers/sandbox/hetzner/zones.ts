@@ -1,7 +1,7 @@
 /** Hetzner DNS zones and their rrsets. */
 import { iso } from '../kit.ts';
 import { actionView } from './actions.ts';
-import { err, list, notFound, now, type HetznerContext, type HetznerState } from './common.ts';
+import { err, list, listOf, notFound, now, type HetznerContext, type HetznerState } from './common.ts';
 import type { LabelMap } from './labels.ts';
 
 export interface RRSet {
@@ -52,10 +52,18 @@ export function zoneRoutes(ctx: HetznerContext): void {
 	const { api, state, action } = ctx;
 	const zone = (idOrName: string) => state.zones.find((z) => String(z.id) === idOrName || z.name === idOrName);
 	api
-		.on('GET', '/v1/zones', (req) => {
-			const name = req.query.get('name');
-			return list(req, 'zones', state.zones.filter((z) => !name || z.name === name).map(zoneView));
-		})
+		.on(
+			'GET',
+			'/v1/zones',
+			listOf(
+				'zones',
+				(req) => {
+					const name = req.query.get('name');
+					return state.zones.filter((z) => !name || z.name === name);
+				},
+				zoneView
+			)
+		)
 		.on('GET', '/v1/zones/:zone/rrsets', (req) => {
 			const z = zone(req.params[0]!);
 			if (!z) return notFound();
