@@ -119,6 +119,34 @@ export const recordNames = [
 	}
 ];
 
+/**
+ * One HTTP chain (src/lib/adapters/http): every call to a provider, a git host, the relay or
+ * the person's server goes through it, so retry, rate limits, timeouts and the one
+ * status-to-error mapping apply everywhere. Anywhere else in src, reaching the network
+ * directly (the fetch global, XMLHttpRequest, WebSocket, EventSource) fails; adapters take
+ * the chain's `platformFetch`, and a vendor SDK gets the chain as its fetch (`asFetch`). The
+ * service worker, which serves the app's own files, is the one exception.
+ * Proven by tests/lint/http-chain.test.ts.
+ */
+const chainMessage =
+	'Network calls go through the HTTP chain in src/lib/adapters/http (platformFetch, JsonApi, withRetry; asFetch for a vendor SDK).';
+export const httpChain = [
+	{
+		files: ['src/**/*.ts', 'src/**/*.js', 'src/**/*.svelte'],
+		ignores: ['src/lib/adapters/http/**', 'src/service-worker.ts'],
+		rules: {
+			'no-restricted-globals': [
+				'error',
+				...['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource'].map((name) => ({ name, message: chainMessage }))
+			],
+			'no-restricted-properties': [
+				'error',
+				...['globalThis', 'window', 'self'].map((object) => ({ object, property: 'fetch', message: chainMessage }))
+			]
+		}
+	}
+];
+
 export default ts.config(
 	js.configs.recommended,
 	...ts.configs.recommended,
@@ -147,6 +175,7 @@ export default ts.config(
 	...boundaries,
 	...compositionRoot,
 	...recordNames,
+	...httpChain,
 	{
 		ignores: ['build/', '.svelte-kit/', 'node_modules/', 'test-results/', 'playwright-report/', 'tests/lint/fixtures/']
 	}

@@ -77,3 +77,6 @@ export {
 	openSshPrivateKeyFile,
 	COMMIT_IDENTITY
 } from './git-hosts.ts';
+
+/** The relay test from Settings, over the platform's fetch. */
+export { relayAnswers } from '../adapters/http/relay-check.ts';

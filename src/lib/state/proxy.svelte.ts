@@ -4,6 +4,7 @@
  * get it as their `proxyBase`; see src/lib/core/net/proxy-url.ts for the URL form.
  */
 import { checkProxyBase, originOf, policyAllowsConnect } from '../core/net/proxy-url.ts';
+import { relayAnswers } from '../main/app.ts';
 
 const KEY = 'nassella.proxyBase';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -84,17 +85,7 @@ export class ProxySettingState {
 		this.testing = true;
 		this.notice = 'Testing the relay…';
 		try {
-			const response = await fetch(`${base}/`, {
-				credentials: 'omit',
-				cache: 'no-store',
-				signal: AbortSignal.timeout(10_000)
-			});
-			const body: unknown = await response.json().catch(() => undefined);
-			const isRelay =
-				response.status === 403 &&
-				typeof body === 'object' &&
-				body !== null &&
-				typeof (body as { error?: unknown }).error === 'string';
+			const isRelay = (await relayAnswers(base)) === 'relay';
 			this.notice = isRelay
 				? 'The relay answers and accepts this app.'
 				: 'Something answers at this address, but it does not behave like a nassella relay. Check the address.';

@@ -7,7 +7,7 @@ import { ProviderError } from '../../core/errors.ts';
 import { canonicalValue, formatCaa, normalizeName } from '../../core/dns/names.ts';
 import type { RecordSet, RecordType } from '../../ports/dns.ts';
 import type { HttpClient } from '../../ports/http.ts';
-import { realSleep, type Sleep } from '../http/chain.ts';
+import { platformFetch, realSleep, type Sleep } from '../http/chain.ts';
 
 export interface DohEndpoint {
 	name: string;
@@ -59,7 +59,7 @@ export async function resolve(
 	type: RecordType,
 	options: DohOptions = {}
 ): Promise<string[]> {
-	const http = options.http ?? ((r: Request) => fetch(r));
+	const http = options.http ?? platformFetch;
 	const url = `${endpoint.url}?name=${encodeURIComponent(normalizeName(name))}&type=${type}`;
 	let response: Response;
 	try {

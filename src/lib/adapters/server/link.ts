@@ -15,6 +15,7 @@ import { checkHostName } from '../../core/net/proxy-url.ts';
 import { parseServerStatus, type ServerStatus } from '../../core/server/status.ts';
 import type { HttpClient } from '../../ports/http.ts';
 import type { JournalQuery, ServerLink, ServerLinkFactory } from '../../ports/server.ts';
+import { platformFetch } from '../http/chain.ts';
 
 const PROVIDER = 'your server';
 const MAX_STATUS_BYTES = 1_000_000;
@@ -163,7 +164,7 @@ async function readLimited(response: Response, max: number): Promise<string> {
 }
 
 export function createServerLink(options: ServerLinkOptions): ServerLink {
-	const http = options.http ?? ((r: Request) => fetch(r));
+	const http = options.http ?? platformFetch;
 	const base = options.base.replace(/\/+$/, '');
 	const auth = basicAuth(options.user, options.password);
 	const timeoutMs = options.timeoutMs ?? 20_000;
