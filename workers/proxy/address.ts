@@ -5,29 +5,13 @@
  * hide any of the former. Allowed are ordinary public unicast addresses only.
  */
 import { BlockList, isIP } from 'node:net';
+import { BLOCKED_V4 } from './public-ip.ts';
 
 // Two lists: a BlockList compares IPv4 addresses with IPv6 rules in mapped form, so one
 // list holding ::ffff:0:0/96 would block every IPv4 address.
 const blocked4 = new BlockList();
 const blocked6 = new BlockList();
-for (const [net, prefix] of [
-	['0.0.0.0', 8],
-	['10.0.0.0', 8],
-	['100.64.0.0', 10],
-	['127.0.0.0', 8],
-	['169.254.0.0', 16],
-	['172.16.0.0', 12],
-	['192.0.0.0', 24],
-	['192.0.2.0', 24],
-	['192.88.99.0', 24],
-	['192.168.0.0', 16],
-	['198.18.0.0', 15],
-	['198.51.100.0', 24],
-	['203.0.113.0', 24],
-	['224.0.0.0', 4],
-	['240.0.0.0', 4]
-] as const)
-	blocked4.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of BLOCKED_V4) blocked4.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
 	['::', 128],
 	['::1', 128],

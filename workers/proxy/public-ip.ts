@@ -13,7 +13,8 @@ function v4(address: string): number | undefined {
 	return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
 }
 
-const BLOCKED_V4: [string, number][] = [
+/** The IPv4 ranges the relay never reaches; the Node entry (address.ts) refuses the same list. */
+export const BLOCKED_V4: readonly (readonly [string, number])[] = [
 	['0.0.0.0', 8],
 	['10.0.0.0', 8],
 	['100.64.0.0', 10],

@@ -1,7 +1,8 @@
 /** The git objects of a repo: commits read back, trees read and built from GitHub's flat lists, ancestry for fast-forward checks. */
-import { encodeTreeBody, MODE_TREE } from '../../../src/lib/core/git/objects.ts';
+import { commitPayload, encodeTreeBody, MODE_TREE } from '../../../src/lib/core/git/objects.ts';
 import { utf8 } from '../../../src/lib/core/git/bytes.ts';
-import { HttpFailure, store, type Repo } from './common.ts';
+import { treeEntries, type TreeEntry } from '../git-tree.ts';
+import { HttpFailure, store, type FakeUser, type Repo } from './common.ts';
 
 export function parseCommit(body: Uint8Array) {
 	const text = new TextDecoder().decode(body);
@@ -35,22 +36,11 @@ export function parseCommit(body: Uint8Array) {
 	};
 }
 
-export function readTree(repo: Repo, oid: string): { mode: string; name: string; oid: string }[] {
+/** The entries of a tree of the repo, or a 404 when there is no such tree. */
+export function readTree(repo: Repo, oid: string): TreeEntry[] {
 	const obj = repo.objects.get(oid);
 	if (!obj || obj.type !== 'tree') throw new HttpFailure(404, 'Not Found');
-	const out: { mode: string; name: string; oid: string }[] = [];
-	const b = obj.body;
-	let i = 0;
-	while (i < b.length) {
-		const space = b.indexOf(0x20, i);
-		const nul = b.indexOf(0, space);
-		const mode = new TextDecoder().decode(b.subarray(i, space));
-		const name = new TextDecoder().decode(b.subarray(space + 1, nul));
-		const oidHex = Buffer.from(b.subarray(nul + 1, nul + 21)).toString('hex');
-		out.push({ mode, name, oid: oidHex });
-		i = nul + 21;
-	}
-	return out;
+	return treeEntries(obj.body);
 }
 
 /** Builds nested trees from GitHub's flat `tree` array (paths with slashes). */
@@ -99,4 +89,32 @@ export function isAncestor(repo: Repo, ancestor: string, oid: string): boolean {
 		if (obj?.type === 'commit') queue.push(...parseCommit(obj.body).parents);
 	}
 	return false;
+}
+
+/**
+ * Commits one file as the first commit of an empty repo, by the user (with GitHub's noreply
+ * address) at `seconds`, on the repo's default branch, as GitHub does when it creates a
+ * repo with a README or a first file.
+ */
+export function commitFirstFile(
+	repo: Repo,
+	user: FakeUser,
+	seconds: number,
+	file: { name: string; content: Uint8Array; message: string }
+): { blob: string; commit: string } {
+	const blob = store(repo, 'blob', file.content);
+	const tree = store(repo, 'tree', encodeTreeBody([{ mode: '100644', name: file.name, oid: blob }]));
+	const who = {
+		name: user.login,
+		email: `${user.id}+${user.login}@users.noreply.github.com`,
+		timestamp: seconds,
+		timezoneOffset: 0
+	};
+	const commit = store(
+		repo,
+		'commit',
+		utf8(commitPayload({ tree, parents: [], author: who, committer: who, message: file.message }))
+	);
+	repo.refs.set(`refs/heads/${repo.defaultBranch}`, commit);
+	return { blob, commit };
 }

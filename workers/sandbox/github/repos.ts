@@ -1,7 +1,7 @@
 /** Repositories: created (empty or with a first commit), read and deleted. */
-import { commitPayload, encodeTreeBody } from '../../../src/lib/core/git/objects.ts';
 import { utf8 } from '../../../src/lib/core/git/bytes.ts';
-import { allow, HttpFailure, store, type GitHubContext, type Repo, type Routes } from './common.ts';
+import { allow, HttpFailure, type GitHubContext, type Repo, type Routes } from './common.ts';
+import { commitFirstFile } from './objects.ts';
 
 export function repoRoutes(ctx: GitHubContext): Routes {
 	const { repos, now, apiUrl, getRepo } = ctx;
@@ -51,20 +51,11 @@ export function repoRoutes(ctx: GitHubContext): Routes {
 			};
 			repos.set(key, repo);
 			if (body.auto_init === true) {
-				const blob = store(repo, 'blob', utf8(`# ${name}\n${repo.description ? `\n${repo.description}\n` : ''}`));
-				const tree = store(repo, 'tree', encodeTreeBody([{ mode: '100644', name: 'README.md', oid: blob }]));
-				const who = {
-					name: user.login,
-					email: `${user.id}+${user.login}@users.noreply.github.com`,
-					timestamp: Math.floor(now() / 1000),
-					timezoneOffset: 0
-				};
-				const commit = store(
-					repo,
-					'commit',
-					utf8(commitPayload({ tree, parents: [], author: who, committer: who, message: 'Initial commit' }))
-				);
-				repo.refs.set('refs/heads/main', commit);
+				commitFirstFile(repo, user, Math.floor(now() / 1000), {
+					name: 'README.md',
+					content: utf8(`# ${name}\n${repo.description ? `\n${repo.description}\n` : ''}`),
+					message: 'Initial commit'
+				});
 			}
 			return { status: 201, body: repoJson(origin, repo) };
 		},

@@ -6,6 +6,7 @@
 import { createHash, verify as verifySignature, createPublicKey } from 'node:crypto';
 import { sshsigSignedData, parseSshsig, GIT_NAMESPACE } from '../../../src/lib/core/git/sshsig.ts';
 import { parseOpenSshPublicKey } from '../../../src/lib/core/git/openssh.ts';
+import { treeEntries } from '../git-tree.ts';
 
 export interface GitObject {
 	type: 'blob' | 'tree' | 'commit';
@@ -83,15 +84,7 @@ export function signedByAllowed(commit: CommitInfo, allowedSigners: string): boo
 export function readTree(objects: ObjectStore, treeOid: string, prefix = '', out = new Map<string, string>()) {
 	const o = objects.get(treeOid);
 	if (!o || o.type !== 'tree') throw new Error(`tree ${treeOid.slice(0, 7)} is missing`);
-	const b = o.body;
-	let i = 0;
-	while (i < b.length) {
-		const space = b.indexOf(0x20, i);
-		const nul = b.indexOf(0, space);
-		const mode = new TextDecoder().decode(b.subarray(i, space));
-		const name = new TextDecoder().decode(b.subarray(space + 1, nul));
-		const oid = Buffer.from(b.subarray(nul + 1, nul + 21)).toString('hex');
-		i = nul + 21;
+	for (const { mode, name, oid } of treeEntries(o.body)) {
 		const path = prefix ? `${prefix}/${name}` : name;
 		if (mode === '40000') readTree(objects, oid, path, out);
 		else {
