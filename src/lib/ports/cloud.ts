@@ -1,3 +1,4 @@
+import type { SizeChoice } from '../core/deploy/setup.ts';
 import type { Labels } from '../core/labels.ts';
 import type { MetricsQuery, ServerMetrics } from '../core/metrics.ts';
 
@@ -13,16 +14,7 @@ export interface Region {
 	available: boolean;
 }
 
-export interface Size {
-	id: string;
-	name: string;
-	vcpus: number;
-	memoryMiB: number;
-	diskGiB: number;
-	/** Price per month in the provider's currency, as the provider states it. */
-	monthlyPrice: number;
-	currency: string;
-	regions: string[];
+export interface Size extends SizeChoice {
 	arch: 'amd64' | 'arm64';
 }
 

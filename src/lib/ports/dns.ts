@@ -1,20 +1,7 @@
-export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'CAA' | 'TXT';
+import type { RecordSet, RecordType, Zone } from '../core/dns/names.ts';
 
-/** One record set: a name and type with all its values. */
-export interface RecordSet {
-	/** Fully qualified, lowercase, no trailing dot (e.g. "photos.example.org"). */
-	name: string;
-	type: RecordType;
-	ttl: number;
-	/** Values in the zone-file presentation form (e.g. `0 issue "letsencrypt.org"` for CAA). */
-	values: string[];
-}
-
-export interface Zone {
-	id: string;
-	/** Lowercase, no trailing dot. */
-	name: string;
-}
+/** The record set, record type and zone of core/dns/names.ts, which the DNS helpers also use. */
+export type { RecordSet, RecordType, Zone };
 
 export interface DnsProvider {
 	readonly id: string;

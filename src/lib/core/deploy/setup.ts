@@ -19,12 +19,14 @@ export interface AppChoice {
 	inputs?: InputSpec[];
 }
 
+/** A server size as the wizard offers it (the cloud port's Size adds its architecture). */
 export interface SizeChoice {
 	id: string;
 	name: string;
 	vcpus: number;
 	memoryMiB: number;
 	diskGiB: number;
+	/** Price per month in the provider's currency, as the provider states it. */
 	monthlyPrice: number;
 	currency: string;
 	regions: string[];

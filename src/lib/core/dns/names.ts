@@ -2,19 +2,22 @@
  * Pure DNS helpers shared by every DNS adapter: names, zones by longest suffix, and the
  * presentation form of values (what `RecordSet.values` holds).
  */
-/** The record types nassella manages (the same union as the DNS port's RecordType). */
+/** The record types nassella manages (the DNS port uses these types: core may not import ports). */
 export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'CAA' | 'TXT';
 
-/** Structurally the DNS port's RecordSet: core may not import ports. */
+/** One record set: a name and type with all its values. */
 export interface RecordSet {
+	/** Fully qualified, lowercase, no trailing dot (e.g. "photos.example.org"). */
 	name: string;
 	type: RecordType;
 	ttl: number;
+	/** Values in the zone-file presentation form (e.g. `0 issue "letsencrypt.org"` for CAA). */
 	values: string[];
 }
 
 export interface Zone {
 	id: string;
+	/** Lowercase, no trailing dot. */
 	name: string;
 }
 

@@ -82,24 +82,31 @@ export class Keyholder {
 	}
 
 	seal(name: string, plaintext: Uint8Array): Uint8Array {
-		const dek = this.#need();
-		return sealRecord(this.#prims, dek, recordAssociatedData(this.#binding!, name), plaintext);
+		return this.#withKey(sealRecord, recordAssociatedData, name, plaintext);
 	}
 
 	open(name: string, blob: Uint8Array): Uint8Array {
-		const dek = this.#need();
-		return openRecord(this.#prims, dek, recordAssociatedData(this.#binding!, name), blob);
+		return this.#withKey(openRecord, recordAssociatedData, name, blob);
 	}
 
 	/** Encrypts a whole export bundle (already-encrypted records) so that record names are hidden too. */
 	sealBundle(context: string, bytes: Uint8Array): Uint8Array {
-		const dek = this.#need();
-		return sealRecord(this.#prims, dek, bundleAssociatedData(this.#binding!, context), bytes);
+		return this.#withKey(sealRecord, bundleAssociatedData, context, bytes);
 	}
 
 	openBundle(context: string, sealed: Uint8Array): Uint8Array {
+		return this.#withKey(openRecord, bundleAssociatedData, context, sealed);
+	}
+
+	/** Seals or opens `bytes` with the data key, bound by `ad` to this vault and `label`; a locked vault throws first. */
+	#withKey(
+		op: typeof sealRecord | typeof openRecord,
+		ad: typeof recordAssociatedData | typeof bundleAssociatedData,
+		label: string,
+		bytes: Uint8Array
+	): Uint8Array {
 		const dek = this.#need();
-		return openRecord(this.#prims, dek, bundleAssociatedData(this.#binding!, context), sealed);
+		return op(this.#prims, dek, ad(this.#binding!, label), bytes);
 	}
 
 	/** Wipes the data key. */
