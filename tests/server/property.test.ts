@@ -123,7 +123,7 @@ const clear = (e: unknown) =>
 	e.message.length > 0 &&
 	e.message.length < 2000;
 
-describe('hostile values', () => {
+describe('hostile values', { timeout: 120_000 }, () => {
 	it('domains: refused clearly, or written as lowercase LDH punycode within DNS limits', () => {
 		fc.assert(
 			fc.property(hostile, (raw) => {

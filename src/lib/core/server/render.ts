@@ -168,6 +168,8 @@ export async function renderServer(
 			path: 'env/compose.env.age',
 			contents: await options.encrypt(renderComposeEnv(composeSecrets, 'Secrets used in commands'), config.ageRecipient)
 		});
+	// Sourced by restore.sh, backup.sh and drill.sh.
+	files.push({ path: 'bin/common.sh', contents: SCRIPTS['common.sh']! });
 	files.push({ path: 'bin/restore.sh', contents: SCRIPTS['restore.sh']!, executable: true });
 	files.push({ path: 'bin/folders.sh', contents: SCRIPTS['folders.sh']!, executable: true });
 	files.push({ path: 'bin/backup.sh', contents: SCRIPTS['backup.sh']!, executable: true });

@@ -8,13 +8,9 @@
 # restore could not fill (a wrong backup password, a damaged repository, a missing snapshot).
 set -euo pipefail
 umask 077
+# shellcheck source=/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ROOT="${ROOT:-/var/lib/nassella}"
-RUN="${RUN:-/run/nassella}"
-CURRENT="${CURRENT:-$ROOT/current}"
-PROJECT="${PROJECT:-nassella}"
-ENV_FILE="$RUN/env/backup.env"
-STATUS_DIR="$ROOT/status"
 SNAPSHOT="${1:-latest}"
 
 if ! [[ "$SNAPSHOT" =~ ^(latest|[0-9a-f]{8,64})$ ]]; then
@@ -26,18 +22,6 @@ mkdir -p "$STATUS_DIR" "$RUN"
 NAMES=()
 STATES=()
 FOUND=""
-
-put_status() {
-	local key="$1" file="$2" tmp
-	[ -f "$STATUS_DIR/status.json" ] || return 0
-	tmp="$(mktemp "$STATUS_DIR/.status.XXXXXX")"
-	if jq --slurpfile v "$file" "$key = \$v[0]" "$STATUS_DIR/status.json" >"$tmp"; then
-		chmod 644 "$tmp"
-		mv -f "$tmp" "$STATUS_DIR/status.json"
-	else
-		rm -f "$tmp"
-	fi
-}
 
 # Writes restore.json: overall state, the snapshot, the steps reached so far, the error.
 report() {
@@ -69,21 +53,9 @@ fail() {
 	exit 1
 }
 
-conf() {
-	sed -n "s/^$1=\\([A-Za-z0-9._:/@+-]*\\)\$/\\1/p" "$CURRENT/backup.conf" 2>/dev/null | head -n 1
-}
-RESTIC_IMAGE="$(conf RESTIC_IMAGE)"
-HOST_TAG="$(conf HOST)"
-
 step "find the backup"
 if [ -z "$RESTIC_IMAGE" ] || [ -z "$HOST_TAG" ]; then fail "this server has no backup settings to restore from"; fi
 [ -f "$ENV_FILE" ] || fail "the backup keys are not available on this server"
-
-compose() {
-	local env_args=()
-	if [ -f "$RUN/env/compose.env" ]; then env_args=(--env-file "$RUN/env/compose.env"); fi
-	docker compose --project-name "${PROJECT:-nassella}" --project-directory "$CURRENT" "${env_args[@]}" -f "$CURRENT/docker-compose.yml" "$@"
-}
 
 restic() {
 	docker run --rm -i --hostname "$HOST_TAG" --env-file "$ENV_FILE" \

@@ -6,23 +6,11 @@
 # (status/request-backup.json, started by nassella-sync) is reported done or failed.
 set -euo pipefail
 umask 077
+# shellcheck source=/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ROOT="${ROOT:-/var/lib/nassella}"
-RUN="${RUN:-/run/nassella}"
-CURRENT="${CURRENT:-$ROOT/current}"
-ENV_FILE="$RUN/env/backup.env"
-NOTIFY_FILE="$RUN/env/notify.env"
-STATUS_DIR="$ROOT/status"
 SNAPSHOTS_SHOWN="${SNAPSHOTS_SHOWN:-30}"
 
-conf() {
-	# Reads KEY=value from the bundle's backup.conf without executing it.
-	sed -n "s/^$1=\\([A-Za-z0-9._:/@+-]*\\)\$/\\1/p" "$CURRENT/backup.conf" 2>/dev/null | head -n 1
-}
-now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
-
-RESTIC_IMAGE="$(conf RESTIC_IMAGE)"
-HOST_TAG="$(conf HOST)"
 KEEP_DAILY="$(conf KEEP_DAILY)"
 KEEP_WEEKLY="$(conf KEEP_WEEKLY)"
 KEEP_MONTHLY="$(conf KEEP_MONTHLY)"
@@ -31,19 +19,6 @@ SNAPSHOTS_JSON=null
 SIZE_BYTES=null
 
 mkdir -p "$STATUS_DIR" "$RUN"
-
-# Sets one key of status.json to the JSON in a file, atomically (no-op before the first sync).
-put_status() {
-	local key="$1" file="$2" tmp
-	[ -f "$STATUS_DIR/status.json" ] || return 0
-	tmp="$(mktemp "$STATUS_DIR/.status.XXXXXX")"
-	if jq --slurpfile v "$file" "$key = \$v[0]" "$STATUS_DIR/status.json" >"$tmp"; then
-		chmod 644 "$tmp"
-		mv -f "$tmp" "$STATUS_DIR/status.json"
-	else
-		rm -f "$tmp"
-	fi
-}
 
 record() {
 	local result="$1" message="$2" prev tmp last=""
@@ -115,12 +90,6 @@ restic() {
 		-v "$CURRENT/backup-excludes.txt:/etc/nassella-excludes:ro" \
 		-v "$ROOT/restic-cache:/root/.cache/restic" \
 		"$RESTIC_IMAGE" "$@"
-}
-
-compose() {
-	local env_args=()
-	if [ -f "$RUN/env/compose.env" ]; then env_args=(--env-file "$RUN/env/compose.env"); fi
-	docker compose --project-name "${PROJECT:-nassella}" --project-directory "$CURRENT" "${env_args[@]}" -f "$CURRENT/docker-compose.yml" "$@"
 }
 
 mkdir -p "$ROOT/data" "$ROOT/restic-cache"

@@ -7,23 +7,12 @@
 # monthly timer, or by nassella-sync for a "drill" request in requests.json.
 set -euo pipefail
 umask 077
+# shellcheck source=/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ROOT="${ROOT:-/var/lib/nassella}"
-RUN="${RUN:-/run/nassella}"
-CURRENT="${CURRENT:-$ROOT/current}"
-ENV_FILE="$RUN/env/backup.env"
-NOTIFY_FILE="$RUN/env/notify.env"
-STATUS_DIR="$ROOT/status"
 REQ="$STATUS_DIR/request-drill.json"
 DRILL="$ROOT/drill"
 
-conf() {
-	sed -n "s/^$1=\\([A-Za-z0-9._:/@+-]*\\)\$/\\1/p" "$CURRENT/backup.conf" 2>/dev/null | head -n 1
-}
-now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
-
-RESTIC_IMAGE="$(conf RESTIC_IMAGE)"
-HOST_TAG="$(conf HOST)"
 mkdir -p "$STATUS_DIR" "$RUN"
 
 # The request this run answers: the pending one from requests.json, else a scheduled drill.
@@ -34,18 +23,6 @@ fi
 if ! [[ "$ID" =~ ^[A-Za-z0-9._-]{1,64}$ ]]; then ID="scheduled-$(date -u +%Y%m%dT%H%M)"; fi
 SNAPSHOT=""
 FILES=0
-
-put_status() {
-	local key="$1" file="$2" tmp
-	[ -f "$STATUS_DIR/status.json" ] || return 0
-	tmp="$(mktemp "$STATUS_DIR/.status.XXXXXX")"
-	if jq --slurpfile v "$file" "$key = \$v[0]" "$STATUS_DIR/status.json" >"$tmp"; then
-		chmod 644 "$tmp"
-		mv -f "$tmp" "$STATUS_DIR/status.json"
-	else
-		rm -f "$tmp"
-	fi
-}
 
 report() {
 	local tmp pending
