@@ -22,17 +22,24 @@ const VENDOR_SDKS = [
 	'bcryptjs'
 ];
 const layer = (name) => [`**/${name}/**`, `**/${name}`, `$lib/${name}/**`, `$lib/${name}`];
-const forbid = (layers, message, extra = []) => ({
+const forbid = (layers, message, extra = [], more = []) => ({
 	'no-restricted-imports': [
 		'error',
 		{
 			patterns: [
 				{ group: layers.flatMap(layer), message },
-				...(extra.length ? [{ group: extra, message: 'Vendor SDKs are used only inside src/lib/adapters.' }] : [])
+				...(extra.length ? [{ group: extra, message: 'Vendor SDKs are used only inside src/lib/adapters.' }] : []),
+				...more
 			]
 		}
 	]
 });
+/** A vendor SDK's own network client bypasses the HTTP chain (see httpChain below). */
+const SDK_NETWORK = {
+	group: ['isomorphic-git/http/*', '@octokit/request', 'cross-fetch', 'node-fetch', 'axios', 'ky'],
+	message:
+		'Network calls go through the HTTP chain in src/lib/adapters/http: give the SDK the chain (gitHttpClient for isomorphic-git, asFetch for octokit).'
+};
 
 export const boundaries = [
 	{
@@ -55,7 +62,9 @@ export const boundaries = [
 		files: ['src/lib/adapters/**'],
 		rules: forbid(
 			['services', 'state', 'ui', 'main', 'routes'],
-			'adapters implement ports; they never reach up into services or UI.'
+			'adapters implement ports; they never reach up into services or UI.',
+			[],
+			[SDK_NETWORK]
 		)
 	},
 	{

@@ -7,7 +7,6 @@
  */
 import type { BundleFile, CommitResult, CommitSigner, GitHost, RepoRef } from '../../ports/git-host.ts';
 import { isProviderError, ProviderError, DEFAULT_ACTIONS } from '../../core/errors.ts';
-import { viaProxy } from '../../core/net/proxy-url.ts';
 import { utf8 } from '../../core/git/bytes.ts';
 import {
 	addSignatureHeader,
@@ -21,6 +20,8 @@ import { conflictError, hostError, networkError, notEmptyError } from '../../cor
 import { REPO_MARKER_PATH } from '../../core/git/repo-files.ts';
 import { createMemoryFs } from './memory-fs.ts';
 import type { RepoApi } from './repo-api.ts';
+import { gitHttpClient } from './chain-http.ts';
+import { NetworkFailure } from '../http/chain.ts';
 
 type Git = typeof import('isomorphic-git');
 type IsoHttpClient = import('isomorphic-git').HttpClient;
@@ -44,7 +45,7 @@ export interface SmartHttpOptions {
 	sshUrl?: (fullName: string) => string;
 	hostKeys?: string[];
 	defaultBranch?: string;
-	/** Replaces isomorphic-git's fetch-based client (tests). */
+	/** The bottom of the chain in isomorphic-git's client form, in place of the network (tests). */
 	http?: IsoHttpClient;
 	now?: () => Date;
 }
@@ -53,14 +54,13 @@ export interface SmartHttpOptions {
 const INIT_FILES = new Set(['README.md', 'README', 'LICENSE', '.gitignore']);
 const DIR = '/repo';
 
-let gitModule: Promise<[Git, IsoHttpClient]> | undefined;
-function loadGit(): Promise<[Git, IsoHttpClient]> {
+let gitModule: Promise<Git> | undefined;
+function loadGit(): Promise<Git> {
 	gitModule ??= (async () => {
 		// isomorphic-git expects Node's Buffer as a global; browsers get the same API from `buffer`.
 		const scope = globalThis as { Buffer?: unknown };
 		if (!scope.Buffer) scope.Buffer = (await import('buffer')).Buffer;
-		const [git, http] = await Promise.all([import('isomorphic-git'), import('isomorphic-git/http/web')]);
-		return [git, http.default] as [Git, IsoHttpClient];
+		return import('isomorphic-git');
 	})();
 	return gitModule;
 }
@@ -81,13 +81,8 @@ export class SmartHttpGitHost implements GitHost {
 	}
 
 	private async git(): Promise<{ git: Git; http: IsoHttpClient }> {
-		const [git, webHttp] = await loadGit();
-		const base = this.options.http ?? webHttp;
-		const proxyBase = this.options.proxyBase;
-		const http: IsoHttpClient = {
-			request: (req) => base.request({ ...req, url: viaProxy(req.url, proxyBase) })
-		};
-		return { git, http };
+		const git = await loadGit();
+		return { git, http: gitHttpClient({ proxyBase: this.options.proxyBase, bottom: this.options.http }) };
 	}
 
 	private auth() {
@@ -109,7 +104,12 @@ export class SmartHttpGitHost implements GitHost {
 		if (e?.code === 'HttpError' && e.data?.statusCode)
 			throw hostError(this.displayName, { status: e.data.statusCode, doing });
 		if (e?.code === 'UserCanceledError') throw hostError(this.displayName, { status: 401, doing });
-		if (e?.name === 'TypeError' || e?.code === 'ECONNREFUSED' || e?.code === 'ECONNRESET')
+		if (
+			error instanceof NetworkFailure ||
+			e?.name === 'TypeError' ||
+			e?.code === 'ECONNREFUSED' ||
+			e?.code === 'ECONNRESET'
+		)
 			throw networkError(this.displayName, doing);
 		throw new ProviderError({
 			code: 'unexpected',
