@@ -126,6 +126,8 @@ case " $* " in
 	svc="$(sed -n 's/.* exec -T \\([^ ]*\\) .*/\\1/p' <<<"$*")"
 	if [[ " $* " == *dump* ]]; then cat "${T}/db-$svc"; else cat >"${T}/restored-$svc"; fi ;;
 *" ps "*)
+	# Nothing runs while up fails.
+	if [ -f "${T}/fail-up" ]; then exit 0; fi
 	while read -r _ svc; do
 		if [ -f "${T}/unhealthy" ] && [ "$(cat "${T}/unhealthy")" = "$svc" ]; then
 			echo "$svc running unhealthy"

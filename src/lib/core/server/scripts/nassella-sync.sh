@@ -341,7 +341,14 @@ is_held() { jq -e --arg a "$1" 'has($a)' "$STATE/held.json" >/dev/null 2>&1; }
 # `compose up` stops at the first service that does not start (a database still not healthy
 # when its app is started): the apps are then judged one by one, and wait_healthy starts again
 # the containers left unstarted until their app's own deadline.
-up_failed() { log "not every container started at once: each app is judged on its own, within its own time"; }
+# When nothing of the release runs at all, the release fails as a whole.
+up_failed() {
+	if [ -z "$(compose "$1" ps --status running --format '{{.Service}}' 2>/dev/null || true)" ]; then
+		LAST_ERROR="the apps could not be started"
+		return 1
+	fi
+	log "not every container started at once: each app is judged on its own, within its own time"
+}
 
 # wait_healthy DIR: waits until every app of the release is running and healthy (its
 # containers, their health checks, and its HTTP probe sent as Caddy sends the real request),
@@ -351,7 +358,7 @@ up_failed() { log "not every container started at once: each app is judged on it
 FAILED=""
 wait_healthy() {
 	local dir="$1" started app svc line state health verdict ps code url codes host pending now
-	local -A deadline=() settled=() result=()
+	local -A deadline=() settled=() result=() retried=()
 	started="$(date +%s)"
 	FAILED=""
 	while read -r app; do
@@ -401,15 +408,6 @@ wait_healthy() {
 				fi
 			done <"$dir/probes.list"
 		fi
-		# An app with a container compose created but did not start (a service it waits for was
-		# late) is started again, with its services only, while its deadline runs.
-		for app in "${!current[@]}"; do
-			[ "${current[$app]}" = "not started" ] || continue
-			is_held "$app" && continue
-			local app_svcs=()
-			mapfile -t app_svcs < <(app_services "$dir" "$app")
-			compose "$dir" up -d --pull never "${app_svcs[@]}" >&2 || true
-		done
 		now="$(date +%s)"
 		pending=0
 		for app in "${!current[@]}"; do
@@ -417,12 +415,23 @@ wait_healthy() {
 			result[$app]="$verdict"
 			if [ "$verdict" = healthy ]; then
 				settled[$app]=1
-			elif [[ "$verdict" =~ ^(exited|dead|unhealthy|missing)$ ]] || [ "$now" -ge "${deadline[$app]:-0}" ]; then
+			elif [[ "$verdict" =~ ^(exited|dead|unhealthy|missing)$ ]] ||
+				{ [ "$now" -ge "${deadline[$app]:-0}" ] && { [ "$verdict" != "not started" ] || [ -n "${retried[$app]:-}" ]; }; }; then
 				settled[$app]=1
 				FAILED+="$app"$'\n'
 			else
 				pending=1
 			fi
+		done
+		# An app with a container compose created but did not start (a service it waits for was
+		# late) is started again, its services only, until its deadline (at least once).
+		for app in "${!current[@]}"; do
+			if [ "${current[$app]}" != "not started" ] || [ -n "${settled[$app]:-}" ]; then continue; fi
+			is_held "$app" && continue
+			local app_svcs=()
+			mapfile -t app_svcs < <(app_services "$dir" "$app")
+			compose "$dir" up -d --pull never "${app_svcs[@]}" >&2 || true
+			retried[$app]=1
 		done
 		local health_obj='{}'
 		for app in "${!result[@]}"; do
@@ -660,7 +669,7 @@ start_release() {
 		while read -r app; do
 			is_held "$app" || mapfile -t -O "${#svcs[@]}" svcs < <(app_services "$dir" "$app")
 		done < <(release_apps "$dir")
-		compose "$dir" up -d --pull never --remove-orphans "${svcs[@]}" || up_failed
+		compose "$dir" up -d --pull never --remove-orphans "${svcs[@]}" || up_failed "$dir" || return 1
 		while read -r app; do
 			is_held "$app" || continue
 			from="$(held_from "$app")"
@@ -672,7 +681,7 @@ start_release() {
 			fi
 		done < <(release_apps "$dir")
 	else
-		compose "$dir" up -d --pull never --remove-orphans || up_failed
+		compose "$dir" up -d --pull never --remove-orphans || up_failed "$dir" || return 1
 	fi
 	if ! wait_healthy "$dir"; then
 		# An app whose upgrade step did not start goes back to the version it ran.
