@@ -160,7 +160,13 @@ async function launch(bin: string, config: string, url: string, logFile: string,
 function stopChild(child: ChildProcess | undefined): Promise<void> {
 	return new Promise<void>((resolve) => {
 		if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-		child.once('exit', () => resolve());
+		// docker-registry waits on open connections (the guest's Docker keeps them alive) after
+		// SIGTERM: what is still there after 5 s is killed.
+		const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+		child.once('exit', () => {
+			clearTimeout(kill);
+			resolve();
+		});
 		child.kill('SIGTERM');
 	});
 }
