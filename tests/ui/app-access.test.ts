@@ -38,7 +38,7 @@ beforeAll(async () => {
 		root,
 		logLevel: 'silent',
 		plugins: [svelte()],
-		resolve: { alias: { $lib: root + 'src/lib' } },
+		resolve: { alias: { $lib: root + 'src/lib', '$app/environment': root + 'tests/ui/app-environment.ts' } },
 		build: {
 			write: false,
 			minify: false,
