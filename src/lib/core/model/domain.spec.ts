@@ -5,7 +5,9 @@ describe('the domain rule', () => {
 	it('explains a refused domain in plain words', () => {
 		expect(domainProblem('example.org')).toBeUndefined();
 		expect(domainProblem('example')).toMatch(/two parts/);
-		expect(domainProblem('bad_name.org')).toMatch(/characters a domain cannot have/);
+		expect(domainProblem('bad_name.org')).toMatch(
+			/characters a domain cannot have\. Use only letters, digits, dots and dashes/
+		);
 		expect(domainProblem('example.b')).toMatch(/last part of a domain is a word/);
 		expect(domainProblem('')).toMatch(/needed/);
 	});

@@ -54,7 +54,7 @@ export function parseDomain(input: string): DomainResult {
 		if (label.length > 63) throw new DomainError(`"${shown}" has a part longer than the 63 characters DNS allows.`);
 		if (!LABEL.test(label))
 			throw new DomainError(
-				`"${shown}" has a part with characters a domain cannot have, or that starts or ends with a hyphen.`
+				`"${shown}" has a part with characters a domain cannot have. Use only letters, digits, dots and dashes, with no dash at the start or end of a part.`
 			);
 		if (/^..--/.test(label) && !label.startsWith('xn--'))
 			throw new DomainError(`"${shown}" has a part with "--" in third and fourth place, which DNS reserves.`);
