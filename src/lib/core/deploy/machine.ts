@@ -9,9 +9,10 @@
 import type { Labels } from '../labels.ts';
 import { stepSpec, type Plan, type StepId } from './plan.ts';
 import { retryDecision, type StepError } from './retry.ts';
+import { stepOf, stepsDone, TransitionError, waitingSteps, type StepStatus } from './steps.ts';
 
+export { TransitionError, type StepStatus };
 export type Phase = 'running' | 'failed' | 'cancelled' | 'done' | 'destroying' | 'destroyed';
-export type StepStatus = 'waiting' | 'pending' | 'retrying' | 'done' | 'failed';
 
 export type ResourceKind =
 	'image' | 'ssh-key' | 'volume' | 'firewall' | 'server' | 'repo' | 'deploy-key' | 'dns-record';
@@ -81,22 +82,13 @@ export type DeployEvent =
 	| { type: 'destroy-failed'; at: number; error: StepError }
 	| { type: 'destroyed'; at: number };
 
-export class TransitionError extends Error {
-	constructor(message: string) {
-		super(message);
-		this.name = 'TransitionError';
-	}
-}
-
 export function initialState(plan: Plan, now: number): DeploymentState {
-	const steps: Partial<Record<StepId, StepState>> = {};
-	for (const s of plan.steps) steps[s.id] = { status: 'waiting', attempts: 0 };
 	return {
 		version: 1,
 		id: plan.deploymentId,
 		plan,
 		phase: 'running',
-		steps,
+		steps: waitingSteps(plan.steps),
 		resources: [],
 		createdAt: now,
 		updatedAt: now,
@@ -105,9 +97,7 @@ export function initialState(plan: Plan, now: number): DeploymentState {
 }
 
 export function stepState(state: DeploymentState, step: StepId): StepState {
-	const s = state.steps[step];
-	if (!s) throw new TransitionError(`This deployment has no step “${step}”.`);
-	return s;
+	return stepOf(state.steps, step, 'deployment');
 }
 
 function depsDone(state: DeploymentState, step: StepId): boolean {
@@ -291,7 +281,5 @@ export function unresolvedIntents(state: DeploymentState): StepId[] {
 
 /** Progress for the UI: done steps out of all. */
 export function progress(state: DeploymentState): { done: number; total: number } {
-	const total = state.plan.steps.length;
-	const done = state.plan.steps.filter((s) => state.steps[s.id]?.status === 'done').length;
-	return { done, total };
+	return stepsDone(state.plan.steps, state.steps);
 }

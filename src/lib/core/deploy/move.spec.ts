@@ -5,12 +5,12 @@ import {
 	buildMovePlan,
 	initialMoveState,
 	moveTransition,
-	MoveTransitionError,
 	nextMoveAction,
 	type MoveEvent,
 	type MoveInput,
 	type MoveState
 } from './move.ts';
+import { TransitionError } from './steps.ts';
 
 const input: MoveInput = {
 	deploymentId: 'abc12345',
@@ -55,7 +55,7 @@ describe('move state machine', () => {
 		const s = until('remove-old');
 		expect(s.phase).toBe('confirm');
 		expect(nextMoveAction(s, 100)).toEqual({});
-		expect(() => moveTransition(s, { type: 'begin', step: 'remove-old', at: 100 })).toThrow(MoveTransitionError);
+		expect(() => moveTransition(s, { type: 'begin', step: 'remove-old', at: 100 })).toThrow(TransitionError);
 		const c = moveTransition(s, { type: 'confirm-removal', at: 101, confirmed: true });
 		expect(nextMoveAction(c, 102).start).toBe('remove-old');
 	});

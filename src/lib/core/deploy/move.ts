@@ -20,6 +20,7 @@
 import { deploymentLabels, resourceName, type Labels } from '../labels.ts';
 import { retryDecision, type StepError } from './retry.ts';
 import { PlainError } from '../errors.ts';
+import { stepOf, stepsDone, TransitionError, waitingSteps, type StepStatus } from './steps.ts';
 
 export const MOVE_STEP_IDS = [
 	'read-dns',
@@ -144,7 +145,7 @@ export type MovePhase =
 	/** Given up: the new resources are removed and the old server keeps serving. */
 	| 'abandoned';
 
-export type MoveStepStatus = 'waiting' | 'pending' | 'retrying' | 'done' | 'failed';
+export type MoveStepStatus = StepStatus;
 
 export interface MoveStepState {
 	status: MoveStepStatus;
@@ -193,22 +194,13 @@ export type MoveEvent =
 	| { type: 'confirm-removal'; at: number; confirmed: true }
 	| { type: 'abandoned'; at: number };
 
-export class MoveTransitionError extends Error {
-	constructor(message: string) {
-		super(message);
-		this.name = 'MoveTransitionError';
-	}
-}
-
 export function initialMoveState(plan: MovePlan, now: number): MoveState {
-	const steps: Partial<Record<MoveStepId, MoveStepState>> = {};
-	for (const s of plan.steps) steps[s.id] = { status: 'waiting', attempts: 0 };
 	return {
 		version: 1,
 		deploymentId: plan.input.deploymentId,
 		plan,
 		phase: 'running',
-		steps,
+		steps: waitingSteps(plan.steps),
 		created: [],
 		createdAt: now,
 		updatedAt: now,
@@ -221,9 +213,7 @@ function order(plan: MovePlan): MoveStepId[] {
 }
 
 function st(state: MoveState, step: MoveStepId): MoveStepState {
-	const s = state.steps[step];
-	if (!s) throw new MoveTransitionError(`This move has no step “${step}”.`);
-	return s;
+	return stepOf(state.steps, step, 'move');
 }
 
 function earlierDone(state: MoveState, step: MoveStepId): boolean {
@@ -244,13 +234,13 @@ export function moveTransition(state: MoveState, event: MoveEvent): MoveState {
 		case 'begin': {
 			const s = st(state, event.step);
 			const removing = event.step === 'remove-old';
-			if (state.phase !== 'running') throw new MoveTransitionError(`Cannot start a step while ${state.phase}.`);
+			if (state.phase !== 'running') throw new TransitionError(`Cannot start a step while ${state.phase}.`);
 			if (removing && !isConfirmed(state))
-				throw new MoveTransitionError('The old server is removed only after you confirm.');
+				throw new TransitionError('The old server is removed only after you confirm.');
 			const ok =
 				s.status === 'waiting' || s.status === 'pending' || (s.status === 'retrying' && (s.retryAt ?? 0) <= event.at);
-			if (!ok) throw new MoveTransitionError(`Step ${event.step} cannot start now (${s.status}).`);
-			if (!earlierDone(state, event.step)) throw new MoveTransitionError(`Step ${event.step} waits for earlier steps.`);
+			if (!ok) throw new TransitionError(`Step ${event.step} cannot start now (${s.status}).`);
+			if (!earlierDone(state, event.step)) throw new TransitionError(`Step ${event.step} waits for earlier steps.`);
 			return withStep(
 				state,
 				event.step,
@@ -260,7 +250,7 @@ export function moveTransition(state: MoveState, event: MoveEvent): MoveState {
 		}
 		case 'succeed': {
 			const s = st(state, event.step);
-			if (s.status !== 'pending') throw new MoveTransitionError(`Step ${event.step} was not running.`);
+			if (s.status !== 'pending') throw new TransitionError(`Step ${event.step} was not running.`);
 			const next = withStep(
 				state,
 				event.step,
@@ -276,7 +266,7 @@ export function moveTransition(state: MoveState, event: MoveEvent): MoveState {
 		}
 		case 'fail': {
 			const s = st(state, event.step);
-			if (s.status !== 'pending') throw new MoveTransitionError(`Step ${event.step} was not running.`);
+			if (s.status !== 'pending') throw new TransitionError(`Step ${event.step} was not running.`);
 			const decision = event.final ? { retry: false as const } : retryDecision(event.error, s.attempts, event.jitter);
 			if (decision.retry)
 				return withStep(
@@ -295,7 +285,7 @@ export function moveTransition(state: MoveState, event: MoveEvent): MoveState {
 			return next;
 		}
 		case 'reverted': {
-			if (state.revert !== 'needed') throw new MoveTransitionError('Nothing to put back.');
+			if (state.revert !== 'needed') throw new TransitionError('Nothing to put back.');
 			// The admin record was put back: pointing it (and everything after) must happen again.
 			const steps = { ...state.steps };
 			const ids = order(state.plan);
@@ -306,8 +296,8 @@ export function moveTransition(state: MoveState, event: MoveEvent): MoveState {
 			return bump(state, event.at, { revert: 'done', steps });
 		}
 		case 'retry': {
-			if (state.phase !== 'failed') throw new MoveTransitionError(`Nothing to retry while ${state.phase}.`);
-			if (state.revert === 'needed') throw new MoveTransitionError('The status address must be put back first.');
+			if (state.phase !== 'failed') throw new TransitionError(`Nothing to retry while ${state.phase}.`);
+			if (state.revert === 'needed') throw new TransitionError('The status address must be put back first.');
 			const steps: Partial<Record<MoveStepId, MoveStepState>> = {};
 			for (const [id, s] of Object.entries(state.steps) as [MoveStepId, MoveStepState][])
 				steps[id] =
@@ -320,15 +310,15 @@ export function moveTransition(state: MoveState, event: MoveEvent): MoveState {
 			return next;
 		}
 		case 'confirm-removal': {
-			if (state.phase !== 'confirm') throw new MoveTransitionError('The move is not finished yet.');
-			if (!event.confirmed) throw new MoveTransitionError('Removing the old server needs a confirmation.');
+			if (state.phase !== 'confirm') throw new TransitionError('The move is not finished yet.');
+			if (!event.confirmed) throw new TransitionError('Removing the old server needs a confirmation.');
 			return bump(state, event.at, { phase: 'running', confirmedAt: event.at });
 		}
 		case 'abandoned': {
-			if (state.phase !== 'failed') throw new MoveTransitionError('Only a stopped move can be given up.');
-			if (state.revert === 'needed') throw new MoveTransitionError('The status address must be put back first.');
+			if (state.phase !== 'failed') throw new TransitionError('Only a stopped move can be given up.');
+			if (state.revert === 'needed') throw new TransitionError('The status address must be put back first.');
 			if ((state.steps['switch-dns']?.attempts ?? 0) > 0)
-				throw new MoveTransitionError('Your addresses already point at the new server; finish the move instead.');
+				throw new TransitionError('Your addresses already point at the new server; finish the move instead.');
 			return bump(state, event.at, { phase: 'abandoned', created: [] });
 		}
 	}
@@ -364,6 +354,5 @@ export function nextMoveAction(state: MoveState, now: number): MoveNext {
 }
 
 export function moveProgress(state: MoveState): { done: number; total: number } {
-	const total = state.plan.steps.length;
-	return { done: state.plan.steps.filter((s) => state.steps[s.id]?.status === 'done').length, total };
+	return stepsDone(state.plan.steps, state.steps);
 }
