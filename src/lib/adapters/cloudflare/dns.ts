@@ -14,18 +14,13 @@ import {
 	txtPresentation,
 	txtText
 } from '../../core/dns/names.ts';
-import type { HttpClient } from '../../ports/http.ts';
 import type { DnsProvider, RecordSet, RecordType, Zone } from '../../ports/dns.ts';
-import { JsonApi, type RetryOptions } from '../http/chain.ts';
+import { JsonApi, type ChainOptions } from '../http/chain.ts';
 import { CLOUDFLARE_WAIT_RULE, cloudflareErrors } from './errors.ts';
 
-export interface CloudflareOptions {
+export interface CloudflareOptions extends ChainOptions {
 	token: string;
 	baseUrl?: string;
-	proxyBase?: string;
-	http?: HttpClient;
-	retry?: Omit<RetryOptions, 'rule'>;
-	onRequest?: (method: string, path: string) => void;
 	id?: string;
 	displayName?: string;
 }

@@ -13,18 +13,14 @@ import {
 	relativeName,
 	withTrailingDot
 } from '../../core/dns/names.ts';
-import type { HttpClient } from '../../ports/http.ts';
 import type { DnsProvider, RecordSet, RecordType, Zone } from '../../ports/dns.ts';
-import { JsonApi, type RetryOptions } from '../http/chain.ts';
+import { JsonApi, type ChainOptions } from '../http/chain.ts';
 import { DESEC_WAIT_RULE, desecErrors } from './errors.ts';
 
-export interface DesecOptions {
+export interface DesecOptions extends Omit<ChainOptions, 'proxyBase'> {
 	token: string;
 	/** Default https://desec.io; the sandbox points it at /sandbox/desec. */
 	baseUrl?: string;
-	http?: HttpClient;
-	retry?: Omit<RetryOptions, 'rule'>;
-	onRequest?: (method: string, path: string) => void;
 	id?: string;
 	displayName?: string;
 }

@@ -1,15 +1,11 @@
 /** The DigitalOcean API client both DigitalOcean adapters share (direct: the API allows CORS). */
-import type { HttpClient } from '../../ports/http.ts';
-import { JsonApi, type RetryOptions } from '../http/chain.ts';
+import { JsonApi, listPages, type ChainOptions } from '../http/chain.ts';
 import { DIGITALOCEAN_WAIT_RULE, digitalOceanErrors } from './errors.ts';
 
-export interface DigitalOceanOptions {
+export interface DigitalOceanOptions extends Omit<ChainOptions, 'proxyBase'> {
 	token: string;
 	/** Default https://api.digitalocean.com; the sandbox points it at /sandbox/digitalocean. */
 	baseUrl?: string;
-	http?: HttpClient;
-	retry?: Omit<RetryOptions, 'rule'>;
-	onRequest?: (method: string, path: string) => void;
 	/** Poll interval and limit for waits (images, droplets). */
 	pollMs?: number;
 	waitTimeoutMs?: number;
@@ -31,20 +27,12 @@ export function digitalOceanApi(options: DigitalOceanOptions): JsonApi {
 }
 
 /** Every item of a paged list (bounded: 50 pages of 200). */
-export async function listAll<T>(
-	api: JsonApi,
-	path: string,
-	key: string,
-	query: Record<string, string> = {}
-): Promise<T[]> {
-	const items: T[] = [];
-	for (let page = 1; page <= 50; page++) {
-		const { data } = await api.call<Record<string, unknown>>('GET', path, { query: { ...query, per_page: 200, page } });
-		items.push(...((data[key] as T[]) ?? []));
-		const links = data.links as { pages?: { next?: string } } | undefined;
-		if (!links?.pages?.next) break;
-	}
-	return items;
+export function listAll<T>(api: JsonApi, path: string, key: string, query: Record<string, string> = {}): Promise<T[]> {
+	return listPages<T>(api, path, key, query, {
+		perPage: 200,
+		maxPages: 50,
+		more: (data) => Boolean((data.links as { pages?: { next?: string } } | undefined)?.pages?.next)
+	});
 }
 
 /** DigitalOcean tags are plain strings: a label k=v becomes the tag "k:v". */

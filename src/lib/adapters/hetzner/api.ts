@@ -1,17 +1,11 @@
 /** The Hetzner Cloud API client both Hetzner adapters share (through the proxy: no CORS confirmed). */
-import type { HttpClient } from '../../ports/http.ts';
-import { JsonApi, type RetryOptions } from '../http/chain.ts';
+import { JsonApi, listPages, type ChainOptions } from '../http/chain.ts';
 import { HETZNER_WAIT_RULE, hetznerErrors } from './errors.ts';
 
-export interface HetznerOptions {
+export interface HetznerOptions extends ChainOptions {
 	token: string;
 	/** Default https://api.hetzner.cloud/v1; the sandbox points it at /sandbox/hetzner/v1. */
 	baseUrl?: string;
-	/** The proxy base URL; Hetzner's API is reached through it from the browser. */
-	proxyBase?: string;
-	http?: HttpClient;
-	retry?: Omit<RetryOptions, 'rule'>;
-	onRequest?: (method: string, path: string) => void;
 	pollMs?: number;
 	waitTimeoutMs?: number;
 	/** The builder's budget: download, write and power off (default 30 minutes). */
@@ -34,20 +28,13 @@ export function hetznerApi(options: HetznerOptions): JsonApi {
 }
 
 /** Every item of a paged list (bounded: 100 pages of 50). */
-export async function listAll<T>(
-	api: JsonApi,
-	path: string,
-	key: string,
-	query: Record<string, string> = {}
-): Promise<T[]> {
-	const items: T[] = [];
-	for (let page = 1; page <= 100; page++) {
-		const { data } = await api.call<Record<string, unknown>>('GET', path, { query: { ...query, per_page: 50, page } });
-		items.push(...((data[key] as T[]) ?? []));
-		const next = (data.meta as { pagination?: { next_page?: number | null } } | undefined)?.pagination?.next_page;
-		if (!next) break;
-	}
-	return items;
+export function listAll<T>(api: JsonApi, path: string, key: string, query: Record<string, string> = {}): Promise<T[]> {
+	return listPages<T>(api, path, key, query, {
+		perPage: 50,
+		maxPages: 100,
+		more: (data) =>
+			Boolean((data.meta as { pagination?: { next_page?: number | null } } | undefined)?.pagination?.next_page)
+	});
 }
 
 /** `k1==v1,k2==v2`: all labels must match. */

@@ -191,11 +191,8 @@ export interface VendorErrors {
 	map(status: number, body: unknown, headers: Headers, retryAfterMs: number | undefined): ProviderError;
 }
 
-export interface ApiConfig {
-	baseUrl: string;
-	errors: VendorErrors;
-	rule: WaitRule;
-	auth: () => Record<string, string>;
+/** How an adapter's client goes through the chain: what every vendor adapter's options carry. */
+export interface ChainOptions {
 	/** The proxy base URL (the app setting), for providers that need the proxy. */
 	proxyBase?: string;
 	/** The bottom of the chain (tests and the sandbox put a fake here). */
@@ -203,6 +200,35 @@ export interface ApiConfig {
 	retry?: Omit<RetryOptions, 'rule'>;
 	/** Counts every request that leaves the chain (for benchmarks and tests). */
 	onRequest?: (method: string, path: string) => void;
+}
+
+export interface ApiConfig extends ChainOptions {
+	baseUrl: string;
+	errors: VendorErrors;
+	rule: WaitRule;
+	auth: () => Record<string, string>;
+}
+
+/**
+ * Every item of a paged list, page after page until `more` finds no next page; bounded, so a
+ * service that always says "more" cannot keep the app asking.
+ */
+export async function listPages<T>(
+	api: JsonApi,
+	path: string,
+	key: string,
+	query: Query,
+	paging: { perPage: number; maxPages: number; more: (data: Record<string, unknown>) => boolean }
+): Promise<T[]> {
+	const items: T[] = [];
+	for (let page = 1; page <= paging.maxPages; page++) {
+		const { data } = await api.call<Record<string, unknown>>('GET', path, {
+			query: { ...query, per_page: paging.perPage, page }
+		});
+		items.push(...((data[key] as T[]) ?? []));
+		if (!paging.more(data)) break;
+	}
+	return items;
 }
 
 export interface ApiAnswer<T> {

@@ -12,20 +12,15 @@ import {
 	normalizeName,
 	withTrailingDot
 } from '../../core/dns/names.ts';
-import type { HttpClient } from '../../ports/http.ts';
 import type { DnsProvider, RecordSet, RecordType, Zone } from '../../ports/dns.ts';
-import { JsonApi, type RetryOptions } from '../http/chain.ts';
+import { JsonApi, type ChainOptions } from '../http/chain.ts';
 import { POWERDNS_WAIT_RULE, powerDnsErrors } from './errors.ts';
 
-export interface PowerDnsOptions {
+export interface PowerDnsOptions extends ChainOptions {
 	apiKey: string;
 	/** The server's API root, e.g. https://dns.example.org:8081 (without /api/v1). */
 	baseUrl: string;
 	serverId?: string;
-	proxyBase?: string;
-	http?: HttpClient;
-	retry?: Omit<RetryOptions, 'rule'>;
-	onRequest?: (method: string, path: string) => void;
 	id?: string;
 	displayName?: string;
 }
