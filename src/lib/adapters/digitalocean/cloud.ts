@@ -20,7 +20,7 @@ import type {
 } from '../../ports/cloud.ts';
 import { toLegacyMetrics } from '../../core/metrics.ts';
 import { digitalOceanMetricsRequest, fromDigitalOceanMetrics } from './convert.ts';
-import { realSleep, type JsonApi } from '../http/chain.ts';
+import { deleteIfThere, realSleep, type JsonApi } from '../http/chain.ts';
 import { ensureOnce, pollUntil } from '../http/reconcile.ts';
 import { digitalOceanApi, labelsToTags, listAll, tagsToLabels, type DigitalOceanOptions } from './api.ts';
 import { ProviderError } from '../../core/errors.ts';
@@ -404,11 +404,6 @@ export class DigitalOceanCloud implements CloudProvider {
 			firewall: '/v2/firewalls/',
 			server: '/v2/droplets/'
 		}[resource.kind];
-		try {
-			await this.api.call('DELETE', path + encodeURIComponent(resource.id));
-		} catch (error) {
-			if (error instanceof ProviderError && error.code === 'not-found') return;
-			throw error;
-		}
+		await deleteIfThere(this.api, path + encodeURIComponent(resource.id));
 	}
 }

@@ -21,7 +21,7 @@ import type {
 } from '../../ports/cloud.ts';
 import { toLegacyMetrics } from '../../core/metrics.ts';
 import { fromHetznerMetrics, hetznerMetricsRequest } from './convert.ts';
-import { realSleep, type JsonApi } from '../http/chain.ts';
+import { deleteIfThere, realSleep, type JsonApi } from '../http/chain.ts';
 import { ensureOnce, pollUntil } from '../http/reconcile.ts';
 import { hetznerApi, listAll, selector, type HetznerOptions } from './api.ts';
 import { builderUserData } from './builder.ts';
@@ -456,11 +456,6 @@ export class HetznerCloud implements CloudProvider {
 			firewall: '/firewalls/',
 			server: '/servers/'
 		}[resource.kind];
-		try {
-			await this.api.call('DELETE', path + encodeURIComponent(resource.id));
-		} catch (error) {
-			if (error instanceof ProviderError && error.code === 'not-found') return;
-			throw error;
-		}
+		await deleteIfThere(this.api, path + encodeURIComponent(resource.id));
 	}
 }

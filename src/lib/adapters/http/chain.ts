@@ -353,3 +353,13 @@ export function safeDetail(text: unknown): string | undefined {
 		.slice(0, 200);
 	return cleaned.trim();
 }
+
+/** DELETE that counts a resource already gone as removed, so removing twice is safe. */
+export async function deleteIfThere(api: JsonApi, path: string): Promise<void> {
+	try {
+		await api.call('DELETE', path);
+	} catch (error) {
+		if (error instanceof ProviderError && error.code === 'not-found') return;
+		throw error;
+	}
+}
