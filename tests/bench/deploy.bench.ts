@@ -11,7 +11,7 @@
 import { initialState } from '../../src/lib/core/deploy/machine.ts';
 import { buildPlan } from '../../src/lib/core/deploy/plan.ts';
 import { DeployRunner } from '../../src/lib/services/deploy/runner.ts';
-import { testArtifacts, World } from '../../src/lib/services/deploy/testing/world.ts';
+import { testArtifacts, World } from '../doubles/deploy/world.ts';
 import { report } from './lib.ts';
 
 const LATENCY_MS = 150;

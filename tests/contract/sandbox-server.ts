@@ -25,7 +25,7 @@ import { DigitalOceanDns } from '../../src/lib/adapters/digitalocean/dns.ts';
 import { dohProbe, serverProbe } from '../../src/lib/adapters/deploy/probe.ts';
 import { createServerLink } from '../../src/lib/adapters/server/link.ts';
 import { DeployRunner } from '../../src/lib/services/deploy/runner.ts';
-import { memoryDeploymentStore } from '../../src/lib/services/deploy/memory.ts';
+import { memoryDeploymentStore } from '../doubles/deploy/memory.ts';
 import { createLocalServer } from '../../workers/local/server.ts';
 import { githubSandboxMount } from '../../workers/sandbox/github/index.ts';
 import { SANDBOX_ZONE, sandboxMount, type SandboxTiming } from '../../workers/sandbox/index.ts';

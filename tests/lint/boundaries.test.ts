@@ -2,6 +2,8 @@
  * The layer rule in eslint.config.js must bite: each case is a deliberate violation,
  * linted as if it lived in the given file.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
@@ -71,5 +73,32 @@ describe('vault record names', () => {
 			expect(await recordNameErrors('src/lib/main/fixture.ts', `export const n = '${prefix}x';`), prefix).not.toEqual(
 				[]
 			);
+	});
+});
+
+/**
+ * Test doubles (stateful stand-ins for clouds, stores and the server) live in tests/doubles:
+ * only tests import them, never the app's own files.
+ */
+describe('test doubles stay out of the app', () => {
+	const importsTests = (code: string): string[] =>
+		[...code.matchAll(/\b(?:from|import)\s*\(?\s*['"]([^'"]*\/tests\/[^'"]*)['"]/g)].map((m) => m[1]!);
+
+	it('finds an import of tests/ (static, type-only and dynamic)', () => {
+		expect(importsTests("import { World } from '../../../../tests/doubles/deploy/world.ts';")).toHaveLength(1);
+		expect(importsTests("import type { X } from '../../tests/doubles/move.ts';")).toHaveLength(1);
+		expect(importsTests("const m = await import('../tests/doubles/dashboard.ts');")).toHaveLength(1);
+		expect(importsTests("import { latest } from './tests-of-names.ts';")).toEqual([]);
+	});
+
+	it('no file of the app outside *.spec.ts imports from tests/', () => {
+		const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src'], {
+			encoding: 'utf8'
+		})
+			.split('\n')
+			.filter((f) => /\.(ts|js|svelte)$/.test(f) && !/\.spec\.ts$/.test(f) && existsSync(f));
+		expect(files.length).toBeGreaterThan(100);
+		const offenders = files.filter((f) => importsTests(readFileSync(f, 'utf8')).length > 0);
+		expect(offenders).toEqual([]);
 	});
 });

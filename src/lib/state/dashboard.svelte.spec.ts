@@ -4,7 +4,7 @@ import type { CatalogApp } from '../core/catalog/types.ts';
 import type { DashboardDeployment, DashboardEnvironment } from '../main/dashboard.ts';
 import { vaultSettingsStore } from '../services/dashboard/changes.ts';
 import { vaultStatusCache } from '../services/dashboard/status.ts';
-import { MemoryGit, MemoryServer, memoryRecords, TEST_REPO, testBundle } from '../services/dashboard/testing.ts';
+import { MemoryGit, MemoryServer, memoryRecords, TEST_REPO, testBundle } from '../../../tests/doubles/dashboard.ts';
 import { DashboardState } from './dashboard.svelte.ts';
 import { loadCatalog } from '../../../catalog/load.ts';
 

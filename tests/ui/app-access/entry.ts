@@ -1,6 +1,6 @@
 /**
  * The dashboard's app list as the page mounts it: the rune state over in-memory stand-ins for
- * the vault, the git host and the server (src/lib/services/dashboard/testing.ts), with the real
+ * the vault, the git host and the server (tests/doubles/dashboard.ts), with the real
  * catalog (served by the test as JSON) and the deployment's generated secrets in the vault.
  */
 import { mount } from 'svelte';
@@ -9,13 +9,7 @@ import type { CatalogApp } from '../../../src/lib/core/catalog/types.ts';
 import type { DashboardDeployment, DashboardEnvironment } from '../../../src/lib/main/dashboard.ts';
 import { vaultSettingsStore } from '../../../src/lib/services/dashboard/changes.ts';
 import { vaultStatusCache } from '../../../src/lib/services/dashboard/status.ts';
-import {
-	MemoryGit,
-	MemoryServer,
-	memoryRecords,
-	TEST_REPO,
-	testBundle
-} from '../../../src/lib/services/dashboard/testing.ts';
+import { MemoryGit, MemoryServer, memoryRecords, TEST_REPO, testBundle } from '../../doubles/dashboard.ts';
 import { DashboardState } from '../../../src/lib/state/dashboard.svelte.ts';
 import AppsPanel from '../../../src/lib/ui/dashboard/AppsPanel.svelte';
 

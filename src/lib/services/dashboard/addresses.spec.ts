@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, type DeploymentState } from '../../core/deploy/machine.ts';
-import { memoryDeploymentStore } from '../deploy/memory.ts';
-import { testPlan } from '../deploy/testing/plan.ts';
-import { World } from '../deploy/testing/world.ts';
+import { memoryDeploymentStore } from '../../../../tests/doubles/deploy/memory.ts';
+import { testPlan } from '../../../../tests/doubles/deploy/plan.ts';
+import { World } from '../../../../tests/doubles/deploy/world.ts';
 import { ensureAdminRecord, pointAtServer } from './addresses.ts';
 
 const ID = 'addr12345';

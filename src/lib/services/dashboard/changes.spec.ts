@@ -14,7 +14,7 @@ import {
 	type SettingsRecord,
 	type WatchOptions
 } from './changes.ts';
-import { MemoryGit, MemoryServer, memoryRecords, TEST_REPO, testBundle } from './testing.ts';
+import { MemoryGit, MemoryServer, memoryRecords, TEST_REPO, testBundle } from '../../../../tests/doubles/dashboard.ts';
 
 function setup() {
 	const records = memoryRecords();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, type DeploymentState } from '../../core/deploy/machine.ts';
 import type { SetupRecord } from '../../core/deploy/stored.ts';
-import { testPlan } from '../deploy/testing/plan.ts';
+import { testPlan } from '../../../../tests/doubles/deploy/plan.ts';
 import { vaultDeploymentStore } from '../deploy/vault-store.ts';
 import { dashboardDeployments, firstSettings } from './deployments.ts';
-import { memoryRecords } from './testing.ts';
+import { memoryRecords } from '../../../../tests/doubles/dashboard.ts';
 
 function setupFor(id: string): SetupRecord {
 	return {

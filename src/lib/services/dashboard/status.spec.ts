@@ -12,7 +12,7 @@ import {
 	syncVerdict,
 	vaultStatusCache
 } from './status.ts';
-import { memoryRecords } from './testing.ts';
+import { memoryRecords } from '../../../../tests/doubles/dashboard.ts';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const base = {

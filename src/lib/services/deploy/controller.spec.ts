@@ -3,8 +3,8 @@ import { initialState } from '../../core/deploy/machine.ts';
 import { buildPlan } from '../../core/deploy/plan.ts';
 import type { OperationLocks } from '../../ports/app-updates.ts';
 import { DeployController, operationName } from './controller.ts';
-import { memoryCoordination } from './memory.ts';
-import { testArtifacts, World } from './testing/world.ts';
+import { memoryCoordination } from '../../../../tests/doubles/deploy/memory.ts';
+import { testArtifacts, World } from '../../../../tests/doubles/deploy/world.ts';
 
 const ID = 'tabs1234';
 const plan = buildPlan({

@@ -12,9 +12,9 @@ import { initialState, type DeploymentState } from '../../core/deploy/machine.ts
 import { buildPlan, type PlanInput } from '../../core/deploy/plan.ts';
 import { findOrphans, imagesInUse, isSharedImage } from '../../core/deploy/sweep.ts';
 import { DEPLOYMENT_LABEL } from '../../core/labels.ts';
-import { memoryCoordination } from './memory.ts';
+import { memoryCoordination } from '../../../../tests/doubles/deploy/memory.ts';
 import { DeployRunner } from './runner.ts';
-import { Crashed, testArtifacts, World, type Fault } from './testing/world.ts';
+import { Crashed, testArtifacts, World, type Fault } from '../../../../tests/doubles/deploy/world.ts';
 
 const ID = 'abc12345';
 

@@ -12,7 +12,7 @@ import { imagesInUse, isSharedImage } from '../../core/deploy/sweep.ts';
 import { DEPLOYMENT_LABEL } from '../../core/labels.ts';
 import { DeployRunner } from './runner.ts';
 import { listOrphans } from './sweep.ts';
-import { Crashed, testArtifacts, World, type Fault } from './testing/world.ts';
+import { Crashed, testArtifacts, World, type Fault } from '../../../../tests/doubles/deploy/world.ts';
 
 const A = 'first1234';
 const B = 'second1234';

@@ -3,7 +3,7 @@ import { initialState } from '../../core/deploy/machine.ts';
 import { buildPlan } from '../../core/deploy/plan.ts';
 import { DeployRunner } from './runner.ts';
 import { listOrphans, removeOrphans } from './sweep.ts';
-import { testArtifacts, World } from './testing/world.ts';
+import { testArtifacts, World } from '../../../../tests/doubles/deploy/world.ts';
 
 const plan = (id: string) =>
 	buildPlan({

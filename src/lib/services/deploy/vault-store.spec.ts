@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialState } from '../../core/deploy/machine.ts';
 import { buildPlan } from '../../core/deploy/plan.ts';
 import { recordName } from '../../ports/vault.ts';
-import { memoryRecords } from '../dashboard/testing.ts';
+import { memoryRecords } from '../../../../tests/doubles/dashboard.ts';
 import { vaultDeploymentStore } from './vault-store.ts';
 
 describe('deployment state in the vault', () => {

@@ -7,7 +7,7 @@ import { initialState, type DeploymentState } from '../../core/deploy/machine.ts
 import { buildPlan } from '../../core/deploy/plan.ts';
 import { DeployRunner } from './runner.ts';
 import { checkDomainZone } from './steps.ts';
-import { testArtifacts, World } from './testing/world.ts';
+import { testArtifacts, World } from '../../../../tests/doubles/deploy/world.ts';
 
 const ID = 'zone12345';
 const plan = (domain: string) =>

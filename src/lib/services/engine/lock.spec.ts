@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryCoordination } from '../deploy/memory.ts';
+import { memoryCoordination } from '../../../../tests/doubles/deploy/memory.ts';
 import { runExclusively } from './lock.ts';
 
 function operations() {

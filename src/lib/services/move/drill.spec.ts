@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerStatus } from '../../core/server/status.ts';
-import { World } from '../deploy/testing/world.ts';
+import { World } from '../../../../tests/doubles/deploy/world.ts';
 import { awaitDrill, DRILL_EVERY_MS, drillDue, requestDrill, type DrillPorts, type DrillRecord } from './drill.ts';
 
 const DAY = 24 * 60 * 60_000;

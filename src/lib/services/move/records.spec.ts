@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, type DeploymentState } from '../../core/deploy/machine.ts';
 import type { SetupRecord } from '../../core/deploy/stored.ts';
-import { memoryRecords } from '../dashboard/testing.ts';
-import { testPlan } from '../deploy/testing/plan.ts';
+import { memoryRecords } from '../../../../tests/doubles/dashboard.ts';
+import { testPlan } from '../../../../tests/doubles/deploy/plan.ts';
 import { vaultDeploymentStore } from '../deploy/vault-store.ts';
 import { adoptMove, loadMoveContext, moveInputFor, movedDeployment, startMove } from './records.ts';
 

@@ -7,9 +7,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSharedImage } from '../../core/deploy/sweep.ts';
-import { Crashed, type Fault } from '../deploy/testing/world.ts';
+import { Crashed, type Fault } from '../../../../tests/doubles/deploy/world.ts';
 import { MoveRunner } from './runner.ts';
-import { ADMIN, DEPLOYMENT, FAST, HOSTS, MoveWorld, OLD_IP, type ServerFault } from './testing.ts';
+import { ADMIN, DEPLOYMENT, FAST, HOSTS, MoveWorld, OLD_IP, type ServerFault } from '../../../../tests/doubles/move.ts';
 
 function runner(w: MoveWorld): MoveRunner {
 	return new MoveRunner(w.ports(), w.stored(), FAST);

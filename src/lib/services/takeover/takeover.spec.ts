@@ -3,7 +3,7 @@ import { initialState, type DeploymentState } from '../../core/deploy/machine.ts
 import { buildMovePlan } from '../../core/deploy/move.ts';
 import { buildPlan, type PlanInput } from '../../core/deploy/plan.ts';
 import { DeployRunner } from '../deploy/runner.ts';
-import { testArtifacts, World } from '../deploy/testing/world.ts';
+import { testArtifacts, World } from '../../../../tests/doubles/deploy/world.ts';
 import { takeOver } from './takeover.ts';
 
 const ID = 'abc12345';

@@ -3,12 +3,12 @@
  * commits, and a server that applies the repository's head a few status reads later
  * (or refuses it, rolls it back, or reports an app unhealthy, when told to).
  */
-import { ProviderError } from '../../core/errors.ts';
-import { parseServerStatus, type ServerStatus } from '../../core/server/status.ts';
-import type { BundleFile, GitHost, RepoRef } from '../../ports/git-host.ts';
-import type { ServerLink } from '../../ports/server.ts';
-import type { RecordVault, Vault } from '../../ports/vault.ts';
-import { typedRecords } from '../records.ts';
+import { ProviderError } from '../../src/lib/core/errors.ts';
+import { parseServerStatus, type ServerStatus } from '../../src/lib/core/server/status.ts';
+import type { BundleFile, GitHost, RepoRef } from '../../src/lib/ports/git-host.ts';
+import type { ServerLink } from '../../src/lib/ports/server.ts';
+import type { RecordVault, Vault } from '../../src/lib/ports/vault.ts';
+import { typedRecords } from '../../src/lib/services/records.ts';
 
 /** A vault's records by name, in memory (stored as JSON text, as the vault does). */
 export function memoryVault(data = new Map<string, string>()): Pick<Vault, 'get' | 'put' | 'delete' | 'list'> {

@@ -5,15 +5,15 @@
  * at answers, the current one handles backup requests, a new one reports a restore. Not
  * the sandbox server simulation: these stand in for the ports only.
  */
-import { deploymentLabels } from '../../core/labels.ts';
-import { buildMovePlan, initialMoveState, type MoveInput, type MoveState } from '../../core/deploy/move.ts';
-import type { ServerStatus } from '../../core/server/status.ts';
-import type { RecordSet } from '../../ports/dns.ts';
-import type { RepoRef } from '../../ports/git-host.ts';
-import type { ServerLink } from '../../ports/server.ts';
-import { Crashed, World } from '../deploy/testing/world.ts';
-import type { MoveRunnerPorts } from './runner.ts';
-import type { MovedFacts, MoveTimings } from './steps.ts';
+import { deploymentLabels } from '../../src/lib/core/labels.ts';
+import { buildMovePlan, initialMoveState, type MoveInput, type MoveState } from '../../src/lib/core/deploy/move.ts';
+import type { ServerStatus } from '../../src/lib/core/server/status.ts';
+import type { RecordSet } from '../../src/lib/ports/dns.ts';
+import type { RepoRef } from '../../src/lib/ports/git-host.ts';
+import type { ServerLink } from '../../src/lib/ports/server.ts';
+import { Crashed, World } from './deploy/world.ts';
+import type { MoveRunnerPorts } from '../../src/lib/services/move/runner.ts';
+import type { MovedFacts, MoveTimings } from '../../src/lib/services/move/steps.ts';
 
 export const DEPLOYMENT = 'abc12345';
 export const OLD_IP = '198.51.100.7';

@@ -1,5 +1,5 @@
 /** A deployment plan for tests: the port doubles' providers unless told otherwise. */
-import { buildPlan, type Plan, type PlanInput } from '../../../core/deploy/plan.ts';
+import { buildPlan, type Plan, type PlanInput } from '../../../src/lib/core/deploy/plan.ts';
 
 export function testPlan(
 	deploymentId: string,

@@ -8,13 +8,13 @@
  * providers: one per region, shared by every deployment in the world. These are not the OpenAPI-validated fakes of the
  * providers: they stand in for the ports, not for the vendors' HTTP APIs.
  */
-import { ProviderError } from '../../../core/errors.ts';
-import type { DeploymentState } from '../../../core/deploy/machine.ts';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Labels } from '../../../core/labels.ts';
-import type { CloudProvider, CloudResource, Server } from '../../../ports/cloud.ts';
-import type { AppProbe, Clock, DeployArtifacts, DeploymentStore } from '../../../ports/deploy.ts';
-import type { DnsProvider, RecordSet } from '../../../ports/dns.ts';
-import type { GitHost, RepoRef } from '../../../ports/git-host.ts';
+import { ProviderError } from '../../../src/lib/core/errors.ts';
+import type { DeploymentState } from '../../../src/lib/core/deploy/machine.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Labels } from '../../../src/lib/core/labels.ts';
+import type { CloudProvider, CloudResource, Server } from '../../../src/lib/ports/cloud.ts';
+import type { AppProbe, Clock, DeployArtifacts, DeploymentStore } from '../../../src/lib/ports/deploy.ts';
+import type { DnsProvider, RecordSet } from '../../../src/lib/ports/dns.ts';
+import type { GitHost, RepoRef } from '../../../src/lib/ports/git-host.ts';
 
 export type Fault = 'rate-limited' | 'unavailable' | 'network' | 'lost-response' | 'quota' | 'crash';
 

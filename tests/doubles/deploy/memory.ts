@@ -2,8 +2,8 @@
  * In-memory deployment store and tab coordination: for tests, and for the one-tab case
  * where the browser has no Web Locks. State is deep-copied in and out, like a real store.
  */
-import type { DeploymentState } from '../../core/deploy/machine.ts';
-import type { DeployCoordination, DeploymentStore } from '../../ports/deploy.ts';
+import type { DeploymentState } from '../../../src/lib/core/deploy/machine.ts';
+import type { DeployCoordination, DeploymentStore } from '../../../src/lib/ports/deploy.ts';
 
 export function memoryDeploymentStore(): DeploymentStore & { snapshot(): Map<string, DeploymentState> } {
 	const records = new Map<string, string>();
