@@ -3,7 +3,8 @@
  * linted as if it lived in the given file.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
@@ -100,5 +101,23 @@ describe('test doubles stay out of the app', () => {
 		expect(files.length).toBeGreaterThan(100);
 		const offenders = files.filter((f) => importsTests(readFileSync(f, 'utf8')).length > 0);
 		expect(offenders).toEqual([]);
+	});
+});
+
+/** The state layer's classes say what they are the same way: `…State` (CatalogState, MovePageState). */
+describe('state classes', () => {
+	const badNames = (code: string): string[] =>
+		[...code.matchAll(/^export (?:abstract )?class (\w+)/gm)].map((m) => m[1]!).filter((n) => !n.endsWith('State'));
+
+	it('finds a class without the suffix', () => {
+		expect(badNames('export class MovePage {}\nexport class CatalogState {}')).toEqual(['MovePage']);
+	});
+
+	it('every exported class in src/lib/state ends in State', () => {
+		const dir = 'src/lib/state';
+		const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+		expect(files.length).toBeGreaterThan(5);
+		const found = files.flatMap((f) => badNames(readFileSync(join(dir, f), 'utf8')).map((n) => `${f}: ${n}`));
+		expect(found).toEqual([]);
 	});
 });

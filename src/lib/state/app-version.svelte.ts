@@ -2,7 +2,7 @@ import { decideUpdate } from '../core/operations.ts';
 import type { AppUpdates, OperationLocks } from '../ports/app-updates.ts';
 
 /** What the person sees of app updates: announced, never applied under their feet. */
-export class AppVersion {
+export class AppVersionState {
 	ready = $state(false);
 	waitingFor = $state('');
 	#updates: AppUpdates;

@@ -1,13 +1,13 @@
 import { appParts } from '../main/app.ts';
-import { AppVersion } from './app-version.svelte.ts';
+import { AppVersionState } from './app-version.svelte.ts';
 
-let version: AppVersion | undefined;
+let version: AppVersionState | undefined;
 
-/** The one AppVersion of this page. */
-export function appVersion(): AppVersion {
+/** The one AppVersionState of this page. */
+export function appVersion(): AppVersionState {
 	if (!version) {
 		const parts = appParts();
-		version = new AppVersion(parts.updates, parts.locks);
+		version = new AppVersionState(parts.updates, parts.locks);
 	}
 	return version;
 }

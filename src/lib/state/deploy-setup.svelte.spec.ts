@@ -3,7 +3,7 @@ import { buildPlan } from '../core/deploy/plan.ts';
 import { deploymentHosts, type AppChoice } from '../core/deploy/setup.ts';
 import { parseDomain } from '../core/model/domain.ts';
 import type { DeployEnvironment } from '../main/deploy.ts';
-import { SetupWizard } from './deploy-setup.svelte.ts';
+import { SetupWizardState } from './deploy-setup.svelte.ts';
 
 const env = { clouds: [], dns: [], gits: [] } as unknown as DeployEnvironment;
 
@@ -47,7 +47,7 @@ describe('the wizard judges a domain as the config does', () => {
 		''
 	];
 	it.each(inputs)('%s', (input) => {
-		const w = new SetupWizard(env);
+		const w = new SetupWizardState(env);
 		w.apps = [app];
 		w.selected = ['memos'];
 		w.domainInput = input;
@@ -61,7 +61,7 @@ describe('the wizard judges a domain as the config does', () => {
 	});
 
 	it('shows an international name as it was typed, with the form written into files', () => {
-		const w = new SetupWizard(env);
+		const w = new SetupWizardState(env);
 		w.domainInput = 'Bücher.Example';
 		expect(w.domain).toBe('xn--bcher-kva.example');
 		expect(w.domainShown).toBe('bücher.example');

@@ -61,7 +61,7 @@ function describe(e: unknown): { message: string; action: string } {
 	return { message, action };
 }
 
-export class SetupWizard {
+export class SetupWizardState {
 	step = $state<WizardStep>('apps');
 	apps = $state<AppChoice[]>([]);
 	selected = $state<string[]>([]);

@@ -1,12 +1,12 @@
 import { deployEnvironment } from '../main/deploy.ts';
-import { SetupWizard } from './deploy-setup.svelte.ts';
+import { SetupWizardState } from './deploy-setup.svelte.ts';
 
 /** A wizard for this page, wired to the app's providers and vault. */
-export function createSetupWizard(): SetupWizard {
-	return new SetupWizard(deployEnvironment());
+export function createSetupWizard(): SetupWizardState {
+	return new SetupWizardState(deployEnvironment());
 }
 
-export { SetupWizard, WIZARD_STEPS, WIZARD_TITLES, type WizardStep, type Check } from './deploy-setup.svelte.ts';
+export { SetupWizardState, WIZARD_STEPS, WIZARD_TITLES, type WizardStep, type Check } from './deploy-setup.svelte.ts';
 
 export interface DoneApp {
 	id: string;
@@ -16,7 +16,7 @@ export interface DoneApp {
 }
 
 /** What the done page shows: each app with its addresses and first-login notes. */
-export class DoneView {
+export class DoneState {
 	apps = $state<DoneApp[]>([]);
 	state = $state<'loading' | 'ready' | 'locked' | 'nothing'>('loading');
 

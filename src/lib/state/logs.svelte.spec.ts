@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../core/errors.ts';
 import type { JournalQuery } from '../ports/server.ts';
-import { LogsView } from './logs.svelte.ts';
+import { LogsState } from './logs.svelte.ts';
 
 const entry = (n: number, extra: Record<string, unknown> = {}) => ({
 	__CURSOR: `c${n}`,
@@ -53,7 +53,7 @@ describe('log view state', () => {
 			() => [[entry(3), entry(4)]],
 			() => 'hang'
 		]);
-		const v = new LogsView(j.fn, { initial: 500, refreshMs: 0, backoffMs: 1, appIds: ['immich', 'vaultwarden'] });
+		const v = new LogsState(j.fn, { initial: 500, refreshMs: 0, backoffMs: 1, appIds: ['immich', 'vaultwarden'] });
 		v.start();
 		await until(() => v.total === 4 && v.matches.length === 4 && j.queries.length >= 3);
 		expect(j.queries[0]).toEqual({ skip: -500, follow: true });
@@ -77,7 +77,7 @@ describe('log view state', () => {
 			(async function* () {
 				while (!signal?.aborted) yield await new Promise<Record<string, unknown>[]>((r) => (push = r));
 			})();
-		const v = new LogsView(fn, { refreshMs: 0 });
+		const v = new LogsState(fn, { refreshMs: 0 });
 		v.start();
 		await until(() => push !== undefined);
 		push!([entry(1)]);
@@ -104,7 +104,7 @@ describe('log view state', () => {
 					action: 'Import the newest export of your vault.'
 				})
 		]);
-		const v = new LogsView(j.fn, { backoffMs: 1 });
+		const v = new LogsState(j.fn, { backoffMs: 1 });
 		v.start();
 		await until(() => v.status === 'error');
 		expect(v.error).toBe('Your server did not accept its admin password. Import the newest export of your vault.');
@@ -119,7 +119,7 @@ describe('log view state', () => {
 			action: 'Wait.'
 		});
 		const j = journal([() => [[entry(1)]], () => down]);
-		const v = new LogsView(j.fn, { backoffMs: 1, retries: 3, refreshMs: 0 });
+		const v = new LogsState(j.fn, { backoffMs: 1, retries: 3, refreshMs: 0 });
 		v.start();
 		await until(() => v.status === 'error');
 		// The end of the first answer counts as the first try, then three more.

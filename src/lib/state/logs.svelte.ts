@@ -39,7 +39,7 @@ export interface LogsOptions {
 	backoffMs?: number;
 }
 
-export class LogsView {
+export class LogsState {
 	readonly index: LogIndex;
 	#journal: ServerLink['journal'];
 	#opts: Required<Omit<LogsOptions, 'capacity'>>;
@@ -197,7 +197,7 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 export type ServerLogs =
 	| { kind: 'locked' }
 	| { kind: 'nothing' }
-	| { kind: 'ready'; host: string; view: LogsView }
+	| { kind: 'ready'; host: string; view: LogsState }
 	| { kind: 'error'; message: string };
 
 /** The log view of the current deployment's server, once the vault is open. */
@@ -209,7 +209,11 @@ export async function openServerLogs(): Promise<ServerLogs> {
 	if (!setup) return { kind: 'nothing' };
 	try {
 		const link = await serverLinkFor(setup, records, { proxyBase: storedProxyBase() });
-		return { kind: 'ready', host: link.host, view: new LogsView((q, s) => link.journal(q, s), { appIds: setup.apps }) };
+		return {
+			kind: 'ready',
+			host: link.host,
+			view: new LogsState((q, s) => link.journal(q, s), { appIds: setup.apps })
+		};
 	} catch (e) {
 		const shown = describeError(e, { message: 'The server’s logs could not be opened.', action: 'Try again.' });
 		return { kind: 'error', message: `${shown.message} ${shown.action}` };
@@ -217,6 +221,6 @@ export async function openServerLogs(): Promise<ServerLogs> {
 }
 
 /** The log view of the practice journal (the log view's test page). */
-export function practiceLogs(): LogsView {
-	return new LogsView(practiceJournal(), { initial: 100_000 });
+export function practiceLogs(): LogsState {
+	return new LogsState(practiceJournal(), { initial: 100_000 });
 }

@@ -26,7 +26,7 @@ function plain(e: unknown): string {
 
 export type PageStatus = 'loading' | 'locked' | 'nothing' | 'not-ready' | 'ready';
 
-export class MovePage {
+export class MovePageState {
 	status = $state<PageStatus>('loading');
 	move = $state<MoveState | undefined>(undefined);
 	/** Where the deployment runs now. */
@@ -183,7 +183,7 @@ export class MovePage {
 	}
 }
 
-export class TakeoverPage {
+export class TakeoverState {
 	status = $state<PageStatus>('loading');
 	domain = $state('');
 	provider = $state('');
