@@ -5,7 +5,7 @@
  * the first setup was).
  */
 import type { CatalogApp } from '../core/catalog/types.ts';
-import type { SetupRecord } from '../core/deploy/stored.ts';
+import { setupAsRunning, type SetupRecord } from '../core/deploy/stored.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { ServerLink } from '../ports/server.ts';
 import type { RecordVault } from '../ports/vault.ts';
@@ -95,12 +95,8 @@ export function dashboardEnvironment(): DashboardEnvironment {
 		async changePorts(records, d, proxyBase) {
 			const git = await gitFor(d, proxyBase);
 			const setupFor = (s: ServerSettings): SetupRecord => ({
-				...d.setup,
-				apps: [...s.apps],
-				inputs: structuredClone(s.inputs),
-				ntfyTopic: s.ntfyTopic,
-				requests: s.requests,
-				rebootWindow: s.rebootWindow ?? d.setup.rebootWindow
+				...setupAsRunning(d.setup, s),
+				...(s.requests ? { requests: s.requests } : {})
 			});
 			return {
 				git,

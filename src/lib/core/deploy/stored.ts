@@ -83,6 +83,25 @@ export interface SettingsRecord {
 	draft?: Draft;
 }
 
+/**
+ * The setup as the server runs it now: the setup record with what the dashboard changed
+ * since (apps, their settings, the ntfy topic, the reboot window). One-off requests are
+ * the dashboard's own and are not carried.
+ */
+export function setupAsRunning(setup: SetupRecord, settings: ServerSettings | undefined): SetupRecord {
+	const { requests: _requests, ...base } = setup;
+	if (!settings) return base;
+	const { ntfyTopic: _topic, rebootWindow: _window, ...rest } = base;
+	const window = settings.rebootWindow ?? setup.rebootWindow;
+	return {
+		...rest,
+		apps: [...settings.apps],
+		inputs: structuredClone(settings.inputs),
+		...(settings.ntfyTopic ? { ntfyTopic: settings.ntfyTopic } : {}),
+		...(window ? { rebootWindow: { ...window } } : {})
+	};
+}
+
 /** Where a deployment moves to, with the new provider's token. */
 export interface MoveTargetRecord {
 	provider: string;

@@ -99,6 +99,37 @@ describe('a move in the vault', () => {
 		expect(await loadMoveContext(records)).toMatchObject({ move: state, deployment: { id: ID } });
 	});
 
+	it('moves the server as it runs now: apps, their settings, the ntfy topic and the reboot window changed from the dashboard', async () => {
+		const records = memoryRecords();
+		await records.put('setup', 'current', setup);
+		await vaultDeploymentStore(records).save(finished());
+		const window = { start: 'Sat 02:30', length: '2h', timezone: 'Europe/Lisbon' };
+		await records.put('dashboardSettings', ID, {
+			version: 1,
+			deploymentId: ID,
+			current: {
+				apps: ['memos', 'miniflux'],
+				inputs: { miniflux: { ADMIN_USERNAME: 'ana' } },
+				ntfyTopic: 'https://ntfy.sh/ana-server',
+				requests: { backup: 'old-request' },
+				rebootWindow: window
+			},
+			commits: []
+		});
+		const ctx = await loadMoveContext(records);
+		if (ctx === 'nothing') throw new Error('no context');
+		expect(ctx.setup).toMatchObject({
+			apps: ['memos', 'miniflux'],
+			inputs: { miniflux: { ADMIN_USERNAME: 'ana' } },
+			ntfyTopic: 'https://ntfy.sh/ana-server',
+			rebootWindow: window,
+			cloud: setup.cloud,
+			backups: setup.backups
+		});
+		// A request the dashboard made once is not made again by the move.
+		expect(ctx.setup.requests).toBeUndefined();
+	});
+
 	it('adopting rewrites the deployment to the new server and keeps repo and DNS; again changes nothing more', async () => {
 		const moved = movedDeployment(finished(), TARGET, facts, 9);
 		expect(moved.plan.input.cloud).toEqual({ provider: 'hetzner', region: 'fsn1', size: 'cx22' });

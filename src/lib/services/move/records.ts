@@ -13,10 +13,11 @@ import {
 	type OldResource
 } from '../../core/deploy/move.ts';
 import type { Plan } from '../../core/deploy/plan.ts';
-import type { DrillRecord, MoveTargetRecord, SetupRecord } from '../../core/deploy/stored.ts';
+import { setupAsRunning, type DrillRecord, type MoveTargetRecord, type SetupRecord } from '../../core/deploy/stored.ts';
 import type { RepoRef } from '../../ports/git-host.ts';
 import type { RecordVault } from '../../ports/vault.ts';
 import { repoFromOutput } from '../deploy/steps.ts';
+import { vaultSettingsStore } from '../dashboard/changes.ts';
 import { vaultDeploymentStore } from '../deploy/vault-store.ts';
 import type { DrillStore } from './drill.ts';
 import type { MoveStore } from './runner.ts';
@@ -49,11 +50,15 @@ export function vaultDrillStore(records: RecordVault): DrillStore {
 	};
 }
 
-/** The setup of the vault, with its deployment, move and drill records; 'nothing' before any setup. */
+/**
+ * The setup of the vault as its server runs now (with the dashboard's changes), with its
+ * deployment, move and drill records; 'nothing' before any setup.
+ */
 export async function loadMoveContext(records: RecordVault): Promise<MoveContext | 'nothing'> {
-	const setup = await records.get('setup', 'current');
-	if (!setup) return 'nothing';
-	const id = setup.deploymentId;
+	const stored = await records.get('setup', 'current');
+	if (!stored) return 'nothing';
+	const id = stored.deploymentId;
+	const setup = setupAsRunning(stored, (await vaultSettingsStore(records).load(id))?.current);
 	const deployment = await vaultDeploymentStore(records)
 		.load(id)
 		.catch(() => undefined);
