@@ -31,6 +31,7 @@ import {
 	mkdtempSync,
 	readFileSync,
 	readdirSync,
+	readlinkSync,
 	renameSync,
 	rmSync,
 	statSync,
@@ -59,6 +60,9 @@ const SRV = join(T, 'root');
 const RUN = join(T, 'run');
 const BIN = join(T, 'bin');
 const UNITS = join(T, 'units');
+/** The time zones a server has (Flatcar: /usr/share/zoneinfo), and what systemctl was asked. */
+const ZONES = join(T, 'zoneinfo');
+const SYSTEMCTL_LOG = join(T, 'systemctl.log');
 const LOG = join(T, 'docker.log');
 const REPO = join(T, 'repo');
 const SIGNER = join(T, 'signer');
@@ -207,7 +211,8 @@ function boot(ign: IgnitionDoc) {
 	}
 	for (const u of ign.systemd.units) if (u.contents) writeFileSync(join(UNITS, u.name), u.contents);
 	const zone = ign.storage.links.find((l) => l.path === '/etc/localtime')!.target;
-	symlinkSync(zone, join(ETC, 'localtime'));
+	expect(zone).toMatch(/^\/usr\/share\/zoneinfo\//);
+	symlinkSync(join(ZONES, zone.slice('/usr/share/zoneinfo/'.length)), join(ETC, 'localtime'));
 	const conf = readFileSync(join(ETC, 'sync.conf'), 'utf8')
 		.replace(/^REMOTE_URL=.*$/m, `REMOTE_URL='${AUTHOR}'`)
 		.replace(/^ROOT=.*$/m, `ROOT='${SRV}'`)
@@ -216,7 +221,8 @@ function boot(ign: IgnitionDoc) {
 	writeFileSync(
 		join(ETC, 'sync.conf'),
 		`${conf}HEALTH_TIMEOUT=2\nHEALTH_INTERVAL=0.2\nALLOW_PROTOCOL=file\n` +
-			`UPDATE_CONF='${join(ETC, 'update.conf')}'\nLOCALTIME='${join(ETC, 'localtime')}'\nSTART_UNIT='${join(BIN, 'start-unit')}'\n`
+			`UPDATE_CONF='${join(ETC, 'update.conf')}'\nLOCALTIME='${join(ETC, 'localtime')}'\nSTART_UNIT='${join(BIN, 'start-unit')}'\n` +
+			`ZONEINFO='${ZONES}'\nUNIT_DIR='${UNITS}'\nSYSTEMCTL='${join(BIN, 'systemctl')}'\n`
 	);
 }
 
@@ -294,6 +300,15 @@ beforeAll(async () => {
 		`#!/bin/bash\n# Stand-in for Flatcar's update_engine_client -status.\ncat "${join(T, 'update-status')}" 2>/dev/null\n`
 	);
 	chmodSync(join(BIN, 'update_engine_client'), 0o755);
+	writeFileSync(
+		join(BIN, 'systemctl'),
+		`#!/bin/bash\n# Stand-in for systemctl (no systemd as PID 1 here): notes what it was asked.\necho "$*" >>"${SYSTEMCTL_LOG}"\n`
+	);
+	chmodSync(join(BIN, 'systemctl'), 0o755);
+	for (const zone of ['Europe/Berlin', 'America/New_York']) {
+		mkdirSync(join(ZONES, zone, '..'), { recursive: true });
+		writeFileSync(join(ZONES, zone), `stand-in for the ${zone} zone file\n`);
+	}
 	// The test's data folder is no mount point: mountpoint says it is (the volume is there).
 	writeFileSync(
 		join(BIN, 'mountpoint'),
@@ -360,6 +375,45 @@ describe('a server: status, requests, drill', () => {
 		expect(s.backup).toBeNull();
 		expect(s.requests).toBeUndefined();
 		expect(s.restore).toBeUndefined();
+	});
+
+	it('applies a reboot window changed in the dashboard: locksmithd file, time zone, backup and drill times', async () => {
+		const timer = (unit: string) => join(UNITS, `nassella-${unit}.timer.d/50-window.conf`);
+		const systemctl = () => (existsSync(SYSTEMCTL_LOG) ? readFileSync(SYSTEMCTL_LOG, 'utf8') : '');
+		rmSync(SYSTEMCTL_LOG, { force: true });
+		const moved = structuredClone(input);
+		moved.config.rebootWindow = { start: 'Sat 02:30', length: '2h', timezone: 'America/New_York' };
+		await commitBundle(moved, 'Restart for updates on Saturdays');
+		let r = await sync();
+		expect(r.code, r.stderr).toBe(0);
+		expect(readFileSync(join(ETC, 'update.conf'), 'utf8')).toBe(
+			'REBOOT_STRATEGY=reboot\nLOCKSMITHD_REBOOT_WINDOW_START="Sat 02:30"\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=2h\n'
+		);
+		expect(readlinkSync(join(ETC, 'localtime'))).toBe(join(ZONES, 'America/New_York'));
+		// Backups 90 minutes before the window's time, the drill an hour before that, on the 1st.
+		expect(readFileSync(timer('backup'), 'utf8')).toBe('[Timer]\nOnCalendar=\nOnCalendar=*-*-* 01:00:00\n');
+		expect(readFileSync(timer('drill'), 'utf8')).toBe('[Timer]\nOnCalendar=\nOnCalendar=*-*-01 00:00:00\n');
+		expect(systemctl().split('\n')).toEqual([
+			'try-restart locksmithd.service',
+			'daemon-reload',
+			'try-restart nassella-backup.timer nassella-drill.timer',
+			''
+		]);
+		expect(status().os.rebootWindow).toBe('Sat 02:30 for 2h (America/New_York)');
+
+		// Nothing new: nothing is written and systemd is not asked again.
+		rmSync(SYSTEMCTL_LOG, { force: true });
+		r = await sync();
+		expect(r.code, r.stderr).toBe(0);
+		expect(systemctl()).toBe('');
+
+		// Back to the usual window: everything follows again.
+		await commitBundle(input, 'Back to the usual window');
+		r = await sync();
+		expect(r.code, r.stderr).toBe(0);
+		expect(readlinkSync(join(ETC, 'localtime'))).toBe(join(ZONES, 'Europe/Berlin'));
+		expect(readFileSync(timer('backup'), 'utf8')).toBe('[Timer]\nOnCalendar=\nOnCalendar=*-*-* 02:30:00\n');
+		expect(status().os.rebootWindow).toBe('04:00 for 1h (Europe/Berlin)');
 	});
 
 	it('runs a requested backup once, for real, and reports it', async () => {

@@ -15,6 +15,7 @@ import { renderPostRestore, renderPreBackup } from './hooks.ts';
 import { renderIgnition, renderUpdateConf } from './ignition.ts';
 import { MANIFEST_PATH, renderManifest, type BundleFile } from './manifest.ts';
 import { SCRIPTS } from './scripts.gen.ts';
+import { backupTime, drillTime } from './units.ts';
 
 /** A data folder, relative to its app's data directory (as the catalog schema allows). */
 const FOLDER = /^[a-z0-9][a-z0-9._-]{0,62}(\/[a-z0-9][a-z0-9._-]{0,62}){0,3}$/;
@@ -185,8 +186,18 @@ export async function renderServer(
 		});
 	files.push({ path: 'hooks/pre-backup.sh', contents: renderPreBackup(apps), executable: true });
 	files.push({ path: 'hooks/post-restore.sh', contents: renderPostRestore(apps), executable: true });
-	// The reboot window, put in place by the sync service after each run (see units.ts).
+	// The reboot window and what follows it (the time zone, the backup and drill times), put in
+	// place by nassella-sync after each applied commit (apply_window), so a change made in the
+	// dashboard reaches the running server.
 	files.push({ path: 'update.conf', contents: renderUpdateConf(config.rebootWindow) });
+	files.push({
+		path: 'window.conf',
+		contents: lines([
+			`TIMEZONE=${config.rebootWindow.timezone}`,
+			`BACKUP_AT=${backupTime(config.rebootWindow.start)}`,
+			`DRILL_AT=${drillTime(config.rebootWindow.start)}`
+		])
+	});
 	if (config.backup && secrets.backup) {
 		const b = config.backup;
 		files.push({

@@ -199,9 +199,6 @@ export function renderUnits(config: DeploymentConfig): Unit[] {
 				'[Service]',
 				'Type=oneshot',
 				`ExecStart=/bin/bash ${BIN_DIR}/nassella-sync`,
-				// The applied commit's reboot window (update.conf, checked with the rest of the signed
-				// bundle) replaces locksmithd's when it differs; a bundle without one changes nothing.
-				`ExecStartPost=-/bin/sh -c 'cmp -s ${ROOT}/current/update.conf /etc/flatcar/update.conf || { test -s ${ROOT}/current/update.conf && cp ${ROOT}/current/update.conf /etc/flatcar/.update.conf && mv -f /etc/flatcar/.update.conf /etc/flatcar/update.conf && systemctl try-restart locksmithd.service; }'`,
 				'TimeoutStartSec=45min',
 				''
 			].join('\n')

@@ -45,6 +45,10 @@ KEEP_RELEASES="${KEEP_RELEASES:-3}"
 BIN="${BIN:-/opt/nassella/bin}"
 UPDATE_CONF="${UPDATE_CONF:-/etc/flatcar/update.conf}"
 LOCALTIME="${LOCALTIME:-/etc/localtime}"
+ZONEINFO="${ZONEINFO:-/usr/share/zoneinfo}"
+# Where Ignition wrote nassella's units (drop-ins for the timers go next to them).
+UNIT_DIR="${UNIT_DIR:-/etc/systemd/system}"
+SYSTEMCTL="${SYSTEMCTL:-systemctl}"
 # How a requested job is started: its systemd unit, without waiting for it to finish.
 START_UNIT="${START_UNIT:-systemctl start --no-block}"
 
@@ -118,6 +122,46 @@ reboot_window() {
 	length="$(sed -n 's/^LOCKSMITHD_REBOOT_WINDOW_LENGTH="\{0,1\}\([0-9]\{1,4\}[hm]\)"\{0,1\}$/\1/p' "$UPDATE_CONF" 2>/dev/null | head -n 1 || true)"
 	tz="$(readlink "$LOCALTIME" 2>/dev/null | sed -n 's|^.*/zoneinfo/\([A-Za-z0-9_+/-]\{1,60\}\)$|\1|p' || true)"
 	if [ -n "$start" ] && [ -n "$length" ]; then printf '%s for %s (%s)' "$start" "$length" "${tz:-UTC}"; fi
+}
+
+# The applied commit's reboot window, made the server's: update.conf for locksmithd, the time
+# zone the window is in, and the backup and drill timers that run before it (window.conf).
+# Each value is checked by shape; a bundle without these files changes nothing. Only what
+# differs is written, and only then are systemd and locksmithd told.
+apply_window() {
+	local dir="$ROOT/current" tz unit at when dropin changed="" timers=""
+	[ -d "$dir" ] || return 0
+	if [ -s "$dir/update.conf" ] && ! cmp -s "$dir/update.conf" "$UPDATE_CONF" &&
+		! grep -qvE '^(REBOOT_STRATEGY=reboot|LOCKSMITHD_REBOOT_WINDOW_START="([A-Z][a-z]{2} )?[0-9]{2}:[0-9]{2}"|LOCKSMITHD_REBOOT_WINDOW_LENGTH=[0-9]{1,4}[hm])$' "$dir/update.conf"; then
+		cp "$dir/update.conf" "$UPDATE_CONF.tmp" && mv -f "$UPDATE_CONF.tmp" "$UPDATE_CONF" && changed=1
+	fi
+	if [ -s "$dir/window.conf" ]; then
+		tz="$(sed -n 's|^TIMEZONE=\([A-Za-z0-9_+-]\{1,30\}\(/[A-Za-z0-9_+-]\{1,30\}\)\{0,2\}\)$|\1|p' "$dir/window.conf" | head -n 1)"
+		if [ -n "$tz" ] && [ -f "$ZONEINFO/$tz" ] && [ "$(readlink "$LOCALTIME" 2>/dev/null || true)" != "$ZONEINFO/$tz" ]; then
+			ln -sfn "$ZONEINFO/$tz" "$LOCALTIME.tmp" && mv -Tf "$LOCALTIME.tmp" "$LOCALTIME" && changed=1
+		fi
+		for unit in backup drill; do
+			[ -f "$UNIT_DIR/nassella-$unit.timer" ] || continue
+			at="$(sed -n "s/^${unit^^}_AT=\([0-2][0-9]:[0-5][0-9]:00\)$/\1/p" "$dir/window.conf" | head -n 1)"
+			[ -n "$at" ] || continue
+			if [ "$unit" = backup ]; then when="*-*-* $at"; else when="*-*-01 $at"; fi
+			dropin="$UNIT_DIR/nassella-$unit.timer.d/50-window.conf"
+			if [ "$(cat "$dropin" 2>/dev/null || true)" != "$(printf '[Timer]\nOnCalendar=\nOnCalendar=%s' "$when")" ]; then
+				mkdir -p "${dropin%/*}"
+				printf '[Timer]\nOnCalendar=\nOnCalendar=%s\n' "$when" >"$dropin.tmp" && mv -f "$dropin.tmp" "$dropin"
+				timers+=" nassella-$unit.timer"
+			fi
+		done
+	fi
+	if [ -n "$changed" ]; then
+		log "the reboot window is now $(reboot_window)"
+		$SYSTEMCTL try-restart locksmithd.service || log "locksmithd could not be restarted"
+	fi
+	if [ -n "$timers" ]; then
+		log "the backup and drill times follow the reboot window:$timers"
+		# shellcheck disable=SC2086 # one word a timer
+		{ $SYSTEMCTL daemon-reload && $SYSTEMCTL try-restart $timers; } || log "the timers could not be reloaded"
+	fi
 }
 
 # A JSON file from the status directory, or null when it is missing or not JSON.
@@ -807,6 +851,7 @@ if [ "$NEW" = "$LAST" ]; then
 		fi
 		handle_requests "$RELEASES/$LAST"
 	fi
+	apply_window
 	write_status
 	exit 0
 fi
@@ -872,6 +917,7 @@ if [ "$APPLY" = 0 ] || [ "$APPLY" = 2 ]; then
 		all_clear update health
 	fi
 	handle_requests "$RELEASES/$NEW"
+	apply_window
 	write_status
 	exit 0
 fi
