@@ -11,7 +11,7 @@
  * The remote is a local path instead of an SSH URL (there is no SSH server here); the
  * script's SSH settings (deploy key, pinned host keys) are checked in the Ignition tests.
  */
-import { describe, expect, it, beforeAll } from 'vitest';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import {
 	chmodSync,
 	copyFileSync,
@@ -215,12 +215,25 @@ beforeAll(async () => {
 		.replace(/^ROOT=.*$/m, `ROOT='${SRV}'`)
 		.replace(/^ETC=.*$/m, `ETC='${ETC}'`)
 		.replace(/^RUN=.*$/m, `RUN='${RUN}'`);
-	writeFileSync(join(ETC, 'sync.conf'), `${conf}HEALTH_TIMEOUT=3\nHEALTH_INTERVAL=0.2\nALLOW_PROTOCOL=file\n`);
+	// Every path of the host the script would touch (the reboot window's files, the timers,
+	// systemctl) is one of the test's own: the script runs as root here.
+	writeFileSync(
+		join(ETC, 'sync.conf'),
+		`${conf}HEALTH_TIMEOUT=3\nHEALTH_INTERVAL=0.2\nALLOW_PROTOCOL=file\n` +
+			`UPDATE_CONF='${join(ETC, 'update.conf')}'\nLOCALTIME='${join(ETC, 'localtime')}'\n` +
+			`ZONEINFO='${join(T, 'zoneinfo')}'\nUNIT_DIR='${join(T, 'units')}'\nSYSTEMCTL=true\n`
+	);
 
 	mkdirSync(AUTHOR);
 	git(['init', '-q', '-b', 'main']);
 	await writeBundle(input);
 	first = commit('First bundle', SIGNER);
+});
+
+// The script runs as root: the host's own time zone must be as it was before.
+const hostZone = existsSync('/etc/localtime') ? readlinkSync('/etc/localtime') : '';
+afterAll(() => {
+	expect(existsSync('/etc/localtime') ? readlinkSync('/etc/localtime') : '').toBe(hostZone);
 });
 
 // Each case runs the real script (git, ssh-keygen, age, jq) up to three times: on a loaded 2-core machine that takes
