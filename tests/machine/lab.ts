@@ -221,6 +221,8 @@ export async function startLab(opts: { skipImages?: string[] } = {}) {
 	const labState = { vms: [] as Vm[], acmes: [] as { stop(): Promise<void> | void }[] };
 
 	const lab = {
+		/** The secrets the lab made for an app (its generated passwords, the setup gate's cookie value). */
+		appSecrets: (id: string): Readonly<Record<string, string>> => appSecretsFor(id),
 		work,
 		ca,
 		vmImage,

@@ -10,7 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, DOMAIN, figure, httpsGet, log, startLab, waitFor, type Lab } from './lab.ts';
+import { ADMIN, DOMAIN, figure, httpsGet, log, startLab, waitFor, type HttpsAnswer, type Lab } from './lab.ts';
+import { SETUP_COOKIE, SETUP_GATE_PATH } from '../../src/lib/core/catalog/first-start.ts';
 import type { Vm } from './vm.ts';
 import type { ServerStatus } from '../../src/lib/core/server/status.ts';
 
@@ -31,6 +32,18 @@ const PROBES: Record<string, { host: string; path: string }> = {
 let lab: Lab;
 let first: { vm: Vm; acme: { pebbleRoots(): Promise<string> } };
 let firstCommit = '';
+
+/**
+ * An app's probe over HTTPS as the person who set it up sees it: with the setup gate's cookie
+ * (the gate stands in front of an app whose first visitor could take it over, until the
+ * person says setup is done).
+ */
+function visitApp(vm: Vm, id: string, roots: string): Promise<HttpsAnswer> {
+	const p = PROBES[id]!;
+	const token = lab.appSecrets(id)[SETUP_COOKIE];
+	const cookie = token ? { cookie: `nassella_setup_${id.replace(/[^a-z0-9]/g, '_')}=${token}` } : undefined;
+	return httpsGet(vm.ports.https, p.host, p.path, { ca: roots, ...(cookie ? { headers: cookie } : {}) });
+}
 
 function healthy(s: ServerStatus, apps: readonly { id: string }[]): boolean {
 	return apps.every((a) => s.apps?.[a.id] === 'healthy');
@@ -126,17 +139,23 @@ describe('1. first boot', () => {
 			// Every app's host answers over HTTPS with a certificate from the ACME stand-in.
 			const roots = await first.acme.pebbleRoots();
 			for (const app of FIRST_APPS) {
-				const p = PROBES[app.id]!;
 				const a = await waitFor(
-					`${p.host} over HTTPS`,
+					`${PROBES[app.id]!.host} over HTTPS`,
 					async () => {
-						const r = await httpsGet(vm.ports.https, p.host, p.path, { ca: roots });
+						const r = await visitApp(vm, app.id, roots);
 						return r.status === 200 ? r : undefined;
 					},
 					5 * MIN
 				);
 				expect(a.status).toBe(200);
 			}
+			// Actual Budget lets its first visitor set the password: until the person says setup is
+			// done, a visitor without the gate's cookie is sent to the gate, which asks for the setup password.
+			const budget = PROBES['actual-budget']!;
+			const gated = await httpsGet(vm.ports.https, budget.host, budget.path, { ca: roots });
+			expect(gated.status).toBe(302);
+			expect(gated.headers.location).toBe(SETUP_GATE_PATH);
+			expect((await httpsGet(vm.ports.https, budget.host, SETUP_GATE_PATH, { ca: roots })).status).toBe(401);
 			// The admin host: status.json and the journal gateway answer only with the password.
 			const admin = `nassella.${DOMAIN}`;
 			expect((await httpsGet(vm.ports.https, admin, '/status.json', { ca: roots })).status).toBe(401);
@@ -201,8 +220,7 @@ describe('1b. each app on its own', () => {
 			// The apps that ran were not touched, and still answer over HTTPS.
 			expect(await startedAt()).toBe(before);
 			for (const app of FIRST_APPS) {
-				const p = PROBES[app.id]!;
-				expect((await httpsGet(vm.ports.https, p.host, p.path, { ca: roots })).status).toBe(200);
+				expect((await visitApp(vm, app.id, roots)).status).toBe(200);
 			}
 		},
 		40 * MIN
@@ -234,8 +252,7 @@ describe.runIf(ALL)('2. updates: signed, unsigned, rolled back', () => {
 			);
 			expect(refused.commit).toBe(update.commit);
 			for (const app of WITH_NTFY) {
-				const p = PROBES[app.id]!;
-				expect((await httpsGet(vm.ports.https, p.host, p.path, { ca: roots })).status).toBe(200);
+				expect((await visitApp(vm, app.id, roots)).status).toBe(200);
 			}
 			void unsigned;
 
