@@ -14,7 +14,7 @@ import { dnsContract } from './dns.contract.ts';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { SpecValidator, type Violation } from '../../workers/sandbox/openapi.ts';
-import { faultyTransport, testOptions, TOKEN, validatingTransport } from './harness.ts';
+import { faultyTransport, recorder, testOptions, TOKEN, validatingTransport } from './harness.ts';
 
 /** PowerDNS's own OpenAPI document (committed copy of ../shared/specs/powerdns-authoritative-openapi.yaml). */
 const pdnsSpec = new SpecValidator(
@@ -136,5 +136,30 @@ describe.runIf(powerDnsAvailable())('PowerDNS (a real pdns_server on loopback)',
 		expect(dig(server.dnsPort, 'www.dig.example', 'CNAME')).toEqual(['photos.dig.example.']);
 		await p.delete(zone, 'photos.dig.example', 'A');
 		expect(dig(server.dnsPort, 'photos.dig.example', 'A')).toEqual([]);
+	});
+});
+
+describe('Cloudflare as it really behaves', () => {
+	it('finds a zone on the second page of zones (Cloudflare lists at most 50 a page)', async () => {
+		const fake = createCloudflareFake({ tokens: [TOKEN] });
+		for (let i = 0; i < 60; i++) fake.addZone(`zone-${String(i).padStart(2, '0')}.example`);
+		const dns = new CloudflareDns(testOptions(fake.api, recorder()));
+		expect((await dns.findZone('www.zone-57.example')).name).toBe('zone-57.example');
+		expect(fake.api.violations).toEqual([]);
+	});
+
+	it('accepts an account-owned token, which the user token check does not know', async () => {
+		const fake = createCloudflareFake({ tokens: [], accountTokens: ['account-owned-token'] });
+		const dns = new CloudflareDns(testOptions(fake.api, recorder(), 'account-owned-token'));
+		expect(await dns.verify()).toEqual({ account: 'Cloudflare account token' });
+		await expect(dns.findZone('www.none.example')).rejects.toThrow(/None of the zones/);
+	});
+
+	it('still refuses a token Cloudflare does not know, with what to do', async () => {
+		const fake = createCloudflareFake({ tokens: [TOKEN], accountTokens: ['account-owned-token'] });
+		const dns = new CloudflareDns(testOptions(fake.api, recorder(), 'revoked-token'));
+		const error = (await dns.verify().catch((e: unknown) => e)) as { code?: string; action?: string };
+		expect(error.code).toBe('unauthorized');
+		expect(error.action).toMatch(/token/i);
 	});
 });

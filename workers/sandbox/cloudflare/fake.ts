@@ -46,16 +46,28 @@ interface Rec {
 
 let validator: SpecValidator | undefined;
 
+/**
+ * `accountTokens` are account-owned API tokens: they work on zones and records like user
+ * tokens, but `/user/tokens/verify` does not know them (Cloudflare verifies those at
+ * `/accounts/{account_id}/tokens/verify`) and answers 401 "Invalid API Token".
+ */
 export function createCloudflareFake(
-	options: { tokens?: string[]; latencyMs?: number; validate?: boolean; acceptAnyToken?: boolean } = {}
+	options: {
+		tokens?: string[];
+		accountTokens?: string[];
+		latencyMs?: number;
+		validate?: boolean;
+		acceptAnyToken?: boolean;
+	} = {}
 ) {
+	const accountTokens = new Set(options.accountTokens ?? []);
 	const api = new FakeApi({
 		dialect: cloudflareDialect,
 		validator:
 			options.validate === false
 				? undefined
 				: (validator ??= new SpecValidator(cloudflareSpec as unknown as Record<string, unknown>)),
-		tokens: options.tokens,
+		tokens: [...(options.tokens ?? ['sandbox-token']), ...accountTokens],
 		acceptAnyToken: options.acceptAnyToken,
 		latencyMs: options.latencyMs
 	});
@@ -68,8 +80,8 @@ export function createCloudflareFake(
 		status,
 		body: { success: false, errors: [{ code, message }], messages: [], result: null }
 	});
-	const paged = (req: FakeRequest, items: unknown[]) => {
-		const per = Number(req.query.get('per_page') ?? 100);
+	const paged = (req: FakeRequest, items: unknown[], defaultPer: number) => {
+		const per = Number(req.query.get('per_page') ?? defaultPer);
 		const page = Number(req.query.get('page') ?? 1);
 		const slice = items.slice((page - 1) * per, page * per);
 		return ok(slice, { result_info: { page, per_page: per, count: slice.length, total_count: items.length } });
@@ -111,14 +123,17 @@ export function createCloudflareFake(
 	};
 
 	api
-		.on('GET', '/client/v4/user/tokens/verify', (req) =>
-			ok({ id: (req.headers.get('authorization') ?? '').length.toString(16).padStart(32, '0'), status: 'active' })
-		)
+		.on('GET', '/client/v4/user/tokens/verify', (req) => {
+			const auth = req.headers.get('authorization') ?? '';
+			if (accountTokens.has(auth.replace(/^Bearer /, ''))) return fail(401, 1000, 'Invalid API Token');
+			return ok({ id: auth.length.toString(16).padStart(32, '0'), status: 'active' });
+		})
 		.on('GET', '/client/v4/zones', (req) => {
 			const name = req.query.get('name');
 			return paged(
 				req,
-				state.zones.filter((z) => !name || z.name === name).map((z) => ({ ...z, status: 'active' }))
+				state.zones.filter((z) => !name || z.name === name).map((z) => ({ ...z, status: 'active' })),
+				20
 			);
 		})
 		.on('GET', '/client/v4/zones/:zone/dns_records', (req) => {
@@ -129,7 +144,8 @@ export function createCloudflareFake(
 				req,
 				state.records
 					.filter((r) => r.zone === req.params[0] && (!name || r.name === name) && (!type || r.type === type))
-					.map(view)
+					.map(view),
+				100
 			);
 		})
 		.on('POST', '/client/v4/zones/:zone/dns_records', (req) => {

@@ -84,7 +84,11 @@ const recordWrite = {
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const failure = json(envelope({ type: 'null' }));
 const errors = { '400': failure, '401': failure, '403': failure, '404': failure, '429': failure, '5XX': failure };
-const q = (name: string, type = 'string') => ({ name, in: 'query', schema: { type } });
+const q = (name: string, type = 'string', limits: { minimum?: number; maximum?: number } = {}) => ({
+	name,
+	in: 'query',
+	schema: { type, ...limits }
+});
 
 export const cloudflareSpec = {
 	openapi: '3.0.3',
@@ -110,13 +114,20 @@ export const cloudflareSpec = {
 		},
 		'/client/v4/zones': {
 			get: {
-				parameters: [q('name'), q('page', 'integer'), q('per_page', 'integer')],
+				// "List Zones": per_page from 5 to 50 (default 20).
+				parameters: [q('name'), q('page', 'integer'), q('per_page', 'integer', { minimum: 5, maximum: 50 })],
 				responses: { '200': json(envelope({ type: 'array', items: zone }, resultInfo)), ...errors }
 			}
 		},
 		'/client/v4/zones/{zone_id}/dns_records': {
 			get: {
-				parameters: [q('name'), q('type'), q('page', 'integer'), q('per_page', 'integer')],
+				// "List DNS Records": per_page from 5 to 5,000,000 (default 100).
+				parameters: [
+					q('name'),
+					q('type'),
+					q('page', 'integer'),
+					q('per_page', 'integer', { minimum: 5, maximum: 5_000_000 })
+				],
 				responses: { '200': json(envelope({ type: 'array', items: record }, resultInfo)), ...errors }
 			},
 			post: {

@@ -73,10 +73,16 @@ export class CloudflareDns implements DnsProvider {
 		this.displayName = options.displayName ?? 'Cloudflare';
 	}
 
-	private async all<T>(path: string, query: Record<string, string> = {}): Promise<T[]> {
+	/**
+	 * Every item of a list, page after page (bounded). Cloudflare's limits differ per list: zones
+	 * take at most 50 a page, DNS records far more; a larger per_page is refused or cut short.
+	 */
+	private async all<T>(path: string, perPage: 50 | 100, query: Record<string, string> = {}): Promise<T[]> {
 		const out: T[] = [];
 		for (let page = 1; page <= 50; page++) {
-			const { data } = await this.api.call<Envelope<T[]>>('GET', path, { query: { ...query, page, per_page: 100 } });
+			const { data } = await this.api.call<Envelope<T[]>>('GET', path, {
+				query: { ...query, page, per_page: perPage }
+			});
 			out.push(...data.result);
 			const info = data.result_info;
 			if (!info || page * info.per_page >= info.total_count) break;
@@ -84,8 +90,20 @@ export class CloudflareDns implements DnsProvider {
 		return out;
 	}
 
+	/**
+	 * A user's token is checked at /user/tokens/verify. An account-owned token is not known
+	 * there (401), so one that can list zones, which is all nassella asks of it, is accepted too.
+	 */
 	async verify() {
-		const { data } = await this.api.call<Envelope<{ id: string; status: string }>>('GET', '/user/tokens/verify');
+		let data: Envelope<{ id: string; status: string }>;
+		try {
+			({ data } = await this.api.call<Envelope<{ id: string; status: string }>>('GET', '/user/tokens/verify'));
+		} catch (error) {
+			if (!(error instanceof ProviderError) || error.code !== 'unauthorized') throw error;
+			const zones = await this.api.call('GET', '/zones', { query: { per_page: 5 } }).catch(() => undefined);
+			if (!zones) throw error;
+			return { account: 'Cloudflare account token' };
+		}
 		if (data.result.status !== 'active')
 			throw new ProviderError({
 				code: 'unauthorized',
@@ -97,7 +115,7 @@ export class CloudflareDns implements DnsProvider {
 	}
 
 	async findZone(fqdn: string): Promise<Zone> {
-		const zones = await this.all<{ id: string; name: string }>('/zones');
+		const zones = await this.all<{ id: string; name: string }>('/zones', 50);
 		const zone = longestSuffixZone(
 			fqdn,
 			zones.map((z) => ({ id: z.id, name: normalizeName(z.name) }))
@@ -116,7 +134,7 @@ export class CloudflareDns implements DnsProvider {
 		const q: Record<string, string> = {};
 		if (name) q.name = normalizeName(name);
 		if (type) q.type = type;
-		return this.all<CfRecord>(`/zones/${encodeURIComponent(zone.id)}/dns_records`, q);
+		return this.all<CfRecord>(`/zones/${encodeURIComponent(zone.id)}/dns_records`, 100, q);
 	}
 
 	async list(zone: Zone): Promise<RecordSet[]> {
