@@ -57,7 +57,9 @@ export class SpecValidator {
 	constructor(doc: Json, basePath = '') {
 		this.doc = doc;
 		this.basePath = basePath;
-		this.ajv = new Ajv({ strict: false, allErrors: false, validateFormats: true });
+		// Patterns as the specs write them, for JavaScript without the `u` flag: DigitalOcean's tag
+		// name pattern escapes a colon (`\:`), which is an error in a unicode RegExp.
+		this.ajv = new Ajv({ strict: false, allErrors: false, validateFormats: true, unicodeRegExp: false });
 		addFormats(this.ajv);
 		// Formats the providers' specs use beyond JSON Schema's own.
 		this.ajv.addFormat('decimal', /^-?\d+(\.\d+)?$/);

@@ -16,6 +16,8 @@ export interface DigitalOceanState {
 	firewalls: Firewall[];
 	keys: Key[];
 	domains: Map<string, DnsRecord[]>;
+	/** Tags made with POST /v2/tags (a tag also exists while a droplet, volume or image carries it). */
+	tags: Set<string>;
 }
 
 /** One fake's API, state and settings, handed to each resource's routes. */

@@ -4,7 +4,7 @@
  *
  * This file holds the fake's state and routes each request to its resource, one file a
  * resource as godo keeps them: account.ts, regions.ts, sizes.ts, images.ts, ssh-keys.ts,
- * volumes.ts, firewalls.ts, droplets.ts, monitoring.ts, domains.ts (common.ts: what they
+ * volumes.ts, tags.ts, firewalls.ts, droplets.ts, monitoring.ts, domains.ts (common.ts: what they
  * share; dialect.ts: errors, rate limits and the spec).
  */
 import { FakeApi } from '../kit.ts';
@@ -19,6 +19,7 @@ import { monitoringRoutes } from './monitoring.ts';
 import { regionRoutes } from './regions.ts';
 import { sizeRoutes } from './sizes.ts';
 import { sshKeyRoutes } from './ssh-keys.ts';
+import { tagRoutes } from './tags.ts';
 import { volumeRoutes } from './volumes.ts';
 
 export { digitalOceanDialect, digitalOceanValidator };
@@ -52,7 +53,8 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 		volumes: [],
 		firewalls: [],
 		keys: [],
-		domains: new Map()
+		domains: new Map(),
+		tags: new Set()
 	};
 	const ctx: DigitalOceanContext = {
 		api,
@@ -71,6 +73,7 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 	imageRoutes(ctx);
 	sshKeyRoutes(ctx);
 	volumeRoutes(ctx);
+	tagRoutes(ctx);
 	firewallRoutes(ctx);
 	dropletRoutes(ctx);
 	monitoringRoutes(ctx);
@@ -89,6 +92,7 @@ export function createDigitalOceanFake(options: DigitalOceanFakeOptions = {}) {
 			state.firewalls = [];
 			state.keys = [];
 			state.domains.clear();
+			state.tags.clear();
 			api.faults = [];
 		}
 	};

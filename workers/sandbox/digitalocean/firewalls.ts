@@ -2,6 +2,7 @@
 import { iso } from '../kit.ts';
 import { getById, listOf, notFound, type DigitalOceanContext } from './common.ts';
 import { from } from '../routes.ts';
+import { tagExists } from './tags.ts';
 
 export interface Firewall {
 	id: string;
@@ -37,6 +38,15 @@ export function firewallRoutes(ctx: DigitalOceanContext): void {
 				inbound_rules?: unknown[];
 				outbound_rules?: unknown[];
 			};
+			const missing = (b.tags ?? []).filter((t) => !tagExists(state, t));
+			if (missing.length)
+				return {
+					status: 422,
+					body: {
+						id: 'unprocessable_entity',
+						message: `tag ${missing[0]} does not exist; create it before a firewall can target it`
+					}
+				};
 			const f: Firewall = {
 				id: crypto.randomUUID(),
 				name: b.name,

@@ -252,7 +252,10 @@ export class DigitalOceanCloud implements CloudProvider {
 
 	/**
 	 * A cloud firewall that applies to the deployment's droplets by tag (so a droplet made
-	 * later gets it without another call). Its target tags double as its labels.
+	 * later gets it without another call). Its target tags double as its labels. DigitalOcean
+	 * applies a firewall only to tags that exist, and the firewall is made before any droplet
+	 * carries them (beside the volume, which may not have carried them yet): the tags are made
+	 * first (making one that exists changes nothing).
 	 */
 	async ensureFirewall(name: string, allowSsh: boolean, labels: Labels): Promise<CloudResource> {
 		const targets = labelsToTags(labels).filter((t) => !t.startsWith(`${MANAGED_BY_LABEL}:`));
@@ -271,6 +274,7 @@ export class DigitalOceanCloud implements CloudProvider {
 		const everywhere = { addresses: ['0.0.0.0/0', '::/0'] };
 		const ports = ['80', '443', ...(allowSsh ? ['22'] : [])];
 		return ensureOnce(find, async () => {
+			for (const tag of targets) await this.api.call('POST', '/v2/tags', { body: { name: tag } });
 			const { data } = await this.api.call<{ firewall: DoFirewall }>('POST', '/v2/firewalls', {
 				body: {
 					name,
