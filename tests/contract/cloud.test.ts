@@ -3,7 +3,8 @@ import { HetznerCloud } from '../../src/lib/adapters/hetzner/cloud.ts';
 import { createHetznerFake } from '../../workers/sandbox/hetzner/fake.ts';
 import { createDigitalOceanFake } from '../../workers/sandbox/digitalocean/fake.ts';
 import { cloudContract } from './cloud.contract.ts';
-import { testOptions, TOKEN } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { recorder, testOptions, TOKEN } from './harness.ts';
 
 cloudContract('DigitalOcean', (rec) => {
 	const fake = createDigitalOceanFake({ tokens: [TOKEN], importMs: 30, bootMs: 30 });
@@ -42,4 +43,34 @@ cloudContract('Hetzner', (rec) => {
 				.filter((r) => r.direction === 'in' && r.protocol === 'tcp')
 				.map((r) => r.port)
 	};
+});
+
+describe('DigitalOcean as it really behaves', () => {
+	it('refuses start-up settings over 64 KiB before asking DigitalOcean, and says what to do', async () => {
+		const fake = createDigitalOceanFake({ tokens: [TOKEN] });
+		const rec = recorder();
+		const cloud = new DigitalOceanCloud({
+			...testOptions(fake.api, rec),
+			onRequest: (method, path) => rec.requests.push({ method, path })
+		});
+		// Multi-byte characters: the limit counts bytes, not characters.
+		const userData = JSON.stringify({ ignition: { version: '3.3.0' }, note: 'é'.repeat(33_000) });
+		expect(userData.length).toBeLessThan(64 * 1024);
+		const error = (await cloud
+			.ensureServer({
+				name: 'nassella-abc12345-web',
+				region: 'fra1',
+				size: 's-1vcpu-1gb',
+				imageId: '1',
+				sshKeyIds: [],
+				volumeIds: [],
+				userData,
+				labels: { 'nassella-deployment': 'abc12345' }
+			})
+			.catch((e: unknown) => e)) as { code?: string; message?: string; action?: string };
+		expect(error.code).toBe('invalid');
+		expect(error.message).toMatch(/64 KiB/);
+		expect(error.action).toMatch(/fewer apps/);
+		expect(rec.requests.filter((r) => r.method === 'POST')).toEqual([]);
+	});
 });

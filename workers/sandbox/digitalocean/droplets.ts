@@ -86,7 +86,8 @@ export function dropletRoutes(ctx: DigitalOceanContext): void {
 				if (v.region !== b.region)
 					return err(422, 'unprocessable_entity', 'Volume is in a different region than the Droplet.');
 			}
-			if ((b.user_data ?? '').length > 64 * 1024) return err(422, 'unprocessable_entity', 'user_data exceeds 64 KiB');
+			if (new TextEncoder().encode(b.user_data ?? '').length > 64 * 1024)
+				return err(422, 'unprocessable_entity', 'user_data exceeds 64 KiB');
 			const id = newId();
 			const d: Droplet = {
 				id,

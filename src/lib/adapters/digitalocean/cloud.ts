@@ -25,6 +25,9 @@ import { ensureOnce, pollUntil } from '../http/reconcile.ts';
 import { digitalOceanApi, labelsToTags, listAll, tagsToLabels, type DigitalOceanOptions } from './api.ts';
 import { ProviderError } from '../../core/errors.ts';
 
+/** The most user data a droplet takes, in bytes (DigitalOcean's API reference: 64 KiB). */
+const USER_DATA_LIMIT = 64 * 1024;
+
 export const FLATCAR_DIGITALOCEAN_IMAGE =
 	'https://stable.release.flatcar-linux.net/amd64-usr/current/flatcar_production_digitalocean_image.bin.gz';
 
@@ -308,6 +311,15 @@ export class DigitalOceanCloud implements CloudProvider {
 	}
 
 	async ensureServer(spec: ServerSpec): Promise<Server> {
+		// DigitalOcean takes at most 64 KiB of user data (bytes): say so before asking.
+		const bytes = new TextEncoder().encode(spec.userData).length;
+		if (bytes > USER_DATA_LIMIT)
+			throw new ProviderError({
+				code: 'invalid',
+				provider: 'DigitalOcean',
+				message: `The server's start-up settings are ${Math.ceil(bytes / 1024)} KiB; DigitalOcean takes at most 64 KiB.`,
+				action: 'Choose fewer apps for this server, then try again.'
+			});
 		const tags = labelsToTags(spec.labels);
 		const find = async () => {
 			const list = await listAll<DoDroplet>(this.api, '/v2/droplets', 'droplets', { tag_name: tags[0] ?? '' });
