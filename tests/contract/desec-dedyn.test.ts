@@ -8,9 +8,21 @@ import type { DnsProvider } from '../../src/lib/ports/dns.ts';
 import { recorder, testOptions, TOKEN } from './harness.ts';
 
 function setup(limitDomains?: number) {
-	const fake = createDesecFake({ tokens: [TOKEN], limitDomains });
+	const fake = createDesecFake({ tokens: [TOKEN], createDomainTokens: [TOKEN], limitDomains });
 	return { fake, dns: new DesecDns(testOptions(fake.api, recorder())) };
 }
+
+it('a token made without "Can create domains" (the deSEC default) gets what to do, and no name', async () => {
+	const fake = createDesecFake({ tokens: [TOKEN, 'ordinary-token'], createDomainTokens: [TOKEN] });
+	const dns = new DesecDns(testOptions(fake.api, recorder(), 'ordinary-token'));
+	const error = (await dns.registerDedynName('my-photos').catch((e: unknown) => e)) as ProviderError;
+	expect(error).toBeInstanceOf(ProviderError);
+	expect(error.code).toBe('forbidden');
+	expect(error.message).toBe('This deSEC token may not create domains, and claiming a free dedyn.io name needs that.');
+	expect(error.action).toMatch(/Can create domains/);
+	expect(fake.state.domains).toEqual([]);
+	expect(fake.api.violations).toEqual([]);
+});
 
 it('claims a dedyn.io name once, and claiming it again returns the same zone', async () => {
 	const { fake, dns } = setup();

@@ -95,7 +95,7 @@ export const dnsChoices: readonly DnsChoice[] = [
 	{
 		id: 'desec',
 		label: 'deSEC (free, also gives free dedyn.io names)',
-		note: 'Needs a deSEC token.',
+		note: 'Needs a deSEC token. For a free dedyn.io name, create it at desec.io (Token Management) with "Can create domains" turned on.',
 		sandbox: false,
 		experimental: false,
 		needsProxy: false,

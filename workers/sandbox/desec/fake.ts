@@ -50,8 +50,16 @@ export function createDesecFake(
 		minimumTtl?: number;
 		validate?: boolean;
 		acceptAnyToken?: boolean;
+		/**
+		 * Tokens made with "Can create domains" (`perm_create_domain`), which deSEC leaves off by
+		 * default; only they may add a domain. With `acceptAnyToken` (the sandbox) every token may.
+		 */
+		createDomainTokens?: string[];
 	} = {}
 ) {
+	const mayCreate = (auth: string | null) =>
+		options.acceptAnyToken === true ||
+		(options.createDomainTokens ?? []).includes(/^Token (\S+)$/.exec(auth ?? '')?.[1] ?? '');
 	const api = new FakeApi({
 		dialect: desecDialect,
 		validator:
@@ -129,6 +137,9 @@ export function createDesecFake(
 		})
 		.on('POST', '/api/v1/domains/', (req) => {
 			const name = String((req.body as { name: string }).name).toLowerCase();
+			// Django REST framework's words for a permission the token lacks.
+			if (!mayCreate(req.headers.get('authorization')))
+				return { status: 403, body: { detail: 'You do not have permission to perform this action.' } };
 			if (!/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(name)) return bad({ name: ['Invalid value (not a DNS name).'] });
 			if (state.domains.length >= limit) return desecDialect.quota;
 			if (find(name) || state.takenElsewhere.has(name))

@@ -17,6 +17,10 @@ import type { DnsProvider, RecordSet, RecordType, Zone } from '../../ports/dns.t
 import { JsonApi, type ChainOptions } from '../http/chain.ts';
 import { DESEC_WAIT_RULE, desecErrors } from './errors.ts';
 
+/** How to make a deSEC token that can claim a free name (deSEC leaves the permission off). */
+export const DEDYN_TOKEN_HELP =
+	'At desec.io, open Token Management, create a token with "Can create domains" turned on, and enter it here.';
+
 export interface DesecOptions extends Omit<ChainOptions, 'proxyBase'> {
 	token: string;
 	/** Default https://desec.io; the sandbox points it at /sandbox/desec. */
@@ -126,6 +130,14 @@ export class DesecDns implements DnsProvider {
 				const { data } = await this.api.call<DesecDomain>('POST', '/api/v1/domains/', { body: { name } });
 				return { id: data.name, name: data.name };
 			} catch (error) {
+				if (error instanceof ProviderError && error.status === 403 && error.code !== 'quota')
+					throw new ProviderError({
+						code: 'forbidden',
+						provider: 'deSEC',
+						status: 403,
+						message: 'This deSEC token may not create domains, and claiming a free dedyn.io name needs that.',
+						action: DEDYN_TOKEN_HELP
+					});
 				if (!(error instanceof ProviderError && (error.transient || error.code === 'conflict'))) throw error;
 				if (error.code === 'conflict' && !(await mine()))
 					throw new ProviderError({
