@@ -106,3 +106,45 @@ describe('Hetzner Flatcar builder', () => {
 		expect(error.message).toMatch(/32 KiB/);
 	});
 });
+
+describe('the builder server type', () => {
+	/** A Hetzner project and the server types of the POST /servers it was sent. */
+	function watched() {
+		const { fake } = setup();
+		const types: string[] = [];
+		const client = fake.api.client();
+		const cloud = new HetznerCloud({
+			...testOptions(fake.api, recorder()),
+			baseUrl: 'https://api.hetzner.cloud/v1',
+			http: async (request: Request) => {
+				if (request.method === 'POST' && new URL(request.url).pathname === '/v1/servers')
+					types.push(((await request.clone().json()) as { server_type: string }).server_type);
+				return client(request);
+			}
+		});
+		return { fake, cloud, types };
+	}
+
+	it('is chosen from what Hetzner sells in the location: outside Europe, where CX types are not sold', async () => {
+		const { fake, cloud, types } = watched();
+		expect((await cloud.ensureImage('ash', labels)).kind).toBe('snapshot');
+		expect(types).toEqual(['cpx11']);
+		expect(fake.api.violations).toEqual([]);
+	});
+
+	it('in Europe, the cheapest type sold there', async () => {
+		const { cloud, types } = watched();
+		await cloud.ensureImage('fsn1', labels);
+		expect(types).toEqual(['cx22']);
+	});
+
+	it('a location where Hetzner sells no type for it is named plainly, and nothing is made', async () => {
+		const { fake, cloud, types } = watched();
+		const error = (await cloud.ensureImage('sin', labels).catch((e: unknown) => e)) as ProviderError;
+		expect(error).toBeInstanceOf(ProviderError);
+		expect(error.message).toMatch(/sin/);
+		expect(error.action).toMatch(/another region/i);
+		expect(types).toEqual([]);
+		expect(fake.state.servers).toEqual([]);
+	});
+});

@@ -1,4 +1,4 @@
-/** Hetzner locations (three of them). */
+/** Hetzner locations (four of them: three in Europe, one in the United States). */
 import { listOf, type HetznerContext } from './common.ts';
 
 export const LOCATIONS = [
@@ -31,6 +31,16 @@ export const LOCATIONS = [
 		latitude: 60.169855,
 		longitude: 24.938379,
 		network_zone: 'eu-central'
+	},
+	{
+		id: 4,
+		name: 'ash',
+		description: 'Ashburn, VA',
+		country: 'US',
+		city: 'Ashburn, VA',
+		latitude: 39.045821,
+		longitude: -77.487073,
+		network_zone: 'us-east'
 	}
 ];
 

@@ -11,7 +11,7 @@ import { hetznerDialect } from './dialect.ts';
 import { imageView, SYSTEM_IMAGES, systemImageView, type Image } from './images.ts';
 import type { LabelMap } from './labels.ts';
 import { location } from './locations.ts';
-import { TYPES, typeView } from './server-types.ts';
+import { soldIn, TYPES, typeView } from './server-types.ts';
 
 export interface Server {
 	id: number;
@@ -60,8 +60,8 @@ export function serverRoutes(ctx: HetznerContext): void {
 				description: `${loc.description} DC14`,
 				location: loc,
 				server_types: {
-					supported: TYPES.map((t) => t.id),
-					available: TYPES.map((t) => t.id),
+					supported: TYPES.filter((t) => t.sold.includes(loc.name)).map((t) => t.id),
+					available: TYPES.filter((t) => t.sold.includes(loc.name)).map((t) => t.id),
 					available_for_migration: []
 				}
 			},
@@ -107,6 +107,8 @@ export function serverRoutes(ctx: HetznerContext): void {
 			if (!sys && !snap) return err(400, 'invalid_input', 'image not found');
 			if (snap && now() < snap.readyAt) return err(423, 'locked', 'image is still being created');
 			const loc = b.location ?? 'fsn1';
+			// What Hetzner answers for a type it does not sell in the location.
+			if (!soldIn(b.server_type, loc)) return err(400, 'invalid_input', 'unsupported location for server type');
 			for (const vid of b.volumes ?? []) {
 				const v = state.volumes.find((x) => x.id === vid);
 				if (!v) return err(400, 'invalid_input', 'volume not found');

@@ -228,14 +228,47 @@ export class HetznerCloud implements CloudProvider {
 		return view(snapshot);
 	}
 
+	/**
+	 * The server type for the temporary builder: the cheapest one Hetzner sells in `region` for
+	 * this architecture (not deprecated there). Types differ per location (the CX line is sold in
+	 * Europe only) and are replaced over time, so none is written down here.
+	 */
+	private async builderType(region: string, arch: 'x86' | 'arm'): Promise<string> {
+		const types = await listAll<{
+			name: string;
+			architecture: string;
+			deprecated: boolean | null;
+			prices: { location: string; price_monthly: { gross: string } }[];
+			locations?: { name: string; deprecation: unknown }[];
+		}>(this.api, '/server_types', 'server_types');
+		const offers = types
+			.filter((t) => t.architecture === arch && !t.deprecated)
+			.filter((t) => !t.locations || t.locations.some((l) => l.name === region && !l.deprecation))
+			.flatMap((t) =>
+				t.prices
+					.filter((p) => p.location === region)
+					.map((p) => ({ name: t.name, price: Number(p.price_monthly.gross) }))
+			)
+			.sort((a, b) => a.price - b.price);
+		if (!offers[0])
+			throw new ProviderError({
+				code: 'invalid',
+				provider: 'Hetzner',
+				message: `Hetzner sells no server type in ${region} that can prepare the Flatcar image.`,
+				action: 'Choose another region for your server.'
+			});
+		return offers[0].name;
+	}
+
 	private async ensureBuilder(region: string, arch: 'x86' | 'arm', progress?: Progress): Promise<HServer> {
 		const find = async () => (await listAll<HServer>(this.api, '/servers', 'servers', { name: BUILDER_NAME }))[0];
 		progress?.({ message: 'Starting a temporary server that writes Flatcar to its disk', fraction: 0.05 });
 		let builder = await ensureOnce(find, async () => {
+			const serverType = await this.builderType(region, arch);
 			const { data } = await this.api.call<{ server: HServer }>('POST', '/servers', {
 				body: {
 					name: BUILDER_NAME,
-					server_type: arch === 'arm' ? 'cax11' : 'cx22',
+					server_type: serverType,
 					location: region,
 					image: 'ubuntu-24.04',
 					user_data: builderUserData(this.options.flatcarChannel ?? 'stable', arch),
