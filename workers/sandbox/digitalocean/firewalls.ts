@@ -38,6 +38,19 @@ export function firewallRoutes(ctx: DigitalOceanContext): void {
 				inbound_rules?: unknown[];
 				outbound_rules?: unknown[];
 			};
+			// The API reference: a single port, a range ("8000-9000"), or "0" for all ports.
+			const rules = [...(b.inbound_rules ?? []), ...(b.outbound_rules ?? [])] as { protocol: string; ports: string }[];
+			const badPorts = rules.find(
+				(r) => !/^(0|[1-9][0-9]{0,4}(-[1-9][0-9]{0,4})?)$/.test(r.ports) || (r.protocol === 'icmp' && r.ports !== '0')
+			);
+			if (badPorts)
+				return {
+					status: 422,
+					body: {
+						id: 'unprocessable_entity',
+						message: `ports "${badPorts.ports}" for ${badPorts.protocol}: give a port, a range, or 0 for all ports`
+					}
+				};
 			const missing = (b.tags ?? []).filter((t) => !tagExists(state, t));
 			if (missing.length)
 				return {

@@ -286,10 +286,11 @@ export class DigitalOceanCloud implements CloudProvider {
 						...ports.map((p) => ({ protocol: 'tcp', ports: p, sources: everywhere })),
 						{ protocol: 'udp', ports: '443', sources: everywhere }
 					],
+					// "0" is every port (DigitalOcean's API reference; ICMP has no ports and takes "0").
 					outbound_rules: [
-						{ protocol: 'tcp', ports: 'all', destinations: everywhere },
-						{ protocol: 'udp', ports: 'all', destinations: everywhere },
-						{ protocol: 'icmp', ports: 'all', destinations: everywhere }
+						{ protocol: 'tcp', ports: '0', destinations: everywhere },
+						{ protocol: 'udp', ports: '0', destinations: everywhere },
+						{ protocol: 'icmp', ports: '0', destinations: everywhere }
 					]
 				}
 			});
