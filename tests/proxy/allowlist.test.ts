@@ -130,6 +130,11 @@ describe('refused', () => {
 			'/api.hetzner.cloud/v1/servers/42/metrics?type=cpu%2Cnetwork%2Cdisk&start=2026-11-25T11%3A00%3A00.000Z&end=2026-11-25T12%3A00%3A00.000Z&step=60',
 			/method DELETE/
 		],
+		// path parameters: "metrics;x" would otherwise be a segment of the general route, and
+		// slip past the metrics rule to a server that reads it as "metrics"
+		['GET', '/api.hetzner.cloud/v1/servers/42/metrics;x', /Path parameters/],
+		['DELETE', '/api.hetzner.cloud/v1/servers/42;metrics', /Path parameters/],
+		['GET', '/api.hetzner.cloud/v1/servers/42/metrics%3Bx', /Encoded separators/],
 		// methods
 		['DELETE', `/api.cloudflare.com/client/v4/zones/${ZONE}`, /method DELETE/],
 		['PATCH', '/api.hetzner.cloud/v1/servers/1', /method PATCH/],

@@ -29,7 +29,7 @@ export interface HostRule {
  * One path segment: letters, digits, the few marks API names use, and percent-encoded
  * bytes (the parser has already refused encoded separators, dots and percent signs).
  */
-const SEG = "(?:[A-Za-z0-9._~@*+!$'(),;=:-]|%[0-9A-Fa-f]{2})+";
+const SEG = "(?:[A-Za-z0-9._~@*+!$'(),=:-]|%[0-9A-Fa-f]{2})+";
 const ID32 = '[0-9a-f]{32}';
 const REPO = '[A-Za-z0-9._-]+';
 const READ_WRITE = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

@@ -55,7 +55,7 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 const QUERY_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
 /** Percent-encodings that could change how a server splits or resolves a path. */
-const RISKY_ENCODINGS = /%(?:2e|2f|5c|00|25|3f|23)/i;
+const RISKY_ENCODINGS = /%(?:2e|2f|5c|00|25|3f|23|3b)/i;
 
 /**
  * Splits what follows the relay's base path (`/<host><path>?<query>`, as received,
@@ -83,6 +83,9 @@ export function parseProxiedPath(rest: string): ParseResult {
 	if (!PATH_CHARS.test(path)) return fail('The path holds characters that are not allowed.');
 	if (path.includes('//')) return fail('Empty path segments (double slashes) are not allowed.');
 	if (RISKY_ENCODINGS.test(path)) return fail('Encoded separators or dots are not allowed in the path.');
+	// A server may read "metrics;x" as "metrics" with a parameter: the allowlist would judge one
+	// path and the provider serve another. No provider nassella uses has path parameters.
+	if (path.includes(';')) return fail('Path parameters (";") are not allowed in the path.');
 	const segments = path.split('/').slice(1);
 	if (segments.some((s) => s === '.' || s === '..')) return fail('Dot segments are not allowed in the path.');
 	if (search && !QUERY_CHARS.test(search.slice(1))) return fail('The query holds characters that are not allowed.');
