@@ -545,6 +545,17 @@ describe('the local entry', () => {
 			expect(JSON.parse(sameOrigin.body).error).toMatch(/evil.example is not on/);
 			const noOrigin = await raw(port, 'GET', '/proxy/api.hetzner.cloud/v1/certificates');
 			expect(JSON.parse(noOrigin.body).error).toMatch(/Hetzner Cloud address is not on/);
+			// The app's own GET carries no Origin, and the browser says it is same-origin.
+			const ownGet = await raw(port, 'GET', '/proxy/api.hetzner.cloud/v1/certificates', {
+				'sec-fetch-site': 'same-origin'
+			});
+			expect(JSON.parse(ownGet.body).error).toMatch(/Hetzner Cloud address is not on/);
+			// Another site's page (an image, a link) sends no Origin either; its browser says cross-site.
+			for (const site of ['cross-site', 'same-site', 'none']) {
+				const fromPage = await raw(port, 'GET', '/proxy/api.hetzner.cloud/v1/servers', { 'sec-fetch-site': site });
+				expect(fromPage.status, site).toBe(403);
+				expect(JSON.parse(fromPage.body).error).toMatch(/only serves the nassella app/);
+			}
 			// A page of another site whose name was made to point at 127.0.0.1 (DNS rebinding).
 			const rebound = await raw(port, 'GET', '/proxy/api.hetzner.cloud/v1/servers', {
 				host: `rebind.evil.example:${port}`,

@@ -102,8 +102,14 @@ export function createProxyHandler(config: ProxyConfig): ProxyHandler {
 		// Same-origin service is for the local entry only: a Host that is not loopback (as in a
 		// DNS-rebinding attempt from another site) does not count as "the app's own origin".
 		const sameOrigin = config.sameOrigin === true && LOOPBACK_HOSTS.has(url.hostname);
+		// A request without Origin is the app's own GET on the same origin, or a page of another
+		// site (an image, a link, a form): browsers tell them apart with Sec-Fetch-Site, so only
+		// "same-origin" (or a client that sends no such header at all) counts as the app.
+		const fetchSite = request.headers.get('sec-fetch-site');
 		const originAllowed =
-			origin === null ? sameOrigin : allowedOrigins.has(origin) || (sameOrigin && origin === selfOrigin);
+			origin === null
+				? sameOrigin && (fetchSite === null || fetchSite === 'same-origin')
+				: allowedOrigins.has(origin) || (sameOrigin && origin === selfOrigin);
 		if (origin !== null && originAllowed && origin !== selfOrigin) {
 			cors.set('access-control-allow-origin', origin);
 			cors.set('access-control-expose-headers', EXPOSED_RESPONSE_HEADERS.join(', '));
