@@ -182,4 +182,19 @@ describe('header versions and key settings', () => {
 		expect(codeOf(() => readHeader(withKdf({ alg: 'scrypt' as 'argon2id13' })))).toBe('unsupported-kdf');
 		expect(isVaultError(new VaultError('weak-kdf'), 'weak-kdf')).toBe(true);
 	});
+
+	it('opens what nassella makes, and refuses a file that asks for far more work before its passphrase is checked', () => {
+		expect(() => readHeader(withKdf({ m: DEFAULT_KDF.m, t: DEFAULT_KDF.t }))).not.toThrow();
+		expect(() => readHeader(withKdf({ m: 256 * 1024, t: 4 }))).not.toThrow();
+		for (const kdf of [{ m: 1024 * 1024 }, { m: 256 * 1024 + 1 }, { t: 10 }, { t: 5 }]) {
+			let error: unknown;
+			try {
+				readHeader(withKdf(kdf));
+			} catch (e) {
+				error = e;
+			}
+			expect(isVaultError(error, 'unsupported-kdf'), JSON.stringify(kdf)).toBe(true);
+			expect((error as Error).message).toMatch(/at most 256 MiB and 4 passes/);
+		}
+	});
 });

@@ -39,8 +39,12 @@ export interface KdfParams {
 export const DEFAULT_KDF: Readonly<KdfParams> = Object.freeze({ alg: 'argon2id13', m: 64 * 1024, t: 3, p: 1 });
 /** Floor, used only when the default cannot allocate its memory: 19 MiB, 2 passes. */
 export const FLOOR_KDF: Readonly<KdfParams> = Object.freeze({ alg: 'argon2id13', m: 19 * 1024, t: 2, p: 1 });
-/** Settings above these are refused as a denial-of-service attempt (a hostile file asking for gigabytes). */
-export const MAX_KDF = Object.freeze({ m: 1024 * 1024, t: 10 });
+/**
+ * The most a file may ask for before its passphrase can be checked: 4 times the default's
+ * memory and one pass more (room for a later, stronger default). Beyond that a hostile file
+ * could hold a phone for many seconds, or fail it, on every try.
+ */
+export const MAX_KDF = Object.freeze({ m: 256 * 1024, t: 4 });
 
 export interface VaultHeader {
 	format: typeof FORMAT;
@@ -63,7 +67,11 @@ export function checkKdf(kdf: { alg: unknown; m: unknown; t: unknown; p: unknown
 		throw new WeakKdfError(
 			`The file asks for weaker protection (${Math.round(m / 1024)} MiB, ${t} passes) than nassella's minimum (${FLOOR_KDF.m / 1024} MiB, ${FLOOR_KDF.t} passes), so it was refused.`
 		);
-	if (m > MAX_KDF.m || t > MAX_KDF.t) throw new VaultError('unsupported-kdf');
+	if (m > MAX_KDF.m || t > MAX_KDF.t)
+		throw new VaultError(
+			'unsupported-kdf',
+			`The file asks for ${Math.round(m / 1024)} MiB and ${t} passes to open; nassella opens files that ask for at most ${MAX_KDF.m / 1024} MiB and ${MAX_KDF.t} passes (it makes them with ${DEFAULT_KDF.m / 1024} MiB and ${DEFAULT_KDF.t}), so it was refused.`
+		);
 }
 
 function exactKeys(value: unknown, keys: readonly string[]): value is Record<string, unknown> {
