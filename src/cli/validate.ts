@@ -82,7 +82,7 @@ function walk(dir: string, base = dir): string[] {
  */
 export function caddyCheckEnv(caddyfile: string): Record<string, string> {
 	const env: Record<string, string> = {};
-	for (const [, name] of caddyfile.matchAll(/\{\$(NASSELLA_GATE_[A-Z0-9_]+)\}/g))
+	for (const [, name] of caddyfile.matchAll(/\{\$(NASSELLA_GATE_[A-Z0-9_]+|NASSELLA_ADMIN_HASH)\}/g))
 		env[name!] = name!.endsWith('_HASH')
 			? '$2a$14$Jo2Ytr.dltoc0H9UtoYU/eeT17dSijaweyLb.86lrE0hEqIj6bTCG'
 			: 'checkonlynotarealcookievalue0000';

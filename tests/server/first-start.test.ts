@@ -43,6 +43,10 @@ describe('the setup gate in the bundle', () => {
 		expect(r.apps.filter((a) => a.gate).map((a) => a.id)).toEqual(gated);
 		const caddyfile = file(r, 'Caddyfile')!;
 		const env = parseComposeEnv(file(r, 'env/caddy.env.age')!.replace(/^PLAINTEXT\n/, ''));
+		// The admin password's hash is sealed too: no bcrypt hash is in the Caddyfile (it is in git).
+		expect(env.NASSELLA_ADMIN_HASH).toBe((input.config as { admin: { passwordHash: string } }).admin.passwordHash);
+		expect(caddyfile).toContain('{$NASSELLA_ADMIN_HASH}');
+		expect(caddyfile).not.toMatch(/\$2[aby]\$/);
 		for (const id of gated) {
 			const s = secretsOf(input)[id]!;
 			const app = r.apps.find((a) => a.id === id)!;
@@ -83,8 +87,10 @@ describe('the setup gate in the bundle', () => {
 		const after = await renderServer(input, catalog(), { encrypt: plain });
 		expect(after.apps.some((a) => a.gate)).toBe(false);
 		expect(file(after, 'Caddyfile')).not.toContain('nassella-setup');
-		expect(file(after, 'env/caddy.env.age')).toBeUndefined();
-		expect(file(after, 'docker-compose.yml')).not.toContain('caddy.env');
+		// caddy.env keeps only the admin password's hash.
+		expect(Object.keys(parseComposeEnv(file(after, 'env/caddy.env.age')!.replace(/^PLAINTEXT\n/, '')))).toEqual([
+			'NASSELLA_ADMIN_HASH'
+		]);
 		expect(forgejo(after).FORGEJO__service__DISABLE_REGISTRATION).toBe('true');
 		const vikunja = after.apps.find((a) => a.id === 'vikunja')!.services.find((s) => s.name === 'vikunja')!;
 		expect(vikunja.environment.VIKUNJA_SERVICE_ENABLEREGISTRATION).toBe('false');

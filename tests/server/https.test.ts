@@ -272,6 +272,8 @@ beforeAll(async () => {
 		)
 	);
 	expect(Object.keys(gateEnv).length).toBeGreaterThan(0);
+	// The admin password's hash, as caddy.env gives it (the Caddyfile names only the variable).
+	gateEnv.NASSELLA_ADMIN_HASH = (input.config as { admin: { passwordHash: string } }).admin.passwordHash;
 	setupPasswords = (input.secrets as { apps: Record<string, Record<string, string>> }).apps;
 	start('caddy', ['run', '--config', join(rendered.bundle, 'Caddyfile'), '--adapter', 'caddyfile'], {
 		HOME: T,

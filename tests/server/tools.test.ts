@@ -128,7 +128,7 @@ describe('international and edge-case domains', () => {
 		expect(caddy).toContain('nachrichten.xn--bcher-kva.beispiel.de {');
 		expect(caddy).toContain('nassella.xn--bcher-kva.beispiel.de {');
 		const res = run('caddy', ['validate', '--config', join(r.bundle, 'Caddyfile')], {
-			env: { ...process.env, HOME: r.dir, XDG_DATA_HOME: r.dir, XDG_CONFIG_HOME: r.dir }
+			env: { ...process.env, HOME: r.dir, XDG_DATA_HOME: r.dir, XDG_CONFIG_HOME: r.dir, ...caddyCheckEnv(caddy) }
 		});
 		expect(res.stdout).toContain('Valid configuration');
 	});

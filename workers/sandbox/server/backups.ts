@@ -15,9 +15,9 @@ export interface BackupContext {
 	takeFault(m: Machine, match: (f: ServerFault) => boolean): ServerFault | undefined;
 }
 
-/** The backup target (restic repository and password) sealed to this server in the bundle. */
-export async function backupTarget(m: Machine, files: Map<string, string>) {
-	const sealed = files.get('env/backup.env.age');
+/** An env file of the bundle sealed to this server (`env/<name>.age`), decrypted with its identity. */
+export async function sealedEnv(m: Machine, files: Map<string, string>, path: string) {
+	const sealed = files.get(path);
 	if (!sealed || !m.ign.ageIdentity) return undefined;
 	const d = new Decrypter();
 	d.addIdentity(m.ign.ageIdentity);
@@ -27,6 +27,13 @@ export async function backupTarget(m: Machine, files: Map<string, string>) {
 		const eq = line.indexOf('=');
 		if (eq > 0) env.set(line.slice(0, eq).trim(), line.slice(eq + 1).replace(/^['"]|['"]$/g, ''));
 	}
+	return env;
+}
+
+/** The backup target (restic repository and password) sealed to this server in the bundle. */
+export async function backupTarget(m: Machine, files: Map<string, string>) {
+	const env = await sealedEnv(m, files, 'env/backup.env.age');
+	if (!env) return undefined;
 	const repository = env.get('RESTIC_REPOSITORY');
 	const password = env.get('RESTIC_PASSWORD');
 	return repository && password ? { repository, password } : undefined;

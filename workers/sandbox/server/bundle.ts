@@ -8,6 +8,8 @@ export interface Bundle {
 	/** app → its Compose services */
 	apps: Map<string, string[]>;
 	admin?: { user: string; hash: string };
+	/** Whether `admin` was read from the sealed caddy.env yet. */
+	adminRead?: boolean;
 }
 
 export function appsOf(files: Map<string, string>): Map<string, string[]> {
@@ -20,11 +22,16 @@ export function appsOf(files: Map<string, string>): Map<string, string[]> {
 	return apps;
 }
 
-export function adminOf(files: Map<string, string>): Bundle['admin'] {
-	const m = /basicauth \{\s*\n\s*([a-z][a-z0-9_-]{0,31}) (\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53})\s*\n/.exec(
+/**
+ * The admin login: the user from the Caddyfile, the bcrypt hash from the bundle's caddy.env
+ * (decrypted with this server's identity: `env`), as Caddy reads it through {$NASSELLA_ADMIN_HASH}.
+ */
+export function adminOf(files: Map<string, string>, env: Map<string, string> | undefined): Bundle['admin'] {
+	const m = /basicauth \{\s*\n\s*([a-z][a-z0-9_-]{0,31}) \{\$NASSELLA_ADMIN_HASH\}\s*\n/.exec(
 		files.get('Caddyfile') ?? ''
 	);
-	return m ? { user: m[1]!, hash: m[2]! } : undefined;
+	const hash = env?.get('NASSELLA_ADMIN_HASH');
+	return m && hash && /^\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$/.test(hash) ? { user: m[1]!, hash } : undefined;
 }
 
 /** A few plausible lines an app's containers write when they start. */

@@ -100,7 +100,7 @@ export function status(m: Machine) {
 	};
 }
 
-/** Basic auth against the bundle's Caddyfile hash; `authOk` keeps the headers already checked, as bcrypt is slow. */
+/** Basic auth against the admin hash of the bundle (sealed in its caddy.env); `authOk` keeps the headers already checked, as bcrypt is slow. */
 export async function authorized(m: Machine, header: string | undefined, authOk: Set<string>): Promise<boolean> {
 	const admin = (m.running ?? m.pending?.bundle)?.admin;
 	if (!admin || !header?.startsWith('Basic ')) return false;

@@ -14,7 +14,7 @@
  * - requests.json (backup, drill), a simulated restic repository per backup target shared
  *   by all sandbox servers, and restore-from-backup on first start before any app starts;
  * - status.json in the ServerStatus shape and a gatewayd-shaped journal, behind basic auth
- *   checked against the bcrypt hash in the bundle's Caddyfile.
+ *   checked against the bcrypt hash in the bundle's caddy.env (the Caddyfile names the user).
  *
  * The admin host is found as a browser would: its A record in the sandbox DNS → the server
  * with that address. Time moves lazily: a server catches up whenever it is asked something.
@@ -28,7 +28,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { identityToRecipient } from 'age-encryption';
 import { checkHostName } from '../../../src/lib/core/net/proxy-url.ts';
 import { checkManifest, MANIFEST_PATH } from '../../../src/lib/core/server/manifest.ts';
-import { backupTarget, finishJob, handleRequests, restore, type BackupContext } from './backups.ts';
+import { backupTarget, finishJob, handleRequests, restore, sealedEnv, type BackupContext } from './backups.ts';
 import { adminOf, appLines, appsOf, type Bundle } from './bundle.ts';
 import { readCommit, readTree, signedByAllowed, type ObjectStore } from './git.ts';
 import { readIgnition } from './ignition.ts';
@@ -161,7 +161,8 @@ export function createServerSim(deps: ServerSimDeps) {
 			log(m, at, { ...SYNC, priority: 3 }, m.lastError);
 			return;
 		}
-		const bundle: Bundle = { commit: head, files, apps: appsOf(files), admin: adminOf(files) };
+		// The admin login is read from the sealed caddy.env when the status is first asked for.
+		const bundle: Bundle = { commit: head, files, apps: appsOf(files) };
 		m.pending = { bundle, at: at + timing.applyMs };
 		if (!m.running) {
 			// Caddy comes up with the first bundle: the status is readable while the apps start.
@@ -297,6 +298,17 @@ export function createServerSim(deps: ServerSimDeps) {
 			.end(body === undefined ? '' : JSON.stringify(body));
 	};
 
+	/** The admin login of the bundle Caddy serves: the user in its Caddyfile, the hash in its sealed caddy.env. */
+	async function adminOfBundle(m: Machine): Promise<Bundle['admin']> {
+		const b = m.running ?? m.pending?.bundle;
+		if (!b) return undefined;
+		if (!b.adminRead) {
+			b.admin = adminOf(b.files, await sealedEnv(m, b.files, 'env/caddy.env.age').catch(() => undefined));
+			b.adminRead = true;
+		}
+		return b.admin;
+	}
+
 	/** `/sandbox/server/<host>/status.json` and `/sandbox/server/<host>/journal/entries`. */
 	async function handle(
 		req: IncomingMessage,
@@ -312,8 +324,7 @@ export function createServerSim(deps: ServerSimDeps) {
 		await refresh();
 		const m = machineAt(host);
 		// As a browser would see it: no address, or nothing listening there yet.
-		if (!m || !(m.running ?? m.pending?.bundle)?.admin)
-			return json(res, 502, { error: `Nothing answers at ${host} yet (sandbox).` });
+		if (!m || !(await adminOfBundle(m))) return json(res, 502, { error: `Nothing answers at ${host} yet (sandbox).` });
 		if (!(await authorized(m, req.headers.authorization, authOk))) return json(res, 401, undefined);
 		if (path === '/status.json') return json(res, 200, status(m));
 		if (path === '/journal/entries')

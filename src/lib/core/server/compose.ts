@@ -159,8 +159,9 @@ export function composeDocument(apps: readonly ServerApp[]): Record<string, unkn
 			`${GATEWAY_DIR}:${GATEWAY_DIR}`
 		],
 		networks: ['edge', ...webNetworks],
-		// The setup gates' password hashes and cookie values (read by the Caddyfile as {$VARIABLE}).
-		...(apps.some((a) => a.gate) ? { env_file: [`${ENV_RUN_DIR}/${CADDY_ENV}`] } : {}),
+		// The admin password's hash and the setup gates' hashes and cookie values (read by the
+		// Caddyfile as {$VARIABLE}).
+		env_file: [`${ENV_RUN_DIR}/${CADDY_ENV}`],
 		healthcheck: {
 			test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:2019/config/'],
 			interval: '30s',

@@ -7,7 +7,7 @@
 import type { AppManifest } from '../catalog/types.ts';
 import { REQUEST_ID, validateDeployment, type Deployment, type ServerRequests } from '../model/config.ts';
 import { IMAGE_REF, RenderError, type ServerApp } from './app.ts';
-import { renderCaddyfile, type CaddyOptions } from './caddyfile.ts';
+import { ADMIN_HASH_VARIABLE, renderCaddyfile, type CaddyOptions } from './caddyfile.ts';
 import { CADDY_ENV, envFileName, renderCompose } from './compose.ts';
 import { renderComposeEnv, renderDockerEnv } from './envfile.ts';
 import { selectApps } from './from-catalog.ts';
@@ -146,23 +146,24 @@ export async function renderServer(
 				contents: await options.encrypt(text, config.ageRecipient)
 			});
 		}
+	// Caddy's secrets, kept out of git's plain text: the admin password's hash and the setup gates'.
 	const gates = apps.flatMap((a) => (a.gate ? [a.gate] : []));
-	if (gates.length > 0)
-		files.push({
-			path: `env/${CADDY_ENV}.age`,
-			contents: await options.encrypt(
-				renderComposeEnv(
-					Object.fromEntries(
-						gates.flatMap((g) => [
-							[g.hashVariable, g.hash],
-							[g.tokenVariable, g.token]
-						])
-					),
-					'The setup passwords'
-				),
-				config.ageRecipient
-			)
-		});
+	files.push({
+		path: `env/${CADDY_ENV}.age`,
+		contents: await options.encrypt(
+			renderComposeEnv(
+				Object.fromEntries([
+					[ADMIN_HASH_VARIABLE, config.admin.passwordHash],
+					...gates.flatMap((g) => [
+						[g.hashVariable, g.hash],
+						[g.tokenVariable, g.token]
+					])
+				]),
+				'The admin and setup password hashes'
+			),
+			config.ageRecipient
+		)
+	});
 	const composeSecrets = Object.assign({}, ...apps.map((a) => a.composeSecrets)) as Record<string, string>;
 	if (Object.keys(composeSecrets).length > 0)
 		files.push({
