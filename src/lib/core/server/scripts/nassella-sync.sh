@@ -129,7 +129,7 @@ reboot_window() {
 # Each value is checked by shape; a bundle without these files changes nothing. Only what
 # differs is written, and only then are systemd and locksmithd told.
 apply_window() {
-	local dir="$ROOT/current" tz unit at when dropin changed="" timers=""
+	local dir="$ROOT/current" tz unit at when dropin content changed="" timers=""
 	[ -d "$dir" ] || return 0
 	if [ -s "$dir/update.conf" ] && ! cmp -s "$dir/update.conf" "$UPDATE_CONF" &&
 		! grep -qvE '^(REBOOT_STRATEGY=reboot|LOCKSMITHD_REBOOT_WINDOW_START="([A-Z][a-z]{2} )?[0-9]{2}:[0-9]{2}"|LOCKSMITHD_REBOOT_WINDOW_LENGTH=[0-9]{1,4}[hm])$' "$dir/update.conf"; then
@@ -146,9 +146,10 @@ apply_window() {
 			[ -n "$at" ] || continue
 			if [ "$unit" = backup ]; then when="*-*-* $at"; else when="*-*-01 $at"; fi
 			dropin="$UNIT_DIR/nassella-$unit.timer.d/50-window.conf"
-			if [ "$(cat "$dropin" 2>/dev/null || true)" != "$(printf '[Timer]\nOnCalendar=\nOnCalendar=%s' "$when")" ]; then
+			content="$(printf '[Timer]\nOnCalendar=\nOnCalendar=%s' "$when")"
+			if [ "$(cat "$dropin" 2>/dev/null || true)" != "$content" ]; then
 				mkdir -p "${dropin%/*}"
-				printf '[Timer]\nOnCalendar=\nOnCalendar=%s\n' "$when" >"$dropin.tmp" && mv -f "$dropin.tmp" "$dropin"
+				printf '%s\n' "$content" >"$dropin.tmp" && mv -f "$dropin.tmp" "$dropin"
 				timers+=" nassella-$unit.timer"
 			fi
 		done
