@@ -4,6 +4,8 @@
  * stand-in upstreams, and the admin host with and without credentials; log entries come
  * from a real systemd-journal-gatewayd (socket-activated on a UNIX socket, as on the
  * server) serving a journal written by systemd-journal-remote with container entries.
+ * Every kind of answer (the app's, the 502 while an app is down, the 401s, the gate's and
+ * plain HTTP's redirects, the 404 for an unknown host) is checked for the security headers.
  *
  * Differences from the server, all through the generator's test-harness options: ports
  * are free loopback ports instead of 80/443; the ACME directory is pebble (its challenge
@@ -14,7 +16,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { request } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,11 +30,13 @@ const procs: ChildProcess[] = [];
 const servers: Server[] = [];
 const PASSWORD = 'fixture-password';
 let pebbleRoot = '';
+let httpPort = 0;
 let httpsPort = 0;
 let adminHost = '';
 let apps: ServerApp[] = [];
 let setupPasswords: Record<string, Record<string, string>> = {};
 const upstreamPorts = new Map<string, number>();
+const upstreams = new Map<string, Server>();
 
 function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
@@ -92,6 +96,32 @@ function get(
 		req.on('error', reject);
 		req.end();
 	});
+}
+
+/** A plain-HTTP request to Caddy's HTTP port, for the host name in the Host header. */
+function getPlain(host: string, path: string): Promise<Answer> {
+	return new Promise((resolve, reject) => {
+		const req = httpRequest(
+			{ host: '127.0.0.1', port: httpPort, path, headers: { Host: host }, timeout: 10_000 },
+			(res) => {
+				let body = '';
+				res.on('data', (c) => (body += c));
+				res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+			}
+		);
+		req.on('timeout', () => req.destroy(new Error('timeout')));
+		req.on('error', reject);
+		req.end();
+	});
+}
+
+/** The headers every answer of the server carries, whatever its status, and no `Server` header. */
+function expectSecurityHeaders(res: Answer, what: string) {
+	expect(res.headers['strict-transport-security'], what).toBe('max-age=31536000');
+	expect(res.headers['x-content-type-options'], what).toBe('nosniff');
+	expect(res.headers['referrer-policy'], what).toBe('strict-origin-when-cross-origin');
+	expect(res.headers['x-frame-options'], what).toBe('SAMEORIGIN');
+	expect(res.headers['server'], what).toBeUndefined();
 }
 
 async function until<T>(what: string, fn: () => Promise<T>, seconds = 90): Promise<T> {
@@ -168,8 +198,9 @@ beforeAll(async () => {
 		'san.ext'
 	]);
 
-	const [acmePort, mgmtPort, httpPort, hp] = [await freePort(), await freePort(), await freePort(), await freePort()];
-	httpsPort = hp;
+	const [acmePort, mgmtPort, p80, p443] = [await freePort(), await freePort(), await freePort(), await freePort()];
+	httpPort = p80;
+	httpsPort = p443;
 	writeFileSync(
 		join(T, 'pebble.json'),
 		JSON.stringify({
@@ -243,6 +274,7 @@ beforeAll(async () => {
 			});
 			await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 			servers.push(server);
+			upstreams.set(`${app.id}/${ep.id}`, server);
 			upstreamPorts.set(`${app.id}/${ep.id}`, (server.address() as { port: number }).port);
 		}
 
@@ -297,9 +329,7 @@ describe('generated Caddyfile served by real Caddy with pebble certificates', ()
 				const res = await until(`HTTPS for ${ep.host}`, () => get(ep.host, '/hello', { headers: cookie }));
 				expect(res.status).toBe(200);
 				expect(res.body).toBe(`upstream ${app.id}/${ep.id} /hello`);
-				expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
-				expect(res.headers['x-content-type-options']).toBe('nosniff');
-				expect(res.headers['server']).toBeUndefined();
+				expectSecurityHeaders(res, `200 from ${ep.host}`);
 			}
 	}, 120_000);
 
@@ -386,5 +416,93 @@ describe('generated Caddyfile served by real Caddy with pebble certificates', ()
 			.map((l) => JSON.parse(l));
 		expect(entries.map((e) => e.MESSAGE)).toEqual(['miniflux started', 'miniflux ready']);
 		expect(entries.every((e) => e.CONTAINER_NAME === 'nassella-miniflux-1')).toBe(true);
+	}, 60_000);
+});
+
+describe('security headers on every answer of the real Caddy, errors included', () => {
+	it('an app that is down: the 502 carries the security headers and no Server header', async () => {
+		const app = apps.find((a) => a.id === 'miniflux')!;
+		const host = app.entrypoints[0]!.host;
+		const key = `${app.id}/${app.entrypoints[0]!.id}`;
+		const server = upstreams.get(key)!;
+		const port = upstreamPorts.get(key)!;
+		expect((await until(`HTTPS for ${host}`, () => get(host, '/hello'))).status).toBe(200);
+		// The app stops: its port is closed, and Caddy's kept-alive connections to it too.
+		await new Promise<void>((r) => {
+			server.close(() => r());
+			server.closeAllConnections();
+		});
+		try {
+			const down = await get(host, '/hello');
+			expect(down.status).toBe(502);
+			expect(down.body).not.toContain('upstream');
+			expectSecurityHeaders(down, `502 from ${host}`);
+		} finally {
+			await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+		}
+		const back = await get(host, '/hello');
+		expect(back.status).toBe(200);
+		expectSecurityHeaders(back, `200 from ${host} once it is back`);
+	}, 60_000);
+
+	it('admin host: the 401 without credentials, the 200 and the 404 with them, and the preflight', async () => {
+		const none = await until('HTTPS for the admin host', () => get(adminHost, '/status.json'));
+		expect(none.status).toBe(401);
+		expect(String(none.headers['www-authenticate'])).toMatch(/^Basic /);
+		expectSecurityHeaders(none, '401 from the admin host');
+		const wrong = await get(adminHost, '/journal/entries', { auth: 'nassella:wrong' });
+		expect(wrong.status).toBe(401);
+		expectSecurityHeaders(wrong, '401 for a wrong password');
+		const ok = await get(adminHost, '/status.json', { auth: `nassella:${PASSWORD}` });
+		expect(ok.status).toBe(200);
+		expect(ok.headers['cache-control']).toBe('no-store');
+		expectSecurityHeaders(ok, '200 from the admin host');
+		const other = await get(adminHost, '/anything-else', { auth: `nassella:${PASSWORD}` });
+		expect(other.status).toBe(404);
+		expectSecurityHeaders(other, '404 from the admin host');
+		const pre = await get(adminHost, '/status.json', {
+			method: 'OPTIONS',
+			headers: { Origin: 'https://app.nassella.org', 'Access-Control-Request-Method': 'GET' }
+		});
+		expect(pre.status).toBe(204);
+		expectSecurityHeaders(pre, 'preflight on the admin host');
+	}, 60_000);
+
+	it('setup gate: the redirects and the 401 of the gate carry the security headers', async () => {
+		const app = apps.find((a) => a.id === 'uptime-kuma')!;
+		const host = app.entrypoints[0]!.host;
+		const closed = await until(`HTTPS for ${host}`, () => get(host, '/'));
+		expect(closed.status).toBe(302);
+		expectSecurityHeaders(closed, '302 to the setup gate');
+		const asked = await get(host, '/nassella-setup/open');
+		expect(asked.status).toBe(401);
+		expect(String(asked.headers['www-authenticate'])).toMatch(/^Basic /);
+		expectSecurityHeaders(asked, '401 of the setup gate');
+		const password = setupPasswords[app.id]!.setup_password!;
+		const open = await get(host, '/nassella-setup/open', { auth: `setup:${password}` });
+		expect(open.status).toBe(303);
+		expectSecurityHeaders(open, '303 from the setup gate');
+	}, 60_000);
+
+	it('plain HTTP: every host is redirected to HTTPS, with the security headers and no Server header', async () => {
+		for (const host of [...apps.flatMap((a) => a.entrypoints.map((e) => e.host)), adminHost, 'other.example.net']) {
+			const res = await until(`HTTP for ${host}`, () => getPlain(host, '/some/path?x=1'));
+			expect(res.status, host).toBe(308);
+			expect(res.headers.location, host).toBe(`https://${host}/some/path?x=1`);
+			expectSecurityHeaders(res, `redirect for ${host}`);
+		}
+	}, 60_000);
+
+	it('HTTPS for a host name no site serves: a 404 with the security headers', async () => {
+		const news = apps.find((a) => a.id === 'miniflux')!.entrypoints[0]!.host;
+		// The TLS name is a served one (Caddy has no certificate for any other); the Host is not.
+		const res = await until('HTTPS for an unknown Host', () =>
+			get(news, '/hello', { headers: { Host: 'other.example.net' } })
+		);
+		expect(res.status).toBe(404);
+		expect(res.body).not.toContain('upstream');
+		expectSecurityHeaders(res, '404 for an unknown host');
+		// A TLS name no site serves still gets no certificate at all.
+		await expect(get('other.example.net', '/hello')).rejects.toThrow();
 	}, 60_000);
 });
