@@ -1,7 +1,7 @@
 /** The relay's allowlist, table by table: what passes and what is refused with which reason. */
 import { describe, expect, it } from 'vitest';
 import { RELAY_HOSTS } from '../../src/lib/core/net/proxy-url.ts';
-import { isPublicAddress } from '../../workers/proxy/address.ts';
+import { isPublicAddress } from '../../workers/proxy/public-address.ts';
 import { createRateLimiter } from '../../workers/proxy/rate-limit.ts';
 import { decide, parseOrigins, PRODUCTION_RULES, requestHeaderVerdict } from '../../workers/proxy/policy.ts';
 

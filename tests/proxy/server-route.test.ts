@@ -268,18 +268,26 @@ describe('server route: addresses after name resolution', () => {
 	});
 	afterAll(() => guarded.close());
 
-	it.each([[['127.0.0.1']], [['10.1.2.3']], [['192.168.1.20']], [['fd00::1']], [['95.217.0.1', '172.16.0.1']]])(
-		'refuses an admin host that resolves to %j',
-		async (addresses) => {
-			resolved = addresses;
-			const answer = await raw(guarded.port, 'GET', `/server/${HOST}/status.json`, {
-				origin: APP,
-				authorization: AUTH
-			});
-			expect(answer.status).toBe(403);
-			expect(JSON.parse(answer.body).error).toMatch(/private, loopback or otherwise reserved/);
-		}
-	);
+	it.each([
+		[['127.0.0.1']],
+		[['10.1.2.3']],
+		[['192.168.1.20']],
+		[['fd00::1']],
+		[['95.217.0.1', '172.16.0.1']],
+		[['2001:2::10']],
+		[['3fff::10']],
+		[['5f00::10']],
+		[['::ffff:0:a00:1']],
+		[['2a01:4f8::1', '2001:10::1']]
+	])('refuses an admin host that resolves to %j', async (addresses) => {
+		resolved = addresses;
+		const answer = await raw(guarded.port, 'GET', `/server/${HOST}/status.json`, {
+			origin: APP,
+			authorization: AUTH
+		});
+		expect(answer.status).toBe(403);
+		expect(JSON.parse(answer.body).error).toMatch(/private, loopback or otherwise reserved/);
+	});
 });
 
 function rawStream(port: number, path: string): Promise<{ bytes: number; broken: boolean }> {
@@ -298,41 +306,3 @@ function rawStream(port: number, path: string): Promise<{ bytes: number; broken:
 		req.end();
 	});
 }
-
-describe('server route: the Workers address check', () => {
-	it('agrees with the Node check on public and reserved addresses', async () => {
-		const { isPublicIp } = await import('../../workers/proxy/public-ip.ts');
-		const { isPublicAddress } = await import('../../workers/proxy/address.ts');
-		for (const a of [
-			'95.217.10.20',
-			'8.8.8.8',
-			'1.1.1.1',
-			'127.0.0.1',
-			'10.2.3.4',
-			'172.31.255.255',
-			'172.32.0.1',
-			'192.168.0.1',
-			'169.254.169.254',
-			'100.64.0.1',
-			'100.128.0.1',
-			'203.0.113.5',
-			'224.0.0.1',
-			'255.255.255.255',
-			'2a01:4f8:1c1c::1',
-			'2606:4700::6810:84e5',
-			'::1',
-			'::',
-			'fe80::1',
-			'fd00::53',
-			'::ffff:127.0.0.1',
-			'64:ff9b::a00:1',
-			'2001:db8::1',
-			'2002:a00:1::1',
-			'2001:0:4136:e378::1',
-			'ff02::1'
-		])
-			expect(isPublicIp(a), a).toBe(isPublicAddress(a));
-		expect(isPublicIp('not-an-ip')).toBe(false);
-		expect(isPublicIp('1.2.3.999')).toBe(false);
-	});
-});

@@ -1,10 +1,14 @@
 /**
  * The Cloudflare Workers entry in workerd (the Workers runtime, from npm through
  * miniflare). Every fetch the Worker makes to a provider goes to `outboundService`
- * here, which records it and answers like the provider would.
+ * here, which records it and answers like the provider would. The `server` route runs
+ * in a Worker of its own (below), whose DNS-over-HTTPS lookups go to a stand-in resolver
+ * and whose sockets lead to a stand-in admin host on loopback.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { stripTypeScriptTypes } from 'node:module';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -21,7 +25,8 @@ function workerModules() {
 		'workers/proxy/worker.ts',
 		'workers/proxy/handler.ts',
 		'workers/proxy/policy.ts',
-		'workers/proxy/public-ip.ts',
+		'workers/proxy/pinned-get.ts',
+		'workers/proxy/public-address.ts',
 		'src/lib/core/net/proxy-url.ts'
 	];
 	return files.map((file) => ({
@@ -165,40 +170,6 @@ describe('the Workers entry in workerd', () => {
 		expect(outbound).toHaveLength(0);
 	});
 
-	it("reaches a person's server only when its name resolves to public addresses", async () => {
-		let addresses: Record<string, string[]> = { A: ['95.217.10.20'], AAAA: [] };
-		answer = (url) => {
-			if (url.hostname === 'cloudflare-dns.com') {
-				const type = url.searchParams.get('type')!;
-				return Response.json({
-					Status: 0,
-					Answer: (addresses[type] ?? []).map((data) => ({ type: type === 'A' ? 1 : 28, data }))
-				});
-			}
-			return Response.json({ version: 1 });
-		};
-		const basic = `Basic ${btoa('admin:worker-admin-pass')}`;
-		const ok = await mf.dispatchFetch('https://relay.example/server/nassella.family.example/status.json', {
-			headers: { origin: APP, authorization: basic, 'user-agent': 'Mozilla/5.0' }
-		});
-		expect(ok.status).toBe(200);
-		const sent = outbound.find((o) => o.url === 'https://nassella.family.example/status.json')!;
-		expect(sent.headers.authorization).toBe(basic);
-		expect(sent.headers['user-agent']).not.toBe('Mozilla/5.0');
-
-		outbound = [];
-		addresses = { A: ['95.217.10.20'], AAAA: ['fd00::5'] };
-		const inside = await mf.dispatchFetch('https://relay.example/server/nassella.family.example/status.json', {
-			headers: { origin: APP, authorization: basic }
-		});
-		expect(inside.status).toBe(403);
-		expect(outbound.every((o) => o.url.startsWith('https://cloudflare-dns.com/'))).toBe(true);
-		const literal = await mf.dispatchFetch('https://relay.example/server/10.0.0.1/status.json', {
-			headers: { origin: APP, authorization: basic }
-		});
-		expect(literal.status).toBe(403);
-	});
-
 	it('refuses an oversized body', async () => {
 		const response = await mf.dispatchFetch('https://relay.example/api.hetzner.cloud/v1/servers', {
 			method: 'POST',
@@ -262,5 +233,277 @@ describe('a Worker deployed with a wrong ALLOWED_ORIGINS', () => {
 		} finally {
 			await broken.dispose();
 		}
+	});
+});
+
+/**
+ * The entry the `server` route tests run: the Worker itself (createWorker), on a network
+ * whose DNS-over-HTTPS goes to the test's resolver (the DNS binding) and whose sockets
+ * all lead to the stand-in admin host on loopback, each recording where the Worker asked
+ * to connect and which name it asked TLS to verify. The stand-in has no certificate for
+ * that name, so the connection stays plain TCP; the TLS handshake itself is workerd's.
+ */
+const SERVER_ENTRY = `
+import { connect } from 'cloudflare:sockets';
+import { createWorker } from './worker.js';
+
+const connections = [];
+let worker;
+
+export default {
+	fetch(request, env) {
+		if (new URL(request.url).pathname === '/__connections') return Response.json(connections.splice(0));
+		worker ??= createWorker({
+			fetch: (input, init) => env.DNS.fetch(input, init),
+			connect(address, options) {
+				const seen = { address, options, tls: null };
+				connections.push(seen);
+				const socket = connect({ hostname: '127.0.0.1', port: Number(env.ADMIN_PORT) }, options);
+				const plain = {
+					readable: socket.readable,
+					writable: socket.writable,
+					opened: socket.opened,
+					closed: socket.closed,
+					close: () => socket.close(),
+					startTls(tls) {
+						seen.tls = tls.expectedServerHostname;
+						return plain;
+					}
+				};
+				return plain;
+			}
+		});
+		return worker.fetch(request, env);
+	}
+};
+`;
+
+const ADMIN_HOST = 'nassella.family.example';
+const BASIC = `Basic ${btoa('admin:worker-admin-pass')}`;
+
+interface Lookup {
+	url: string;
+	accept: string | null;
+	name: string | null;
+	type: string | null;
+}
+interface DnsAnswer {
+	/** The DNS-over-HTTPS answer's Status (0 is NOERROR); an HTTP status replaces the whole answer. */
+	status?: number;
+	http?: number;
+	data: string[];
+}
+interface Connection {
+	address: { hostname: string; port: number };
+	options: { secureTransport: string };
+	tls: string | null;
+}
+interface AdminRequest {
+	method: string;
+	url: string;
+	headers: IncomingHttpHeaders;
+}
+
+describe('the server route in workerd: checked over DNS-over-HTTPS, connected to the checked address', () => {
+	let server: Miniflare;
+	let admin: ReturnType<typeof createServer>;
+	let lookups: Lookup[] = [];
+	let adminRequests: AdminRequest[] = [];
+	/** The resolver's answer to the nth lookup (from 1) of a type. */
+	let dns: (type: 'A' | 'AAAA', nth: number) => DnsAnswer;
+	let serve: (res: ServerResponse) => void | Promise<void>;
+
+	const ask = (path: string) =>
+		server.dispatchFetch(`https://relay.example/server/${path}`, {
+			// Without it, miniflare compresses the JSON answer on its way out and holds it until it ends.
+			headers: { origin: APP, authorization: BASIC, 'user-agent': 'Mozilla/5.0', 'accept-encoding': 'identity' }
+		});
+	const connections = async () =>
+		(await (await server.dispatchFetch('https://relay.example/__connections')).json()) as Connection[];
+	const lookupsOf = (type: string) => lookups.filter((l) => l.type === type).length;
+
+	beforeAll(async () => {
+		admin = createServer((req, res) => {
+			adminRequests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+			void serve(res);
+		});
+		await new Promise<void>((r) => admin.listen(0, '127.0.0.1', r));
+		server = new Miniflare({
+			modules: [
+				{ type: 'ESModule', path: resolve(ROOT, 'workers/proxy/server-route-entry.js'), contents: SERVER_ENTRY },
+				...workerModules()
+			],
+			modulesRoot: ROOT,
+			compatibilityDate: '2025-01-01',
+			bindings: { ALLOWED_ORIGINS: APP, ADMIN_PORT: String((admin.address() as AddressInfo).port) },
+			// Its log lines (host=server, status, duration) are checked in the tests above.
+			handleRuntimeStdio(out: Readable, err: Readable) {
+				out.resume();
+				err.resume();
+			},
+			serviceBindings: {
+				DNS: (request: WorkerRequest) => {
+					const url = new URL(request.url);
+					const type = url.searchParams.get('type');
+					lookups.push({
+						url: `${url.origin}${url.pathname}`,
+						accept: request.headers.get('accept'),
+						name: url.searchParams.get('name'),
+						type
+					});
+					if (type !== 'A' && type !== 'AAAA') return new Response('', { status: 400 });
+					const answer = dns(type, lookupsOf(type));
+					if (answer.http) return new Response('', { status: answer.http });
+					return Response.json({
+						Status: answer.status ?? 0,
+						Answer: answer.data.map((data) => ({
+							name: url.searchParams.get('name'),
+							type: type === 'A' ? 1 : 28,
+							TTL: 300,
+							data
+						}))
+					});
+				}
+			}
+		});
+		await server.ready;
+	});
+	afterAll(async () => {
+		await server.dispose();
+		admin.closeAllConnections();
+		await new Promise((r) => admin.close(r));
+	});
+	beforeEach(() => {
+		lookups = [];
+		adminRequests = [];
+		dns = (type) => ({ data: type === 'A' ? ['95.217.10.20'] : ['2a01:4f8:c17:1::5'] });
+		serve = (res) => {
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.end('{"version":1}');
+		};
+	});
+	afterEach(async () => {
+		await connections();
+	});
+
+	it("connects to exactly the address it checked, and asks TLS to verify the server's name", async () => {
+		const response = await ask(`${ADMIN_HOST}/status.json`);
+		expect(response.status).toBe(200);
+		expect(await response.text()).toBe('{"version":1}');
+		expect(lookups).toEqual([
+			{ url: 'https://cloudflare-dns.com/dns-query', accept: 'application/dns-json', name: ADMIN_HOST, type: 'A' },
+			{ url: 'https://cloudflare-dns.com/dns-query', accept: 'application/dns-json', name: ADMIN_HOST, type: 'AAAA' }
+		]);
+		expect(await connections()).toEqual([
+			{ address: { hostname: '95.217.10.20', port: 443 }, options: { secureTransport: 'starttls' }, tls: ADMIN_HOST }
+		]);
+		expect(adminRequests).toHaveLength(1);
+		const seen = adminRequests[0]!;
+		expect(seen.method).toBe('GET');
+		expect(seen.url).toBe('/status.json');
+		expect(seen.headers.host).toBe(ADMIN_HOST);
+		expect(seen.headers.authorization).toBe(BASIC);
+		expect(seen.headers['user-agent']).toBeUndefined();
+		expect(seen.headers['accept-encoding']).toBe('identity');
+		expect(seen.headers.connection).toBe('close');
+	});
+
+	it('keeps to the checked address when the name answers differently afterwards (DNS rebinding)', async () => {
+		// A public address to the first lookup, a private one to every later lookup.
+		dns = (type, nth) => ({ data: type === 'A' ? [nth === 1 ? '95.217.10.20' : '10.0.0.5'] : [] });
+		const first = await ask(`${ADMIN_HOST}/status.json`);
+		expect(first.status).toBe(200);
+		await first.arrayBuffer();
+		// One lookup, and the connection went to its answer: nothing resolved the name again.
+		expect(lookupsOf('A')).toBe(1);
+		expect((await connections()).map((c) => c.address.hostname)).toEqual(['95.217.10.20']);
+
+		// The next request's lookup gets the private answer, and the route refuses it.
+		const second = await ask(`${ADMIN_HOST}/status.json`);
+		expect(second.status).toBe(403);
+		expect(((await second.json()) as { error: string }).error).toMatch(/private, loopback or otherwise reserved/);
+		expect(await connections()).toEqual([]);
+		expect(adminRequests).toHaveLength(1);
+	});
+
+	it('refuses a name that answers the check with a private address, whatever it answers later', async () => {
+		dns = (type, nth) => ({ data: type === 'A' ? [nth === 1 ? '10.0.0.5' : '95.217.10.20'] : [] });
+		const response = await ask(`${ADMIN_HOST}/status.json`);
+		expect(response.status).toBe(403);
+		expect(await connections()).toEqual([]);
+		expect(adminRequests).toEqual([]);
+	});
+
+	it.each<[string, (type: 'A' | 'AAAA') => DnsAnswer, number]>([
+		['a unique-local AAAA beside a public A', (t) => ({ data: t === 'A' ? ['95.217.10.20'] : ['fd00::5'] }), 403],
+		['a loopback A beside a public one', (t) => ({ data: t === 'A' ? ['95.217.10.20', '127.0.0.1'] : [] }), 403],
+		['an IPv6 address in an A record', (t) => ({ data: t === 'A' ? ['2a01:4f8:c17:1::5'] : [] }), 403],
+		['a benchmarking AAAA', (t) => ({ data: t === 'A' ? [] : ['2001:2::5'] }), 403],
+		['an IPv4-mapped AAAA', (t) => ({ data: t === 'A' ? ['95.217.10.20'] : ['::ffff:10.0.0.5'] }), 403],
+		['no address at all', () => ({ data: [] }), 403],
+		[
+			'a failed AAAA lookup (SERVFAIL)',
+			(t) => ({ status: t === 'A' ? 0 : 2, data: t === 'A' ? ['95.217.10.20'] : [] }),
+			502
+		],
+		['a name that does not exist (NXDOMAIN)', () => ({ status: 3, data: [] }), 502],
+		['a resolver that fails', () => ({ http: 503, data: [] }), 502]
+	])('connects nowhere for %s', async (_case, answer, status) => {
+		dns = answer;
+		const response = await ask(`${ADMIN_HOST}/status.json`);
+		expect(response.status).toBe(status);
+		expect(await connections()).toEqual([]);
+		expect(adminRequests).toEqual([]);
+	});
+
+	it('refuses IP literals before any lookup', async () => {
+		for (const host of ['10.0.0.1', '95.217.10.20', '[2a01:4f8::1]']) {
+			const response = await ask(`${host}/status.json`);
+			expect(response.status, host).toBe(403);
+		}
+		expect(lookups).toEqual([]);
+		expect(await connections()).toEqual([]);
+	});
+
+	it('connects to an IPv6 address in brackets when the name has no A record', async () => {
+		dns = (type) => ({ data: type === 'A' ? [] : ['2a01:4f8:c17:1::5'] });
+		const response = await ask(`${ADMIN_HOST}/status.json`);
+		expect(response.status).toBe(200);
+		await response.arrayBuffer();
+		expect((await connections()).map((c) => c.address)).toEqual([{ hostname: '[2a01:4f8:c17:1::5]', port: 443 }]);
+	});
+
+	it('streams a followed journal as it comes, before the server ends its answer', async () => {
+		let release!: () => void;
+		const held = new Promise<void>((r) => (release = r));
+		serve = async (res) => {
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.write('{"MESSAGE":"first"}\n');
+			await held;
+			res.end('{"MESSAGE":"second"}\n');
+		};
+		const response = await ask(`${ADMIN_HOST}/journal/entries?follow&CONTAINER_NAME=nassella-vaultwarden-1`);
+		expect(response.status).toBe(200);
+		expect(adminRequests[0]!.url).toBe('/journal/entries?follow&CONTAINER_NAME=nassella-vaultwarden-1');
+		const reader = response.body!.getReader();
+		const first = await reader.read();
+		// The first line came through while the server was still holding its answer open.
+		expect(new TextDecoder().decode(first.value)).toBe('{"MESSAGE":"first"}\n');
+		release();
+		let rest = '';
+		for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+		expect(rest).toBe('{"MESSAGE":"second"}\n');
+	});
+
+	it('does not follow or pass on a redirect from the server', async () => {
+		serve = (res) => {
+			res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' });
+			res.end();
+		};
+		const response = await ask(`${ADMIN_HOST}/status.json`);
+		expect(response.status).toBe(502);
+		expect(response.headers.get('location')).toBeNull();
+		expect(await response.text()).not.toContain('169.254');
+		expect(adminRequests).toHaveLength(1);
 	});
 });

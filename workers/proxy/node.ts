@@ -3,8 +3,8 @@
  * the local entry mounts at /proxy/ (workers/local/mounts.ts) and the tests drive.
  *
  * What Node adds to the shared handler: the host name is resolved here, every address
- * is checked (no private, loopback, link-local, ULA, CGNAT or IPv4-in-IPv6 addresses),
- * and the connection goes to exactly the checked address, so a DNS answer that changes
+ * must be public by the rule in public-address.ts (which the Workers entry shares), and
+ * the connection goes to exactly the checked address, so a DNS answer that changes
  * between check and connect (rebinding) cannot redirect it. Plus an in-memory per-client
  * rate limit.
  *
@@ -27,7 +27,7 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
-import { isPublicAddress } from './address.ts';
+import { isPublicAddress } from './public-address.ts';
 import { createProxyHandler, type LogEntry, type Upstream } from './handler.ts';
 import {
 	BlockedAddressError,
