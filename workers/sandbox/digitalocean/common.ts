@@ -27,6 +27,7 @@ export interface DigitalOceanContext {
 	importMs: number;
 	bootMs: number;
 	dropletLimit: number;
+	/** Droplets run the metrics agent, installed by hand (see `Droplet.agent`). */
 	metricsAgent: boolean;
 	/** The next id, shared by every kind of resource that has a numeric id. */
 	newId(): number;

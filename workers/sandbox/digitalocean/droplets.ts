@@ -18,10 +18,21 @@ export interface Droplet {
 	created: number;
 	userData: string;
 	ip: string;
+	/** Whether the create request asked for DigitalOcean's metrics agent (`monitoring: true`). */
+	monitoring: boolean;
+	/**
+	 * Whether the metrics agent runs on the droplet, which decides whether it reports disk space.
+	 * DigitalOcean installs it only on its own distribution images: "You cannot enable monitoring
+	 * automatically during Droplet creation when using a custom image. Instead, enable monitoring
+	 * manually." (docs.digitalocean.com/products/custom-images/details/limits/). The request is
+	 * not refused; the agent is just not there. Every image here is a custom one, so `monitoring`
+	 * never installs it; the fake's `metricsAgent` stands for an agent installed by hand.
+	 */
+	agent: boolean;
 }
 
 export function dropletRoutes(ctx: DigitalOceanContext): void {
-	const { api, state, importMs, bootMs, dropletLimit, newId } = ctx;
+	const { api, state, importMs, bootMs, dropletLimit, metricsAgent, newId } = ctx;
 	const dropletView = (d: Droplet) => {
 		const up = Date.now() - d.created >= bootMs;
 		const s = size(d.size);
@@ -35,7 +46,8 @@ export function dropletRoutes(ctx: DigitalOceanContext): void {
 			locked: false,
 			status: up ? 'active' : 'new',
 			created_at: iso(d.created),
-			features: ['monitoring'],
+			// What DigitalOcean set up at creation; monitoring never, on a custom image.
+			features: [],
 			backup_ids: [],
 			next_backup_window: null,
 			snapshot_ids: [],
@@ -73,10 +85,12 @@ export function dropletRoutes(ctx: DigitalOceanContext): void {
 				tags?: string[];
 				volumes?: string[];
 				user_data?: string;
+				monitoring?: boolean;
 			};
 			if (state.droplets.length >= dropletLimit) return digitalOceanDialect.quota;
 			const image = state.images.find((i) => String(i.id) === String(b.image));
-			if (!image) return err(422, 'unprocessable_entity', 'You specified an invalid image for Droplet creation.');
+			if (!image || image.failure)
+				return err(422, 'unprocessable_entity', 'You specified an invalid image for Droplet creation.');
 			if (Date.now() - image.created < importMs) return err(422, 'unprocessable_entity', 'Image is not yet available.');
 			if (image.region !== b.region)
 				return err(422, 'unprocessable_entity', 'Image is not available in the selected region.');
@@ -99,7 +113,9 @@ export function dropletRoutes(ctx: DigitalOceanContext): void {
 				volumes: b.volumes ?? [],
 				created: Date.now(),
 				userData: b.user_data ?? '',
-				ip: `203.0.113.${(id % 200) + 20}`
+				ip: `203.0.113.${(id % 200) + 20}`,
+				monitoring: b.monitoring === true,
+				agent: metricsAgent
 			};
 			for (const vid of d.volumes) state.volumes.find((v) => v.id === vid)?.droplets.push(id);
 			state.droplets.push(d);

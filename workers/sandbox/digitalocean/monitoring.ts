@@ -5,7 +5,7 @@ import { err, type DigitalOceanContext } from './common.ts';
 import { SIZES } from './sizes.ts';
 
 export function monitoringRoutes(ctx: DigitalOceanContext): void {
-	const { api, state, metricsAgent } = ctx;
+	const { api, state } = ctx;
 	api
 		.on('GET', '/v2/monitoring/metrics/droplet/cpu', (req) => metrics(req, 'cpu'))
 		.on('GET', '/v2/monitoring/metrics/droplet/bandwidth', (req) => metrics(req, 'bandwidth'))
@@ -14,8 +14,9 @@ export function monitoringRoutes(ctx: DigitalOceanContext): void {
 
 	/**
 	 * Prometheus-style matrices as DigitalOcean's monitoring API sends them: CPU as cumulative
-	 * seconds per mode, bandwidth in Mbps, filesystem sizes in bytes (those only with the
-	 * metrics agent, which nassella's Flatcar droplets do not install; `metricsAgent` turns it on).
+	 * seconds per mode, bandwidth in Mbps, filesystem sizes in bytes (those only from a droplet
+	 * whose metrics agent runs, which DigitalOcean never installs on a custom image such as
+	 * nassella's Flatcar one: see `Droplet.agent`).
 	 * An unknown host gets an empty result, as a query that matches nothing would.
 	 */
 	function metrics(req: FakeRequest, kind: 'cpu' | 'bandwidth' | 'filesystem_size' | 'filesystem_free'): FakeResponse {
@@ -29,7 +30,7 @@ export function monitoringRoutes(ctx: DigitalOceanContext): void {
 			status: 200,
 			body: { status: 'success', data: { resultType: 'matrix', result } }
 		});
-		if (!d || (kind.startsWith('filesystem') && !metricsAgent)) return answer([]);
+		if (!d || (kind.startsWith('filesystem') && !d.agent)) return answer([]);
 		const m = sim(d.id, d.created, SIZES.find((x) => x.slug === d.size)?.vcpus ?? 1);
 		const times = grid(m, start, end, widenStep(start, end, 60, 300));
 		const series = (labels: Record<string, string>, at: (t: number) => number) => ({

@@ -28,6 +28,20 @@ import { ProviderError } from '../../core/errors.ts';
 /** The most user data a droplet takes, in bytes (DigitalOcean's API reference: 64 KiB). */
 const USER_DATA_LIMIT = 64 * 1024;
 
+/**
+ * The Flatcar file DigitalOcean imports: Flatcar's image for DigitalOcean (the `digitalocean` OEM
+ * build, a raw disk: `.bin`), gzip-compressed.
+ * - DigitalOcean imports raw, qcow2, VHDX, VDI or VMDK images, "compressed using gzip or bzip2"
+ *   (API reference, POST /v2/images `url`:
+ *   https://docs.digitalocean.com/reference/api/api-reference/#operation/images_create_custom).
+ * - Flatcar's DigitalOcean guide names `flatcar_production_digitalocean_image.bin.bz2` and notes
+ *   that bzip2 imports have been seen to time out or fail, recommending gzip instead
+ *   (https://www.flatcar.org/docs/latest/installing/cloud/digitalocean/).
+ * - Flatcar publishes that image in both compressions, `.bin.gz` and `.bin.bz2`
+ *   (`COMPRESSION_FORMAT="gz,bz2"` for digitalocean in
+ *   https://github.com/flatcar/scripts/blob/main/ci-automation/vms.sh), so the gzip file is the
+ *   same image without the bzip2 step Flatcar warns about.
+ */
 export const FLATCAR_DIGITALOCEAN_IMAGE =
 	'https://stable.release.flatcar-linux.net/amd64-usr/current/flatcar_production_digitalocean_image.bin.gz';
 
@@ -37,6 +51,8 @@ interface DoImage {
 	status: string;
 	tags: string[];
 	regions: string[];
+	/** Why an import failed (the image is then `deleted`). */
+	error_message?: string;
 }
 interface DoDroplet {
 	id: number;
@@ -189,6 +205,18 @@ export class DigitalOceanCloud implements CloudProvider {
 			image = await pollUntil(
 				async () => {
 					const { data } = await this.api.call<{ image: DoImage }>('GET', `/v2/images/${image.id}`);
+					// A failed import turns the image `deleted` with an `error_message`: say so now
+					// rather than wait out the timeout. The next try imports again (findDoImage skips it).
+					if (data.image.status === 'deleted')
+						throw new ProviderError({
+							code: 'unavailable',
+							provider: 'DigitalOcean',
+							message: `DigitalOcean could not import Flatcar Container Linux${
+								data.image.error_message?.trim() ? `: ${data.image.error_message.trim().slice(0, 300)}` : '.'
+							}`,
+							action:
+								'Continue to start a new import; DigitalOcean sometimes fails an import that works on the next try.'
+						});
 					return data.image.status === 'available' ? data.image : undefined;
 				},
 				{
@@ -338,7 +366,11 @@ export class DigitalOceanCloud implements CloudProvider {
 					user_data: spec.userData,
 					tags,
 					volumes: spec.volumeIds,
-					monitoring: true,
+					// No `monitoring`: it asks DigitalOcean to install its metrics agent, which it does
+					// only on its own distribution images, never on a custom image such as Flatcar ("You
+					// cannot enable monitoring automatically during Droplet creation when using a custom
+					// image": https://docs.digitalocean.com/products/custom-images/details/limits/).
+					// CPU and bandwidth figures come without it; disk space does not (see convert.ts).
 					ipv6: true
 				}
 			});

@@ -9,6 +9,8 @@
  * - Bandwidth comes in megabits per second (the spec says so): × 125,000 gives bytes per second.
  * - Disk: DigitalOcean's API offers no disk I/O series, only filesystem size and free bytes,
  *   which need its metrics agent on the server; they become "disk space used" in percent.
+ *   DigitalOcean installs the agent only on its own distribution images, never on a custom image
+ *   such as nassella's Flatcar one, so these stay empty unless someone installs it by hand.
  */
 import {
 	cleanPoints,
@@ -157,7 +159,8 @@ export function fromDigitalOceanMetrics(
 			if (!used.length)
 				missing.push({
 					kind,
-					reason: 'DigitalOcean reports disk figures only from its metrics agent, and it has sent none for this server.'
+					reason:
+						'DigitalOcean reports disk space only from its metrics agent, and DigitalOcean does not install it on Flatcar servers.'
 				});
 			else out.push(series('disk-used', tidy(used)));
 		}
