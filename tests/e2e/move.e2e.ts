@@ -245,6 +245,13 @@ test.describe('move to another provider', () => {
 		const id = await deployOnDigitalOcean(page, request);
 		await openMove(page);
 		await chooseHetzner(page);
+		// Every provider answer of the move takes a little while (this browser only), so there is
+		// time to close the page between steps however quick the machine is.
+		await page.context().route('**/sandbox/**', async (route) => {
+			if (!new URL(route.request().url()).pathname.startsWith('/sandbox/_control'))
+				await new Promise((resolve) => setTimeout(resolve, 300));
+			await route.continue().catch(() => undefined);
+		});
 		await page.getByRole('button', { name: 'Start the move' }).click();
 		await expect(phase(page)).toBeVisible();
 		let reopened = 0;
