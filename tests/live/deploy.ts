@@ -37,7 +37,7 @@ import { removeOrphans } from '../../src/lib/services/deploy/sweep.ts';
 import { describeError, type CallRecord, type Scrubber } from './net.ts';
 import { cloudFor, DEPLOY_DNS, dnsFor, gitFor, spec, type ProviderId, type Target } from './providers.ts';
 import { smallestFor } from './read-only.ts';
-import type { Check, DeployReport, SizeFigure, StepTiming } from './report.ts';
+import { sizeFigure, type Check, type DeployReport, type StepTiming } from './report.ts';
 
 export const STATE_FILE = 'deployment-state.json';
 /** What the account held before the run: the shared image and everything managed-by=nassella. */
@@ -175,26 +175,6 @@ function stepClock() {
 			});
 		},
 		endOf: (id: string) => ended.get(id)
-	};
-}
-
-function sizeFigure(s: {
-	id: string;
-	vcpus: number;
-	memoryMiB: number;
-	diskGiB: number;
-	monthlyPrice: number;
-	currency: string;
-	arch: string;
-}): SizeFigure {
-	return {
-		id: s.id,
-		vcpus: s.vcpus,
-		memoryMiB: s.memoryMiB,
-		diskGiB: s.diskGiB,
-		monthlyPrice: s.monthlyPrice,
-		currency: s.currency,
-		arch: s.arch
 	};
 }
 

@@ -23,7 +23,7 @@ import {
 	type ProviderSpec,
 	type Target
 } from './providers.ts';
-import { overall, type Check, type ProviderReport, type Report, type SizeFigure, type Verdict } from './report.ts';
+import { overall, sizeFigure, type Check, type ProviderReport, type Report, type Verdict } from './report.ts';
 
 export interface ReadContext {
 	target: Target;
@@ -54,18 +54,6 @@ export function maskAccount(account: string): string {
 	const at = account.indexOf('@');
 	if (at > 0) return `${account[0]}…${account.slice(at)}`;
 	return account;
-}
-
-function figure(s: Size): SizeFigure {
-	return {
-		id: s.id,
-		vcpus: s.vcpus,
-		memoryMiB: s.memoryMiB,
-		diskGiB: s.diskGiB,
-		monthlyPrice: s.monthlyPrice,
-		currency: s.currency,
-		arch: s.arch
-	};
 }
 
 /** The cheapest size the app fits on (x86: the Flatcar images the app uses are amd64), and a region it is sold in. */
@@ -160,8 +148,8 @@ export async function checkProvider(p: ProviderSpec, ctx: ReadContext): Promise<
 				const fit = smallestFor(ctx.app, sizes, regions);
 				report.sizes = {
 					count: sizes.length,
-					...(cheapest ? { cheapest: figure(cheapest) } : {}),
-					...(fit ? { smallestForApp: { ...figure(fit.size), app: ctx.app.id, region: fit.region } } : {})
+					...(cheapest ? { cheapest: sizeFigure(cheapest) } : {}),
+					...(fit ? { smallestForApp: { ...sizeFigure(fit.size), app: ctx.app.id, region: fit.region } } : {})
 				};
 			}
 			const c = report.sizes?.cheapest;

@@ -27,6 +27,19 @@ export interface SizeFigure {
 	arch: string;
 }
 
+/** The figures of a size the report keeps (a cloud's size carries more). */
+export function sizeFigure(s: SizeFigure): SizeFigure {
+	return {
+		id: s.id,
+		vcpus: s.vcpus,
+		memoryMiB: s.memoryMiB,
+		diskGiB: s.diskGiB,
+		monthlyPrice: s.monthlyPrice,
+		currency: s.currency,
+		arch: s.arch
+	};
+}
+
 export interface ProviderReport {
 	id: string;
 	name: string;
