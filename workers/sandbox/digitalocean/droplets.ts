@@ -29,6 +29,15 @@ export interface Droplet {
 	 * never installs it; the fake's `metricsAgent` stands for an agent installed by hand.
 	 */
 	agent: boolean;
+	/**
+	 * Whether the create request asked for IPv6 (`ipv6: true`). DigitalOcean gives none to a
+	 * droplet of a custom image: "You cannot enable IPv6 on Droplets created from custom images"
+	 * (docs.digitalocean.com/products/networking/ipv6/details/limits/; "You cannot use IPv6 with
+	 * Droplets created from custom images", docs.digitalocean.com/products/custom-images/details/limits/).
+	 * The flag is accepted, as the create request's schema allows it; the droplet just has no
+	 * IPv6 address. Every image here is a custom one, so `networks.v6` is always empty.
+	 */
+	ipv6: boolean;
 }
 
 export function dropletRoutes(ctx: DigitalOceanContext): void {
@@ -57,6 +66,7 @@ export function dropletRoutes(ctx: DigitalOceanContext): void {
 			size_slug: d.size,
 			networks: {
 				v4: up ? [{ ip_address: d.ip, netmask: '255.255.240.0', gateway: '203.0.113.1', type: 'public' }] : [],
+				// No IPv6 on a droplet of a custom image, whatever `ipv6` asked (see `Droplet.ipv6`).
 				v6: []
 			},
 			region: region(d.region),
@@ -86,6 +96,7 @@ export function dropletRoutes(ctx: DigitalOceanContext): void {
 				volumes?: string[];
 				user_data?: string;
 				monitoring?: boolean;
+				ipv6?: boolean;
 			};
 			if (state.droplets.length >= dropletLimit) return digitalOceanDialect.quota;
 			const image = state.images.find((i) => String(i.id) === String(b.image));
@@ -115,7 +126,8 @@ export function dropletRoutes(ctx: DigitalOceanContext): void {
 				userData: b.user_data ?? '',
 				ip: `203.0.113.${(id % 200) + 20}`,
 				monitoring: b.monitoring === true,
-				agent: metricsAgent
+				agent: metricsAgent,
+				ipv6: b.ipv6 === true
 			};
 			for (const vid of d.volumes) state.volumes.find((v) => v.id === vid)?.droplets.push(id);
 			state.droplets.push(d);

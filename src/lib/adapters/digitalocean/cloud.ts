@@ -365,13 +365,17 @@ export class DigitalOceanCloud implements CloudProvider {
 					ssh_keys: spec.sshKeyIds.map(Number),
 					user_data: spec.userData,
 					tags,
-					volumes: spec.volumeIds,
+					volumes: spec.volumeIds
 					// No `monitoring`: it asks DigitalOcean to install its metrics agent, which it does
 					// only on its own distribution images, never on a custom image such as Flatcar ("You
 					// cannot enable monitoring automatically during Droplet creation when using a custom
 					// image": https://docs.digitalocean.com/products/custom-images/details/limits/).
 					// CPU and bandwidth figures come without it; disk space does not (see convert.ts).
-					ipv6: true
+					// No `ipv6` either: DigitalOcean gives no IPv6 address to a droplet of a custom
+					// image ("You cannot enable IPv6 on Droplets created from custom images":
+					// https://docs.digitalocean.com/products/networking/ipv6/details/limits/). The
+					// server is IPv4-only: the DNS step writes A records and no AAAA, and nothing
+					// waits for an IPv6 address (waitForServer below needs the IPv4 one only).
 				}
 			});
 			return this.server(data.droplet);
