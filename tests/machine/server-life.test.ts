@@ -270,8 +270,19 @@ describe.runIf(ALL)('2. updates: signed, unsigned, rolled back', () => {
 			const s = await lab.status(vm);
 			expect(s.commit).toBe(update.commit);
 			expect(healthy(s, WITH_NTFY)).toBe(true);
-			// Back to a history that builds on what runs, for the scenarios after this one.
+			// Back to a history that builds on what runs, for the scenarios after this one, and
+			// a sync that sees it: otherwise the status keeps saying `refused` (the last sync's
+			// result) until the next one, which scenario 4's first reboot read as a refusal.
 			lab.git.resetBranch(lab.repo, update.commit);
+			await vm.exec('systemctl start --no-block nassella-sync.service');
+			await waitFor(
+				'the server back to ok on the applied commit',
+				async () => {
+					const st = await lab.status(vm);
+					return st.result === 'ok' && st.commit === update.commit ? st : undefined;
+				},
+				10 * MIN
+			);
 		},
 		60 * MIN
 	);
