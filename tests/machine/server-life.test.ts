@@ -431,8 +431,11 @@ describe.runIf(ALL)('5. faults', () => {
 		async () => {
 			await first.vm.kill();
 			await lab.git.stop();
-			const rendered = await lab.render(lab.deployment({ apps: FIRST_APPS, appSecrets: APP_SECRETS }));
-			const third = await lab.boot('git-down', rendered.ignitionPath);
+			// Committed, not only rendered: the branch's head is otherwise the previous test's
+			// commit, whose ntfy image the registry no longer has, and a first boot has no running
+			// version to keep (the machine then waited 40 min for apps that could not be pulled).
+			const published = await lab.publish(lab.deployment({ apps: FIRST_APPS, appSecrets: APP_SECRETS }));
+			const third = await lab.boot('git-down', published.ignitionPath);
 			const reported = await waitFor(
 				'the unreachable git host reported',
 				async () => {
