@@ -20,7 +20,8 @@ import { dohProbe } from '../../src/lib/adapters/deploy/probe.ts';
 import { commitSigner, generateSshKey } from '../../src/lib/adapters/ssh-signature/index.ts';
 import { initialState, type DeploymentState } from '../../src/lib/core/deploy/machine.ts';
 import { buildPlan } from '../../src/lib/core/deploy/plan.ts';
-import type { Clock, DeployArtifacts, DeploymentStore } from '../../src/lib/ports/deploy.ts';
+import type { DeployArtifacts, DeploymentStore } from '../../src/lib/ports/deploy.ts';
+import { realClock } from '../../src/lib/adapters/deploy/clock.ts';
 import { DeployRunner } from '../../src/lib/services/deploy/runner.ts';
 import { SANDBOX_ZONE } from '../../workers/sandbox/index.ts';
 import { report } from './lib.ts';
@@ -51,18 +52,7 @@ async function control(action: string, body: object): Promise<void> {
 	if (!r.ok) throw new Error(`control ${action}: ${r.status}`);
 }
 
-const clock: Clock = {
-	now: () => Date.now(),
-	sleep: (ms, signal) =>
-		new Promise((resolve, reject) => {
-			if (signal?.aborted) return reject(new DOMException('Aborted', 'AbortError'));
-			const t = setTimeout(resolve, ms);
-			signal?.addEventListener('abort', () => {
-				clearTimeout(t);
-				reject(new DOMException('Aborted', 'AbortError'));
-			});
-		})
-};
+const clock = realClock;
 
 function memoryStore(): DeploymentStore {
 	const m = new Map<string, string>();

@@ -29,7 +29,8 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../src/lib/core/labels.ts
 import { renderServer } from '../../src/lib/core/server/render.ts';
 import { dohEndpoints } from '../../src/lib/main/providers.ts';
 import type { CloudProvider, CloudResource } from '../../src/lib/ports/cloud.ts';
-import type { AppProbe, Clock, DeployArtifacts, DeploymentStore } from '../../src/lib/ports/deploy.ts';
+import type { AppProbe, DeployArtifacts, DeploymentStore } from '../../src/lib/ports/deploy.ts';
+import { realClock } from '../../src/lib/adapters/deploy/clock.ts';
 import type { DnsProvider } from '../../src/lib/ports/dns.ts';
 import type { BundleFile, GitHost, RepoRef } from '../../src/lib/ports/git-host.ts';
 import { DeployRunner } from '../../src/lib/services/deploy/runner.ts';
@@ -72,22 +73,7 @@ export interface DeployContext {
 	signal: AbortSignal;
 }
 
-const clock: Clock = {
-	now: () => Date.now(),
-	sleep: (ms, signal) =>
-		new Promise((resolve, reject) => {
-			if (signal?.aborted) return reject(new DOMException('Aborted', 'AbortError'));
-			const t = setTimeout(resolve, ms);
-			signal?.addEventListener(
-				'abort',
-				() => {
-					clearTimeout(t);
-					reject(new DOMException('Aborted', 'AbortError'));
-				},
-				{ once: true }
-			);
-		})
-};
+const clock = realClock;
 
 /** The deployment's state in the output folder, rewritten (atomically) at every transition. */
 function fileStore(dir: string, onSave: (s: DeploymentState) => void): DeploymentStore {

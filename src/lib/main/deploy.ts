@@ -10,7 +10,8 @@ import type { Plan } from '../core/deploy/plan.ts';
 import type { AppChoice } from '../core/deploy/setup.ts';
 import type { SetupRecord, StoredKeys } from '../core/deploy/stored.ts';
 import type { CloudProvider, CloudResource } from '../ports/cloud.ts';
-import type { AppProbe, Clock, DeployArtifacts } from '../ports/deploy.ts';
+import type { AppProbe, DeployArtifacts } from '../ports/deploy.ts';
+import { realClock } from '../adapters/deploy/clock.ts';
 import type { DnsProvider } from '../ports/dns.ts';
 import type { BundleFile, GitHost, RepoRef } from '../ports/git-host.ts';
 import { DeployController } from '../services/deploy/controller.ts';
@@ -56,18 +57,7 @@ export interface DeployEnvironment {
 	}>;
 }
 
-export const realClock: Clock = {
-	now: () => Date.now(),
-	sleep: (ms, signal) =>
-		new Promise((resolve, reject) => {
-			if (signal?.aborted) return reject(new DOMException('Aborted', 'AbortError'));
-			const t = setTimeout(resolve, ms);
-			signal?.addEventListener('abort', () => {
-				clearTimeout(t);
-				reject(new DOMException('Aborted', 'AbortError'));
-			});
-		})
-};
+export { realClock };
 
 function origin(): string {
 	return typeof location !== 'undefined' ? location.origin : 'http://127.0.0.1';
