@@ -29,34 +29,54 @@ interface IgnFile {
 	contents: { source: string; compression?: 'gzip'; verification?: { hash: string } };
 }
 
+/** Bytes that stand for themselves in a percent-encoded data URL (all else is %XX; a space is %20). */
+const URL_SAFE = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()/:;=?@")
+	URL_SAFE[c.charCodeAt(0)] = 1;
+const HEX = '0123456789ABCDEF';
+
 /** The shorter of a percent-encoded and a base64 data URL, deterministically. */
 export function dataUrl(text: string): string {
 	const bytes = new TextEncoder().encode(text);
-	const b64 = `data:;base64,${toBase64(bytes)}`;
-	const pct = `data:,${[...bytes]
-		.map((b) => {
-			const c = String.fromCharCode(b);
-			return /[A-Za-z0-9\-_.!~*'()/:;=?@ ]/.test(c) && b < 128
-				? c === ' '
-					? '%20'
-					: c
-				: `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-		})
-		.join('')}`;
-	return pct.length <= b64.length ? pct : b64;
+	let escaped = 0;
+	for (let i = 0; i < bytes.length; i++) if (!URL_SAFE[bytes[i]!]) escaped++;
+	// base64 is 4 characters per 3 bytes; percent-encoding 3 per escaped byte, 1 per other.
+	const pctLength = 'data:,'.length + bytes.length + 2 * escaped;
+	const b64Length = 'data:;base64,'.length + 4 * Math.ceil(bytes.length / 3);
+	if (pctLength > b64Length) return `data:;base64,${toBase64(bytes)}`;
+	const parts: string[] = [];
+	let from = 0;
+	for (let i = 0; i < bytes.length; i++) {
+		const b = bytes[i]!;
+		if (URL_SAFE[b]) continue;
+		if (from < i) parts.push(String.fromCharCode(...bytes.subarray(from, i)));
+		parts.push(`%${HEX[b >> 4]}${HEX[b & 15]}`);
+		from = i + 1;
+	}
+	if (from < bytes.length) parts.push(String.fromCharCode(...bytes.subarray(from)));
+	return `data:,${parts.join('')}`;
 }
 
 function file(path: string, text: string, mode = 0o644): IgnFile {
 	return { path, mode, overwrite: true, contents: { source: dataUrl(text) } };
 }
 
+/** Packed scripts by their text: the embedded scripts are the same in every render. */
+const packed = new Map<string, { source: string; compression?: 'gzip' }>();
+
 /** A gzip data URL (Ignition unpacks it) when that is shorter; for the large scripts. */
 export function gzipDataUrl(text: string): { source: string; compression?: 'gzip' } {
+	const known = packed.get(text);
+	if (known) return { ...known };
 	// mtime 0: no time stamp in the gzip header, so the same text gives the same bytes.
-	const packed = gzipSync(new TextEncoder().encode(text), { level: 9, mtime: 0 });
-	const gz = `data:;base64,${toBase64(packed)}`;
+	const gzipped = gzipSync(new TextEncoder().encode(text), { level: 9, mtime: 0 });
+	const gz = `data:;base64,${toBase64(gzipped)}`;
 	const plain = dataUrl(text);
-	return gz.length < plain.length ? { source: gz, compression: 'gzip' } : { source: plain };
+	const out: { source: string; compression?: 'gzip' } =
+		gz.length < plain.length ? { source: gz, compression: 'gzip' } : { source: plain };
+	if (packed.size >= 16) packed.clear();
+	packed.set(text, out);
+	return { ...out };
 }
 
 function packedFile(path: string, text: string, mode: number): IgnFile {
@@ -92,6 +112,9 @@ function contextAfter(line: string, stack: ShellContext): ShellContext {
 	return st;
 }
 
+/** Compacted scripts by their text (the embedded scripts are the same in every render). */
+const compacted = new Map<string, string>();
+
 /**
  * A bash script without what bash ignores: comment lines, blank lines and indentation, to
  * keep the Ignition config small. Lines that begin inside a quoted string spanning lines are
@@ -99,6 +122,8 @@ function contextAfter(line: string, stack: ShellContext): ShellContext {
  * would change). tests/server/scripts.test.ts checks that bash parses both to one program.
  */
 export function compactShell(text: string): string {
+	const known = compacted.get(text);
+	if (known !== undefined) return known;
 	if (/<<-?[ \t]*['"]?[A-Za-z_]/.test(text.replace(/<<</g, '')))
 		throw new RenderError('compactShell does not handle here-documents.');
 	const out: string[] = [];
@@ -118,7 +143,10 @@ export function compactShell(text: string): string {
 		stack = contextAfter(line, stack);
 		out.push(line);
 	});
-	return `${out.join('\n')}\n`;
+	const result = `${out.join('\n')}\n`;
+	if (compacted.size >= 16) compacted.clear();
+	compacted.set(text, result);
+	return result;
 }
 
 function shellSingleQuote(v: string): string {

@@ -69,6 +69,15 @@ export async function renderServer(
 	const apps = selectApps(catalog, deployment);
 
 	const files: BundleFile[] = [];
+	// The env files are encrypted all at once (age's key agreement is asynchronous, so they
+	// overlap) and join the others, in path order, at the end.
+	const sealed: Promise<BundleFile>[] = [];
+	const seal = (path: string, text: string) => {
+		const file = options.encrypt(text, config.ageRecipient).then((contents) => ({ path, contents }));
+		// A render that fails before the end leaves no rejection unheard.
+		file.catch(() => undefined);
+		sealed.push(file);
+	};
 	files.push({ path: 'docker-compose.yml', contents: renderCompose(apps) });
 	files.push({
 		path: 'Caddyfile',
@@ -140,36 +149,26 @@ export async function renderServer(
 	for (const app of apps)
 		for (const s of app.services) {
 			if (Object.keys(s.secretEnvironment).length === 0) continue;
-			const text = renderComposeEnv(s.secretEnvironment, `App ${app.id}, service ${s.name}`);
-			files.push({
-				path: `env/${envFileName(s.name)}.age`,
-				contents: await options.encrypt(text, config.ageRecipient)
-			});
+			seal(`env/${envFileName(s.name)}.age`, renderComposeEnv(s.secretEnvironment, `App ${app.id}, service ${s.name}`));
 		}
 	// Caddy's secrets, kept out of git's plain text: the admin password's hash and the setup gates'.
 	const gates = apps.flatMap((a) => (a.gate ? [a.gate] : []));
-	files.push({
-		path: `env/${CADDY_ENV}.age`,
-		contents: await options.encrypt(
-			renderComposeEnv(
-				Object.fromEntries([
-					[ADMIN_HASH_VARIABLE, config.admin.passwordHash],
-					...gates.flatMap((g) => [
-						[g.hashVariable, g.hash],
-						[g.tokenVariable, g.token]
-					])
-				]),
-				'The admin and setup password hashes'
-			),
-			config.ageRecipient
+	seal(
+		`env/${CADDY_ENV}.age`,
+		renderComposeEnv(
+			Object.fromEntries([
+				[ADMIN_HASH_VARIABLE, config.admin.passwordHash],
+				...gates.flatMap((g) => [
+					[g.hashVariable, g.hash],
+					[g.tokenVariable, g.token]
+				])
+			]),
+			'The admin and setup password hashes'
 		)
-	});
+	);
 	const composeSecrets = Object.assign({}, ...apps.map((a) => a.composeSecrets)) as Record<string, string>;
 	if (Object.keys(composeSecrets).length > 0)
-		files.push({
-			path: 'env/compose.env.age',
-			contents: await options.encrypt(renderComposeEnv(composeSecrets, 'Secrets used in commands'), config.ageRecipient)
-		});
+		seal('env/compose.env.age', renderComposeEnv(composeSecrets, 'Secrets used in commands'));
 	// Sourced by restore.sh, backup.sh and drill.sh.
 	files.push({ path: 'bin/common.sh', contents: SCRIPTS['common.sh']! });
 	files.push({ path: 'bin/restore.sh', contents: SCRIPTS['restore.sh']!, executable: true });
@@ -178,13 +177,7 @@ export async function renderServer(
 	files.push({ path: 'bin/drill.sh', contents: SCRIPTS['drill.sh']!, executable: true });
 	if (config.requests) files.push({ path: 'requests.json', contents: renderRequests(config.requests) });
 	if (config.ntfyTopic)
-		files.push({
-			path: 'env/notify.env.age',
-			contents: await options.encrypt(
-				renderDockerEnv({ NTFY_TOPIC: config.ntfyTopic }, 'The notification settings'),
-				config.ageRecipient
-			)
-		});
+		seal('env/notify.env.age', renderDockerEnv({ NTFY_TOPIC: config.ntfyTopic }, 'The notification settings'));
 	files.push({ path: 'hooks/pre-backup.sh', contents: renderPreBackup(apps), executable: true });
 	files.push({ path: 'hooks/post-restore.sh', contents: renderPostRestore(apps), executable: true });
 	// The reboot window and what follows it (the time zone, the backup and drill times), put in
@@ -231,11 +224,9 @@ export async function renderServer(
 			AWS_ACCESS_KEY_ID: secrets.backup.accessKeyId,
 			AWS_SECRET_ACCESS_KEY: secrets.backup.secretAccessKey
 		};
-		files.push({
-			path: 'env/backup.env.age',
-			contents: await options.encrypt(renderDockerEnv(env, 'The backup settings'), config.ageRecipient)
-		});
+		seal('env/backup.env.age', renderDockerEnv(env, 'The backup settings'));
 	}
+	files.push(...(await Promise.all(sealed)));
 	files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 	files.push({ path: MANIFEST_PATH, contents: renderManifest(files) });
 	return { files, ignition: renderIgnition(deployment), apps };
