@@ -1,5 +1,5 @@
 /**
- * Log filter: time per keystroke over 100,000 log lines (budget ≤ 50 ms), as a person types
+ * Log filter: time per keystroke over 100,000 log lines (budget: p99 ≤ 16 ms, one frame; issue #18), as a person types
  * a search, corrects it, and changes the app and level filters. Two figures: the filter in
  * the core alone (Node), and keystroke to updated list in Chromium on the log view's
  * practice page (the journal answered from the bench, as gatewayd would).
@@ -86,13 +86,13 @@ function steps(): LogFilter[] {
 		name: 'log filter, 100,000 lines, per keystroke (core, CPU, median)',
 		value: round(c.p50),
 		unit: 'ms',
-		budget: 50
+		budget: 16
 	});
 	report({
 		name: 'log filter, 100,000 lines, per keystroke (core, CPU, p99)',
 		value: round(c.p99),
 		unit: 'ms',
-		budget: 50
+		budget: 16
 	});
 	report({
 		name: 'log filter, 100,000 lines, per keystroke (core, wall clock, median)',
@@ -152,8 +152,8 @@ function steps(): LogFilter[] {
 		const c = percentiles(cpu);
 		const w = percentiles(samples);
 		const name = 'log filter, 100,000 lines, keystroke to updated list (Chromium';
-		report({ name: `${name}, main-thread CPU, median)`, value: round(c.p50), unit: 'ms', budget: 50 });
-		report({ name: `${name}, main-thread CPU, p99)`, value: round(c.p99), unit: 'ms', budget: 50 });
+		report({ name: `${name}, main-thread CPU, median)`, value: round(c.p50), unit: 'ms', budget: 16 });
+		report({ name: `${name}, main-thread CPU, p99)`, value: round(c.p99), unit: 'ms', budget: 16 });
 		report({ name: `${name}, wall clock, median)`, value: round(w.p50), unit: 'ms' });
 		report({ name: `${name}, wall clock, p99)`, value: round(w.p99), unit: 'ms' });
 	} finally {
