@@ -333,6 +333,11 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
 			// Ignition runs on the first boot only, with the network up in the initramfs for its fetches.
 			...(firstBoot ? ['ignition.firstboot=1', 'rd.neednet=1'] : []),
 			'ignition.platform.id=qemu',
+			// Under TCG the guest's TSC is the host's, and this host (itself a VM) marks its TSC
+			// unstable: once it jumped by 85 minutes, every systemd watchdog fired and the sync was
+			// killed as timed out. QEMU's HPET follows the host's monotonic clock instead.
+			'clocksource=hpet',
+			'tsc=unstable',
 			...(options.kernelArgs ?? [])
 		].join(' ');
 		return [
