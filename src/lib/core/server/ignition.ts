@@ -35,6 +35,23 @@ for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
 	URL_SAFE[c.charCodeAt(0)] = 1;
 const HEX = '0123456789ABCDEF';
 
+/** ASCII bytes as text, in slices small enough to pass as arguments (as toBase64 does). */
+function ascii(bytes: Uint8Array, from: number, to: number): string {
+	let text = '';
+	for (let i = from; i < to; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, Math.min(i + 0x8000, to)));
+	return text;
+}
+
+/** Results kept by their input text, for the embedded scripts that are the same in every render. */
+function remember<T>(cache: Map<string, T>, text: string, make: () => T): T {
+	const known = cache.get(text);
+	if (known !== undefined) return known;
+	const made = make();
+	if (cache.size >= 16) cache.clear();
+	cache.set(text, made);
+	return made;
+}
+
 /** The shorter of a percent-encoded and a base64 data URL, deterministically. */
 export function dataUrl(text: string): string {
 	const bytes = new TextEncoder().encode(text);
@@ -49,11 +66,11 @@ export function dataUrl(text: string): string {
 	for (let i = 0; i < bytes.length; i++) {
 		const b = bytes[i]!;
 		if (URL_SAFE[b]) continue;
-		if (from < i) parts.push(String.fromCharCode(...bytes.subarray(from, i)));
+		if (from < i) parts.push(ascii(bytes, from, i));
 		parts.push(`%${HEX[b >> 4]}${HEX[b & 15]}`);
 		from = i + 1;
 	}
-	if (from < bytes.length) parts.push(String.fromCharCode(...bytes.subarray(from)));
+	if (from < bytes.length) parts.push(ascii(bytes, from, bytes.length));
 	return `data:,${parts.join('')}`;
 }
 
@@ -61,21 +78,16 @@ function file(path: string, text: string, mode = 0o644): IgnFile {
 	return { path, mode, overwrite: true, contents: { source: dataUrl(text) } };
 }
 
-/** Packed scripts by their text: the embedded scripts are the same in every render. */
 const packed = new Map<string, { source: string; compression?: 'gzip' }>();
 
 /** A gzip data URL (Ignition unpacks it) when that is shorter; for the large scripts. */
 export function gzipDataUrl(text: string): { source: string; compression?: 'gzip' } {
-	const known = packed.get(text);
-	if (known) return { ...known };
-	// mtime 0: no time stamp in the gzip header, so the same text gives the same bytes.
-	const gzipped = gzipSync(new TextEncoder().encode(text), { level: 9, mtime: 0 });
-	const gz = `data:;base64,${toBase64(gzipped)}`;
-	const plain = dataUrl(text);
-	const out: { source: string; compression?: 'gzip' } =
-		gz.length < plain.length ? { source: gz, compression: 'gzip' } : { source: plain };
-	if (packed.size >= 16) packed.clear();
-	packed.set(text, out);
+	const out = remember(packed, text, () => {
+		// mtime 0: no time stamp in the gzip header, so the same text gives the same bytes.
+		const gz = `data:;base64,${toBase64(gzipSync(new TextEncoder().encode(text), { level: 9, mtime: 0 }))}`;
+		const plain = dataUrl(text);
+		return gz.length < plain.length ? { source: gz, compression: 'gzip' as const } : { source: plain };
+	});
 	return { ...out };
 }
 
@@ -112,7 +124,6 @@ function contextAfter(line: string, stack: ShellContext): ShellContext {
 	return st;
 }
 
-/** Compacted scripts by their text (the embedded scripts are the same in every render). */
 const compacted = new Map<string, string>();
 
 /**
@@ -122,8 +133,10 @@ const compacted = new Map<string, string>();
  * would change). tests/server/scripts.test.ts checks that bash parses both to one program.
  */
 export function compactShell(text: string): string {
-	const known = compacted.get(text);
-	if (known !== undefined) return known;
+	return remember(compacted, text, () => compactOnce(text));
+}
+
+function compactOnce(text: string): string {
 	if (/<<-?[ \t]*['"]?[A-Za-z_]/.test(text.replace(/<<</g, '')))
 		throw new RenderError('compactShell does not handle here-documents.');
 	const out: string[] = [];
@@ -143,10 +156,7 @@ export function compactShell(text: string): string {
 		stack = contextAfter(line, stack);
 		out.push(line);
 	});
-	const result = `${out.join('\n')}\n`;
-	if (compacted.size >= 16) compacted.clear();
-	compacted.set(text, result);
-	return result;
+	return `${out.join('\n')}\n`;
 }
 
 function shellSingleQuote(v: string): string {

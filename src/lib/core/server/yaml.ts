@@ -3,9 +3,9 @@
  * and sequences of strings, numbers, booleans and null, in the layout the `yaml` library
  * gives (two spaces, sequences indented under their key). A string is written plain only
  * when a YAML 1.2 reader gives back the same string; anything else is double-quoted with
- * JSON's escapes, which are valid YAML (or single-quoted when it holds double quotes). Writing it here keeps a full YAML library out of
- * every render (it was two thirds of the render time); yaml.spec.ts reads every output
- * back with that library.
+ * JSON's escapes, which are valid YAML (or single-quoted when it holds double quotes).
+ * Writing it here keeps a full YAML library out of every render (it was two thirds of the
+ * render time); yaml.spec.ts reads every output back with that library.
  */
 
 /** Plain scalars that a YAML 1.2 core-schema reader takes as null, a boolean or a number. */
@@ -13,9 +13,8 @@ const NOT_A_STRING =
 	/^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 /**
  * Text that stays plain: starts with a letter, digit, one of `_ . / $ (`, or a `-` that
- * is not followed by a space; has only
- * printable ASCII, no `: ` or ` #`, no trailing colon or space. Conservative on purpose:
- * whatever does not fit is quoted.
+ * is not followed by a space; has only printable ASCII, no `: ` or ` #`, no trailing colon
+ * or space. Conservative on purpose: whatever does not fit is quoted.
  */
 const PLAIN = /^(?:[A-Za-z0-9_./$(]|-(?=[^\s]))[\x20-\x7e]*$/;
 
@@ -56,6 +55,11 @@ function isEmpty(v: readonly unknown[] | Record<string, unknown>): boolean {
 	return Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0;
 }
 
+/** A value written on its key's or dash's own line: a scalar or an empty collection. */
+function inline(v: unknown): string {
+	return isCollection(v) ? (Array.isArray(v) ? '[]' : '{}') : scalar(v);
+}
+
 function write(v: unknown, indent: string, out: string[]): void {
 	if (Array.isArray(v)) {
 		for (const item of v) {
@@ -64,7 +68,7 @@ function write(v: unknown, indent: string, out: string[]): void {
 				const inner: string[] = [];
 				write(item, `${indent}  `, inner);
 				out.push(`${indent}- ${inner.join('').slice(indent.length + 2)}`);
-			} else out.push(`${indent}- ${isCollection(item) ? (Array.isArray(item) ? '[]' : '{}') : scalar(item)}\n`);
+			} else out.push(`${indent}- ${inline(item)}\n`);
 		}
 		return;
 	}
@@ -74,7 +78,7 @@ function write(v: unknown, indent: string, out: string[]): void {
 		if (isCollection(value) && !isEmpty(value)) {
 			out.push(`${indent}${k}:\n`);
 			write(value, `${indent}  `, out);
-		} else out.push(`${indent}${k}: ${isCollection(value) ? (Array.isArray(value) ? '[]' : '{}') : scalar(value)}\n`);
+		} else out.push(`${indent}${k}: ${inline(value)}\n`);
 	}
 }
 
