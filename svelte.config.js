@@ -1,7 +1,9 @@
 import adapter from '@sveltejs/adapter-static';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 import { createHash } from 'node:crypto';
-import origins from './src/lib/core/net/origins.json' with { type: 'json' };
+import { PROVIDERS } from './src/lib/adapters/registry.ts';
+import { connectOrigins } from './src/lib/core/providers/offers.ts';
+import { DOH_ORIGINS } from './src/lib/core/net/doh-origins.ts';
 
 /**
  * Extra origins the built app may talk to: the CORS proxy the deployment uses,
@@ -21,6 +23,8 @@ const extraOrigins = (process.env.NASSELLA_PROXY_ORIGIN ?? '')
 const ANNOUNCER_STYLE =
 	'position: absolute; left: 0; top: 0; clip: rect(0 0 0 0); clip-path: inset(50%); overflow: hidden; white-space: nowrap; width: 1px; height: 1px';
 const announcerHash = `sha256-${createHash('sha256').update(ANNOUNCER_STYLE).digest('base64')}`;
+
+/** @typedef {NonNullable<NonNullable<import('@sveltejs/kit').KitConfig['csp']>['directives']>['connect-src']} ConnectSources */
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
@@ -43,7 +47,13 @@ const config = {
 				'font-src': ['self'],
 				'manifest-src': ['self'],
 				'worker-src': ['self'],
-				'connect-src': ['self', ...origins.providers, ...origins.dnsOverHttps, ...extraOrigins],
+				// Each provider's API origins (its descriptor), the public DNS-over-HTTPS resolvers, the relay.
+				'connect-src': /** @type {ConnectSources} */ ([
+					'self',
+					...connectOrigins(PROVIDERS),
+					...DOH_ORIGINS,
+					...extraOrigins
+				]),
 				'object-src': ['none'],
 				'base-uri': ['none'],
 				'form-action': ['none'],

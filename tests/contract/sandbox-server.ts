@@ -6,7 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import { loadCatalog } from '../../catalog/load.ts';
 import type { AppManifest } from '../../src/lib/core/catalog/types.ts';
-import { completeAppSecrets, dataDevicePath, toDeployment } from '../../src/lib/core/deploy/config.ts';
+import { completeAppSecrets, toDeployment } from '../../src/lib/core/deploy/config.ts';
+import { dataDevicePath } from '../../src/lib/main/providers.ts';
 import { initialState, type DeploymentState } from '../../src/lib/core/deploy/machine.ts';
 import { buildPlan, type Plan } from '../../src/lib/core/deploy/plan.ts';
 import { renderServer } from '../../src/lib/core/server/render.ts';

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stripTypeScriptTypes } from 'node:module';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Miniflare, type Request as WorkerRequest } from 'miniflare';
 
@@ -19,24 +19,28 @@ const APP = 'https://app.nassella.example';
 const TOKEN = 'cf-token-8d1e0a77';
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
 
-/** The Worker's own sources, types stripped (as wrangler's bundler would) and imports renamed to .js. */
+/**
+ * The Worker's own sources, found by following its relative imports from worker.ts (as
+ * wrangler's bundler would), types stripped, type-only imports dropped and imports renamed to .js.
+ */
 function workerModules() {
-	const files = [
-		'workers/proxy/worker.ts',
-		'workers/proxy/handler.ts',
-		'workers/proxy/policy.ts',
-		'workers/proxy/pinned-get.ts',
-		'workers/proxy/public-address.ts',
-		'src/lib/core/net/proxy-url.ts'
-	];
-	return files.map((file) => ({
-		type: 'ESModule' as const,
-		path: resolve(ROOT, file.replace(/\.ts$/, '.js')),
-		contents: stripTypeScriptTypes(readFileSync(resolve(ROOT, file), 'utf8')).replace(
-			/(from\s+'\.{1,2}\/[^']+)\.ts'/g,
-			"$1.js'"
-		)
-	}));
+	const seen = new Set<string>();
+	const queue = [resolve(ROOT, 'workers/proxy/worker.ts')];
+	const modules: { type: 'ESModule'; path: string; contents: string }[] = [];
+	while (queue.length) {
+		const file = queue.pop()!;
+		if (seen.has(file)) continue;
+		seen.add(file);
+		const source = readFileSync(file, 'utf8');
+		for (const m of source.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'(\.{1,2}\/[^']+\.ts)'/gm))
+			queue.push(resolve(dirname(file), m[1]!));
+		modules.push({
+			type: 'ESModule',
+			path: file.replace(/\.ts$/, '.js'),
+			contents: stripTypeScriptTypes(source).replace(/(from\s+'\.{1,2}\/[^']+)\.ts'/g, "$1.js'")
+		});
+	}
+	return modules;
 }
 
 interface Outbound {

@@ -1,136 +1,21 @@
 /**
  * What the relay forwards: an exact list of hosts, and per host the methods and path
- * patterns nassella needs. Everything else is refused with a reason. Pure data and
- * pure functions, shared by the Cloudflare Workers and the Node entries.
+ * patterns nassella needs, each declared by its provider's descriptor. Everything else is
+ * refused with a reason. Pure data and pure functions, shared by the Cloudflare Workers and
+ * the Node entries.
  *
  * DigitalOcean, deSEC, GitHub's and GitLab's REST APIs send CORS headers themselves:
- * the app calls them directly and they are not listed here.
+ * the app calls them directly and their descriptors list no relay host for them.
  */
+import { PROVIDERS } from '../../src/lib/adapters/registry.ts';
+import type { HostRule, Route } from '../../src/lib/core/net/relay-rules.ts';
 import { parseProxiedPath, type ProxiedTarget } from '../../src/lib/core/net/proxy-url.ts';
+import { relayRules } from '../../src/lib/core/providers/offers.ts';
 
-export interface Route {
-	methods: readonly string[];
-	/** Matched against the raw path (no query). */
-	path: RegExp;
-	/** When set, the raw query (with its "?", or "") must match. */
-	query?: RegExp;
-	/** When set, the request's Content-Type must be exactly this (parameters ignored). */
-	contentType?: string;
-}
+export type { HostRule, Route };
 
-export interface HostRule {
-	host: string;
-	/** Who runs the API, in words people know. */
-	provider: string;
-	routes: readonly Route[];
-}
-
-/**
- * One path segment: letters, digits, the few marks API names use, and percent-encoded
- * bytes (the parser has already refused encoded separators, dots and percent signs).
- */
-const SEG = "(?:[A-Za-z0-9._~@*+!$'(),=:-]|%[0-9A-Fa-f]{2})+";
-const ID32 = '[0-9a-f]{32}';
-const REPO = '[A-Za-z0-9._-]+';
-const READ_WRITE = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
-const HETZNER_RESOURCES = [
-	'actions',
-	'datacenters',
-	'firewalls',
-	'floating_ips',
-	'images',
-	'isos',
-	'locations',
-	'placement_groups',
-	'pricing',
-	'primary_ips',
-	'server_types',
-	'servers',
-	'ssh_keys',
-	'volumes',
-	'zones'
-].join('|');
-
-const METRIC_TYPE = '(?:cpu|disk|network)';
-const RFC3339 = '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}(?:%3A|:)[0-9]{2}(?:%3A|:)[0-9]{2}(?:\\.[0-9]{1,9})?Z';
-const HETZNER_METRICS_QUERY = new RegExp(
-	`^\\?type=${METRIC_TYPE}(?:(?:%2C|,)${METRIC_TYPE}){0,2}&start=${RFC3339}&end=${RFC3339}(?:&step=[0-9]{1,8})?$`
-);
-
-/** git smart-HTTP, as isomorphic-git speaks it: discovery, then one pack exchange. */
-function smartHttp(repoPath: string): Route[] {
-	return [
-		{
-			methods: ['GET'],
-			path: new RegExp(`^${repoPath}/info/refs$`),
-			query: /^\?service=git-(?:upload|receive)-pack$/
-		},
-		{
-			methods: ['POST'],
-			path: new RegExp(`^${repoPath}/git-upload-pack$`),
-			contentType: 'application/x-git-upload-pack-request'
-		},
-		{
-			methods: ['POST'],
-			path: new RegExp(`^${repoPath}/git-receive-pack$`),
-			contentType: 'application/x-git-receive-pack-request'
-		}
-	];
-}
-
-export const PRODUCTION_RULES: readonly HostRule[] = [
-	{
-		host: 'api.hetzner.cloud',
-		provider: 'Hetzner Cloud',
-		routes: [
-			{
-				methods: ['GET', 'POST', 'PUT', 'DELETE'],
-				path: new RegExp(`^/v1/(?!servers/${SEG}/metrics$)(?:${HETZNER_RESOURCES})(?:/${SEG})*$`)
-			},
-			// Server metrics: read only, with the query the app sends (kinds, RFC 3339 range, step).
-			{ methods: ['GET'], path: /^\/v1\/servers\/[0-9]{1,20}\/metrics$/, query: HETZNER_METRICS_QUERY }
-		]
-	},
-	{
-		host: 'api.cloudflare.com',
-		provider: 'Cloudflare',
-		routes: [
-			{ methods: ['GET'], path: /^\/client\/v4\/user\/tokens\/verify$/ },
-			{ methods: ['GET'], path: /^\/client\/v4\/accounts$/ },
-			{ methods: ['GET', 'POST'], path: /^\/client\/v4\/zones$/ },
-			{ methods: ['GET'], path: new RegExp(`^/client/v4/zones/${ID32}$`) },
-			{ methods: ['GET', 'POST'], path: new RegExp(`^/client/v4/zones/${ID32}/dns_records$`) },
-			{ methods: ['POST'], path: new RegExp(`^/client/v4/zones/${ID32}/dns_records/batch$`) },
-			{
-				methods: ['GET', 'PUT', 'PATCH', 'DELETE'],
-				path: new RegExp(`^/client/v4/zones/${ID32}/dns_records/${ID32}$`)
-			}
-		]
-	},
-	{
-		host: 'github.com',
-		provider: 'GitHub',
-		routes: smartHttp(`/${REPO}/${REPO}`)
-	},
-	{
-		host: 'gitlab.com',
-		provider: 'GitLab',
-		// GitLab projects may sit in nested groups.
-		routes: smartHttp(`(?:/${REPO}){2,20}`)
-	},
-	{
-		host: 'codeberg.org',
-		provider: 'Codeberg',
-		routes: [
-			...smartHttp(`/${REPO}/${REPO}`),
-			// Forgejo's REST API: Codeberg does not promise CORS headers.
-			{ methods: ['GET'], path: /^\/api\/v1\/(?:user|version)$/ },
-			{ methods: ['GET', 'POST'], path: /^\/api\/v1\/user\/(?:repos|keys)$/ },
-			{ methods: READ_WRITE, path: new RegExp(`^/api/v1/repos/${REPO}/${REPO}(?:/${SEG})*$`) }
-		]
-	}
-];
+/** Every provider's relay hosts, from their descriptors (src/lib/adapters/<provider>/provider.ts). */
+export const PRODUCTION_RULES: readonly HostRule[] = relayRules(PROVIDERS);
 
 /** Request headers passed on to the provider. */
 export const FORWARDED_REQUEST_HEADERS: readonly string[] = [

@@ -66,17 +66,5 @@ export function loadVault(): Promise<VaultService> {
 	return vault;
 }
 
-/** Provider choices (cloud and DNS, real and sandbox); adapters load on demand. */
-export { cloudChoices, dnsChoices, dohEndpoints, SANDBOX_LABEL } from './providers.ts';
-
-/** Git host choices (real and sandbox) and the commit-signing key; adapters load on demand. */
-export {
-	gitHostChoices,
-	generateSshKey,
-	commitSignerFor,
-	openSshPrivateKeyFile,
-	COMMIT_IDENTITY
-} from './git-hosts.ts';
-
 /** The relay test from Settings, over the platform's fetch. */
 export { relayAnswers } from '../adapters/http/relay-check.ts';

@@ -5,7 +5,7 @@
  * Ignition config are made, and how a deployment's controller is assembled.
  */
 import type { AppManifest, CatalogApp } from '../core/catalog/types.ts';
-import { completeAppSecrets, dataDevicePath, toDeployment } from '../core/deploy/config.ts';
+import { completeAppSecrets, toDeployment } from '../core/deploy/config.ts';
 import type { Plan } from '../core/deploy/plan.ts';
 import type { AppChoice } from '../core/deploy/setup.ts';
 import type { SetupRecord, StoredKeys } from '../core/deploy/stored.ts';
@@ -21,7 +21,7 @@ import { typedRecords } from '../services/records.ts';
 import { webDeployCoordination } from '../adapters/deploy/web-coordination.ts';
 import { dohProbe, serverProbe } from '../adapters/deploy/probe.ts';
 import { appParts, loadVault } from './app.ts';
-import { cloudChoices, dnsChoices, dohEndpoints } from './providers.ts';
+import { cloudChoices, dataDevicePath, dnsChoices, dohEndpoints } from './providers.ts';
 import { gitHostChoices } from './git-hosts.ts';
 
 export interface ProviderOption<T> {

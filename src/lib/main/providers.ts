@@ -1,12 +1,21 @@
 /**
- * The cloud and DNS providers the app offers, real and sandbox, and how to build each from
- * the person's credentials. Adapters load on demand (dynamic import), so none of this weighs
- * on the first page. Sandbox choices use the same adapters against the fakes `npm start`
- * serves on the app's own origin.
+ * The cloud, DNS and git providers the app offers, real and sandbox, derived from the
+ * providers' descriptors (src/lib/adapters/registry.ts), and how to build each from the
+ * person's credentials. Adapters load on demand (each provider's factory.ts), so none of this
+ * weighs on the first page. Sandbox choices use the same adapters against the fakes
+ * `npm start` serves on the app's own origin.
  */
 import type { CloudProvider } from '../ports/cloud.ts';
 import type { DnsProvider } from '../ports/dns.ts';
+import type { GitHost } from '../ports/git-host.ts';
+import type { AdapterSettings, ProviderFactory } from '../ports/provider-factory.ts';
+import type { GitIdentity } from '../core/git/objects.ts';
+import type { TokenHelp } from '../core/providers/descriptor.ts';
+import { dataDevicePath as offeredDataDevice, offersOf, type ProviderKind } from '../core/providers/offers.ts';
 import type { DohEndpoint } from '../adapters/doh/propagation.ts';
+import { PROVIDERS } from '../adapters/registry.ts';
+import { PUBLIC_DOH } from '../core/net/doh-origins.ts';
+import { COMMIT_IDENTITY } from './identity.ts';
 
 export const SANDBOX_LABEL = 'Sandbox (practice, nothing is created)';
 
@@ -15,15 +24,17 @@ export interface Credentials {
 	token: string;
 	/** The proxy base URL from the settings, for providers reached through it. */
 	proxyBase?: string;
-	/** PowerDNS: the server's API address. */
+	/** PowerDNS, a Forgejo or GitLab server: the API's address. */
 	baseUrl?: string;
 }
 
-interface Choice<T> {
+export interface Choice<T> {
 	id: string;
 	label: string;
 	/** One plain sentence shown under the choice. */
 	note: string;
+	/** Where the provider's tokens are made, and what to do there (none for practice choices). */
+	token?: TokenHelp;
 	sandbox: boolean;
 	experimental: boolean;
 	needsProxy: boolean;
@@ -34,185 +45,90 @@ export type CloudChoice = Choice<CloudProvider>;
 export type DnsChoice = Choice<DnsProvider>;
 
 const SANDBOX_NOTE = 'Try the whole setup with stand-in providers. Any token works; nothing is created or billed.';
-const HETZNER_NOTE =
-	'Experimental: nassella builds a Flatcar snapshot in your project with a temporary server (a few minutes and a few cents, once).';
+const SANDBOX_NOTES: Record<ProviderKind, string> = {
+	cloud: SANDBOX_NOTE,
+	dns: `${SANDBOX_NOTE} The zone nassella-sandbox.example is ready to use.`,
+	git: 'Try the whole setup with a stand-in git host. Any token works; nothing is created.'
+};
 
-export const cloudChoices: readonly CloudChoice[] = [
-	{
-		id: 'digitalocean',
-		label: 'DigitalOcean',
-		note: 'Needs a personal access token with write access.',
-		sandbox: false,
-		experimental: false,
-		needsProxy: false,
-		create: async (c) => new (await import('../adapters/digitalocean/cloud.ts')).DigitalOceanCloud({ token: c.token })
-	},
-	{
-		id: 'hetzner',
-		label: 'Hetzner Cloud (experimental)',
-		note: HETZNER_NOTE,
-		sandbox: false,
-		experimental: true,
-		needsProxy: true,
-		create: async (c) =>
-			new (await import('../adapters/hetzner/cloud.ts')).HetznerCloud({ token: c.token, proxyBase: c.proxyBase })
-	},
-	{
-		id: 'sandbox-digitalocean',
-		label: `DigitalOcean — ${SANDBOX_LABEL}`,
-		note: SANDBOX_NOTE,
-		sandbox: true,
-		experimental: false,
-		needsProxy: false,
-		create: async (c) =>
-			new (await import('../adapters/digitalocean/cloud.ts')).DigitalOceanCloud({
-				token: c.token,
-				baseUrl: '/sandbox/digitalocean',
-				pollMs: 1000,
-				id: 'sandbox-digitalocean',
-				displayName: `DigitalOcean (sandbox)`
-			})
-	},
-	{
-		id: 'sandbox-hetzner',
-		label: `Hetzner Cloud — ${SANDBOX_LABEL}`,
-		note: SANDBOX_NOTE,
-		sandbox: true,
-		experimental: true,
-		needsProxy: false,
-		create: async (c) =>
-			new (await import('../adapters/hetzner/cloud.ts')).HetznerCloud({
-				token: c.token,
-				baseUrl: '/sandbox/hetzner/v1',
-				pollMs: 1000,
-				id: 'sandbox-hetzner',
-				displayName: 'Hetzner Cloud (sandbox, experimental)'
-			})
-	}
-];
+const origin = () => (typeof location === 'undefined' ? '' : location.origin);
 
-export const dnsChoices: readonly DnsChoice[] = [
-	{
-		id: 'desec',
-		label: 'deSEC (free, also gives free dedyn.io names)',
-		note: 'Needs a deSEC token. For a free dedyn.io name, create it at desec.io (Token Management) with "Can create domains" turned on.',
-		sandbox: false,
-		experimental: false,
-		needsProxy: false,
-		create: async (c) => new (await import('../adapters/desec/dns.ts')).DesecDns({ token: c.token })
-	},
-	{
-		id: 'cloudflare',
-		label: 'Cloudflare',
-		note: 'Needs an API token with "Zone: DNS: Edit" for your domain.',
-		sandbox: false,
-		experimental: false,
-		needsProxy: true,
-		create: async (c) =>
-			new (await import('../adapters/cloudflare/dns.ts')).CloudflareDns({ token: c.token, proxyBase: c.proxyBase })
-	},
-	{
-		id: 'digitalocean-dns',
-		label: 'DigitalOcean DNS',
-		note: 'Your domain must already be added under Networking → Domains.',
-		sandbox: false,
-		experimental: false,
-		needsProxy: false,
-		create: async (c) => new (await import('../adapters/digitalocean/dns.ts')).DigitalOceanDns({ token: c.token })
-	},
-	{
-		id: 'hetzner-dns',
-		label: 'Hetzner DNS',
-		note: 'Uses a Hetzner Cloud project token; the zone must be in the same project.',
-		sandbox: false,
-		experimental: false,
-		needsProxy: true,
-		create: async (c) =>
-			new (await import('../adapters/hetzner/dns.ts')).HetznerDns({ token: c.token, proxyBase: c.proxyBase })
-	},
-	{
-		id: 'powerdns',
-		label: 'PowerDNS (your own server)',
-		note: 'Needs the address of its HTTP API and its API key.',
-		sandbox: false,
-		experimental: false,
-		needsProxy: false,
-		create: async (c) => {
-			if (!c.baseUrl) throw new Error('The PowerDNS API address is missing.');
-			return new (await import('../adapters/powerdns/dns.ts')).PowerDns({
-				apiKey: c.token,
-				baseUrl: c.baseUrl,
-				proxyBase: c.proxyBase
-			});
-		}
-	},
-	...(
-		[
-			[
-				'sandbox-desec',
-				'deSEC',
-				async (c: Credentials) =>
-					new (await import('../adapters/desec/dns.ts')).DesecDns({
-						token: c.token,
-						baseUrl: '/sandbox/desec',
-						id: 'sandbox-desec',
-						displayName: 'deSEC (sandbox)'
-					})
-			],
-			[
-				'sandbox-cloudflare',
-				'Cloudflare',
-				async (c: Credentials) =>
-					new (await import('../adapters/cloudflare/dns.ts')).CloudflareDns({
-						token: c.token,
-						baseUrl: '/sandbox/cloudflare/client/v4',
-						id: 'sandbox-cloudflare',
-						displayName: 'Cloudflare (sandbox)'
-					})
-			],
-			[
-				'sandbox-digitalocean-dns',
-				'DigitalOcean DNS',
-				async (c: Credentials) =>
-					new (await import('../adapters/digitalocean/dns.ts')).DigitalOceanDns({
-						token: c.token,
-						baseUrl: '/sandbox/digitalocean',
-						id: 'sandbox-digitalocean-dns',
-						displayName: 'DigitalOcean DNS (sandbox)'
-					})
-			],
-			[
-				'sandbox-hetzner-dns',
-				'Hetzner DNS',
-				async (c: Credentials) =>
-					new (await import('../adapters/hetzner/dns.ts')).HetznerDns({
-						token: c.token,
-						baseUrl: '/sandbox/hetzner/v1',
-						id: 'sandbox-hetzner-dns',
-						displayName: 'Hetzner DNS (sandbox)'
-					})
-			]
-		] as const
-	).map(([id, name, create]): DnsChoice => ({
-		id,
-		label: `${name} — ${SANDBOX_LABEL}`,
-		note: `${SANDBOX_NOTE} The zone nassella-sandbox.example is ready to use.`,
-		sandbox: true,
-		experimental: false,
-		needsProxy: false,
-		create
-	}))
-];
+/** A provider's factory (its folder's factory.ts), loaded when the provider is first used. */
+function factoryOf(folder: string): Promise<ProviderFactory> {
+	return import(`../adapters/${folder}/factory.ts`).then((m: { factory: ProviderFactory }) => m.factory);
+}
+
+/** The choices of one kind, as the registry's descriptors offer them. */
+export function choicesOf<K extends ProviderKind>(
+	kind: K,
+	identity: GitIdentity
+): Choice<K extends 'cloud' ? CloudProvider : K extends 'dns' ? DnsProvider : GitHost>[] {
+	type T = K extends 'cloud' ? CloudProvider : K extends 'dns' ? DnsProvider : GitHost;
+	return offersOf(PROVIDERS, kind).map(({ id, sandbox, descriptor, offer }): Choice<T> => {
+		const displayName = sandbox ? `${offer.name} (sandbox${offer.experimental ? ', experimental' : ''})` : offer.name;
+		const defaultOrigin = 'defaultOrigin' in offer ? offer.defaultOrigin : undefined;
+		return {
+			id,
+			label: sandbox ? `${offer.name} — ${SANDBOX_LABEL}` : offer.label,
+			note: sandbox
+				? SANDBOX_NOTES[kind]
+				: 'flatcar' in offer && offer.experimental
+					? `${offer.flatcar.summary} ${offer.token.summary}`
+					: offer.token.summary,
+			...(sandbox ? {} : { token: offer.token }),
+			sandbox,
+			experimental: offer.experimental ?? false,
+			needsProxy: !sandbox && offer.needsRelay,
+			create: async (c) => {
+				const build = (await factoryOf(descriptor.folder))[kind] as ((s: AdapterSettings) => Promise<T>) | undefined;
+				if (!build) throw new Error(`${descriptor.name} offers no ${kind} adapter.`);
+				return build({
+					id,
+					displayName,
+					token: c.token,
+					proxyBase: sandbox ? undefined : c.proxyBase,
+					baseUrl: sandbox ? `${origin()}${offer.sandbox!.base}` : (c.baseUrl ?? defaultOrigin),
+					sandbox,
+					identity
+				});
+			}
+		};
+	});
+}
+
+// Marked pure so that a page which never lists providers (the home page) does not load their descriptors.
+export const cloudChoices: readonly CloudChoice[] = /* @__PURE__ */ choicesOf('cloud', COMMIT_IDENTITY);
+export const dnsChoices: readonly DnsChoice[] = /* @__PURE__ */ choicesOf('dns', COMMIT_IDENTITY);
+
+/** Where a cloud choice's data volume appears on its servers; an unknown cloud is refused. */
+export function dataDevicePath(cloudId: string, volume: { id: string; name: string }): string {
+	return offeredDataDevice(PROVIDERS, cloudId, volume);
+}
+
+/** Who the relay serves, from the descriptors: names for the Settings page, with the hosts it forwards to. */
+export interface RelayReach {
+	/** Providers whose API is reached only through the relay ("Hetzner Cloud", "Cloudflare"). */
+	through: string[];
+	/** Providers the app calls directly ("DigitalOcean", "deSEC"). */
+	direct: string[];
+	/** Every host the relay forwards to. */
+	hosts: string[];
+}
+
+export function relayReach(): RelayReach {
+	const needs = (d: (typeof PROVIDERS)[number]) => [d.cloud, d.dns, d.git].some((o) => o?.needsRelay);
+	return {
+		through: PROVIDERS.filter(needs).map((d) => d.name),
+		direct: PROVIDERS.filter((d) => !needs(d) && d.apiOrigins.length > 0).map((d) => d.name),
+		hosts: PROVIDERS.flatMap((d) => d.relay.map((r) => r.host))
+	};
+}
 
 /** Where the propagation check asks: the public resolvers, or the sandbox's stand-in. */
 export function dohEndpoints(sandbox: boolean): readonly DohEndpoint[] {
-	if (!sandbox)
-		return [
-			{ name: 'Cloudflare', url: 'https://cloudflare-dns.com/dns-query' },
-			{ name: 'Google', url: 'https://dns.google/resolve' }
-		];
-	return [
-		{ name: 'Cloudflare (sandbox)', url: '/sandbox/doh/cloudflare-dns.com/dns-query' },
-		{ name: 'Google (sandbox)', url: '/sandbox/doh/dns.google/resolve' }
-	];
+	if (!sandbox) return PUBLIC_DOH;
+	return PUBLIC_DOH.map((r) => {
+		const u = new URL(r.url);
+		return { name: `${r.name} (sandbox)`, url: `/sandbox/doh/${u.host}${u.pathname}` };
+	});
 }

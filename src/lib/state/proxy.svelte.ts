@@ -5,6 +5,7 @@
  */
 import { checkProxyBase, originOf, policyAllowsConnect } from '../core/net/proxy-url.ts';
 import { relayAnswers } from '../main/app.ts';
+import { relayReach } from '../main/providers.ts';
 
 const KEY = 'nassella.proxyBase';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -35,6 +36,8 @@ export class ProxySettingState {
 	testing = $state(false);
 	/** The relay the local entry (`npm start`) serves beside the app, when this page comes from it. */
 	localRelay = $state<string | undefined>(undefined);
+	/** Which providers go through a relay and which are called directly, from their descriptors. */
+	readonly reach = relayReach();
 
 	load(): void {
 		this.saved = storedProxyBase();

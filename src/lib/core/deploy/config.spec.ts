@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../../catalog/load.ts';
 import oneApp from '../../../../tests/fixtures/configs/one-app.json' with { type: 'json' };
 import { renderServer } from '../server/render.ts';
-import { completeAppSecrets, dataDevicePath, toDeployment, type DeploymentKeys } from './config.ts';
+import { completeAppSecrets, toDeployment, type DeploymentKeys } from './config.ts';
 
 // Key material in the right formats, taken from the server generator's fixtures.
 const fixture = oneApp;
@@ -46,7 +46,7 @@ describe('setup choices → deployment model', () => {
 				branch: 'main',
 				hostKeys: ['github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl']
 			},
-			dataDevice: dataDevicePath('sandbox-hetzner', { id: '42', name: 'nassella-n1234abcd567-data' }),
+			dataDevice: '/dev/disk/by-id/scsi-0HC_Volume_42',
 			appOrigin: 'http://127.0.0.1:4173',
 			// nassella knows no checked hash for the Docker Compose extension yet: the deployment pins it.
 			downloads: { composeSysext: fixture.config.composeSysext }
@@ -82,7 +82,7 @@ describe('setup choices → deployment model', () => {
 						branch: 'main',
 						hostKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl']
 					},
-					dataDevice: dataDevicePath('sandbox-hetzner', { id: '42', name: 'x' }),
+					dataDevice: '/dev/disk/by-id/scsi-0HC_Volume_42',
 					appOrigin: 'http://127.0.0.1:4173',
 					downloads: { composeSysext: fixture.config.composeSysext }
 				}),
@@ -116,7 +116,7 @@ describe('setup choices → deployment model', () => {
 				branch: 'main',
 				hostKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl']
 			},
-			dataDevice: dataDevicePath('sandbox-hetzner', { id: '42', name: 'v' }),
+			dataDevice: '/dev/disk/by-id/scsi-0HC_Volume_42',
 			appOrigin: 'http://127.0.0.1:4173'
 		});
 		const { ignition } = await renderServer(deployment, catalog, { encrypt: async (t) => t });
@@ -129,6 +129,5 @@ describe('setup choices → deployment model', () => {
 			throw new Error('no new randomness needed');
 		});
 		expect(again).toEqual(first);
-		expect(dataDevicePath('digitalocean', { id: 'x', name: 'vol' })).toBe('/dev/disk/by-id/scsi-0DO_Volume_vol');
 	});
 });

@@ -150,13 +150,3 @@ export function toDeployment(input: {
 		}
 	};
 }
-
-/**
- * Where the data volume appears on the server, per provider (stable by-id paths):
- * DigitalOcean names it after the volume's name, Hetzner after its id.
- */
-export function dataDevicePath(provider: string, volume: { id: string; name: string }): string {
-	const p = provider.replace(/^sandbox-/, '');
-	if (p === 'hetzner') return `/dev/disk/by-id/scsi-0HC_Volume_${volume.id}`;
-	return `/dev/disk/by-id/scsi-0DO_Volume_${volume.name}`;
-}

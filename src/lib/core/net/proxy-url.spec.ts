@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkProxyBase, needsRelay, parseProxiedPath, policyAllowsConnect, viaProxy } from './proxy-url.ts';
+import { checkProxyBase, parseProxiedPath, policyAllowsConnect, viaProxy } from './proxy-url.ts';
 
 describe('viaProxy', () => {
 	it('leaves the URL alone without a relay', () => {
@@ -132,18 +132,5 @@ describe('policyAllowsConnect', () => {
 		[null, 'https://relay.example', true]
 	])('%s → %s: %s', (csp, address, allowed) => {
 		expect(policyAllowsConnect(csp, address, self)).toBe(allowed);
-	});
-});
-
-describe('needsRelay', () => {
-	it.each([
-		['https://api.hetzner.cloud/v1/servers', true],
-		['https://api.cloudflare.com/client/v4/zones', true],
-		['https://github.com/a/b.git/info/refs?service=git-upload-pack', true],
-		['https://api.github.com/user/repos', false],
-		['https://api.digitalocean.com/v2/droplets', false],
-		['https://desec.io/api/v1/domains/', false]
-	])('%s → %s', (url, expected) => {
-		expect(needsRelay(url)).toBe(expected);
 	});
 });

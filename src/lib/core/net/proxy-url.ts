@@ -8,26 +8,8 @@
  * no ports, no user info, no encoded separators, no dot segments.
  *
  * Pure: no I/O. Used by the browser (viaProxy, checkProxyBase) and by workers/proxy
- * (parseProxiedPath).
+ * (parseProxiedPath). Which hosts the relay serves is each provider descriptor's `relay`.
  */
-
-/**
- * The hosts the relay serves: APIs that send no CORS headers. Everything else the app
- * calls directly. (workers/proxy/policy.ts holds the methods and paths per host; a test
- * keeps both lists equal.)
- */
-export const RELAY_HOSTS: readonly string[] = [
-	'api.hetzner.cloud',
-	'api.cloudflare.com',
-	'github.com',
-	'gitlab.com',
-	'codeberg.org'
-];
-
-/** Whether the browser needs the relay to reach this https address. */
-export function needsRelay(url: string): boolean {
-	return RELAY_HOSTS.includes(new URL(url).hostname);
-}
 
 /** Rewrites an upstream URL to go through the relay; without a relay, returns it unchanged. */
 export function viaProxy(url: string, proxyBase: string | undefined): string {
