@@ -7,6 +7,7 @@
 import type { AppManifest, CatalogApp } from '../core/catalog/types.ts';
 import { completeAppSecrets, toDeployment } from '../core/deploy/config.ts';
 import type { Plan } from '../core/deploy/plan.ts';
+import type { TokenHelp } from '../core/providers/descriptor.ts';
 import type { AppChoice } from '../core/deploy/setup.ts';
 import type { SetupRecord, StoredKeys } from '../core/deploy/stored.ts';
 import type { CloudProvider, CloudResource } from '../ports/cloud.ts';
@@ -31,6 +32,10 @@ export interface ProviderOption<T> {
 	sandbox: boolean;
 	/** Where to get a token and which permissions it needs, in plain words. */
 	tokenHelp: string;
+	/** Step by step, with the provider's token page (real providers only). */
+	tokenGuide?: TokenHelp;
+	/** The provider's own name, for "Open DigitalOcean's token page". */
+	providerName: string;
 	/** `proxyBase`: the relay address from the settings, for providers reached through it. */
 	create(token: string, proxyBase?: string): Promise<T>;
 }
@@ -70,6 +75,8 @@ function options<T>(
 		id: string;
 		label: string;
 		note: string;
+		token?: TokenHelp;
+		providerName: string;
 		sandbox: boolean;
 		create(c: { token: string; proxyBase?: string }): Promise<T>;
 	}[]
@@ -79,6 +86,8 @@ function options<T>(
 		name: c.label,
 		sandbox: c.sandbox,
 		tokenHelp: c.sandbox ? SANDBOX_TOKEN : c.note,
+		...(c.token && !c.sandbox ? { tokenGuide: c.token } : {}),
+		providerName: c.providerName,
 		create: (token, proxyBase) => c.create({ token, proxyBase })
 	}));
 }

@@ -25,6 +25,7 @@ export interface GitHostChoice {
 	label: string;
 	note: string;
 	token?: TokenHelp;
+	providerName: string;
 	sandbox: boolean;
 	needsProxy: boolean;
 	create(credentials: GitCredentials): Promise<GitHost>;
@@ -37,6 +38,7 @@ function gitChoices(): GitHostChoice[] {
 		label: c.label,
 		note: c.note,
 		...(c.token ? { token: c.token } : {}),
+		providerName: c.providerName,
 		sandbox: c.sandbox,
 		needsProxy: c.needsProxy,
 		create: (g) => c.create({ token: g.token, proxyBase: g.proxyBase, baseUrl: g.origin })

@@ -35,6 +35,8 @@ export interface Choice<T> {
 	note: string;
 	/** Where the provider's tokens are made, and what to do there (none for practice choices). */
 	token?: TokenHelp;
+	/** The provider's own name ("DigitalOcean"). */
+	providerName: string;
 	sandbox: boolean;
 	experimental: boolean;
 	needsProxy: boolean;
@@ -76,6 +78,7 @@ export function choicesOf<K extends ProviderKind>(
 					? `${offer.flatcar.summary} ${offer.token.summary}`
 					: offer.token.summary,
 			...(sandbox ? {} : { token: offer.token }),
+			providerName: descriptor.name,
 			sandbox,
 			experimental: offer.experimental ?? false,
 			needsProxy: !sandbox && offer.needsRelay,

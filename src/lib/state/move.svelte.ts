@@ -40,7 +40,9 @@ export class MovePageState {
 		id: o.id,
 		name: o.name,
 		sandbox: o.sandbox,
-		tokenHelp: o.tokenHelp
+		tokenHelp: o.tokenHelp,
+		tokenGuide: o.tokenGuide,
+		providerName: o.providerName
 	}));
 	provider = $state('');
 	token = $state('');
