@@ -152,9 +152,11 @@ async function chooseHetzner(page: Page) {
 	const option = select.locator('option', { hasText: /Hetzner.*Sandbox/ });
 	await expect(option).toHaveCount(1);
 	await select.selectOption((await option.getAttribute('value'))!);
+	await expect(page.locator('#move-why')).toHaveText(/Type any word as the token/);
+	// Regions and sizes load once typing pauses, without leaving the field.
 	await page.getByLabel(/API token for/).fill('sandbox');
-	await page.getByLabel(/API token for/).blur();
 	await expect(page.getByLabel('Region')).toBeVisible({ timeout: 30_000 });
+	await expect(page.getByLabel(/API token for/)).toBeFocused();
 }
 
 const phase = (page: Page) => page.locator('[data-move-phase]');
@@ -189,8 +191,13 @@ test.describe('move to another provider', () => {
 		await openMove(page);
 		await expect(page.getByTestId('current-place')).toContainText('DigitalOcean');
 		await checkA11y(page, 'move form');
+		// The button says why it cannot be pressed yet.
+		const start = page.getByRole('button', { name: 'Start the move' });
+		await expect(start).toBeDisabled();
+		await expect(start).toHaveAccessibleDescription('Choose the cloud provider to move to.');
 		await chooseHetzner(page);
-		await page.getByRole('button', { name: 'Start the move' }).click();
+		await expect(page.locator('#move-why')).toHaveText('');
+		await start.click();
 		await expect(phase(page)).toBeVisible();
 		await checkA11y(page, 'move progress');
 		await waitPhase(page, /^(confirm|failed)$/);

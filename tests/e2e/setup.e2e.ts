@@ -23,7 +23,7 @@ test.describe('setup wizard', () => {
 		await expect(cloud.first()).toHaveAccessibleName(/Sandbox \(practice, nothing is created\)/);
 		// A real provider says step by step where its token is made, with a link to that page.
 		await page.getByRole('radio', { name: 'DigitalOcean', exact: true }).check();
-		await page.getByText('How to make this token').click();
+		await page.locator('summary', { hasText: 'How to make this token' }).click();
 		await expect(page.getByText(/Generate New Token/)).toBeVisible();
 		const tokenPage = page.getByRole('link', { name: /Open DigitalOcean’s token page/ });
 		await expect(tokenPage).toHaveAttribute('href', 'https://cloud.digitalocean.com/account/api/tokens');
@@ -31,7 +31,9 @@ test.describe('setup wizard', () => {
 		await checkA11y(page, 'token guide');
 		// A practice choice needs none.
 		await page.getByRole('radio', { name: /^DigitalOcean.*Sandbox/ }).check();
-		await expect(page.getByText('How to make this token')).toHaveCount(0);
+		await expect(page.locator('summary', { hasText: 'How to make this token' })).toHaveCount(0);
+		// Next says what is missing: here, any word as the token, then Check.
+		await expect(page.getByRole('status').filter({ hasText: /Type any word as the token/ })).toBeVisible();
 		await page.getByLabel('Cloud token').fill('sandbox');
 		await page.getByRole('button', { name: 'Check' }).click();
 		await expect(page.getByText(/Works \(account:/)).toBeVisible();

@@ -3,7 +3,7 @@ import { buildPlan } from '../core/deploy/plan.ts';
 import { deploymentHosts, type AppChoice } from '../core/deploy/setup.ts';
 import { parseDomain } from '../core/model/domain.ts';
 import type { DeployEnvironment } from '../main/deploy.ts';
-import { SetupWizardState } from './deploy-setup.svelte.ts';
+import { SetupWizardState, tokenBlocker } from './deploy-setup.svelte.ts';
 
 const env = { clouds: [], dns: [], gits: [] } as unknown as DeployEnvironment;
 
@@ -77,3 +77,21 @@ const fakeSetup = {
 	git: { host: 'sandbox-git', token: 't' },
 	backups: { endpoint: '', bucket: '', accessKeyId: '', secretAccessKey: '', resticPassword: '' }
 };
+
+describe('a token step says what is missing, in plain words', () => {
+	const real = { providerName: 'DigitalOcean', sandbox: false };
+	const practice = { providerName: 'DigitalOcean', sandbox: true };
+	it('asks for a provider, then a token (where to get it, or any word to practise), then a Check', () => {
+		expect(tokenBlocker('cloud', undefined, '', { state: 'idle' })).toBe('Choose a cloud provider.');
+		expect(tokenBlocker('cloud', real, '  ', { state: 'idle' })).toMatch(
+			/^Paste your DigitalOcean token .*How to make this token/
+		);
+		expect(tokenBlocker('cloud', practice, '', { state: 'idle' })).toMatch(/any word .*“sandbox”/);
+		expect(tokenBlocker('cloud', real, 'dop_v1_x', { state: 'idle' })).toBe('Press Check next to the token.');
+		expect(tokenBlocker('cloud', real, 'dop_v1_x', { state: 'checking' })).toBe('Checking the token…');
+		expect(tokenBlocker('cloud', real, 'dop_v1_x', { state: 'error', message: 'm', action: 'a' })).toMatch(
+			/did not work: see what to do just under it/
+		);
+		expect(tokenBlocker('cloud', real, 'dop_v1_x', { state: 'ok', account: 'a@b' })).toBeUndefined();
+	});
+});

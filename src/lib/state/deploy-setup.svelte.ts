@@ -55,6 +55,27 @@ export type Check =
 	| { state: 'ok'; account: string }
 	| { state: 'error'; message: string; action: string };
 
+/**
+ * What a person must do before a token step lets them on, in plain words: choose a provider,
+ * paste a token (any word for a practice choice), press Check, wait, or fix what the check said.
+ */
+export function tokenBlocker(
+	what: string,
+	option: { providerName: string; sandbox: boolean } | undefined,
+	token: string,
+	check: Check
+): string | undefined {
+	if (!option) return `Choose a ${what} provider.`;
+	if (check.state === 'ok') return undefined;
+	if (!token.trim())
+		return option.sandbox
+			? 'Type any word as the token, for example “sandbox”, then press Check.'
+			: `Paste your ${option.providerName} token in the box above (“How to make this token” shows where to get one).`;
+	if (check.state === 'checking') return 'Checking the token…';
+	if (check.state === 'error') return 'The token did not work: see what to do just under it, then press Check again.';
+	return 'Press Check next to the token.';
+}
+
 function describe(e: unknown): { message: string; action: string } {
 	if (e instanceof PlanError) return { message: e.message, action: 'Go back and change it.' };
 	const { message, action } = describeError(e, { message: 'Something unexpected went wrong.', action: 'Try again.' });
@@ -287,6 +308,10 @@ export class SetupWizardState {
 		}
 	}
 
+	#option<T>(options: ProviderOption<T>[], id: string): ProviderOption<T> | undefined {
+		return options.find((o) => o.id === id);
+	}
+
 	/** Why the person cannot go on from the current step, or undefined. */
 	get blocker(): string | undefined {
 		switch (this.step) {
@@ -296,9 +321,18 @@ export class SetupWizardState {
 				return first ? Object.values(first)[0] : undefined;
 			}
 			case 'domain':
-				return this.domainProblem ?? (this.dnsCheck.state === 'ok' ? undefined : 'Check the DNS token first.');
+				return (
+					this.domainProblem ??
+					tokenBlocker('DNS', this.#option(this.#env.dns, this.dnsProvider), this.dnsToken, this.dnsCheck)
+				);
 			case 'cloud': {
-				if (this.cloudCheck.state !== 'ok') return 'Check the cloud token first.';
+				const token = tokenBlocker(
+					'cloud',
+					this.#option(this.#env.clouds, this.cloudProvider),
+					this.cloudToken,
+					this.cloudCheck
+				);
+				if (token) return token;
 				if (!this.region) return 'Choose a region.';
 				const size = this.chosenSize;
 				if (!size) return 'Choose a server size.';
@@ -307,7 +341,7 @@ export class SetupWizardState {
 				return rebootWindowProblem(this.rebootWindow) ?? sshKeyProblem(this.sshPublicKey);
 			}
 			case 'git':
-				return this.gitCheck.state === 'ok' ? undefined : 'Check the git token first.';
+				return tokenBlocker('git', this.#option(this.#env.gits, this.gitHost), this.gitToken, this.gitCheck);
 			case 'backups':
 				return backupProblem(this.backups);
 			default:

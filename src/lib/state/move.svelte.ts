@@ -72,25 +72,51 @@ export class MovePageState {
 			void this.#drive((r) => r.run());
 	}
 
+	#asked = 0;
+	#typing: ReturnType<typeof setTimeout> | undefined;
+	/** The provider and token whose regions and sizes are shown. */
+	#loadedFor: string | undefined;
+
 	/** Loads the regions and sizes of the chosen provider with the token typed in. */
 	async loadChoices(): Promise<void> {
+		clearTimeout(this.#typing);
+		const key = `${this.provider}\n${this.token.trim()}`;
+		// Leaving the field after its choices loaded (to press Start) asks nothing again.
+		if (key === this.#loadedFor && !this.choicesError) return;
+		this.#loadedFor = undefined;
 		this.choicesError = undefined;
-		if (!this.provider || !this.token.trim()) return;
+		const asked = ++this.#asked;
+		if (!this.provider || !this.token.trim()) {
+			this.regions = [];
+			this.sizes = [];
+			this.checking = false;
+			return;
+		}
 		this.checking = true;
 		try {
 			const cloud = await cloudFor(this.provider, this.token.trim(), storedProxyBase());
 			const [regions, sizes] = await Promise.all([cloud.regions(), cloud.sizes()]);
+			// A newer token or provider was asked about meanwhile: its answer counts, not this one.
+			if (asked !== this.#asked) return;
+			this.#loadedFor = key;
 			this.regions = regions.filter((r) => r.available);
 			this.sizes = sizes;
 			if (!this.regions.some((r) => r.id === this.region)) this.region = this.regions[0]?.id ?? '';
 			this.#pickSize();
 		} catch (e) {
+			if (asked !== this.#asked) return;
 			this.choicesError = plain(e);
 			this.regions = [];
 			this.sizes = [];
 		} finally {
-			this.checking = false;
+			if (asked === this.#asked) this.checking = false;
 		}
+	}
+
+	/** While the token is typed or pasted: its regions and sizes load once typing pauses. */
+	tokenTyped(): void {
+		clearTimeout(this.#typing);
+		this.#typing = setTimeout(() => void this.loadChoices(), 600);
 	}
 
 	get sizesHere(): Size[] {
@@ -105,10 +131,28 @@ export class MovePageState {
 		this.#pickSize();
 	}
 
-	get canStart(): boolean {
-		if (!this.provider || !this.token.trim() || !this.region || !this.size || !this.current) return false;
+	/** Why the move cannot start yet, in plain words, or undefined when it can. */
+	get startBlocker(): string | undefined {
+		const chosen = this.providers.find((p) => p.id === this.provider);
+		if (!chosen) return 'Choose the cloud provider to move to.';
+		if (!this.token.trim())
+			return chosen.sandbox
+				? 'Type any word as the token, for example “sandbox”.'
+				: `Paste your ${chosen.providerName} token (“How to make this token” shows where to get one).`;
+		if (this.checking) return 'Checking the token…';
+		if (this.choicesError) return 'The token did not work: see the message above.';
+		if (!this.regions.length) return 'Waiting for the regions and sizes this token can use.';
+		if (!this.region) return 'Choose a region.';
+		if (!this.size) return 'Choose a server size available in this region.';
+		if (!this.current) return 'Your current server is still being read.';
 		const c = this.current;
-		return !(c.provider === this.provider && c.region === this.region && c.size === this.size);
+		if (c.provider === this.provider && c.region === this.region && c.size === this.size)
+			return 'Your server already runs there, at that size: choose another region, size or provider.';
+		return undefined;
+	}
+
+	get canStart(): boolean {
+		return this.startBlocker === undefined;
 	}
 
 	async start(): Promise<void> {
