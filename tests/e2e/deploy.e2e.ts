@@ -146,6 +146,14 @@ test.describe('deploy against the sandbox', () => {
 			await expect.poll(async () => signature(current), { timeout: 60_000 }).not.toBe(seen);
 			await current.close();
 			current = await context.newPage();
+			if (reopened === 0) {
+				// Locked after the reload: it says a deploy is in progress, and shows no empty wizard.
+				await current.goto('/setup');
+				await expect(current.getByTestId('resume-note')).toContainText(/A deploy is in progress|stopped/);
+				await expect(current.getByRole('heading', { name: 'Which apps do you want?' })).toBeHidden();
+				await expect(current.getByRole('navigation', { name: 'Setup steps' })).toHaveCount(0);
+				await checkA11y(current, 'locked during a deploy');
+			}
 			await openSetup(current, 'unlock');
 			reopened++;
 			await expect(current.locator('[data-deployment-id]')).toHaveAttribute('data-deployment-id', id);

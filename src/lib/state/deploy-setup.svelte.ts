@@ -76,6 +76,22 @@ export function tokenBlocker(
 	return 'Press Check next to the token.';
 }
 
+/** Not a secret: only where this browser's setup stood, kept beside the vault for a locked reload. */
+const PHASE_KEY = 'nassella.setup-phase';
+const PHASES: readonly DeploymentState['phase'][] = ['running', 'failed', 'cancelled', 'destroying', 'done'];
+
+function rememberPhase(phase: DeploymentState['phase'] | undefined): void {
+	const storage = globalThis.localStorage;
+	if (!storage) return;
+	if (phase && phase !== 'destroyed') storage.setItem(PHASE_KEY, phase);
+	else storage.removeItem(PHASE_KEY);
+}
+
+function seenPhase(): DeploymentState['phase'] | undefined {
+	const value = globalThis.localStorage?.getItem(PHASE_KEY);
+	return PHASES.find((p) => p === value);
+}
+
 function describe(e: unknown): { message: string; action: string } {
 	if (e instanceof PlanError) return { message: e.message, action: 'Go back and change it.' };
 	const { message, action } = describeError(e, { message: 'Something unexpected went wrong.', action: 'Try again.' });
@@ -121,6 +137,11 @@ export class SetupWizardState {
 	leftovers = $state<{ kind: string; id: string; name: string }[] | undefined>(undefined);
 	sweepMessage = $state('');
 	vaultLocked = $state(false);
+	/**
+	 * While the vault is locked: where this browser's setup stood when last seen (a deploy in
+	 * progress, finished, or stopped), so a reload says so instead of showing an empty wizard.
+	 */
+	resumePhase = $state<DeploymentState['phase'] | undefined>(undefined);
 	#env: DeployEnvironment;
 	#controller: DeployController | undefined;
 	#deploymentId = '';
@@ -200,6 +221,7 @@ export class SetupWizardState {
 		this.apps = await this.#env.apps();
 		const records = await this.#env.records();
 		this.vaultLocked = !records;
+		this.resumePhase = records ? undefined : seenPhase();
 		if (records) {
 			const saved = await records.get('setup', 'current');
 			if (saved) {
@@ -208,11 +230,13 @@ export class SetupWizardState {
 				if (existing && existing.phase !== 'destroyed') {
 					this.step = 'deploy';
 					this.deployment = existing;
+					rememberPhase(existing.phase);
 					this.ready = true;
 					void this.#open(saved, existing.plan, false);
 					return;
 				}
 			}
+			rememberPhase(undefined);
 		}
 		this.ready = true;
 	}
@@ -415,6 +439,7 @@ export class SetupWizardState {
 		this.#controller = controller;
 		controller.subscribe((view) => {
 			this.deployment = view.state;
+			rememberPhase(view.state?.phase);
 			this.role = view.role;
 			this.deploymentProblem = view.problem ?? '';
 		});
@@ -470,6 +495,7 @@ export class SetupWizardState {
 		if (records && this.#deploymentId) await records.delete('deployment', this.#deploymentId);
 		this.#deploymentId = '';
 		this.deployment = undefined;
+		rememberPhase(undefined);
 		this.step = 'review';
 	}
 
