@@ -93,6 +93,21 @@ test.describe('setup wizard', () => {
 		expect((await request.post('/sandbox/_control/taken', { data: { name: `${taken}.dedyn.io` } })).ok()).toBe(true);
 		await openSetup(page);
 		await chooseApps(page, ['Uptime Kuma']);
+		// A mistyped own domain: its problem is said once, under the field.
+		await page.getByLabel('Your domain').fill('bad_name.org');
+		await expect(page.getByText(/Use only letters, digits, dots and dashes/)).toHaveCount(1);
+		await expect(page.getByRole('status').filter({ hasText: 'see the note under it' })).toBeVisible();
+		const dnsChoices = page.getByRole('group', { name: 'Who runs the DNS of this name?' }).getByRole('radio');
+		expect(await dnsChoices.count()).toBeGreaterThan(2);
+		// A free name starts empty, and only who hands such names out is offered.
+		await page.getByRole('radio', { name: /free name ending in \.dedyn\.io/ }).check();
+		await expect(page.getByLabel('Your free name')).toHaveValue('');
+		await expect(dnsChoices).toHaveCount(2);
+		for (const name of await dnsChoices.evaluateAll((els) => els.map((e) => e.closest('label')?.textContent ?? '')))
+			expect(name).toMatch(/deSEC/);
+		// Back to the own domain: what was typed there is still there.
+		await page.getByRole('radio', { name: 'A domain I own' }).check();
+		await expect(page.getByLabel('Your domain')).toHaveValue('bad_name.org');
 		await page.getByRole('radio', { name: /free name ending in \.dedyn\.io/ }).check();
 		await page.getByRole('radio', { name: /deSEC.*Sandbox/ }).check();
 		await page.getByLabel('DNS token').fill('sandbox');

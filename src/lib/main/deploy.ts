@@ -36,6 +36,8 @@ export interface ProviderOption<T> {
 	tokenGuide?: TokenHelp;
 	/** The provider's own name, for "Open DigitalOcean's token page". */
 	providerName: string;
+	/** DNS: it hands out free names under this suffix (deSEC: "dedyn.io"). */
+	freeNames?: string;
 	/** `proxyBase`: the relay address from the settings, for providers reached through it. */
 	create(token: string, proxyBase?: string): Promise<T>;
 }
@@ -77,6 +79,7 @@ function options<T>(
 		note: string;
 		token?: TokenHelp;
 		providerName: string;
+		freeNames?: string;
 		sandbox: boolean;
 		create(c: { token: string; proxyBase?: string }): Promise<T>;
 	}[]
@@ -88,6 +91,7 @@ function options<T>(
 		tokenHelp: c.sandbox ? SANDBOX_TOKEN : c.note,
 		...(c.token && !c.sandbox ? { tokenGuide: c.token } : {}),
 		providerName: c.providerName,
+		...(c.freeNames ? { freeNames: c.freeNames } : {}),
 		create: (token, proxyBase) => c.create({ token, proxyBase })
 	}));
 }

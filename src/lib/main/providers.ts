@@ -37,6 +37,8 @@ export interface Choice<T> {
 	token?: TokenHelp;
 	/** The provider's own name ("DigitalOcean"). */
 	providerName: string;
+	/** It hands out free names under this suffix (deSEC: "dedyn.io"). */
+	freeNames?: string;
 	sandbox: boolean;
 	experimental: boolean;
 	needsProxy: boolean;
@@ -79,6 +81,7 @@ export function choicesOf<K extends ProviderKind>(
 					: offer.token.summary,
 			...(sandbox ? {} : { token: offer.token }),
 			providerName: descriptor.name,
+			...('freeNames' in offer && offer.freeNames ? { freeNames: offer.freeNames } : {}),
 			sandbox,
 			experimental: offer.experimental ?? false,
 			needsProxy: !sandbox && offer.needsRelay,

@@ -104,7 +104,9 @@ export class SetupWizardState {
 	selected = $state<string[]>([]);
 	/** Values typed for the chosen apps' inputs, per app. */
 	inputs = $state<Record<string, Record<string, string>>>({});
-	domainMode = $state<'own' | 'dedyn'>('own');
+	#domainMode = $state<'own' | 'dedyn'>('own');
+	/** What was typed for each kind of name, so switching back finds it again. */
+	#typed = { own: '', dedyn: '' };
 	domainInput = $state('');
 	dnsProvider = $state('');
 	dnsToken = $state('');
@@ -154,8 +156,25 @@ export class SetupWizardState {
 	get clouds(): ProviderOption<unknown>[] {
 		return sortSandboxFirst(this.#env.clouds);
 	}
+	/** A free dedyn.io name can only be served by who hands it out: the others are not offered. */
 	get dnsProviders(): ProviderOption<unknown>[] {
-		return sortSandboxFirst(this.#env.dns);
+		const dns = sortSandboxFirst(this.#env.dns);
+		return this.#domainMode === 'dedyn' ? dns.filter((o) => o.freeNames === DEDYN_SUFFIX) : dns;
+	}
+
+	get domainMode(): 'own' | 'dedyn' {
+		return this.#domainMode;
+	}
+
+	/** Switching between "a domain I own" and "a free name": each keeps its own text, and the check starts over. */
+	set domainMode(mode: 'own' | 'dedyn') {
+		if (mode === this.#domainMode) return;
+		this.#typed[this.#domainMode] = this.domainInput;
+		this.#domainMode = mode;
+		this.domainInput = this.#typed[mode];
+		this.dnsCheck = { state: 'idle' };
+		this.dnsClaimed = '';
+		if (!this.dnsProviders.some((o) => o.id === this.dnsProvider)) this.dnsProvider = '';
 	}
 	get gitHosts(): ProviderOption<unknown>[] {
 		return sortSandboxFirst(this.#env.gits);
@@ -245,7 +264,7 @@ export class SetupWizardState {
 		this.#deploymentId = s.deploymentId;
 		this.selected = s.apps;
 		this.inputs = s.inputs ?? {};
-		this.domainMode = s.domain.endsWith('.' + DEDYN_SUFFIX) ? 'dedyn' : 'own';
+		this.#domainMode = s.domain.endsWith('.' + DEDYN_SUFFIX) ? 'dedyn' : 'own';
 		this.domainInput =
 			this.domainMode === 'dedyn' ? s.domain.slice(0, -(DEDYN_SUFFIX.length + 1)) : toUnicode(s.domain);
 		this.dnsProvider = s.dns.provider;
@@ -345,8 +364,9 @@ export class SetupWizardState {
 				return first ? Object.values(first)[0] : undefined;
 			}
 			case 'domain':
+				// The problem itself is shown once, under the address.
 				return (
-					this.domainProblem ??
+					(this.domainProblem && 'The web address needs a change: see the note under it.') ||
 					tokenBlocker('DNS', this.#option(this.#env.dns, this.dnsProvider), this.dnsToken, this.dnsCheck)
 				);
 			case 'cloud': {

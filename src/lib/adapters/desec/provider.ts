@@ -22,6 +22,7 @@ export const desec: ProviderDescriptor = {
 			]
 		},
 		needsRelay: false,
+		freeNames: 'dedyn.io',
 		sandbox: { base: '/sandbox/desec' }
 	}
 };

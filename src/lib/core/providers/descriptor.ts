@@ -52,6 +52,8 @@ export interface CloudOffer extends Offer {
 export interface DnsOffer extends Offer {
 	/** The person runs the DNS server and gives the address of its API (PowerDNS). */
 	asksApiAddress?: boolean;
+	/** It hands out free names under this suffix (deSEC: "dedyn.io"). */
+	freeNames?: string;
 }
 
 export interface GitOffer extends Offer {
