@@ -70,7 +70,16 @@ test('dashboard: status, add an app, roll back, back up now', async ({ page }) =
 	await expect(page.getByRole('heading', { name: 'Server activity' })).toBeVisible();
 	await checkA11y(page, 'dashboard status');
 
-	// Add an app: a signed commit, then the server applies it.
+	// Add an app: a signed commit, then the server applies it. Meanwhile the summary line never
+	// reads like a failure: the new app is starting.
+	await page.evaluate(() => {
+		const seen: string[] = [];
+		Object.assign(window, { overallSeen: seen });
+		new MutationObserver(() => {
+			const text = document.querySelector('[data-testid="overall"]')?.textContent?.trim();
+			if (text && seen[seen.length - 1] !== text) seen.push(text);
+		}).observe(document.body, { subtree: true, childList: true, characterData: true });
+	});
 	await page.getByLabel('Add an app').selectOption('excalidraw');
 	await page.getByRole('button', { name: 'Add and apply' }).click();
 	await expect(
@@ -81,6 +90,8 @@ test('dashboard: status, add an app, roll back, back up now', async ({ page }) =
 	).toBeVisible();
 	await expect(page.getByText(/^Done: your server runs the new settings/)).toBeVisible({ timeout: 90_000 });
 	await expect(apps(page).getByRole('listitem')).toHaveText([/Uptime Kuma\s*✓ Working/, /Excalidraw\s*✓ Working/]);
+	const seen = await page.evaluate(() => (window as unknown as { overallSeen: string[] }).overallSeen);
+	for (const text of seen) expect(text).toMatch(/^(Everything is working\.|Starting Excalidraw…)/);
 	const added = (await page.getByTestId('applied-commit').innerText()).match(/[0-9a-f]{7}/)![0];
 	await expect(page.getByRole('heading', { name: 'Recent changes' })).toBeVisible();
 	await expect(page.getByText('Add Excalidraw')).toBeVisible();

@@ -113,6 +113,31 @@ describe('status views', () => {
 		});
 		expect(syncVerdict(status({ result: 'starting' }))?.level).toBe('info');
 		expect(overallVerdict(status({ result: 'refused' }), ['vaultwarden'], NOW).level).toBe('bad');
+	});
+	it('overall: an app just added is starting, not failing, until the server has applied the change', () => {
+		const running = status({ apps: { vaultwarden: 'healthy' } });
+		const name = (id: string) => (id === 'uptime-kuma' ? 'Uptime Kuma' : 'Vaultwarden');
+		// The settings moved on (a new head) and the server has not reached them yet.
+		expect(overallVerdict(running, ['vaultwarden', 'uptime-kuma'], NOW, name, 'f'.repeat(40))).toEqual({
+			level: 'info',
+			title: 'Starting Uptime Kuma…',
+			detail: '1 of 2 apps are working; the others start within a few minutes of a change.'
+		});
+		// Once the server runs the latest settings, an app still missing needs attention.
+		expect(overallVerdict(running, ['vaultwarden', 'uptime-kuma'], NOW, name, running.commit!).title).toBe(
+			'Uptime Kuma needs attention.'
+		);
+		// A failed app is never "starting", whatever the head.
+		expect(
+			overallVerdict(
+				status({ apps: { vaultwarden: 'healthy', 'uptime-kuma': 'unhealthy' } }),
+				['vaultwarden', 'uptime-kuma'],
+				NOW,
+				name,
+				'f'.repeat(40)
+			).level
+		).toBe('bad');
+		expect(overallVerdict(status({ result: 'refused' }), ['vaultwarden'], NOW).level).toBe('bad');
 		expect(overallVerdict(status({ backup: { result: 'failed' } }), ['vaultwarden'], NOW).title).toBe(
 			'The last backup failed.'
 		);

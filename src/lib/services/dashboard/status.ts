@@ -223,20 +223,34 @@ export function syncVerdict(status: ServerStatus): Verdict | undefined {
 	}
 }
 
-/** One line for the whole server. `name` gives an app's display name. */
+/**
+ * One line for the whole server. `name` gives an app's display name; `head` is the settings
+ * repository's latest commit, when known: a server that has not reached it yet is applying a
+ * change, and an app it has not started yet is starting, not failing.
+ */
 export function overallVerdict(
 	status: ServerStatus,
 	expected: readonly string[],
 	now: number,
-	name: (id: string) => string = (id) => id
+	name: (id: string) => string = (id) => id,
+	head?: string
 ): Verdict {
 	const apps = appHealth(status, expected);
 	const sick = apps.filter((a) => !a.healthy);
 	const backup = backupVerdict(status, now);
 	const sync = syncVerdict(status);
 	const starting = (a: AppHealth) => a.text === 'starting' || a.text === 'Not reported yet';
-	if (sick.length > 0 && (sync?.level === 'info' || status.commit === null) && sick.every(starting))
-		return { level: 'info', title: 'Your apps are starting.' };
+	const changing = head !== undefined && status.commit !== null && status.commit !== head;
+	if (sick.length > 0 && (sync?.level === 'info' || status.commit === null || changing) && sick.every(starting)) {
+		if (sick.length === apps.length) return { level: 'info', title: 'Your apps are starting.' };
+		const names = sick.map((a) => name(a.id));
+		const working = apps.length - sick.length;
+		return {
+			level: 'info',
+			title: names.length <= 3 ? `Starting ${listOf(names)}…` : `Starting ${names.length} apps…`,
+			detail: `${working} of ${apps.length} apps are working; the others start within a few minutes of a change.`
+		};
+	}
 	if (sick.length > 0)
 		return {
 			level: 'bad',
@@ -245,4 +259,9 @@ export function overallVerdict(
 	if (sync?.level === 'bad') return { level: 'bad', title: sync.title };
 	if (backup.level === 'bad') return { level: 'bad', title: backup.title };
 	return { level: backup.level === 'warn' ? 'warn' : 'ok', title: 'Everything is working.' };
+}
+
+/** "A", "A and B", "A, B and C". */
+function listOf(names: readonly string[]): string {
+	return names.length < 2 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
