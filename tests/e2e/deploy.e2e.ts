@@ -37,10 +37,10 @@ async function chooseGit(page: Page) {
 
 async function chooseBackups(page: Page) {
 	await expect(page.getByRole('heading', { name: 'Backups' })).toBeVisible();
-	await page.getByLabel('Storage endpoint').fill('https://s3.example.com');
-	await page.getByLabel('Bucket').fill('my-backups');
-	await page.getByLabel('Access key ID').fill('AKIAEXAMPLE');
-	await page.getByLabel('Secret access key').fill('secret-example');
+	// A practice setup needs no storage account: the sandbox has practice storage.
+	await page.getByRole('button', { name: 'Use practice storage' }).click();
+	await expect(page.getByLabel('Storage endpoint')).toHaveValue('https://backups.nassella-sandbox.example');
+	await expect(page.getByLabel('Bucket')).toHaveValue(/^practice-[0-9a-f]{10}$/);
 	await next(page);
 }
 

@@ -95,3 +95,33 @@ describe('a token step says what is missing, in plain words', () => {
 		expect(tokenBlocker('cloud', real, 'dop_v1_x', { state: 'ok', account: 'a@b' })).toBeUndefined();
 	});
 });
+
+describe('practice storage for backups', () => {
+	const option = (id: string, sandbox: boolean) => ({ id, name: id, sandbox, tokenHelp: '', providerName: id });
+	const practiceEnv = {
+		clouds: [option('sandbox-digitalocean', true), option('digitalocean', false)],
+		dns: [],
+		gits: [],
+		randomBytes: (n: number) => new Uint8Array(n).map((_, i) => i * 37)
+	} as unknown as DeployEnvironment;
+
+	it('is offered with a sandbox cloud, fills a valid target with a bucket of its own', () => {
+		const w = new SetupWizardState(practiceEnv);
+		w.cloudProvider = 'sandbox-digitalocean';
+		expect(w.practiceStorage).toBe(true);
+		w.step = 'backups';
+		expect(w.blocker).toBeDefined();
+		w.usePracticeStorage();
+		expect(w.backups.endpoint).toBe('https://backups.nassella-sandbox.example');
+		expect(w.backups.bucket).toBe('practice-00254a6f94');
+		expect(w.blocker).toBeUndefined();
+	});
+
+	it('is never offered, nor filled, with a real cloud', () => {
+		const w = new SetupWizardState(practiceEnv);
+		w.cloudProvider = 'digitalocean';
+		expect(w.practiceStorage).toBe(false);
+		w.usePracticeStorage();
+		expect(w.backups.endpoint).toBe('');
+	});
+});

@@ -76,6 +76,9 @@ export function tokenBlocker(
 	return 'Press Check next to the token.';
 }
 
+/** The sandbox's practice backup storage (npm start keeps it in memory; nothing leaves this computer). */
+export const PRACTICE_STORAGE = 'https://backups.nassella-sandbox.example';
+
 /** Not a secret: only where this browser's setup stood, kept beside the vault for a locked reload. */
 const PHASE_KEY = 'nassella.setup-phase';
 const PHASES: readonly DeploymentState['phase'][] = ['running', 'failed', 'cancelled', 'destroying', 'done'];
@@ -349,6 +352,26 @@ export class SetupWizardState {
 		} catch (e) {
 			this.gitCheck = { state: 'error', ...describe(e) };
 		}
+	}
+
+	/** A practice setup (a sandbox cloud) may back up to the sandbox's practice storage. */
+	get practiceStorage(): boolean {
+		return !!this.#option(this.#env.clouds, this.cloudProvider)?.sandbox;
+	}
+
+	/**
+	 * Fills the backup step with the sandbox's practice storage: a bucket of its own (the
+	 * sandbox keeps one repository per address, opened only with the password that made it).
+	 */
+	usePracticeStorage(): void {
+		if (!this.practiceStorage) return;
+		const tag = [...this.#env.randomBytes(5)].map((b) => b.toString(16).padStart(2, '0')).join('');
+		this.backups = {
+			endpoint: PRACTICE_STORAGE,
+			bucket: `practice-${tag}`,
+			accessKeyId: 'sandbox',
+			secretAccessKey: 'sandbox'
+		};
 	}
 
 	#option<T>(options: ProviderOption<T>[], id: string): ProviderOption<T> | undefined {
