@@ -3,21 +3,8 @@ import { expect, it } from 'vitest';
 import { cloudChoices, dnsChoices, SANDBOX_LABEL } from '../../src/lib/main/providers.ts';
 
 it('offers real and sandbox providers, each buildable, sandboxes clearly labelled', async () => {
+	// The exact ids people's setups hold: tests/providers/registry.test.ts.
 	const ids = [...cloudChoices, ...dnsChoices].map((c) => c.id);
-	for (const id of [
-		'digitalocean',
-		'hetzner',
-		'sandbox-digitalocean',
-		'sandbox-hetzner',
-		'desec',
-		'cloudflare',
-		'digitalocean-dns',
-		'hetzner-dns',
-		'powerdns',
-		'sandbox-desec',
-		'sandbox-cloudflare'
-	])
-		expect(ids).toContain(id);
 	expect(new Set(ids).size).toBe(ids.length);
 	for (const c of [...cloudChoices, ...dnsChoices]) {
 		if (c.sandbox) expect(c.label).toContain(SANDBOX_LABEL);

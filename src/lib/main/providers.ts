@@ -71,6 +71,8 @@ export function choicesOf<K extends ProviderKind>(
 	return offersOf(PROVIDERS, kind).map(({ id, sandbox, descriptor, offer }): Choice<T> => {
 		const displayName = sandbox ? `${offer.name} (sandbox${offer.experimental ? ', experimental' : ''})` : offer.name;
 		const defaultOrigin = 'defaultOrigin' in offer ? offer.defaultOrigin : undefined;
+		// Only a server the person runs (PowerDNS, a Forgejo or GitLab server) takes an address from them.
+		const ownAddress = !!defaultOrigin || ('asksApiAddress' in offer && !!offer.asksApiAddress);
 		return {
 			id,
 			label: sandbox ? `${offer.name} — ${SANDBOX_LABEL}` : offer.label,
@@ -93,7 +95,11 @@ export function choicesOf<K extends ProviderKind>(
 					displayName,
 					token: c.token,
 					proxyBase: sandbox ? undefined : c.proxyBase,
-					baseUrl: sandbox ? `${origin()}${offer.sandbox!.base}` : (c.baseUrl ?? defaultOrigin),
+					baseUrl: sandbox
+						? `${origin()}${offer.sandbox!.base}`
+						: ownAddress
+							? (c.baseUrl ?? defaultOrigin)
+							: undefined,
 					sandbox,
 					identity
 				});
