@@ -104,6 +104,15 @@ test.describe('deploy against the sandbox', () => {
 		const disk = page.getByRole('row', { name: /^Data disk \(\d+ GB\)/ });
 		await expect(disk).toContainText(/\$\d+\.\d{2}/);
 		await expect(page.getByRole('row', { name: /Total, about/ })).not.toContainText('+ data disk');
+		// Nothing on the review page is wider than the screen, the cost table included.
+		const overflow = await page
+			.locator('section.card')
+			.evaluate((card) =>
+				[card, ...card.querySelectorAll('table, li, p')]
+					.filter((e) => e.scrollWidth > e.clientWidth + 1)
+					.map((e) => e.tagName)
+			);
+		expect(overflow).toEqual([]);
 		const id = await startDeploy(page);
 		await checkA11y(page, 'progress');
 		await waitDone(page);
