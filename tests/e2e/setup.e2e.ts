@@ -9,6 +9,19 @@ test.describe('setup wizard', () => {
 	test('walks from apps to the server size, checking tokens as they are entered', async ({ page }) => {
 		await openSetup(page);
 		await checkA11y(page, 'apps');
+		// A long list: search and a category narrow it; what was chosen stays chosen.
+		const search = page.getByRole('searchbox', { name: 'Search' });
+		await search.fill('vaultwarden');
+		await expect(page.getByRole('checkbox')).toHaveCount(1);
+		await page.getByRole('checkbox', { name: /^Vaultwarden —/ }).check();
+		await search.fill('');
+		await page.getByLabel('Category').selectOption({ label: 'Passwords' });
+		await expect(page.getByRole('checkbox', { name: /^Vaultwarden —/ })).toBeChecked();
+		await expect(page.getByRole('checkbox', { name: /^Uptime Kuma —/ })).toHaveCount(0);
+		await expect(page.getByTestId('apps-shown')).toContainText(/of \d+ apps shown · 1 chosen: Vaultwarden/);
+		await checkA11y(page, 'apps filtered');
+		await page.getByLabel('Category').selectOption({ label: 'All' });
+		await page.getByRole('checkbox', { name: /^Vaultwarden —/ }).uncheck();
 		await expect(page.getByRole('button', { name: 'Next' })).toBeDisabled();
 		await chooseApps(page, ['Vaultwarden', 'Uptime Kuma']);
 

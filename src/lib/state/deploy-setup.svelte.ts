@@ -30,6 +30,8 @@ import {
 } from '../core/deploy/reboot-window.ts';
 import { domainProblem, parseDomain, toUnicode } from '../core/model/domain.ts';
 import { checkInputs } from '../core/catalog/inputs.ts';
+import { searchApps, usedCategories } from '../core/catalog/catalog.ts';
+import type { Category } from '../core/catalog/types.ts';
 import { storedProxyBase } from './proxy.svelte.ts';
 import type { Region } from '../ports/cloud.ts';
 import type { DeployController, Role } from '../services/deploy/controller.ts';
@@ -181,6 +183,18 @@ export class SetupWizardState {
 	}
 	get gitHosts(): ProviderOption<unknown>[] {
 		return sortSandboxFirst(this.#env.gits);
+	}
+
+	/** The app list's search text and category (the catalog has dozens of apps). */
+	appQuery = $state('');
+	appCategory = $state<Category | ''>('');
+
+	get shownApps(): AppChoice[] {
+		return searchApps(this.apps, this.appQuery, this.appCategory);
+	}
+
+	get appCategories(): Category[] {
+		return usedCategories(this.apps);
 	}
 
 	get chosenApps(): AppChoice[] {

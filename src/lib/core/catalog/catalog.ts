@@ -22,17 +22,20 @@ export function checkCatalog(apps: readonly AppManifest[]): string[] {
 }
 
 /** Apps matching a search text (name, tagline, description, category) and category; order kept. */
-export function searchApps<T extends AppManifest>(apps: readonly T[], text: string, category?: Category | ''): T[] {
+export function searchApps<T extends Searchable>(apps: readonly T[], text: string, category?: Category | ''): T[] {
 	const words = text.toLowerCase().split(/\s+/).filter(Boolean);
 	return apps.filter((app) => {
 		if (category && app.category !== category) return false;
-		const hay = `${app.name} ${app.tagline} ${app.description} ${app.category} ${app.id}`.toLowerCase();
+		const hay = `${app.name} ${app.tagline} ${app.description ?? ''} ${app.category ?? ''} ${app.id}`.toLowerCase();
 		return words.every((w) => hay.includes(w));
 	});
 }
 
+/** What a search looks at: the catalog's apps, and the wizard's shorter view of them. */
+type Searchable = Pick<AppManifest, 'id' | 'name' | 'tagline'> & Partial<Pick<AppManifest, 'description' | 'category'>>;
+
 /** Categories that have at least one app, in the catalog's fixed order. */
-export function usedCategories(apps: readonly AppManifest[]): Category[] {
+export function usedCategories(apps: readonly Partial<Pick<AppManifest, 'category'>>[]): Category[] {
 	const used = new Set(apps.map((a) => a.category));
 	return CATEGORIES.filter((c) => used.has(c));
 }

@@ -4,7 +4,7 @@
  * and fresh ids and passwords from random bytes the caller supplies.
  */
 import { BASE_OVERHEAD, resourcesFor } from '../catalog/fit.ts';
-import type { InputSpec, LighterResources } from '../catalog/types.ts';
+import type { Category, InputSpec, LighterResources } from '../catalog/types.ts';
 import type { PlanInput } from './plan.ts';
 
 /** What the wizard needs to know about an app (a catalog app satisfies it). */
@@ -17,6 +17,9 @@ export interface AppChoice {
 	firstLogin: string;
 	/** Values the person gives when adding the app. */
 	inputs?: InputSpec[];
+	/** For finding it in a long list. */
+	category?: Category;
+	description?: string;
 }
 
 /** A server size as the wizard offers it (the cloud port's Size adds its architecture). */
